@@ -1,0 +1,183 @@
+package dynroute
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Registry maps handler names to handlers, so that routes declared as data
+// (config files, database rows, environment variables) can name the code
+// that serves them. It is safe for concurrent use.
+type Registry struct {
+	mu       sync.RWMutex
+	handlers map[string]registered
+}
+
+type registered struct {
+	h    http.Handler
+	desc string
+}
+
+// NewRegistry returns an empty Registry.
+func NewRegistry() *Registry {
+	return &Registry{handlers: make(map[string]registered)}
+}
+
+// Register adds h under name. An empty name, a name with surrounding white
+// space, a nil handler or a name already taken is an error.
+func (g *Registry) Register(name string, h http.Handler) error {
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		return fmt.Errorf("dynroute: register handler %q: %w: name must be non-empty without surrounding spaces", name, ErrInvalidHandler)
+	case h == nil:
+		return fmt.Errorf("dynroute: register handler %q: %w: nil handler", name, ErrInvalidHandler)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, dup := g.handlers[name]; dup {
+		return fmt.Errorf("dynroute: register handler %q: %w", name, ErrDuplicateHandler)
+	}
+	g.handlers[name] = registered{h: h}
+	return nil
+}
+
+// MustRegister is like Register but panics on error.
+func (g *Registry) MustRegister(name string, h http.Handler) {
+	if err := g.Register(name, h); err != nil {
+		panic(err)
+	}
+}
+
+// Describe sets a description for a registered handler; the OpenAPI emitter
+// uses it for routes that do not have their own.
+func (g *Registry) Describe(name, description string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r, ok := g.handlers[name]
+	if !ok {
+		return g.unknownLocked(name)
+	}
+	r.desc = description
+	g.handlers[name] = r
+	return nil
+}
+
+// Description returns the description set with Describe, or "".
+func (g *Registry) Description(name string) string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.handlers[name].desc
+}
+
+// Lookup returns the handler registered under name.
+func (g *Registry) Lookup(name string) (http.Handler, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	r, ok := g.handlers[name]
+	return r.h, ok
+}
+
+// Names returns the registered names, sorted.
+func (g *Registry) Names() []string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	names := make([]string, 0, len(g.handlers))
+	for n := range g.handlers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// resolve returns the handler for name, or an ErrUnknownHandler error that
+// suggests the closest registered names.
+func (g *Registry) resolve(name string) (http.Handler, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if r, ok := g.handlers[name]; ok {
+		return r.h, nil
+	}
+	return nil, g.unknownLocked(name)
+}
+
+func (g *Registry) unknownLocked(name string) error {
+	names := make([]string, 0, len(g.handlers))
+	for n := range g.handlers {
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("%w %q: the registry is empty", ErrUnknownHandler, name)
+	}
+	if near := closestNames(name, names, 3); len(near) > 0 {
+		return fmt.Errorf("%w %q; did you mean %s?", ErrUnknownHandler, name, quoteJoin(near, " or "))
+	}
+	slices.Sort(names)
+	if len(names) > 10 {
+		return fmt.Errorf("%w %q (%d handlers registered, none with a similar name)", ErrUnknownHandler, name, len(names))
+	}
+	return fmt.Errorf("%w %q; registered: %s", ErrUnknownHandler, name, quoteJoin(names, ", "))
+}
+
+func quoteJoin(names []string, sep string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, sep)
+}
+
+// closestNames returns up to max names within a small edit distance of name
+// (case-insensitive), nearest first, ties by name.
+func closestNames(name string, names []string, max int) []string {
+	type cand struct {
+		name string
+		dist int
+	}
+	limit := len(name)/3 + 1
+	if limit > 4 {
+		limit = 4
+	}
+	var cands []cand
+	lower := strings.ToLower(name)
+	for _, n := range names {
+		d := editDistance(lower, strings.ToLower(n))
+		if d <= limit {
+			cands = append(cands, cand{n, d})
+		}
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		if a.dist != b.dist {
+			return a.dist - b.dist
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	out := make([]string, 0, max)
+	for i := 0; i < len(cands) && i < max; i++ {
+		out = append(out, cands[i].name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

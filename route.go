@@ -1,0 +1,141 @@
+package dynroute
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// RouteOptions is the metadata of a route added in code. A nil
+// *RouteOptions means no metadata.
+type RouteOptions struct {
+	// Name identifies the route for Router.URL and in error messages; it
+	// must be unique within the router when set.
+	Name string
+	// OperationID is the OpenAPI operationId; unique within the router
+	// when set.
+	OperationID string
+	// Summary and Description document the route in OpenAPI.
+	Summary     string
+	Description string
+	// Tags group the route in OpenAPI documents and UIs.
+	Tags []string
+	// StatusCode is the status of a successful answer (OpenAPI and typed
+	// handlers); 0 means the handler decides. Must be 100–599 when set.
+	StatusCode int
+	// Deprecated marks the route deprecated in OpenAPI.
+	Deprecated bool
+	// Hidden keeps the route out of OpenAPI documents; it is still served.
+	Hidden bool
+	// Responses describes answers by status code (100–599).
+	Responses map[int]string
+	// Extensions are OpenAPI specification extensions; keys start with "x-".
+	Extensions map[string]any
+	// Source says where the route was declared. Zero means the Go file and
+	// line that called the Router; config loaders set the file and line of
+	// the entry.
+	Source Source
+}
+
+// Route is the stored metadata of one route: what it matches, what serves it
+// and how it is documented. Router.Routes returns copies; the *Route a
+// handler gets from Params.Route or Router.MatchedRoute is shared and must
+// not be modified.
+type Route struct {
+	Name        string
+	Methods     []string // upper case, in the order given, without duplicates
+	Path        string   // as registered, e.g. "/users/{id}"
+	Handler     http.Handler
+	HandlerName string // the Registry name, if the handler came from one
+	OperationID string
+	Summary     string
+	Description string
+	Tags        []string
+	StatusCode  int
+	Deprecated  bool
+	Hidden      bool
+	Responses   map[int]string
+	Extensions  map[string]any
+	Source      Source
+}
+
+// Params returns the names of the route's path parameters in path order.
+func (r *Route) Params() []string {
+	p, err := parsePattern(r.Path)
+	if err != nil {
+		return nil
+	}
+	return slices.Clone(p.params)
+}
+
+// clone returns a copy of r whose slices and maps are not shared.
+func (r *Route) clone() Route {
+	c := *r
+	c.Methods = slices.Clone(r.Methods)
+	c.Tags = slices.Clone(r.Tags)
+	c.Responses = maps.Clone(r.Responses)
+	c.Extensions = maps.Clone(r.Extensions)
+	return c
+}
+
+// String describes the route as error messages do:
+// `route "get_user" GET /users/{id} (main.go:40)`.
+func (r *Route) String() string {
+	return describeRoute(r.Name, r.Methods, r.Path, r.Source)
+}
+
+// normalizeMethods upper-cases and de-duplicates methods, rejecting empty
+// lists and anything that is not an HTTP token (RFC 9110).
+func normalizeMethods(methods []string) ([]string, error) {
+	if len(methods) == 0 {
+		return nil, fmt.Errorf("%w: no methods", ErrInvalidMethod)
+	}
+	out := make([]string, 0, len(methods))
+	for _, m := range methods {
+		if !isToken(m) {
+			return nil, fmt.Errorf("%w %q: not an HTTP method token", ErrInvalidMethod, m)
+		}
+		m = strings.ToUpper(m)
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkOptions validates the parts of RouteOptions that have a fixed form.
+func checkOptions(o *RouteOptions) error {
+	if o.StatusCode != 0 && (o.StatusCode < 100 || o.StatusCode > 599) {
+		return fmt.Errorf("%w: status code %d is not in 100–599", ErrInvalidOptions, o.StatusCode)
+	}
+	for code := range o.Responses {
+		if code < 100 || code > 599 {
+			return fmt.Errorf("%w: response status %d is not in 100–599", ErrInvalidOptions, code)
+		}
+	}
+	for k := range o.Extensions {
+		if !strings.HasPrefix(k, "x-") {
+			return fmt.Errorf("%w: extension %q must start with \"x-\"", ErrInvalidOptions, k)
+		}
+	}
+	return nil
+}

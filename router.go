@@ -1,0 +1,437 @@
+package dynroute
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Options configures a Router. A nil *Options means the defaults.
+type Options struct {
+	// Registry resolves handler names (AddAPIRouteByName, config). Nil
+	// means a new, empty Registry, available from Router.Registry.
+	Registry *Registry
+
+	// StrictConflicts rejects, with ErrConflict, two routes that match a
+	// common path when neither is more specific than the other, as
+	// net/http.ServeMux does (for example /{a}/x and /x/{b}). By default such
+	// pairs are served by the left-to-right rule: /x/{b} wins for /x/x.
+	StrictConflicts bool
+
+	// NotFound answers requests that match no route. Nil means a 404
+	// application/problem+json answer.
+	NotFound http.Handler
+
+	// MethodNotAllowed answers requests whose path matches routes of other
+	// methods only; the Allow header is set before it is called. Nil means a
+	// 405 application/problem+json answer.
+	MethodNotAllowed http.Handler
+}
+
+// Router is an http.Handler that dispatches requests to the routes added to
+// it. Routes may be added while it serves: the served table is immutable
+// and replaced atomically, so requests in flight finish on the table they
+// started on. A Router is safe for concurrent use.
+type Router struct {
+	reg              *Registry
+	strict           bool
+	notFound         http.Handler
+	methodNotAllowed http.Handler
+
+	mu       sync.Mutex // guards everything below but table's loads
+	recs     []*routeRec
+	names    map[string]*routeRec
+	opIDs    map[string]*routeRec
+	shapes   map[shapeKey]*routeRec
+	overlaps map[string]*conflictNode // per method; only with StrictConflicts
+	sources  map[uintptr]Source       // caller PC -> source, so loops resolve once
+	serving  bool                     // a table has been served; compile eagerly from now on
+
+	table atomic.Pointer[table] // nil: not compiled since the last change
+}
+
+// routeRec is one registered route: its metadata and its parsed path.
+type routeRec struct {
+	route Route
+	pat   *pattern
+}
+
+type shapeKey struct{ method, shape string }
+
+var _ http.Handler = (*Router)(nil)
+
+// New returns an empty Router.
+func New(opts *Options) *Router {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	rt := &Router{
+		reg:              o.Registry,
+		strict:           o.StrictConflicts,
+		notFound:         o.NotFound,
+		methodNotAllowed: o.MethodNotAllowed,
+		names:            make(map[string]*routeRec),
+		opIDs:            make(map[string]*routeRec),
+		shapes:           make(map[shapeKey]*routeRec),
+		overlaps:         make(map[string]*conflictNode),
+		sources:          make(map[uintptr]Source),
+	}
+	if rt.reg == nil {
+		rt.reg = NewRegistry()
+	}
+	return rt
+}
+
+// Registry returns the Registry the Router resolves handler names in.
+func (rt *Router) Registry() *Registry { return rt.reg }
+
+// AddAPIRoute adds a route that serves path for the given methods with h.
+//
+// The path uses dynroute's syntax ({name}, {name...}, literals; see the
+// package documentation). Methods are case-insensitive and stored upper
+// case. The error wraps ErrInvalidPath, ErrInvalidMethod, ErrInvalidHandler,
+// ErrInvalidOptions, ErrDuplicateRoute, ErrDuplicateName,
+// ErrDuplicateOperationID or ErrConflict, and names the route and where it
+// was declared. On error nothing is added.
+func (rt *Router) AddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) error {
+	return rt.add(path, methods, h, "", opts, 1)
+}
+
+// AddAPIRouteByName is AddAPIRoute with the handler named in the Registry.
+// An unknown name is an error wrapping ErrUnknownHandler that suggests the
+// closest registered names. The route's HandlerName records the name.
+func (rt *Router) AddAPIRouteByName(path string, methods []string, handlerName string, opts *RouteOptions) error {
+	h, err := rt.reg.resolve(handlerName)
+	if err != nil {
+		return rt.routeError(path, methods, opts, err, 1)
+	}
+	return rt.add(path, methods, h, handlerName, opts, 1)
+}
+
+// MustAddAPIRoute is like AddAPIRoute but panics with the error.
+func (rt *Router) MustAddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) {
+	if err := rt.add(path, methods, h, "", opts, 1); err != nil {
+		panic(err)
+	}
+}
+
+// Handle adds a route for one method and panics on error; see AddAPIRoute.
+func (rt *Router) Handle(method, path string, h http.Handler) {
+	if err := rt.add(path, []string{method}, h, "", nil, 1); err != nil {
+		panic(err)
+	}
+}
+
+// Get adds a GET route (which also answers HEAD) and panics on error.
+func (rt *Router) Get(path string, h http.Handler) { rt.must(http.MethodGet, path, h) }
+
+// Post adds a POST route and panics on error.
+func (rt *Router) Post(path string, h http.Handler) { rt.must(http.MethodPost, path, h) }
+
+// Put adds a PUT route and panics on error.
+func (rt *Router) Put(path string, h http.Handler) { rt.must(http.MethodPut, path, h) }
+
+// Patch adds a PATCH route and panics on error.
+func (rt *Router) Patch(path string, h http.Handler) { rt.must(http.MethodPatch, path, h) }
+
+// Delete adds a DELETE route and panics on error.
+func (rt *Router) Delete(path string, h http.Handler) { rt.must(http.MethodDelete, path, h) }
+
+// must keeps the caller two frames up, so that Source names the user's line.
+func (rt *Router) must(method, path string, h http.Handler) {
+	if err := rt.add(path, []string{method}, h, "", nil, 2); err != nil {
+		panic(err)
+	}
+}
+
+// add validates one route, then inserts it and publishes the new table.
+// skip counts the frames between the user's call and add.
+func (rt *Router) add(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, skip int) error {
+	rec, err := rt.newRec(path, methods, h, handlerName, opts, skip+1)
+	if err != nil {
+		return err
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if err := rt.insertLocked(rec); err != nil {
+		return err
+	}
+	rt.publishLocked()
+	return nil
+}
+
+// newRec parses and checks a route on its own, before it meets the others.
+func (rt *Router) newRec(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, skip int) (*routeRec, error) {
+	var o RouteOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Source.IsZero() {
+		o.Source = rt.callerSource(skip + 1)
+	}
+	fail := func(err error) (*routeRec, error) {
+		return nil, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
+	}
+	ms, err := normalizeMethods(methods)
+	if err != nil {
+		return fail(err)
+	}
+	methods = ms
+	pat, err := parsePattern(path)
+	if err != nil {
+		return fail(err)
+	}
+	if h == nil {
+		return fail(fmt.Errorf("%w: nil handler", ErrInvalidHandler))
+	}
+	if err := checkOptions(&o); err != nil {
+		return fail(err)
+	}
+	r := Route{
+		Name:        o.Name,
+		Methods:     ms,
+		Path:        path,
+		Handler:     h,
+		HandlerName: handlerName,
+		OperationID: o.OperationID,
+		Summary:     o.Summary,
+		Description: o.Description,
+		Tags:        o.Tags,
+		StatusCode:  o.StatusCode,
+		Deprecated:  o.Deprecated,
+		Hidden:      o.Hidden,
+		Responses:   o.Responses,
+		Extensions:  o.Extensions,
+		Source:      o.Source,
+	}
+	return &routeRec{route: r.clone(), pat: pat}, nil
+}
+
+// routeError wraps err for a route that never got as far as newRec.
+func (rt *Router) routeError(path string, methods []string, opts *RouteOptions, err error, skip int) error {
+	var o RouteOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Source.IsZero() {
+		o.Source = rt.callerSource(skip + 1)
+	}
+	return &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
+}
+
+// callerSource returns the file and line skip frames above its caller. The
+// result is cached per program counter: routes added in a loop cost one
+// symbol lookup.
+func (rt *Router) callerSource(skip int) Source {
+	var pcs [1]uintptr
+	if runtime.Callers(skip+2, pcs[:]) == 0 {
+		return Source{}
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if s, ok := rt.sources[pcs[0]]; ok {
+		return s
+	}
+	f, _ := runtime.CallersFrames(pcs[:]).Next()
+	s := Source{File: filepath.Base(f.File), Line: f.Line}
+	rt.sources[pcs[0]] = s
+	return s
+}
+
+// insertLocked checks rec against the routes already added and, if it fits,
+// adds it. Nothing changes on error.
+func (rt *Router) insertLocked(rec *routeRec) error {
+	r := &rec.route
+	fail := func(err error, detail string) error {
+		return &RouteError{Name: r.Name, Methods: r.Methods, Path: r.Path, Source: r.Source, Err: err, Detail: detail}
+	}
+	if r.Name != "" {
+		if other := rt.names[r.Name]; other != nil {
+			return fail(ErrDuplicateName, "the name is taken by "+other.route.String())
+		}
+	}
+	if r.OperationID != "" {
+		if other := rt.opIDs[r.OperationID]; other != nil {
+			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q is taken by %s", r.OperationID, other.route.String()))
+		}
+	}
+	shape := rec.pat.shape()
+	for _, m := range r.Methods {
+		if other := rt.shapes[shapeKey{m, shape}]; other != nil {
+			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
+		}
+	}
+	if rt.strict {
+		for _, m := range r.Methods {
+			if other, example := findConflict(rt.overlaps[m], rec.pat); other != nil {
+				return fail(ErrConflict, fmt.Sprintf("conflicts with %s: both match %s %s and neither is more specific",
+					other.route.String(), m, example))
+			}
+		}
+	}
+	rt.recs = append(rt.recs, rec)
+	if r.Name != "" {
+		rt.names[r.Name] = rec
+	}
+	if r.OperationID != "" {
+		rt.opIDs[r.OperationID] = rec
+	}
+	for _, m := range r.Methods {
+		rt.shapes[shapeKey{m, shape}] = rec
+		if rt.strict {
+			root := rt.overlaps[m]
+			if root == nil {
+				root = &conflictNode{}
+				rt.overlaps[m] = root
+			}
+			root.insert(rec.pat, rec)
+		}
+	}
+	return nil
+}
+
+// publishLocked makes the routes added so far the ones served. Before the
+// first request it only drops the compiled table, so that adding many routes
+// compiles once; once serving, it compiles now, so requests never wait for a
+// compile.
+func (rt *Router) publishLocked() {
+	if !rt.serving {
+		rt.table.Store(nil)
+		return
+	}
+	rt.table.Store(rt.compileLocked())
+}
+
+// current returns the table to serve, compiling it if routes changed before
+// the first request.
+func (rt *Router) current() *table {
+	if t := rt.table.Load(); t != nil {
+		return t
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if t := rt.table.Load(); t != nil {
+		return t
+	}
+	t := rt.compileLocked()
+	rt.serving = true
+	rt.table.Store(t)
+	return t
+}
+
+// compileLocked builds the served table from the registered routes.
+func (rt *Router) compileLocked() *table {
+	return compile(rt.recs, rt.notFound, rt.methodNotAllowed)
+}
+
+// Routes returns a copy of every route's metadata in the order added.
+func (rt *Router) Routes() []Route {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	out := make([]Route, len(rt.recs))
+	for i, rec := range rt.recs {
+		out[i] = rec.route.clone()
+	}
+	return out
+}
+
+// MatchedRoute returns the route that the Router matched for r, from the
+// method and r.Pattern the Router set; ok is false for a request it did not
+// match. It does not allocate.
+func (rt *Router) MatchedRoute(r *http.Request) (route *Route, ok bool) {
+	t := rt.current()
+	if e := t.byPattern[patternKey{r.Method, r.Pattern}]; e != nil {
+		return e.route, true
+	}
+	if r.Method == http.MethodHead {
+		if e := t.byPattern[patternKey{http.MethodGet, r.Pattern}]; e != nil {
+			return e.route, true
+		}
+	}
+	return nil, false
+}
+
+// URL builds the path of the named route from name/value pairs, escaping each
+// value (FastAPI's url_path_for):
+//
+//	rt.URL("user_post", "user", "ann", "post", "7") // "/users/ann/posts/7"
+//
+// Every parameter of the route must be given exactly once; {name...} values
+// may contain slashes. Errors wrap ErrUnknownRoute or ErrInvalidParams.
+func (rt *Router) URL(name string, params ...string) (string, error) {
+	rt.mu.Lock()
+	rec := rt.names[name]
+	rt.mu.Unlock()
+	if rec == nil {
+		return "", fmt.Errorf("dynroute: URL: %w %q", ErrUnknownRoute, name)
+	}
+	fail := func(format string, args ...any) (string, error) {
+		return "", fmt.Errorf("dynroute: URL for %s: %w: %s", rec.route.String(), ErrInvalidParams, fmt.Sprintf(format, args...))
+	}
+	if len(params)%2 != 0 {
+		return fail("want name/value pairs, got %d strings", len(params))
+	}
+	values := make(map[string]string, len(params)/2)
+	for i := 0; i < len(params); i += 2 {
+		k := params[i]
+		if !slices.Contains(rec.pat.params, k) {
+			return fail("the route has no parameter %q", k)
+		}
+		if _, dup := values[k]; dup {
+			return fail("parameter %q given twice", k)
+		}
+		values[k] = params[i+1]
+	}
+	var b strings.Builder
+	for _, s := range rec.pat.segs {
+		b.WriteByte('/')
+		switch s.kind {
+		case segLiteral:
+			b.WriteString(s.text)
+		case segParam:
+			v, ok := values[s.text]
+			if !ok {
+				return fail("missing parameter %q", s.text)
+			}
+			if v == "" {
+				return fail("parameter %q is empty; {%s} matches a non-empty segment", s.text, s.text)
+			}
+			b.WriteString(url.PathEscape(v))
+		case segCatchAll:
+			v, ok := values[s.text]
+			if !ok {
+				return fail("missing parameter %q", s.text)
+			}
+			for i, part := range strings.Split(v, "/") {
+				if i > 0 {
+					b.WriteByte('/')
+				}
+				b.WriteString(url.PathEscape(part))
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+// ServeHTTP dispatches r to the most specific matching route.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := rt.table.Load()
+	if t == nil {
+		t = rt.current()
+	}
+	path := r.URL.Path
+	for _, l := range t.layers {
+		if h, ps, _ := l.Lookup(r.Method, path); h != nil {
+			h(w, r, ps)
+			return
+		}
+	}
+	t.miss(w, r)
+}
