@@ -1,0 +1,129 @@
+// Package dynroute generates HTTP routes programmatically — from code, config,
+// databases or plugins — and serves them on github.com/julienschmidt/httprouter,
+// with a named handler registry and a metadata store for every route.
+//
+// It is the Go counterpart of FastAPI's app.add_api_route: routes whose paths
+// are not known when the code is written, added with clear errors instead of
+// panics, served with ServeMux's precedence at httprouter's speed.
+//
+// # Quick start
+//
+//	rt := dynroute.New(nil)
+//	rt.Get("/static/route", staticHandler)
+//	err := rt.AddAPIRoute("/dynamic/products/{product_id}", []string{"GET", "POST"}, productHandler,
+//		&dynroute.RouteOptions{Name: "dynamic_products", Tags: []string{"Dynamic"}})
+//	if err != nil {
+//		log.Fatal(err) // names the route, its source file:line and what is wrong
+//	}
+//	http.ListenAndServe("127.0.0.1:8000", rt)
+//
+// Handlers are plain http.Handler values and read path parameters with
+// r.PathValue("product_id"). Handlers can also be registered by name and
+// referred to by name, as config-driven routes do:
+//
+//	rt.Registry().Register("handle_dynamic_product", productHandler)
+//	err := rt.AddAPIRouteByName("/dynamic/products/{product_id}", []string{"GET"}, "handle_dynamic_product", nil)
+//
+// # Path syntax
+//
+// The syntax is that of OpenAPI paths and Go 1.22's net/http.ServeMux:
+//
+//	Pattern               Matches                             Does not match
+//	/users                /users                              /users/  /users/42
+//	/users/               /users/ (exactly)                   /users   /users/42
+//	/users/{id}           /users/42, id="42"                  /users/  /users/42/posts
+//	/users/{id}/posts     /users/42/posts                     /users/42
+//	/files/{path...}      /files/, /files/a/b.txt,            /files
+//	                      path="" and "a/b.txt"
+//	/{rest...}            every path
+//
+// {name} matches one non-empty segment; {name...} matches the rest of the path
+// (possibly empty, without a leading slash) and must be the last segment;
+// everything else is literal. Parameter names are letters, digits and '_',
+// unique within a path. Rejected, with an error saying why: an empty path, a
+// path without a leading '/', httprouter's :name and *name (write {name} and
+// {name...}), parameters inside a segment (/f.{ext}), "." and ".." segments,
+// empty segments ("//"), and ':' or '*' inside literals.
+//
+// # Precedence
+//
+// When several routes match a request, the most specific one wins, compared
+// segment by segment from the left: a literal beats {x}, and {x} beats
+// {x...}. Registration order never matters.
+//
+//	Routes                                   Request          Served by
+//	/users/me, /users/{id}                   /users/me        /users/me
+//	/users/{id}, /users/{name}/posts         /users/7/posts   /users/{name}/posts
+//	/files/{p...}, /files/{id}               /files/7         /files/{id}
+//	/a/{x}/c, /{y}/b/c                       /a/b/c           /a/{x}/c
+//
+// This agrees with net/http.ServeMux ("most specific wins") on every route
+// set ServeMux accepts. Where ServeMux refuses a pair as ambiguous, such as
+// GitHub's /repos/{owner}/{repo}/issues/comments/{comment_id} beside
+// /repos/{owner}/{repo}/issues/{issue_number}/comments, dynroute serves both
+// by the left-to-right rule; Options.StrictConflicts rejects such pairs with
+// ErrConflict, naming both routes and a path they both match.
+//
+// Two routes with the same method and the same path shape (parameter names
+// aside, as /users/{id} and /users/{name}) are ErrDuplicateRoute. Different
+// names at one position in different routes are fine.
+//
+// # Dispatch
+//
+// Paths are matched against the decoded r.URL.Path, as httprouter does (so
+// %2F separates segments). The trailing slash is significant; a request for
+// the other form of a registered path is redirected to it (301 for GET and
+// HEAD, 308 otherwise, keeping the query), and so is a path with empty, "."
+// or ".." segments, to its clean form. GET routes answer HEAD unless a HEAD
+// route matches. A path served only under other methods answers 405 with an
+// Allow header, and OPTIONS is answered automatically (204 with Allow). The
+// Router's own 404 and 405 answers are application/problem+json (RFC 9457);
+// Options.NotFound and Options.MethodNotAllowed replace them.
+//
+// One difference from ServeMux: ServeMux redirects /x to /x/ when a {rest...}
+// route would match /x/ even if another route matches /x; dynroute serves the
+// route that matches and redirects only when none does.
+//
+// # Path parameters: two ways
+//
+// A plain http.Handler reads r.PathValue(name): the Router calls
+// r.SetPathValue for it, which works with every stdlib handler and middleware
+// but costs what net/http charges for it (a map allocation per request). A
+// HandlerFunc, or any ParamsHandler, gets the values as Params instead — a
+// zero-copy view of the matched path — and the Router skips SetPathValue:
+//
+//	rt.Get("/users/{id}", dynroute.HandlerFunc(func(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
+//		fmt.Fprintf(w, "user %s", ps.Get("id"))
+//	}))
+//
+// Either way the Router sets r.Pattern to the route's path, and
+// Router.MatchedRoute (or Params.Route) gives the route's metadata.
+//
+// # Routes and metadata
+//
+// Every route is stored as a Route: name, methods, path, handler and its
+// Registry name, operationId, summary, description, tags, status code,
+// deprecated and hidden flags, responses, extensions, and its Source — the
+// file:line of the code that added it, or the config entry it came from.
+// Router.Routes returns copies in registration order and Router.URL builds a
+// path from a route's name and parameters.
+//
+// # Changes while serving
+//
+// The served table is immutable and published atomically. Routes added
+// before the first request are compiled once, at that request; after that
+// each change compiles a new table and swaps it in, so requests in flight
+// finish on the table they started on and no request waits for a compile.
+//
+// # Errors
+//
+// Every error wraps a sentinel (ErrInvalidPath, ErrInvalidMethod,
+// ErrDuplicateRoute, ErrConflict, ErrUnknownHandler, …) so errors.Is works,
+// and per-route errors are *RouteError values whose message names the route,
+// its methods, path and source:
+//
+//	dynroute: route "user" GET /users/{name} (main.go:41): duplicates route "get_user" GET /users/{id} (main.go:40)
+//
+// The Must and method shortcuts (Get, Post, Handle, MustAddAPIRoute) panic
+// with the same error; a failed call adds nothing.
+package dynroute
