@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,9 +59,20 @@ func TestAddWhileServing(t *testing.T) {
 			}
 		})
 	}
+	// waitRequests makes sure requests run between the adds, not only
+	// before or after them.
+	waitRequests := func() {
+		for n := requests.Load(); requests.Load() < n+16; {
+			runtime.Gosched()
+		}
+	}
+	waitRequests()
 	for i := range added {
 		require.NoError(t, rt.AddAPIRoute(fmt.Sprintf("/gen/%d/{id}", i), []string{"GET"}, ok, nil))
 		require.NoError(t, rt.AddAPIRoute(fmt.Sprintf("/gen/%d/me", i), []string{"GET"}, ok, nil))
+		if i%10 == 0 {
+			waitRequests()
+		}
 	}
 	close(done)
 	wg.Wait()

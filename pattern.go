@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // segKind is the kind of one path segment. The order is the precedence:
@@ -134,19 +135,16 @@ func parseSegment(path, text string, more bool) (segment, error) {
 		return bad("empty parameter name in %q", text)
 	}
 	if !validParamName(name) {
-		return bad("invalid parameter name %q: use letters, digits and '_', not starting with a digit", name)
+		return bad("invalid parameter name %q: want a Go identifier: letters, digits and '_', not starting with a digit", name)
 	}
 	return segment{kind: kind, text: name}, nil
 }
 
-// validParamName reports whether name is a Go-identifier-like name, the rule
-// ServeMux applies too.
+// validParamName reports whether name is a Go identifier, the rule ServeMux
+// applies to wildcard names.
 func validParamName(name string) bool {
 	for i, c := range name {
-		switch {
-		case c == '_', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
+		if c != '_' && !unicode.IsLetter(c) && (i == 0 || !unicode.IsDigit(c)) {
 			return false
 		}
 	}

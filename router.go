@@ -403,11 +403,21 @@ func (rt *Router) URL(name string, params ...string) (string, error) {
 			if v == "" {
 				return fail("parameter %q is empty; {%s} matches a non-empty segment", s.text, s.text)
 			}
+			if strings.Contains(v, "/") {
+				// The router matches the decoded path, where %2F is a slash.
+				return fail("parameter %q contains '/'; only {%s...} values may", s.text, s.text)
+			}
+			if !cleanValue(v, false) {
+				return fail("parameter %q is %q, which the router redirects away from", s.text, v)
+			}
 			b.WriteString(url.PathEscape(v))
 		case segCatchAll:
 			v, ok := values[s.text]
 			if !ok {
 				return fail("missing parameter %q", s.text)
+			}
+			if !cleanValue("/"+v, true) {
+				return fail("parameter %q is %q: empty, \".\" or \"..\" segments are redirected away from", s.text, v)
 			}
 			for i, part := range strings.Split(v, "/") {
 				if i > 0 {

@@ -17,6 +17,7 @@ import (
 type table struct {
 	layers           []*httprouter.Router
 	methods          []string // every method with a route, sorted
+	headMerged       bool     // GET routes are in the HEAD trees too
 	byPattern        map[patternKey]*entry
 	notFound         http.Handler
 	methodNotAllowed http.Handler
@@ -89,6 +90,21 @@ func compile(recs []*routeRec, notFound, methodNotAllowed http.Handler) *table {
 			byMethod[m] = append(byMethod[m], e)
 			t.byPattern[patternKey{m, e.path}] = e
 		}
+	}
+	if len(byMethod[http.MethodHead]) > 0 {
+		// With explicit HEAD routes, HEAD requests pick the most specific
+		// of the HEAD and GET routes (the HEAD route on equal shapes), so
+		// GET routes join the HEAD tree. Without them miss falls back to GET.
+		heads := make(map[string]bool)
+		for _, e := range byMethod[http.MethodHead] {
+			heads[e.pat.shape()] = true
+		}
+		for _, e := range byMethod[http.MethodGet] {
+			if !heads[e.pat.shape()] {
+				byMethod[http.MethodHead] = append(byMethod[http.MethodHead], e)
+			}
+		}
+		t.headMerged = true
 	}
 	for m := range byMethod {
 		t.methods = append(t.methods, m)
@@ -211,7 +227,7 @@ func (t *table) matches(method, path string) bool {
 	if h, _ := t.lookup(method, path); h != nil {
 		return true
 	}
-	if method == http.MethodHead {
+	if method == http.MethodHead && !t.headMerged {
 		h, _ := t.lookup(http.MethodGet, path)
 		return h != nil
 	}
@@ -224,7 +240,7 @@ func (t *table) matches(method, path string) bool {
 // the rest 404.
 func (t *table) miss(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	if r.Method == http.MethodHead {
+	if r.Method == http.MethodHead && !t.headMerged {
 		if h, ps := t.lookup(http.MethodGet, p); h != nil {
 			h(w, r, ps)
 			return
