@@ -1,10 +1,13 @@
 package dynroute
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // overlapNode is a segment trie of patterns that finds, for a new pattern,
 // every stored pattern that matches at least one path in common with it.
-type overlapNode[T any] struct {
+type overlapNode[T comparable] struct {
 	lits    map[string]*overlapNode[T]
 	param   *overlapNode[T]
 	ends    []T // patterns that end at this node
@@ -36,6 +39,27 @@ func (n *overlapNode[T]) insert(p *pattern, v T) {
 		}
 	}
 	n.ends = append(n.ends, v)
+}
+
+// remove deletes v stored under the segments of p, if it is there.
+func (n *overlapNode[T]) remove(p *pattern, v T) {
+	for _, s := range p.segs {
+		if n == nil {
+			return
+		}
+		switch s.kind {
+		case segCatchAll:
+			n.catches = slices.DeleteFunc(n.catches, func(x T) bool { return x == v })
+			return
+		case segParam:
+			n = n.param
+		case segLiteral:
+			n = n.lits[s.text]
+		}
+	}
+	if n != nil {
+		n.ends = slices.DeleteFunc(n.ends, func(x T) bool { return x == v })
+	}
 }
 
 // visit calls fn for every stored pattern that overlaps p, until fn returns

@@ -33,6 +33,10 @@ type RouteOptions struct {
 	Responses map[int]string
 	// Extensions are OpenAPI specification extensions; keys start with "x-".
 	Extensions map[string]any
+	// Extra is free-form data for the handler and middleware (config's
+	// extra: map), read back from Route.Extra; it is not documented in
+	// OpenAPI.
+	Extra map[string]any
 	// Source says where the route was declared. Zero means the Go file and
 	// line that called the Router; config loaders set the file and line of
 	// the entry.
@@ -58,6 +62,7 @@ type Route struct {
 	Hidden      bool
 	Responses   map[int]string
 	Extensions  map[string]any
+	Extra       map[string]any
 	Source      Source
 }
 
@@ -77,6 +82,7 @@ func (r *Route) clone() Route {
 	c.Tags = slices.Clone(r.Tags)
 	c.Responses = maps.Clone(r.Responses)
 	c.Extensions = maps.Clone(r.Extensions)
+	c.Extra = maps.Clone(r.Extra)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -176,23 +177,47 @@ func (rt *Router) newRec(path string, methods []string, h http.Handler, handlerN
 	if o.Source.IsZero() {
 		o.Source = rt.callerSource(skip + 1)
 	}
-	fail := func(err error) (*routeRec, error) {
-		return nil, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
-	}
-	ms, err := normalizeMethods(methods)
-	if err != nil {
-		return fail(err)
-	}
-	methods = ms
-	pat, err := parsePattern(path)
-	if err != nil {
-		return fail(err)
-	}
+	var handlerErr error
 	if h == nil {
-		return fail(fmt.Errorf("%w: nil handler", ErrInvalidHandler))
+		handlerErr = fmt.Errorf("%w: nil handler", ErrInvalidHandler)
 	}
-	if err := checkOptions(&o); err != nil {
-		return fail(err)
+	return buildRec(path, methods, h, handlerName, &o, handlerErr, false)
+}
+
+// buildRec checks a route on its own and reports every problem it has, each
+// as a *RouteError (joined when there are several). handlerErr is a problem
+// the caller found with the handler. For config, an empty path or method
+// list is reported as missing.
+func buildRec(path string, methods []string, h http.Handler, handlerName string, o *RouteOptions, handlerErr error, config bool) (*routeRec, error) {
+	var errs []error
+	fail := func(err error) {
+		errs = append(errs, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err})
+	}
+	var ms []string
+	var pat *pattern
+	var err error
+	if config && path == "" {
+		fail(fmt.Errorf("%w: missing path", ErrInvalidConfig))
+	} else if pat, err = parsePattern(path); err != nil {
+		fail(err)
+	}
+	if config && len(methods) == 0 {
+		fail(fmt.Errorf("%w: missing methods", ErrInvalidConfig))
+	} else if ms, err = normalizeMethods(methods); err != nil {
+		fail(err)
+	}
+	if handlerErr != nil {
+		fail(handlerErr)
+	}
+	if err := checkOptions(o); err != nil {
+		fail(err)
+	}
+	switch len(errs) {
+	case 0:
+	case 1:
+		return nil, errs[0]
+	default:
+		return nil, errors.Join(errs...)
 	}
 	r := Route{
 		Name:        o.Name,
@@ -209,6 +234,7 @@ func (rt *Router) newRec(path string, methods []string, h http.Handler, handlerN
 		Hidden:      o.Hidden,
 		Responses:   o.Responses,
 		Extensions:  o.Extensions,
+		Extra:       o.Extra,
 		Source:      o.Source,
 	}
 	return &routeRec{route: r.clone(), pat: pat}, nil

@@ -1,0 +1,206 @@
+package dynroute
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+)
+
+// ErrInvalidConfig wraps every error of Router.AddRoutes in strict mode, and
+// the per-entry problems loaders find (a missing field, an unknown key, a
+// value of the wrong type).
+var ErrInvalidConfig = errors.New("invalid route config")
+
+// RouteSpec is the data form of one route, as config files, environment
+// variables, database rows and OpenAPI documents declare it. Handler names a
+// handler in the Router's Registry.
+type RouteSpec struct {
+	Name        string         `json:"name,omitempty" yaml:"name,omitempty"`
+	Path        string         `json:"path" yaml:"path"`
+	Methods     []string       `json:"methods" yaml:"methods"`
+	Handler     string         `json:"handler" yaml:"handler"`
+	Tags        []string       `json:"tags,omitempty" yaml:"tags,omitempty"`
+	Summary     string         `json:"summary,omitempty" yaml:"summary,omitempty"`
+	Description string         `json:"description,omitempty" yaml:"description,omitempty"`
+	StatusCode  int            `json:"status_code,omitempty" yaml:"status_code,omitempty"`
+	OperationID string         `json:"operation_id,omitempty" yaml:"operation_id,omitempty"`
+	Deprecated  bool           `json:"deprecated,omitempty" yaml:"deprecated,omitempty"`
+	Hidden      bool           `json:"hidden,omitempty" yaml:"hidden,omitempty"`
+	Extra       map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
+	// Source is where the spec was read; loaders set it.
+	Source Source `json:"-" yaml:"-"`
+}
+
+// ApplyOptions configures Router.AddRoutes. A nil *ApplyOptions means
+// strict mode with no default tags.
+type ApplyOptions struct {
+	// Lenient skips specs that have problems, logging one warning each, and
+	// adds the rest. By default (strict) one problem rejects the batch.
+	Lenient bool
+	// Logger receives the warnings of lenient mode; nil means slog.Default().
+	Logger *slog.Logger
+	// DefaultTags are given to specs that have no tags.
+	DefaultTags []string
+}
+
+// Skipped is a spec that AddRoutes left out in lenient mode, and why.
+type Skipped struct {
+	Spec RouteSpec
+	Err  error
+}
+
+// AddRoutes adds a route for each spec, resolving handler names in the
+// Router's Registry, and publishes them in one step.
+//
+// Every spec is checked — against itself, the routes already added and the
+// specs before it — and every problem is reported with the spec's name,
+// methods, path and source. In strict mode (the default) any problem rejects
+// the whole batch: nothing is added and the error, which wraps
+// ErrInvalidConfig, joins one error per problem, so errors.Is finds each
+// sentinel. In lenient mode the specs with problems are skipped, each with
+// one warning, the others are added, and the skipped ones are returned.
+func (rt *Router) AddRoutes(specs []RouteSpec, opts *ApplyOptions) ([]Skipped, error) {
+	var o ApplyOptions
+	if opts != nil {
+		o = *opts
+	}
+	recs := make([]*routeRec, len(specs))
+	problems := make([]error, len(specs))
+	for i := range specs {
+		recs[i], problems[i] = rt.specRec(&specs[i], &o)
+	}
+
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	var inserted []*routeRec
+	for i, rec := range recs {
+		if rec == nil {
+			continue
+		}
+		if err := rt.insertLocked(rec); err != nil {
+			problems[i] = err
+			continue
+		}
+		inserted = append(inserted, rec)
+	}
+	var all []error
+	for _, p := range problems {
+		if p != nil {
+			all = append(all, p)
+		}
+	}
+	if len(all) > 0 && !o.Lenient {
+		rt.rollbackLocked(inserted)
+		return nil, fmt.Errorf("dynroute: %w: %d of %d routes have problems, none was added:\n%w",
+			ErrInvalidConfig, countSpecs(problems), len(specs), errors.Join(all...))
+	}
+	var skipped []Skipped
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	for i, p := range problems {
+		if p == nil {
+			continue
+		}
+		skipped = append(skipped, Skipped{Spec: specs[i], Err: p})
+		logger.Warn("dynroute: skipping route", "name", specs[i].Name, "path", specs[i].Path,
+			"source", specs[i].Source.String(), "error", p.Error())
+	}
+	if len(inserted) > 0 {
+		rt.publishLocked()
+	}
+	return skipped, nil
+}
+
+func countSpecs(problems []error) int {
+	n := 0
+	for _, p := range problems {
+		if p != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// specRec turns a spec into a route record, reporting every problem the spec
+// has on its own.
+func (rt *Router) specRec(s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
+	opts := RouteOptions{
+		Name:        s.Name,
+		OperationID: s.OperationID,
+		Summary:     s.Summary,
+		Description: s.Description,
+		Tags:        s.Tags,
+		StatusCode:  s.StatusCode,
+		Deprecated:  s.Deprecated,
+		Hidden:      s.Hidden,
+		Extra:       s.Extra,
+		Source:      s.Source,
+	}
+	if len(opts.Tags) == 0 {
+		opts.Tags = slices.Clone(o.DefaultTags)
+	}
+	var h http.Handler
+	var handlerErr error
+	if s.Handler == "" {
+		handlerErr = fmt.Errorf("%w: missing handler", ErrInvalidConfig)
+	} else {
+		h, handlerErr = rt.reg.resolve(s.Handler)
+	}
+	return buildRec(s.Path, s.Methods, h, s.Handler, &opts, handlerErr, true)
+}
+
+// rollbackLocked removes recs, the last routes inserted, from the indexes.
+func (rt *Router) rollbackLocked(recs []*routeRec) {
+	for _, rec := range recs {
+		r := &rec.route
+		if r.Name != "" && rt.names[r.Name] == rec {
+			delete(rt.names, r.Name)
+		}
+		if r.OperationID != "" && rt.opIDs[r.OperationID] == rec {
+			delete(rt.opIDs, r.OperationID)
+		}
+		shape := rec.pat.shape()
+		for _, m := range r.Methods {
+			k := shapeKey{m, shape}
+			if rt.shapes[k] == rec {
+				delete(rt.shapes, k)
+			}
+			rt.overlaps[m].remove(rec.pat, rec)
+		}
+	}
+	gone := make(map[*routeRec]bool, len(recs))
+	for _, r := range recs {
+		gone[r] = true
+	}
+	rt.recs = slices.DeleteFunc(rt.recs, func(r *routeRec) bool { return gone[r] })
+}
+
+// RouteSpecs exports the routes as specs, in the order added, for writing
+// back as YAML or JSON. Routes whose handler did not come from the Registry
+// have an empty Handler.
+func (rt *Router) RouteSpecs() []RouteSpec {
+	routes := rt.Routes()
+	specs := make([]RouteSpec, len(routes))
+	for i, r := range routes {
+		specs[i] = RouteSpec{
+			Name:        r.Name,
+			Path:        r.Path,
+			Methods:     r.Methods,
+			Handler:     r.HandlerName,
+			Tags:        r.Tags,
+			Summary:     r.Summary,
+			Description: r.Description,
+			StatusCode:  r.StatusCode,
+			OperationID: r.OperationID,
+			Deprecated:  r.Deprecated,
+			Hidden:      r.Hidden,
+			Extra:       r.Extra,
+			Source:      r.Source,
+		}
+	}
+	return specs
+}
