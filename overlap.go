@@ -133,9 +133,17 @@ type conflictNode = overlapNode[*routeRec]
 // findConflict returns a stored route that overlaps p with neither being
 // more specific (ServeMux's notion of a conflict), and a path both match.
 func findConflict(root *conflictNode, p *pattern) (*routeRec, string) {
+	return findConflictFunc(root, p, func(r *routeRec) bool {
+		return !covers(r.pat, p) && !covers(p, r.pat)
+	})
+}
+
+// findConflictFunc returns the first stored route overlapping p for which
+// conflict is true, and a path both match.
+func findConflictFunc(root *conflictNode, p *pattern, conflict func(*routeRec) bool) (*routeRec, string) {
 	var found *routeRec
 	root.visit(p.segs, func(r *routeRec) bool {
-		if !covers(r.pat, p) && !covers(p, r.pat) {
+		if conflict(r) {
 			found = r
 			return false
 		}

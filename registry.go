@@ -10,7 +10,8 @@ import (
 
 // Registry maps handler names to handlers, so that routes declared as data
 // (config files, database rows, environment variables) can name the code
-// that serves them. It is safe for concurrent use.
+// that serves them. It is safe for concurrent use; the zero value is an
+// empty Registry.
 type Registry struct {
 	mu       sync.RWMutex
 	handlers map[string]registered
@@ -37,6 +38,9 @@ func (g *Registry) Register(name string, h http.Handler) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.handlers == nil { // the zero Registry is usable
+		g.handlers = make(map[string]registered)
+	}
 	if _, dup := g.handlers[name]; dup {
 		return fmt.Errorf("dynroute: register handler %q: %w", name, ErrDuplicateHandler)
 	}

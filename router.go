@@ -295,11 +295,8 @@ func (rt *Router) insertLocked(rec *routeRec) error {
 		}
 	}
 	if rt.strict {
-		for _, m := range r.Methods {
-			if other, example := findConflict(rt.overlaps[m], rec.pat); other != nil {
-				return fail(ErrConflict, fmt.Sprintf("conflicts with %s: both match %s %s and neither is more specific",
-					other.route.String(), m, example))
-			}
+		if err := rt.strictConflictLocked(rec); err != "" {
+			return fail(ErrConflict, err)
 		}
 	}
 	rt.recs = append(rt.recs, rec)
@@ -321,6 +318,34 @@ func (rt *Router) insertLocked(rec *routeRec) error {
 		}
 	}
 	return nil
+}
+
+// strictConflictLocked describes a conflict of rec with a route already added,
+// by ServeMux's rules, or returns "". GET routes also serve HEAD, so a HEAD
+// route conflicts with a GET route whose path is not at least as general.
+func (rt *Router) strictConflictLocked(rec *routeRec) string {
+	describe := func(other *routeRec, method, example string) string {
+		return fmt.Sprintf("conflicts with %s: both match %s %s and neither is more specific",
+			other.route.String(), method, example)
+	}
+	p := rec.pat
+	for _, m := range rec.route.Methods {
+		if other, example := findConflict(rt.overlaps[m], p); other != nil {
+			return describe(other, m, example)
+		}
+		var other *routeRec
+		var example string
+		switch m {
+		case http.MethodHead:
+			other, example = findConflictFunc(rt.overlaps[http.MethodGet], p, func(g *routeRec) bool { return !covers(g.pat, p) })
+		case http.MethodGet:
+			other, example = findConflictFunc(rt.overlaps[http.MethodHead], p, func(h *routeRec) bool { return !covers(p, h.pat) })
+		}
+		if other != nil {
+			return describe(other, http.MethodHead, example)
+		}
+	}
+	return ""
 }
 
 // publishLocked makes the routes added so far the ones served. Before the

@@ -251,7 +251,7 @@ func (t *table) miss(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if p == "" || p[0] != '/' {
+	if p != "" && p[0] != '/' {
 		t.serveNotFound(w, r)
 		return
 	}

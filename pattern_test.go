@@ -1,0 +1,453 @@
+package dynroute
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/julienschmidt/httprouter"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ptParse parses path or stops the test.
+func ptParse(t testing.TB, path string) *pattern {
+	t.Helper()
+	p, err := parsePattern(path)
+	require.NoError(t, err, "parsePattern(%q)", path)
+	return p
+}
+
+// ptRender spells parsed segments back in dynroute's syntax.
+func ptRender(segs []segment) string {
+	var b strings.Builder
+	for _, s := range segs {
+		b.WriteByte('/')
+		switch s.kind {
+		case segLiteral:
+			b.WriteString(s.text)
+		case segParam:
+			b.WriteString("{" + s.text + "}")
+		case segCatchAll:
+			b.WriteString("{" + s.text + "...}")
+		}
+	}
+	return b.String()
+}
+
+func ptLit(text string) segment   { return segment{kind: segLiteral, text: text} }
+func ptParam(name string) segment { return segment{kind: segParam, text: name} }
+func ptRest(name string) segment  { return segment{kind: segCatchAll, text: name} }
+
+func TestParsePatternErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		wantErr []string // substrings of the message
+	}{
+		{"empty path", "", []string{"empty path"}},
+		{"no leading slash", "users", []string{`"users"`, "must begin with '/'"}},
+		{"no leading slash param", "{id}", []string{"must begin with '/'"}},
+		{"empty param name", "/a/{}", []string{`empty parameter name in "{}"`}},
+		{"empty catch-all name", "/a/{...}", []string{"empty parameter name"}},
+		{"name starts with digit", "/{1a}", []string{`invalid parameter name "1a"`}},
+		{"name with dash", "/{a-b}", []string{`invalid parameter name "a-b"`}},
+		{"name with space", "/{a b}", []string{`invalid parameter name "a b"`}},
+		{"name with dot", "/{a.b}", []string{`invalid parameter name "a.b"`}},
+		{"dollar wildcard", "/a/{$}", []string{`invalid parameter name "$"`}},
+		{"same name twice", "/{id}/x/{id}", []string{"parameter {id} appears twice"}},
+		{"same name as catch-all", "/{id}/{id...}", []string{"parameter {id} appears twice"}},
+		{"catch-all not last", "/{x...}/a", []string{"{x...} must be the last segment"}},
+		{"catch-all before trailing slash", "/a/{x...}/", []string{"{x...} must be the last segment"}},
+		{"httprouter param", "/users/:id", []string{`":id" is httprouter syntax`, "write {id}"}},
+		{"httprouter catch-all", "/files/*path", []string{`"*path" is httprouter syntax`, "write {path...}"}},
+		{"dot segment", "/a/./b", []string{`"." segments are not allowed`}},
+		{"dot segment last", "/a/.", []string{`"." segments are not allowed`}},
+		{"dotdot segment", "/a/../b", []string{`".." segments are not allowed`}},
+		{"dotdot first", "/..", []string{`".." segments are not allowed`}},
+		{"param after literal in segment", "/f.{ext}", []string{`parameter in "f.{ext}" must be a whole segment`}},
+		{"literal after param in segment", "/{a}b", []string{`parameter in "{a}b" must be a whole segment`}},
+		{"two params in segment", "/{a}{b}", []string{`invalid parameter name "a}{b"`}},
+		{"unclosed brace", "/{a", []string{`"{a"`, "must be a whole segment"}},
+		{"unclosed brace mid path", "/{a/b}", []string{"must be a whole segment"}},
+		{"unopened brace", "/a}", []string{`unmatched '}' in segment "a}"`}},
+		{"extra closing brace", "/{a}}", []string{`invalid parameter name "a}"`}},
+		{"double slash only", "//", []string{`empty segment ("//")`}},
+		{"double slash first", "//a", []string{`empty segment ("//")`}},
+		{"double slash mid", "/a//b", []string{`empty segment ("//")`}},
+		{"double slash end", "/a//", []string{`empty segment ("//")`}},
+		{"colon in literal", "/a:b", []string{`literal segment "a:b" contains ':' or '*'`}},
+		{"star in literal", "/a*b", []string{`literal segment "a*b" contains ':' or '*'`}},
+		{"colon at end of literal", "/v1:", []string{"contains ':' or '*'"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := parsePattern(tt.in)
+			require.Error(t, err, "parsePattern(%q) = %+v, want an error", tt.in, p)
+			assert.Nil(t, p)
+			assert.True(t, errors.Is(err, ErrInvalidPath), "errors.Is(%v, ErrInvalidPath)", err)
+			assert.True(t, strings.HasPrefix(err.Error(), "invalid path"), "message %q", err)
+			if tt.in != "" {
+				assert.Contains(t, err.Error(), `"`+tt.in+`"`, "the message quotes the path")
+			}
+			for _, want := range tt.wantErr {
+				assert.Contains(t, err.Error(), want)
+			}
+		})
+	}
+}
+
+func TestParsePatternValid(t *testing.T) {
+	tests := []struct {
+		name       string
+		in         string
+		segs       []segment
+		params     []string
+		shape      string
+		routerPath string
+		catchAll   bool
+	}{
+		{
+			name: "root", in: "/",
+			segs: []segment{ptLit("")}, shape: "/", routerPath: "/",
+		},
+		{
+			name: "literal", in: "/a",
+			segs: []segment{ptLit("a")}, shape: "/a", routerPath: "/a",
+		},
+		{
+			name: "trailing slash", in: "/a/",
+			segs: []segment{ptLit("a"), ptLit("")}, shape: "/a/", routerPath: "/a/",
+		},
+		{
+			name: "param", in: "/a/{b}",
+			segs: []segment{ptLit("a"), ptParam("b")}, params: []string{"b"},
+			shape: "/a/{}", routerPath: "/a/:p1",
+		},
+		{
+			name: "param with trailing slash", in: "/a/{b}/",
+			segs: []segment{ptLit("a"), ptParam("b"), ptLit("")}, params: []string{"b"},
+			shape: "/a/{}/", routerPath: "/a/:p1/",
+		},
+		{
+			name: "catch-all", in: "/a/{b...}",
+			segs: []segment{ptLit("a"), ptRest("b")}, params: []string{"b"},
+			shape: "/a/{...}", routerPath: "/a/*p1", catchAll: true,
+		},
+		{
+			name: "root catch-all", in: "/{x...}",
+			segs: []segment{ptRest("x")}, params: []string{"x"},
+			shape: "/{...}", routerPath: "/*p0", catchAll: true,
+		},
+		{
+			name: "root param", in: "/{x}",
+			segs: []segment{ptParam("x")}, params: []string{"x"},
+			shape: "/{}", routerPath: "/:p0",
+		},
+		{
+			name: "several params", in: "/users/{id}/posts/{post_id}/{rest...}",
+			segs:   []segment{ptLit("users"), ptParam("id"), ptLit("posts"), ptParam("post_id"), ptRest("rest")},
+			params: []string{"id", "post_id", "rest"},
+			shape:  "/users/{}/posts/{}/{...}", routerPath: "/users/:p1/posts/:p3/*p4", catchAll: true,
+		},
+		{
+			name: "github pair left", in: "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+			segs:   []segment{ptLit("repos"), ptParam("owner"), ptParam("repo"), ptLit("issues"), ptLit("comments"), ptParam("comment_id")},
+			params: []string{"owner", "repo", "comment_id"},
+			shape:  "/repos/{}/{}/issues/comments/{}", routerPath: "/repos/:p1/:p2/issues/comments/:p5",
+		},
+		{
+			name: "unicode literals", in: "/café/naïve/日本語/{id}",
+			segs:   []segment{ptLit("café"), ptLit("naïve"), ptLit("日本語"), ptParam("id")},
+			params: []string{"id"},
+			shape:  "/café/naïve/日本語/{}", routerPath: "/café/naïve/日本語/:p3",
+		},
+		{
+			name: "punctuation literals", in: "/a.b/c-d/~e/f_g/v1.2/...",
+			segs:  []segment{ptLit("a.b"), ptLit("c-d"), ptLit("~e"), ptLit("f_g"), ptLit("v1.2"), ptLit("...")},
+			shape: "/a.b/c-d/~e/f_g/v1.2/...", routerPath: "/a.b/c-d/~e/f_g/v1.2/...",
+		},
+		{
+			name: "identifier-like names", in: "/{_}/{A1_b}/{camelCase}",
+			segs:   []segment{ptParam("_"), ptParam("A1_b"), ptParam("camelCase")},
+			params: []string{"_", "A1_b", "camelCase"},
+			shape:  "/{}/{}/{}", routerPath: "/:p0/:p1/:p2",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := parsePattern(tt.in)
+			require.NoError(t, err)
+			assert.Equal(t, tt.in, p.path)
+			assert.Equal(t, tt.segs, p.segs)
+			assert.Equal(t, tt.params, p.params)
+			assert.Equal(t, tt.shape, p.shape())
+			assert.Equal(t, tt.routerPath, p.routerPath())
+			assert.Equal(t, tt.catchAll, p.hasCatchAll())
+			assert.Equal(t, tt.in, ptRender(p.segs))
+		})
+	}
+}
+
+func TestPatternShapeIgnoresNames(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"param names", "/users/{id}", "/users/{name}", true},
+		{"catch-all names", "/f/{a...}", "/f/{b...}", true},
+		{"param vs catch-all", "/f/{a}", "/f/{a...}", false},
+		{"trailing slash", "/users/{id}", "/users/{id}/", false},
+		{"literal vs param", "/users/me", "/users/{id}", false},
+		{"literal vs catch-all", "/f/x", "/f/{x...}", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := ptParse(t, tt.a), ptParse(t, tt.b)
+			assert.Equal(t, tt.same, a.shape() == b.shape(), "shape(%q)=%q shape(%q)=%q", tt.a, a.shape(), tt.b, b.shape())
+			if tt.same {
+				assert.Equal(t, a.routerPath(), b.routerPath(), "same shape, same httprouter path")
+			}
+		})
+	}
+}
+
+func TestValidParamName(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"a", true},
+		{"_", true},
+		{"id", true},
+		{"post_id", true},
+		{"A9", true},
+		{"a1b2", true},
+		{"", false},
+		{"1a", false},
+		{"9", false},
+		{"a-b", false},
+		{"a.b", false},
+		{"a b", false},
+		{"$", false},
+		{"a...", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, validParamName(tt.in), "validParamName(%q)", tt.in)
+	}
+}
+
+// TestParamNamesLikeServeMux checks the claim in validParamName's comment and
+// DESIGN.md ("the same syntax as net/http.ServeMux"): a {name} is accepted
+// exactly when ServeMux accepts it. ServeMux uses unicode.IsLetter and
+// unicode.IsDigit, so non-ASCII letters are valid names there.
+func TestParamNamesLikeServeMux(t *testing.T) {
+	names := []string{"a", "_x", "x1", "1x", "a-b", "é", "naïve", "日本", "x١", "Ω_2"}
+	for _, name := range names {
+		muxOK := func() (ok bool) {
+			defer func() {
+				if recover() != nil {
+					ok = false
+				}
+			}()
+			http.NewServeMux().Handle("/p/{"+name+"}", http.NotFoundHandler())
+			return true
+		}()
+		_, err := parsePattern("/p/{" + name + "}")
+		assert.Equal(t, muxOK, err == nil, "name %q: ServeMux accepts=%v, parsePattern error=%v", name, muxOK, err)
+	}
+}
+
+func TestCompareSpecificity(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+		want int // sign: >0 a more specific, <0 b more specific, 0 same shape
+	}{
+		{"literal beats param", "/users/me", "/users/{id}", 1},
+		{"param beats catch-all", "/users/{id}", "/users/{rest...}", 1},
+		{"literal beats catch-all", "/users/me", "/users/{rest...}", 1},
+		{"left-to-right", "/a/{x}", "/{y}/b", 1},
+		{"left-to-right deep", "/{a}/x/{b}", "/{a}/{b}/x", 1},
+		{
+			"github pair",
+			"/repos/{owner}/{repo}/issues/comments/{comment_id}",
+			"/repos/{owner}/{repo}/issues/{issue_number}/comments",
+			1,
+		},
+		{"trailing slash beats catch-all", "/a/", "/a/{x...}", 1},
+		{"root beats root catch-all", "/", "/{x...}", 1},
+		{"literal beats root catch-all", "/a", "/{x...}", 1},
+		{"param beats root catch-all", "/{x}", "/{x...}", 1},
+		{"same shape other names", "/users/{id}", "/users/{name}", 0},
+		{"same catch-all shape", "/f/{a...}", "/f/{b...}", 0},
+		{"identical", "/a/b", "/a/b", 0},
+	}
+	sign := func(n int) int {
+		switch {
+		case n > 0:
+			return 1
+		case n < 0:
+			return -1
+		}
+		return 0
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := ptParse(t, tt.a), ptParse(t, tt.b)
+			assert.Equal(t, tt.want, sign(compareSpecificity(a, b)), "compareSpecificity(%q, %q)", tt.a, tt.b)
+			assert.Equal(t, -tt.want, sign(compareSpecificity(b, a)), "compareSpecificity(%q, %q)", tt.b, tt.a)
+		})
+	}
+}
+
+// TestCompareSpecificityTotalOrder checks that patterns which cannot match a
+// common path are still ordered deterministically and consistently, so that
+// sorting by compareSpecificity does not depend on registration order.
+func TestCompareSpecificityTotalOrder(t *testing.T) {
+	paths := []string{
+		"/", "/a", "/b", "/a/", "/a/b", "/a/c", "/{x}", "/{x}/", "/{x...}",
+		"/a/{x}", "/a/{x...}", "/{x}/b", "/{x}/{y}", "/b/{x}/c", "/a/b/c",
+	}
+	pats := make([]*pattern, len(paths))
+	for i, p := range paths {
+		pats[i] = ptParse(t, p)
+	}
+	for i, a := range pats {
+		for j, b := range pats {
+			ab, ba := compareSpecificity(a, b), compareSpecificity(b, a)
+			if i == j {
+				assert.Zero(t, ab, "%q vs itself", paths[i])
+				continue
+			}
+			assert.NotZero(t, ab, "%q vs %q: different shapes must not tie", paths[i], paths[j])
+			assert.Equal(t, ab > 0, ba < 0, "%q vs %q: antisymmetric", paths[i], paths[j])
+			for k, c := range pats {
+				if ab > 0 && compareSpecificity(b, c) > 0 {
+					assert.Positive(t, compareSpecificity(a, c), "transitivity %q > %q > %q", paths[i], paths[j], paths[k])
+				}
+			}
+		}
+	}
+}
+
+func TestCleanValue(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		catchAll bool
+		want     bool
+	}{
+		{"param plain", "abc", false, true},
+		{"param dots inside", "a.b", false, true},
+		{"param three dots", "...", false, true},
+		{"param empty", "", false, false},
+		{"param dot", ".", false, false},
+		{"param dotdot", "..", false, false},
+		{"catch-all empty rest", "/", true, true},
+		{"catch-all empty string", "", true, true},
+		{"catch-all one segment", "/a", true, true},
+		{"catch-all nested", "/a/b.txt", true, true},
+		{"catch-all trailing slash", "/a/b/", true, true},
+		{"catch-all three dots", "/.../a", true, true},
+		{"catch-all dot-prefixed names", "/.git/..a", true, true},
+		{"catch-all double slash", "/a//b", true, false},
+		{"catch-all leading double slash", "//a", true, false},
+		{"catch-all only slashes", "//", true, false},
+		{"catch-all dot", "/a/./b", true, false},
+		{"catch-all dot last", "/a/.", true, false},
+		{"catch-all dot first", "/./a", true, false},
+		{"catch-all dotdot", "/a/../b", true, false},
+		{"catch-all dotdot last", "/a/..", true, false},
+		{"catch-all dotdot only", "/..", true, false},
+		{"catch-all dot with trailing slash", "/./", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, cleanValue(tt.in, tt.catchAll), "cleanValue(%q, %v)", tt.in, tt.catchAll)
+		})
+	}
+}
+
+func FuzzParsePattern(f *testing.F) {
+	for _, seed := range []string{
+		"", "/", "//", "/a", "/a/", "/a/b", "/{a}", "/{a...}", "/a/{b}/c/{d...}",
+		"/users/{id}", "/users/{id}/", "/{}", "/{1a}", "/{a-b}", "/{a}/{a}", "/{x...}/a",
+		"/:x", "/*x", "/.", "/..", "/a/./b", "/f.{ext}", "/{a}b", "/{a", "/a}", "/a:b", "/a*b",
+		"/café/{ü}", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "/{x}/{y}/{z}/",
+		"/a/{b}}", "/{{a}}", "/{...}", "/{a...}/", "/%2F/{a}", "/ /{a}", "/a\x00b",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		p, err := parsePattern(path)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidPath) {
+				t.Fatalf("parsePattern(%q) error %v does not wrap ErrInvalidPath", path, err)
+			}
+			if p != nil {
+				t.Fatalf("parsePattern(%q) returned a pattern with error %v", path, err)
+			}
+			return
+		}
+		if got := ptRender(p.segs); got != path {
+			t.Fatalf("parsePattern(%q): segments render as %q", path, got)
+		}
+		var names []string
+		for i, s := range p.segs {
+			if s.kind == segLiteral {
+				if s.text == "" && i != len(p.segs)-1 {
+					t.Fatalf("parsePattern(%q): empty literal segment %d before the end", path, i)
+				}
+				if strings.ContainsAny(s.text, "/{}:*") || s.text == "." || s.text == ".." {
+					t.Fatalf("parsePattern(%q): bad literal segment %q", path, s.text)
+				}
+				continue
+			}
+			if !validParamName(s.text) {
+				t.Fatalf("parsePattern(%q): bad parameter name %q", path, s.text)
+			}
+			if s.kind == segCatchAll && i != len(p.segs)-1 {
+				t.Fatalf("parsePattern(%q): catch-all segment %d is not last", path, i)
+			}
+			names = append(names, s.text)
+		}
+		if strings.Join(names, "\x00") != strings.Join(p.params, "\x00") {
+			t.Fatalf("parsePattern(%q): params %q, segments name %q", path, p.params, names)
+		}
+		// The shape erases the names only: without parameters it is the path.
+		if len(p.params) == 0 && p.shape() != path {
+			t.Fatalf("parsePattern(%q): shape %q", path, p.shape())
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("parsePattern(%q): httprouter panics on routerPath %q: %v", path, p.routerPath(), r)
+				}
+			}()
+			hr := &httprouter.Router{}
+			hr.Handle(http.MethodGet, p.routerPath(), func(http.ResponseWriter, *http.Request, httprouter.Params) {})
+			// A concrete path built from the pattern finds the route.
+			var b strings.Builder
+			for _, s := range p.segs {
+				b.WriteByte('/')
+				switch s.kind {
+				case segLiteral:
+					b.WriteString(s.text)
+				default:
+					b.WriteString("v")
+				}
+			}
+			concrete := b.String()
+			h, ps, _ := hr.Lookup(http.MethodGet, concrete)
+			if h == nil {
+				t.Fatalf("parsePattern(%q): httprouter path %q does not match %q", path, p.routerPath(), concrete)
+			}
+			if len(ps) != len(p.params) {
+				t.Fatalf("parsePattern(%q): %d httprouter params for %q, want %d", path, len(ps), concrete, len(p.params))
+			}
+		}()
+	})
+}
