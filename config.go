@@ -6,12 +6,70 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // ErrInvalidConfig wraps every error of Router.AddRoutes in strict mode, and
 // the per-entry problems loaders find (a missing field, an unknown key, a
 // value of the wrong type).
 var ErrInvalidConfig = errors.New("invalid route config")
+
+// ConfigError lists every problem found in a config source or a batch of
+// RouteSpecs, one error per problem (mostly *RouteError values naming the
+// entry and its source). errors.Is(err, ErrInvalidConfig) is true, and
+// errors.Is and errors.As also look into each problem.
+type ConfigError struct {
+	Summary  string  // first line of the message, e.g. "2 of 5 routes have problems, none was added"
+	Problems []error // one per problem, in source order
+}
+
+// Error is the summary followed by one line per problem.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("dynroute: ")
+	b.WriteString(ErrInvalidConfig.Error())
+	if e.Summary != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Summary)
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems, so errors.Is and errors.As search them.
+func (e *ConfigError) Unwrap() []error { return e.Problems }
+
+// Is reports whether target is ErrInvalidConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// newConfigError flattens errs (joined errors become their parts) into a
+// ConfigError, or returns nil when there are none.
+func newConfigError(summary string, errs ...error) error {
+	var flat []error
+	var add func(error)
+	add = func(err error) {
+		if err == nil {
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok { // errors.Join, *ConfigError
+			for _, e := range j.Unwrap() {
+				add(e)
+			}
+			return
+		}
+		flat = append(flat, err)
+	}
+	for _, err := range errs {
+		add(err)
+	}
+	if len(flat) == 0 {
+		return nil
+	}
+	return &ConfigError{Summary: summary, Problems: flat}
+}
 
 // RouteSpec is the data form of one route, as config files, environment
 // variables, database rows and OpenAPI documents declare it. Handler names a
@@ -93,8 +151,7 @@ func (rt *Router) AddRoutes(specs []RouteSpec, opts *ApplyOptions) ([]Skipped, e
 	}
 	if len(all) > 0 && !o.Lenient {
 		rt.rollbackLocked(inserted)
-		return nil, fmt.Errorf("dynroute: %w: %d of %d routes have problems, none was added:\n%w",
-			ErrInvalidConfig, countSpecs(problems), len(specs), errors.Join(all...))
+		return nil, newConfigError(fmt.Sprintf("%d of %d routes have problems, none was added", countSpecs(problems), len(specs)), all...)
 	}
 	var skipped []Skipped
 	logger := o.Logger

@@ -83,6 +83,9 @@ func TestAddRoutesStrict(t *testing.T) {
 			for _, target := range tt.wantIs {
 				assert.ErrorIs(t, err, target)
 			}
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Len(t, ce.Problems, len(tt.wantErrs), "one problem each")
 			lines := strings.Split(err.Error(), "\n")
 			require.Len(t, lines, len(tt.wantErrs)+1, "one line per problem after the summary:\n%v", err)
 			assert.Contains(t, lines[0], "none was added")
