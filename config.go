@@ -222,9 +222,8 @@ func (rt *Router) rollbackLocked(recs []*routeRec) {
 		}
 		shape := rec.pat.shape()
 		for _, m := range r.Methods {
-			k := shapeKey{m, shape}
-			if rt.shapes[k] == rec {
-				delete(rt.shapes, k)
+			if rt.shapes[m][shape] == rec {
+				delete(rt.shapes[m], shape)
 			}
 			rt.overlaps[m].remove(rec.pat, rec)
 		}

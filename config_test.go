@@ -148,7 +148,7 @@ func TestAddRoutesWhileServingPublishesOnce(t *testing.T) {
 	second := rt.table.Load()
 	require.NotSame(t, first, second)
 	for _, s := range goodSpecs {
-		assert.NotNil(t, second.byPattern[patternKey{"GET", s.Path}], s.Path)
+		assert.NotNil(t, second.entryFor("GET", s.Path), s.Path)
 	}
 	_, err = rt.AddRoutes([]RouteSpec{{Path: "/bad/:x", Methods: []string{"GET"}, Handler: "get_admin_area"}}, nil)
 	require.Error(t, err)

@@ -22,15 +22,20 @@ type Params struct {
 // such parameter. A {name...} value has no leading slash ("a/b.txt").
 func (p Params) Get(name string) string {
 	if p.e == nil {
-		if p.req != nil {
-			return p.req.PathValue(name)
-		}
-		return ""
+		return p.fromRequest(name)
 	}
 	for i, n := range p.e.names {
 		if n == name {
-			return p.Value(i)
+			return p.ps[i].Value
 		}
+	}
+	return ""
+}
+
+// fromRequest serves Get for a handler that a Router did not call.
+func (p Params) fromRequest(name string) string {
+	if p.req != nil {
+		return p.req.PathValue(name)
 	}
 	return ""
 }
@@ -47,13 +52,7 @@ func (p Params) Len() int {
 func (p Params) Name(i int) string { return p.e.names[i] }
 
 // Value returns the value of the i-th parameter in path order.
-func (p Params) Value(i int) string {
-	v := p.ps[i].Value
-	if p.e.catchAll && i == len(p.e.names)-1 {
-		v = v[1:] // httprouter's catch-all value keeps the slash before it
-	}
-	return v
-}
+func (p Params) Value(i int) string { return p.ps[i].Value }
 
 // All iterates over the parameters in path order as name, value pairs.
 func (p Params) All() iter.Seq2[string, string] {

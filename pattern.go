@@ -26,9 +26,11 @@ type segment struct {
 // pattern is a parsed route path. The path "/a/{b}/" has the segments
 // "a", {b} and "" (the empty literal that a trailing slash leaves).
 type pattern struct {
-	path   string
-	segs   []segment
-	params []string // parameter names in path order
+	path     string
+	segs     []segment
+	params   []string // parameter names in path order
+	shapeStr string   // see shape
+	buf      [4]segment
 }
 
 // hasCatchAll reports whether the pattern ends in a {name...} segment.
@@ -36,52 +38,49 @@ func (p *pattern) hasCatchAll() bool {
 	return len(p.segs) > 0 && p.segs[len(p.segs)-1].kind == segCatchAll
 }
 
-// shape is the pattern with parameter names erased; two patterns with the
-// same shape match the same requests.
-func (p *pattern) shape() string {
-	var b strings.Builder
-	b.Grow(len(p.path))
-	for _, s := range p.segs {
-		b.WriteByte('/')
-		switch s.kind {
-		case segLiteral:
-			b.WriteString(s.text)
-		case segParam:
-			b.WriteString("{}")
-		case segCatchAll:
-			b.WriteString("{...}")
-		}
-	}
-	return b.String()
-}
+// shape is the pattern with parameter names erased ("/users/{}",
+// "/files/{...}"); two patterns with the same shape match the same requests.
+// Its prefixes up to each '/' name the nodes of a segment tree.
+func (p *pattern) shape() string { return p.shapeStr }
 
 // parsePattern parses a route path in dynroute's syntax: literal segments,
 // {name} for one segment and {name...} for the rest of the path.
 func parsePattern(path string) (*pattern, error) {
+	p := new(pattern)
+	if err := p.parse(path); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// parse fills the zero pattern p from path; see parsePattern.
+func (p *pattern) parse(path string) error {
 	if path == "" {
-		return nil, fmt.Errorf("%w: empty path", ErrInvalidPath)
+		return fmt.Errorf("%w: empty path", ErrInvalidPath)
 	}
 	if path[0] != '/' {
-		return nil, fmt.Errorf("%w %q: must begin with '/'", ErrInvalidPath, path)
+		return fmt.Errorf("%w %q: must begin with '/'", ErrInvalidPath, path)
 	}
-	p := &pattern{path: path}
+	p.path = path
+	p.segs = p.buf[:0] // most paths are short: one allocation for both
+	params := 0
 	rest := path[1:]
-	for i := 0; ; i++ {
+	for {
 		text, tail, more := strings.Cut(rest, "/")
 		seg, err := parseSegment(path, text, more)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if seg.kind != segLiteral {
-			for _, name := range p.params {
-				if name == seg.text {
-					return nil, fmt.Errorf("%w %q: parameter {%s} appears twice", ErrInvalidPath, path, seg.text)
+			for _, s := range p.segs {
+				if s.kind != segLiteral && s.text == seg.text {
+					return fmt.Errorf("%w %q: parameter {%s} appears twice", ErrInvalidPath, path, seg.text)
 				}
 			}
-			p.params = append(p.params, seg.text)
+			params++
 		}
 		if seg.kind == segLiteral && seg.text == "" && more {
-			return nil, fmt.Errorf("%w %q: empty segment (\"//\")", ErrInvalidPath, path)
+			return fmt.Errorf("%w %q: empty segment (\"//\")", ErrInvalidPath, path)
 		}
 		p.segs = append(p.segs, seg)
 		if !more {
@@ -89,7 +88,28 @@ func parsePattern(path string) (*pattern, error) {
 		}
 		rest = tail
 	}
-	return p, nil
+	if params == 0 {
+		p.shapeStr = path // a literal path is its own shape
+		return nil
+	}
+	p.params = make([]string, 0, params)
+	var b strings.Builder
+	b.Grow(len(path))
+	for _, s := range p.segs {
+		b.WriteByte('/')
+		switch s.kind {
+		case segLiteral:
+			b.WriteString(s.text)
+		case segParam:
+			p.params = append(p.params, s.text)
+			b.WriteString("{}")
+		case segCatchAll:
+			p.params = append(p.params, s.text)
+			b.WriteString("{...}")
+		}
+	}
+	p.shapeStr = b.String()
+	return nil
 }
 
 // parseSegment parses the text between two slashes; more reports whether
@@ -97,6 +117,9 @@ func parsePattern(path string) (*pattern, error) {
 func parseSegment(path, text string, more bool) (segment, error) {
 	bad := func(format string, args ...any) (segment, error) {
 		return segment{}, fmt.Errorf("%w %q: "+format, append([]any{ErrInvalidPath, path}, args...)...)
+	}
+	if !strings.ContainsAny(text, "{}:*") && text != "." && text != ".." {
+		return segment{kind: segLiteral, text: text}, nil // the common case, in one pass
 	}
 	switch {
 	case text == "." || text == "..":
@@ -154,6 +177,9 @@ func validParamName(name string) bool {
 // routerPath is the path handed to httprouter: parameters renamed by segment
 // index, so that routes sharing a prefix agree on the names httprouter sees.
 func (p *pattern) routerPath() string {
+	if len(p.params) == 0 {
+		return p.path
+	}
 	var b strings.Builder
 	b.Grow(len(p.path))
 	for i, s := range p.segs {
@@ -190,26 +216,15 @@ func compareSpecificity(a, b *pattern) int {
 	return len(a.segs) - len(b.segs)
 }
 
-// cleanValue reports whether a matched parameter value came from a clean
-// path: no empty, "." or ".." segment. Literal parts of a match are clean by
-// construction, so checking the values is enough.
-func cleanValue(v string, catchAll bool) bool {
-	if !catchAll {
-		return v != "" && v != "." && v != ".."
-	}
-	// httprouter's catch-all value starts with the slash before it.
-	for i := 0; i < len(v); i++ {
-		if v[i] != '/' {
-			continue
-		}
-		j := i + 1
-		for j < len(v) && v[j] != '/' {
-			j++
-		}
-		seg := v[i+1 : j]
-		if (seg == "" && j < len(v)) || seg == "." || seg == ".." {
+// cleanRest reports whether a {x...} value (without its leading slash) has
+// no empty, "." or ".." segment; a trailing slash is fine.
+func cleanRest(v string) bool {
+	for len(v) > 0 {
+		seg, rest, more := strings.Cut(v, "/")
+		if seg == "." || seg == ".." || (seg == "" && more) {
 			return false
 		}
+		v = rest
 	}
 	return true
 }

@@ -3,6 +3,7 @@ package dynroute
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -49,7 +50,7 @@ type Router struct {
 	recs     []*routeRec
 	names    map[string]*routeRec
 	opIDs    map[string]*routeRec
-	shapes   map[shapeKey]*routeRec
+	shapes   map[string]map[string]*routeRec // method -> shape -> route
 	overlaps map[string]*conflictNode // per method; only with StrictConflicts
 	sources  map[uintptr]Source       // caller PC -> source, so loops resolve once
 	serving  bool                     // a table has been served; compile eagerly from now on
@@ -60,10 +61,9 @@ type Router struct {
 // routeRec is one registered route: its metadata and its parsed path.
 type routeRec struct {
 	route Route
-	pat   *pattern
+	pat   *pattern // points to p
+	p     pattern  // allocated with the record: one allocation per route
 }
-
-type shapeKey struct{ method, shape string }
 
 var _ http.Handler = (*Router)(nil)
 
@@ -80,7 +80,7 @@ func New(opts *Options) *Router {
 		methodNotAllowed: o.MethodNotAllowed,
 		names:            make(map[string]*routeRec),
 		opIDs:            make(map[string]*routeRec),
-		shapes:           make(map[shapeKey]*routeRec),
+		shapes:           make(map[string]map[string]*routeRec),
 		overlaps:         make(map[string]*conflictNode),
 		sources:          make(map[uintptr]Source),
 	}
@@ -102,60 +102,75 @@ func (rt *Router) Registry() *Registry { return rt.reg }
 // ErrDuplicateOperationID or ErrConflict, and names the route and where it
 // was declared. On error nothing is added.
 func (rt *Router) AddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) error {
-	return rt.add(path, methods, h, "", opts, 1)
+	return rt.add(path, methods, h, "", opts, caller(opts))
 }
 
 // AddAPIRouteByName is AddAPIRoute with the handler named in the Registry.
 // An unknown name is an error wrapping ErrUnknownHandler that suggests the
 // closest registered names. The route's HandlerName records the name.
 func (rt *Router) AddAPIRouteByName(path string, methods []string, handlerName string, opts *RouteOptions) error {
+	pc := caller(opts)
 	h, err := rt.reg.resolve(handlerName)
 	if err != nil {
-		return rt.routeError(path, methods, opts, err, 1)
+		return rt.routeError(path, methods, opts, err, pc)
 	}
-	return rt.add(path, methods, h, handlerName, opts, 1)
+	return rt.add(path, methods, h, handlerName, opts, pc)
 }
 
 // MustAddAPIRoute is like AddAPIRoute but panics with the error.
 func (rt *Router) MustAddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) {
-	if err := rt.add(path, methods, h, "", opts, 1); err != nil {
+	if err := rt.add(path, methods, h, "", opts, caller(opts)); err != nil {
 		panic(err)
 	}
 }
 
 // Handle adds a route for one method and panics on error; see AddAPIRoute.
 func (rt *Router) Handle(method, path string, h http.Handler) {
-	if err := rt.add(path, []string{method}, h, "", nil, 1); err != nil {
+	if err := rt.add(path, []string{method}, h, "", nil, caller(nil)); err != nil {
 		panic(err)
 	}
 }
 
 // Get adds a GET route (which also answers HEAD) and panics on error.
-func (rt *Router) Get(path string, h http.Handler) { rt.must(http.MethodGet, path, h) }
+func (rt *Router) Get(path string, h http.Handler) { rt.must(http.MethodGet, path, h, caller(nil)) }
 
 // Post adds a POST route and panics on error.
-func (rt *Router) Post(path string, h http.Handler) { rt.must(http.MethodPost, path, h) }
+func (rt *Router) Post(path string, h http.Handler) { rt.must(http.MethodPost, path, h, caller(nil)) }
 
 // Put adds a PUT route and panics on error.
-func (rt *Router) Put(path string, h http.Handler) { rt.must(http.MethodPut, path, h) }
+func (rt *Router) Put(path string, h http.Handler) { rt.must(http.MethodPut, path, h, caller(nil)) }
 
 // Patch adds a PATCH route and panics on error.
-func (rt *Router) Patch(path string, h http.Handler) { rt.must(http.MethodPatch, path, h) }
+func (rt *Router) Patch(path string, h http.Handler) { rt.must(http.MethodPatch, path, h, caller(nil)) }
 
 // Delete adds a DELETE route and panics on error.
-func (rt *Router) Delete(path string, h http.Handler) { rt.must(http.MethodDelete, path, h) }
+func (rt *Router) Delete(path string, h http.Handler) { rt.must(http.MethodDelete, path, h, caller(nil)) }
 
-// must keeps the caller two frames up, so that Source names the user's line.
-func (rt *Router) must(method, path string, h http.Handler) {
-	if err := rt.add(path, []string{method}, h, "", nil, 2); err != nil {
+// must adds a route for one method and panics on error.
+func (rt *Router) must(method, path string, h http.Handler, pc uintptr) {
+	if err := rt.add(path, []string{method}, h, "", nil, pc); err != nil {
 		panic(err)
 	}
 }
 
+// caller returns the program counter of the code that called the exported
+// method that calls caller, for the route's Source; 0 when opts has a Source.
+// Exported methods call it first thing, so that the stack walk is short.
+func caller(opts *RouteOptions) uintptr {
+	if opts != nil && !opts.Source.IsZero() {
+		return 0
+	}
+	var pcs [1]uintptr
+	if runtime.Callers(3, pcs[:]) == 0 { // runtime.Callers, caller, the method
+		return 0
+	}
+	return pcs[0]
+}
+
 // add validates one route, then inserts it and publishes the new table.
-// skip counts the frames between the user's call and add.
-func (rt *Router) add(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, skip int) error {
-	rec, err := rt.newRec(path, methods, h, handlerName, opts, skip+1)
+// pc is the caller's program counter (see caller).
+func (rt *Router) add(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) error {
+	rec, err := rt.newRec(path, methods, h, handlerName, opts, pc)
 	if err != nil {
 		return err
 	}
@@ -169,13 +184,13 @@ func (rt *Router) add(path string, methods []string, h http.Handler, handlerName
 }
 
 // newRec parses and checks a route on its own, before it meets the others.
-func (rt *Router) newRec(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, skip int) (*routeRec, error) {
+func (rt *Router) newRec(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) (*routeRec, error) {
 	var o RouteOptions
 	if opts != nil {
 		o = *opts
 	}
 	if o.Source.IsZero() {
-		o.Source = rt.callerSource(skip + 1)
+		o.Source = rt.sourceAt(pc)
 	}
 	var handlerErr error
 	if h == nil {
@@ -193,12 +208,12 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 	fail := func(err error) {
 		errs = append(errs, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err})
 	}
+	rec := new(routeRec)
 	var ms []string
-	var pat *pattern
 	var err error
 	if config && path == "" {
 		fail(fmt.Errorf("%w: missing path", ErrInvalidConfig))
-	} else if pat, err = parsePattern(path); err != nil {
+	} else if err = rec.p.parse(path); err != nil {
 		fail(err)
 	}
 	if config && len(methods) == 0 {
@@ -219,55 +234,54 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 	default:
 		return nil, errors.Join(errs...)
 	}
-	r := Route{
+	rec.pat = &rec.p
+	rec.route = Route{
 		Name:        o.Name,
-		Methods:     ms,
+		Methods:     ms, // normalizeMethods made a new slice
 		Path:        path,
 		Handler:     h,
 		HandlerName: handlerName,
 		OperationID: o.OperationID,
 		Summary:     o.Summary,
 		Description: o.Description,
-		Tags:        o.Tags,
+		Tags:        slices.Clone(o.Tags),
 		StatusCode:  o.StatusCode,
 		Deprecated:  o.Deprecated,
 		Hidden:      o.Hidden,
-		Responses:   o.Responses,
-		Extensions:  o.Extensions,
-		Extra:       o.Extra,
+		Responses:   maps.Clone(o.Responses),
+		Extensions:  maps.Clone(o.Extensions),
+		Extra:       maps.Clone(o.Extra),
 		Source:      o.Source,
 	}
-	return &routeRec{route: r.clone(), pat: pat}, nil
+	return rec, nil
 }
 
 // routeError wraps err for a route that never got as far as newRec.
-func (rt *Router) routeError(path string, methods []string, opts *RouteOptions, err error, skip int) error {
+func (rt *Router) routeError(path string, methods []string, opts *RouteOptions, err error, pc uintptr) error {
 	var o RouteOptions
 	if opts != nil {
 		o = *opts
 	}
 	if o.Source.IsZero() {
-		o.Source = rt.callerSource(skip + 1)
+		o.Source = rt.sourceAt(pc)
 	}
 	return &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
 }
 
-// callerSource returns the file and line skip frames above its caller. The
-// result is cached per program counter: routes added in a loop cost one
-// symbol lookup.
-func (rt *Router) callerSource(skip int) Source {
-	var pcs [1]uintptr
-	if runtime.Callers(skip+2, pcs[:]) == 0 {
+// sourceAt returns the file and line of pc. The result is cached per program
+// counter: routes added in a loop cost one symbol lookup.
+func (rt *Router) sourceAt(pc uintptr) Source {
+	if pc == 0 {
 		return Source{}
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if s, ok := rt.sources[pcs[0]]; ok {
+	if s, ok := rt.sources[pc]; ok {
 		return s
 	}
-	f, _ := runtime.CallersFrames(pcs[:]).Next()
+	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
 	s := Source{File: filepath.Base(f.File), Line: f.Line}
-	rt.sources[pcs[0]] = s
+	rt.sources[pc] = s
 	return s
 }
 
@@ -290,7 +304,7 @@ func (rt *Router) insertLocked(rec *routeRec) error {
 	}
 	shape := rec.pat.shape()
 	for _, m := range r.Methods {
-		if other := rt.shapes[shapeKey{m, shape}]; other != nil {
+		if other := rt.shapes[m][shape]; other != nil {
 			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
 		}
 	}
@@ -307,7 +321,12 @@ func (rt *Router) insertLocked(rec *routeRec) error {
 		rt.opIDs[r.OperationID] = rec
 	}
 	for _, m := range r.Methods {
-		rt.shapes[shapeKey{m, shape}] = rec
+		byShape := rt.shapes[m]
+		if byShape == nil {
+			byShape = make(map[string]*routeRec)
+			rt.shapes[m] = byShape
+		}
+		byShape[shape] = rec
 		if rt.strict {
 			root := rt.overlaps[m]
 			if root == nil {
@@ -398,11 +417,11 @@ func (rt *Router) Routes() []Route {
 // match. It does not allocate.
 func (rt *Router) MatchedRoute(r *http.Request) (route *Route, ok bool) {
 	t := rt.current()
-	if e := t.byPattern[patternKey{r.Method, r.Pattern}]; e != nil {
+	if e := t.entryFor(r.Method, r.Pattern); e != nil {
 		return e.route, true
 	}
 	if r.Method == http.MethodHead {
-		if e := t.byPattern[patternKey{http.MethodGet, r.Pattern}]; e != nil {
+		if e := t.entryFor(http.MethodGet, r.Pattern); e != nil {
 			return e.route, true
 		}
 	}
@@ -458,7 +477,7 @@ func (rt *Router) URL(name string, params ...string) (string, error) {
 				// The router matches the decoded path, where %2F is a slash.
 				return fail("parameter %q contains '/'; only {%s...} values may", s.text, s.text)
 			}
-			if !cleanValue(v, false) {
+			if v == "." || v == ".." {
 				return fail("parameter %q is %q, which the router redirects away from", s.text, v)
 			}
 			b.WriteString(url.PathEscape(v))
@@ -467,7 +486,7 @@ func (rt *Router) URL(name string, params ...string) (string, error) {
 			if !ok {
 				return fail("missing parameter %q", s.text)
 			}
-			if !cleanValue("/"+v, true) {
+			if !cleanRest(v) {
 				return fail("parameter %q is %q: empty, \".\" or \"..\" segments are redirected away from", s.text, v)
 			}
 			for i, part := range strings.Split(v, "/") {

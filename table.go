@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/julienschmidt/httprouter"
 )
@@ -18,9 +19,12 @@ type table struct {
 	layers           []*httprouter.Router
 	methods          []string // every method with a route, sorted
 	headMerged       bool     // GET routes are in the HEAD trees too
-	byPattern        map[patternKey]*entry
 	notFound         http.Handler
 	methodNotAllowed http.Handler
+
+	entries     map[string][]*entry // per method, as compiled
+	patternOnce sync.Once
+	byPattern   map[patternKey]*entry // built on first use by MatchedRoute
 }
 
 type patternKey struct{ method, path string }
@@ -29,11 +33,8 @@ type patternKey struct{ method, path string }
 type entry struct {
 	route      *Route
 	pat        *pattern
-	path       string   // route.Path, kept here for the hot path
 	names      []string // parameter names in path order
 	catchAll   bool
-	h          http.Handler
-	fast       ParamsHandler // h, if it takes Params directly
 	handle     httprouter.Handle
 	routerPath string
 }
@@ -42,53 +43,101 @@ func newEntry(rec *routeRec) *entry {
 	e := &entry{
 		route:      &rec.route,
 		pat:        rec.pat,
-		path:       rec.route.Path,
 		names:      rec.pat.params,
 		catchAll:   rec.pat.hasCatchAll(),
-		h:          rec.route.Handler,
 		routerPath: rec.pat.routerPath(),
 	}
-	e.fast, _ = e.h.(ParamsHandler)
-	e.handle = e.serve
+	e.handle = e.makeHandle(rec.route.Handler)
 	return e
 }
 
-// serve is the httprouter.Handle of the entry: it hands the request and its
-// parameters to the route's handler.
-func (e *entry) serve(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-	for i := range ps {
-		if !cleanValue(ps[i].Value, e.catchAll && i == len(ps)-1) {
+// makeHandle returns the httprouter.Handle of the entry, specialised for
+// what the route needs so that each request does only that: routes without
+// parameters skip the parameter checks, HandlerFunc and ParamsHandler get
+// Params and skip SetPathValue.
+func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
+	path := e.route.Path
+	fn, isFunc := h.(HandlerFunc)
+	fast, isFast := h.(ParamsHandler)
+	if len(e.names) == 0 {
+		switch {
+		case isFunc:
+			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+				r.Pattern = path
+				fn(w, r, Params{e: e})
+			}
+		case isFast:
+			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+				r.Pattern = path
+				fast.ServeHTTPParams(w, r, Params{e: e})
+			}
+		default:
+			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+				r.Pattern = path
+				h.ServeHTTP(w, r)
+			}
+		}
+	}
+	names := e.names
+	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		if !e.prepare(ps) {
 			redirect(w, r, cleanPath(r.URL.Path))
 			return
 		}
-	}
-	r.Pattern = e.path
-	if e.fast != nil {
-		e.fast.ServeHTTPParams(w, r, Params{e: e, ps: ps})
-		return
-	}
-	if len(ps) > 0 {
-		p := Params{e: e, ps: ps}
-		for i, name := range e.names {
-			r.SetPathValue(name, p.Value(i))
+		r.Pattern = path
+		switch {
+		case isFunc:
+			fn(w, r, Params{e: e, ps: ps})
+		case isFast:
+			fast.ServeHTTPParams(w, r, Params{e: e, ps: ps})
+		default:
+			for i, name := range names {
+				r.SetPathValue(name, ps[i].Value)
+			}
+			h.ServeHTTP(w, r)
 		}
 	}
-	e.h.ServeHTTP(w, r)
+}
+
+// prepare strips the slash httprouter leaves at the start of a {x...} value
+// and reports whether the values came from a clean path: no empty, "." or
+// ".." segment. Literal parts of a match are clean by construction, so
+// checking the values is enough.
+func (e *entry) prepare(ps httprouter.Params) bool {
+	n := len(ps)
+	if e.catchAll {
+		n--
+		last := &ps[n]
+		last.Value = last.Value[1:]
+		if !cleanRest(last.Value) {
+			return false
+		}
+	}
+	for i := range n {
+		if !cleanSegment(ps[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanSegment reports whether a {x} value is not "", "." or "..".
+func cleanSegment(v string) bool {
+	return len(v) > 2 || (v != "" && v != "." && v != "..")
 }
 
 // compile builds the table for recs.
 func compile(recs []*routeRec, notFound, methodNotAllowed http.Handler) *table {
 	t := &table{
-		byPattern:        make(map[patternKey]*entry, len(recs)),
 		notFound:         notFound,
 		methodNotAllowed: methodNotAllowed,
+		entries:          make(map[string][]*entry),
 	}
-	byMethod := make(map[string][]*entry)
+	byMethod := t.entries
 	for _, rec := range recs {
 		e := newEntry(rec)
 		for _, m := range rec.route.Methods {
 			byMethod[m] = append(byMethod[m], e)
-			t.byPattern[patternKey{m, e.path}] = e
 		}
 	}
 	if len(byMethod[http.MethodHead]) > 0 {
@@ -116,99 +165,149 @@ func compile(recs []*routeRec, notFound, methodNotAllowed http.Handler) *table {
 	return t
 }
 
-// addMethod places the routes of one method into layers. Routes are placed
-// most specific first; each goes into the first layer that (a) comes after
-// every layer holding a route that overlaps it (those are all more specific,
-// so they must be found first) and (b) has no route httprouter would refuse
-// beside it. Within a layer at most one route matches any path, so the first
-// layer that matches has the best route.
+// entryFor returns the entry that serves pattern path for method.
+func (t *table) entryFor(method, path string) *entry {
+	t.patternOnce.Do(func() {
+		t.byPattern = make(map[patternKey]*entry)
+		for m, es := range t.entries {
+			for _, e := range es {
+				k := patternKey{m, e.route.Path}
+				if t.byPattern[k] == nil || slices.Contains(e.route.Methods, m) {
+					t.byPattern[k] = e
+				}
+			}
+		}
+	})
+	return t.byPattern[patternKey{method, path}]
+}
+
+// addMethod places the routes of one method into layers. Most tables fit in
+// one httprouter tree; then no two routes overlap and registration order is
+// as good as any. Otherwise routes are placed most specific first; each goes
+// into the first layer that (a) comes after every layer holding a route that
+// overlaps it (those are all more specific, so they must be found first) and
+// (b) has no route httprouter would refuse beside it. Within a layer at most
+// one route matches any path, so the first layer that matches has the best
+// route.
 func (t *table) addMethod(method string, es []*entry) {
+	one := make(layerSet, len(es))
+	for _, e := range es {
+		one.add(e.pat)
+	}
+	if one.consistent() {
+		l := t.layer(0)
+		for _, e := range es {
+			l.Handle(method, e.routerPath, e.handle)
+		}
+		return
+	}
 	slices.SortStableFunc(es, func(a, b *entry) int { return compareSpecificity(b.pat, a.pat) })
 	var placed overlapNode[int] // routes placed so far, by layer
-	var shapes []*layerNode
+	var shapes []layerSet
 	for _, e := range es {
 		l := 0
 		placed.visit(e.pat.segs, func(layer int) bool {
 			l = max(l, layer+1)
 			return true
 		})
-		for l < len(shapes) && !shapes[l].fits(e.pat.segs) {
+		for l < len(shapes) && !shapes[l].fits(e.pat) {
 			l++
 		}
 		if l == len(shapes) {
-			shapes = append(shapes, &layerNode{})
+			shapes = append(shapes, make(layerSet))
 		}
-		shapes[l].add(e.pat.segs)
+		shapes[l].add(e.pat)
 		placed.insert(e.pat, l)
-		for len(t.layers) <= l {
-			t.layers = append(t.layers, &httprouter.Router{})
-		}
-		t.layers[l].Handle(method, e.routerPath, e.handle)
+		t.layer(l).Handle(method, e.routerPath, e.handle)
 	}
 }
 
-// layerNode models the shape of one httprouter tree segment by segment, to
-// keep out of a layer anything httprouter would panic on: a {x} beside a
-// non-empty literal, a {x...} beside anything.
-type layerNode struct {
-	lits  map[string]*layerNode
-	param *layerNode
-	catch bool
+// layer returns layer i, adding layers as needed.
+func (t *table) layer(i int) *httprouter.Router {
+	for len(t.layers) <= i {
+		t.layers = append(t.layers, &httprouter.Router{})
+	}
+	return t.layers[i]
 }
 
-// fits reports whether segs can join the tree without a conflict.
-func (n *layerNode) fits(segs []segment) bool {
-	for _, s := range segs {
-		if n == nil {
-			return true
+// layerSet models the shape of one httprouter tree, to keep out of a layer
+// anything httprouter would panic on: a {x} beside a non-empty literal, a
+// {x...} beside anything. Its keys are shape prefixes naming the tree's
+// segment nodes; its values say which kinds of child each node has.
+type layerSet map[string]uint8
+
+const (
+	childLiteral uint8 = 1 << iota // a non-empty literal
+	childEmpty                     // the empty literal of a trailing slash
+	childParam
+	childCatchAll
+)
+
+// childKinds calls fn with the shape prefix naming each segment's parent
+// node and the kind of the segment.
+func childKinds(p *pattern, fn func(node string, kind uint8) bool) bool {
+	shape := p.shape()
+	start := 0
+	for _, s := range p.segs {
+		var kind uint8
+		switch {
+		case s.kind == segCatchAll:
+			kind = childCatchAll
+		case s.kind == segParam:
+			kind = childParam
+		case s.text == "":
+			kind = childEmpty
+		default:
+			kind = childLiteral
 		}
-		if n.catch {
+		if !fn(shape[:start], kind) {
 			return false
 		}
-		switch s.kind {
-		case segCatchAll:
-			return len(n.lits) == 0 && n.param == nil
-		case segParam:
-			for text := range n.lits {
-				if text != "" {
-					return false
-				}
-			}
-			n = n.param
-		case segLiteral:
-			if s.text != "" && n.param != nil {
-				return false
-			}
-			n = n.lits[s.text]
+		if next := strings.IndexByte(shape[start+1:], '/'); next >= 0 {
+			start += 1 + next
+		} else {
+			start = len(shape)
 		}
 	}
 	return true
 }
 
-// add records segs in the tree; fits must have approved them.
-func (n *layerNode) add(segs []segment) {
-	for _, s := range segs {
-		switch s.kind {
-		case segCatchAll:
-			n.catch = true
-			return
-		case segParam:
-			if n.param == nil {
-				n.param = &layerNode{}
-			}
-			n = n.param
-		case segLiteral:
-			c := n.lits[s.text]
-			if c == nil {
-				if n.lits == nil {
-					n.lits = make(map[string]*layerNode)
-				}
-				c = &layerNode{}
-				n.lits[s.text] = c
-			}
-			n = c
+// compatible reports whether a node may have children of all these kinds.
+func compatible(kinds uint8) bool {
+	switch {
+	case kinds&childCatchAll != 0:
+		return kinds == childCatchAll
+	case kinds&childParam != 0:
+		return kinds&childLiteral == 0
+	}
+	return true
+}
+
+// fits reports whether p can join the tree without a conflict. Two
+// {x...} at one node are duplicates, which never reach here.
+func (l layerSet) fits(p *pattern) bool {
+	return childKinds(p, func(node string, kind uint8) bool {
+		have := l[node]
+		return compatible(have|kind) && !(have == childCatchAll && kind == childCatchAll)
+	})
+}
+
+// add records p in the tree.
+func (l layerSet) add(p *pattern) {
+	childKinds(p, func(node string, kind uint8) bool {
+		l[node] |= kind
+		return true
+	})
+}
+
+// consistent reports whether every node's children can live together.
+func (l layerSet) consistent() bool {
+	for _, kinds := range l {
+		if !compatible(kinds) {
+			return false
 		}
 	}
+	return true
 }
 
 // lookup finds the handle for method and path, most specific first.
