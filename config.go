@@ -45,6 +45,19 @@ func (e *ConfigError) Unwrap() []error { return e.Problems }
 // Is reports whether target is ErrInvalidConfig.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
 
+// configErrorIn is newConfigError for the problems of one source (a file,
+// a table, an environment prefix).
+func configErrorIn(source string, errs ...error) error {
+	err := newConfigError("", errs...)
+	if ce, ok := err.(*ConfigError); ok {
+		ce.Summary = fmt.Sprintf("%s: %d problems", source, len(ce.Problems))
+		if len(ce.Problems) == 1 {
+			ce.Summary = source + ": 1 problem"
+		}
+	}
+	return err
+}
+
 // newConfigError flattens errs (joined errors become their parts) into a
 // ConfigError, or returns nil when there are none.
 func newConfigError(summary string, errs ...error) error {

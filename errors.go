@@ -93,7 +93,11 @@ type RouteError struct {
 func (e *RouteError) Error() string {
 	var b strings.Builder
 	b.WriteString("dynroute: ")
-	b.WriteString(describeRoute(e.Name, e.Methods, e.Path, e.Source))
+	if e.Name == "" && len(e.Methods) == 0 && e.Path == "" && !e.Source.IsZero() {
+		b.WriteString(e.Source.String()) // a problem of a whole document
+	} else {
+		b.WriteString(describeRoute(e.Name, e.Methods, e.Path, e.Source))
+	}
 	b.WriteString(": ")
 	if e.Detail != "" {
 		b.WriteString(e.Detail)
