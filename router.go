@@ -51,9 +51,9 @@ type Router struct {
 	names    map[string]*routeRec
 	opIDs    map[string]*routeRec
 	shapes   map[string]map[string]*routeRec // method -> shape -> route
-	overlaps map[string]*conflictNode // per method; only with StrictConflicts
-	sources  map[uintptr]Source       // caller PC -> source, so loops resolve once
-	serving  bool                     // a table has been served; compile eagerly from now on
+	overlaps map[string]*conflictNode        // per method; only with StrictConflicts
+	sources  map[uintptr]Source              // caller PC -> source, so loops resolve once
+	serving  bool                            // a table has been served; compile eagerly from now on
 
 	table atomic.Pointer[table] // nil: not compiled since the last change
 }
@@ -144,7 +144,9 @@ func (rt *Router) Put(path string, h http.Handler) { rt.must(http.MethodPut, pat
 func (rt *Router) Patch(path string, h http.Handler) { rt.must(http.MethodPatch, path, h, caller(nil)) }
 
 // Delete adds a DELETE route and panics on error.
-func (rt *Router) Delete(path string, h http.Handler) { rt.must(http.MethodDelete, path, h, caller(nil)) }
+func (rt *Router) Delete(path string, h http.Handler) {
+	rt.must(http.MethodDelete, path, h, caller(nil))
+}
 
 // must adds a route for one method and panics on error.
 func (rt *Router) must(method, path string, h http.Handler, pc uintptr) {
