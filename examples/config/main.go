@@ -3,14 +3,17 @@
 // config dict with app.add_api_route.
 //
 // Handlers are registered by name in the router's Registry; the route config
-// (routeConfig below, Go data shaped like the seed's dict) names them. Entries
-// that cannot be added — here one without a path and one naming a handler that
-// was never registered — are skipped with one slog warning each, and the rest
-// are served. A static route is added in code beside them.
+// (routes.yaml, built in, or the file given with -config) names them. In the
+// default lenient mode, entries that cannot be added are skipped with one
+// slog warning each and the rest are served; -strict refuses the whole
+// config on any problem and lists them all. A static route is added in code
+// beside the config's routes.
 //
-// Run it and try it:
+//	go run ./examples/config                          # serve on 127.0.0.1:8000
+//	go run ./examples/config -config my.yaml -strict  # a file of your own (.yaml, .yml, .json)
+//	go run ./examples/config -check -config examples/config/broken.yaml
+//	go run ./examples/config -routes                  # print the route table and exit
 //
-//	go run ./examples/config -addr 127.0.0.1:8000
 //	curl -i localhost:8000/dynamic/users
 //	curl -i localhost:8000/dynamic/products/123
 //	curl -i localhost:8000/dynamic/products/abc          # 422 problem+json
@@ -24,7 +27,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -33,12 +38,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/dynroute/dynroute"
@@ -54,64 +60,10 @@ const defaultTag = "Dynamic"
 // a shutdown signal arrives.
 const shutdownTimeout = 10 * time.Second
 
-// routeEntry is one route of the config, shaped like an entry of the seed's
-// config dict.
-type routeEntry struct {
-	Name        string   `json:"name"`
-	Path        string   `json:"path"`
-	Methods     []string `json:"methods"`
-	HandlerName string   `json:"handler_name"`
-	Tags        []string `json:"tags,omitempty"`
-	Summary     string   `json:"summary,omitempty"`
-}
-
-// routeConfig is the route configuration read at startup. The last two
-// entries are deliberately broken: the program skips them with a warning.
-var routeConfig = []routeEntry{
-	{
-		Name:        "dynamic_users",
-		Path:        "/dynamic/users",
-		Methods:     []string{"GET"},
-		HandlerName: "get_dynamic_users",
-		Summary:     "List users (dynamic route)",
-	},
-	{
-		Name:        "dynamic_products",
-		Path:        "/dynamic/products/{product_id}",
-		Methods:     []string{"GET", "POST"},
-		HandlerName: "handle_dynamic_product",
-		Summary:     "Read or update a product (dynamic route)",
-	},
-	{
-		Name:        "admin_area",
-		Path:        "/dynamic/admin",
-		Methods:     []string{"GET"},
-		HandlerName: "get_admin_area",
-		Tags:        []string{"Admin", "Dynamic"},
-		Summary:     "Admin area (dynamic route)",
-	},
-	{
-		Name:        "echo",
-		Path:        "/dynamic/echo/{rest...}",
-		Methods:     []string{"GET", "POST"},
-		HandlerName: "echo",
-		Summary:     "Echo the request (dynamic route)",
-	},
-	{
-		// Incomplete: no path. Skipped with a warning.
-		Name:        "incomplete_route",
-		Methods:     []string{"GET"},
-		HandlerName: "get_dynamic_users",
-	},
-	{
-		// Names a handler that is not registered. Skipped with a warning
-		// whose error suggests the closest registered names.
-		Name:        "dynamic_orders",
-		Path:        "/dynamic/orders",
-		Methods:     []string{"GET"},
-		HandlerName: "get_dynamic_orders",
-	},
-}
+// seedConfig is routes.yaml, the config served when -config is not given.
+//
+//go:embed routes.yaml
+var seedConfig []byte
 
 // handlers is the handler map: every handler the config may name.
 func handlers() map[string]http.Handler {
@@ -123,45 +75,52 @@ func handlers() map[string]http.Handler {
 	}
 }
 
-// newRouter builds the router: it registers the handler map, adds the routes
-// of routeConfig (skipping bad entries with a warning on logger) and the
-// static route.
-func newRouter(logger *slog.Logger) (*dynroute.Router, error) {
-	if logger == nil {
-		logger = slog.Default()
+// loadSpecs reads the route config: file, or the built-in seed config when
+// file is "". The format follows the extension (.yaml, .yml or .json). Like
+// the loaders it returns what it could read together with every problem.
+func loadSpecs(file string) ([]dynroute.RouteSpec, error) {
+	if file == "" {
+		return dynroute.LoadYAML(bytes.NewReader(seedConfig), "routes.yaml")
 	}
-	rt := dynroute.New(&dynroute.Options{})
-	for name, h := range handlers() {
-		if err := rt.Registry().Register(name, h); err != nil {
-			return nil, err
-		}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
 	}
-	addConfigRoutes(rt, routeConfig, logger)
-	rt.Get("/static/route", http.HandlerFunc(getStaticRoute))
-	return rt, nil
+	defer f.Close()
+	switch ext := strings.ToLower(filepath.Ext(file)); ext {
+	case ".yaml", ".yml":
+		return dynroute.LoadYAML(f, file)
+	case ".json":
+		return dynroute.LoadJSON(f, file)
+	default:
+		return nil, fmt.Errorf("config %s: unknown extension %q, want .yaml, .yml or .json", file, ext)
+	}
 }
 
-// addConfigRoutes adds a route for each entry, resolving handler names in
-// rt's Registry. An entry that cannot be added is skipped with one warning;
-// its error is returned among the others, in entry order.
-func addConfigRoutes(rt *dynroute.Router, entries []routeEntry, logger *slog.Logger) []error {
-	var skipped []error
-	for _, e := range entries {
-		tags := e.Tags
-		if len(tags) == 0 {
-			tags = []string{defaultTag}
-		}
-		err := rt.AddAPIRouteByName(e.Path, e.Methods, e.HandlerName, &dynroute.RouteOptions{
-			Name:    e.Name,
-			Tags:    tags,
-			Summary: e.Summary,
-		})
-		if err != nil {
-			logger.Warn("skipping route config entry", "entry", e.Name, "error", err)
-			skipped = append(skipped, err)
+// newRouter builds the router: the handler map in its Registry, the static
+// route, and the routes of specs. Lenient mode skips specs with problems (one
+// warning each on logger, returned as skipped); strict mode adds nothing of
+// specs if any has a problem and returns the error listing them all.
+func newRouter(specs []dynroute.RouteSpec, strict bool, logger *slog.Logger) (*dynroute.Router, []dynroute.Skipped, error) {
+	rt := dynroute.New(nil)
+	for name, h := range handlers() {
+		if err := rt.Registry().Register(name, h); err != nil {
+			return nil, nil, err
 		}
 	}
-	return skipped
+	if err := rt.AddAPIRoute("/static/route", []string{http.MethodGet}, http.HandlerFunc(getStaticRoute),
+		&dynroute.RouteOptions{Name: "static_route", Summary: "A route added in code"}); err != nil {
+		return nil, nil, err
+	}
+	skipped, err := rt.AddRoutes(specs, &dynroute.ApplyOptions{
+		Lenient:     !strict,
+		Logger:      logger,
+		DefaultTags: []string{defaultTag},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rt, skipped, nil
 }
 
 // Handlers.
@@ -239,27 +198,31 @@ func getAdminArea(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"message": "Welcome to the admin area"})
 }
 
+// echoAnswer is what echo answers: which route matched the request and
+// with which parameters.
 type echoAnswer struct {
-	Method string     `json:"method"`
-	Path   string     `json:"path"`
-	Rest   string     `json:"rest"`
-	Query  url.Values `json:"query"`
-	Body   string     `json:"body,omitempty"`
+	Route   string            `json:"route"`
+	Method  string            `json:"method"`
+	Pattern string            `json:"pattern"`
+	Params  map[string]string `json:"params"`
 }
 
-// echo answers with what it was asked: method, path, the {rest...}
-// parameter, query and body.
+// echo answers with the matched route's name, the request method, the
+// registered path and the path parameters.
 func echo(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return
+	params := make(map[string]string, ps.Len())
+	for name, value := range ps.All() {
+		params[name] = value
+	}
+	var name string
+	if route := ps.Route(); route != nil { // nil when not served by a Router
+		name = route.Name
 	}
 	writeJSON(w, http.StatusOK, echoAnswer{
-		Method: r.Method,
-		Path:   r.URL.Path,
-		Rest:   ps.Get("rest"),
-		Query:  r.URL.Query(),
-		Body:   string(body),
+		Route:   name,
+		Method:  r.Method,
+		Pattern: r.Pattern,
+		Params:  params,
 	})
 }
 
@@ -346,38 +309,121 @@ func write(w http.ResponseWriter, status int, contentType string, v any) {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
+	file := flag.String("config", "", "route config `file` (.yaml, .yml or .json); default: the built-in routes.yaml")
+	strict := flag.Bool("strict", false, "refuse the whole config on any problem and exit 1 listing them all")
+	check := flag.Bool("check", false, "validate the config, print its problems and exit: 0 if none, else 1")
+	routes := flag.Bool("routes", false, "print the route table and exit")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*addr, logger); err != nil {
-		logger.Error("config example failed", "error", err)
-		os.Exit(1)
-	}
+	os.Exit(run(options{addr: *addr, file: *file, strict: *strict, check: *check, routes: *routes}, os.Stdout, logger))
 }
 
-// run builds the router, logs its routes and serves on addr until SIGINT or
-// SIGTERM.
-func run(addr string, logger *slog.Logger) error {
-	rt, err := newRouter(logger)
+// options are the command-line flags.
+type options struct {
+	addr, file            string
+	strict, check, routes bool
+}
+
+// run does what the flags ask and returns the exit code.
+func run(o options, stdout io.Writer, logger *slog.Logger) int {
+	specs, loadErr := loadSpecs(o.file)
+	if o.check {
+		return checkConfig(specs, loadErr, stdout)
+	}
+	if loadErr != nil {
+		// A file that cannot be read at all, or that gave no routes, is
+		// refused even in lenient mode: serving nothing is never meant.
+		fatal := !errors.Is(loadErr, dynroute.ErrInvalidConfig) || len(specs) == 0
+		if o.strict || fatal {
+			all := problems(loadErr)
+			if !fatal {
+				// List the problems applying would find too, all at once.
+				if _, _, err := newRouter(specs, true, slog.New(slog.DiscardHandler)); err != nil {
+					all = append(all, problems(err)...)
+				}
+			}
+			logger.Error("config refused", "problems", len(all), "error", errors.Join(all...).Error())
+			return 1
+		}
+		for _, p := range problems(loadErr) {
+			logger.Warn("config problem", "error", p.Error())
+		}
+	}
+	rt, _, err := newRouter(specs, o.strict, logger)
 	if err != nil {
-		return err
+		logger.Error("config refused", "error", err.Error())
+		return 1
+	}
+	if o.routes {
+		printRoutes(stdout, rt.Routes())
+		return 0
 	}
 	for _, r := range rt.Routes() {
-		logger.Info("route",
-			"methods", strings.Join(r.Methods, ","),
-			"path", r.Path,
-			"name", r.Name,
-			"handler", r.HandlerName,
-			"source", r.Source.String())
+		logger.Info("route", "methods", strings.Join(r.Methods, ","), "path", r.Path,
+			"name", r.Name, "handler", r.HandlerName, "source", r.Source.String())
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return err
+		logger.Error("listen", "error", err)
+		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal, a second one kills the program at once.
 	context.AfterFunc(ctx, stop)
-	return serve(ctx, ln, rt, logger)
+	if err := serve(ctx, ln, rt, logger); err != nil {
+		logger.Error("serve", "error", err)
+		return 1
+	}
+	return 0
+}
+
+// checkConfig prints every problem of the config — what the loader found and
+// what applying it in strict mode finds — and returns the exit code.
+func checkConfig(specs []dynroute.RouteSpec, loadErr error, stdout io.Writer) int {
+	var all []error
+	if loadErr != nil {
+		all = append(all, problems(loadErr)...)
+	}
+	if loadErr == nil || errors.Is(loadErr, dynroute.ErrInvalidConfig) {
+		if _, _, err := newRouter(specs, true, slog.New(slog.DiscardHandler)); err != nil {
+			all = append(all, problems(err)...)
+		}
+	}
+	for _, p := range all {
+		fmt.Fprintln(stdout, p)
+	}
+	switch len(all) {
+	case 0:
+	case 1:
+		fmt.Fprintln(stdout, "1 problem")
+		return 1
+	default:
+		fmt.Fprintf(stdout, "%d problems\n", len(all))
+		return 1
+	}
+	fmt.Fprintf(stdout, "ok: %d routes\n", len(specs))
+	return 0
+}
+
+// problems returns the single problems an error holds: those of a
+// *dynroute.ConfigError, or err itself.
+func problems(err error) []error {
+	if ce, ok := errors.AsType[*dynroute.ConfigError](err); ok {
+		return ce.Problems
+	}
+	return []error{err}
+}
+
+// printRoutes prints the route table aligned in columns.
+func printRoutes(out io.Writer, routes []dynroute.Route) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "METHODS\tPATH\tNAME\tHANDLER\tTAGS\tSOURCE")
+	for _, r := range routes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", strings.Join(r.Methods, ","), r.Path,
+			r.Name, r.HandlerName, strings.Join(r.Tags, ","), r.Source)
+	}
+	tw.Flush()
 }
 
 // serve serves h on ln until ctx is done, then shuts down gracefully: it

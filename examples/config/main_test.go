@@ -6,11 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,14 +23,70 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// newTestRouter builds the example's router with a logger writing JSON lines
-// into the returned buffer.
+// newTestRouter builds the example's router from the built-in config, as
+// main does without -config, with a logger writing JSON lines into the
+// returned buffer.
 func newTestRouter(t *testing.T) (*dynroute.Router, *bytes.Buffer) {
 	t.Helper()
-	var logs bytes.Buffer
-	rt, err := newRouter(slog.New(slog.NewJSONHandler(&logs, nil)))
+	specs, err := loadSpecs("")
 	require.NoError(t, err)
+	var logs bytes.Buffer
+	rt, skipped, err := newRouter(specs, false, slog.New(slog.NewJSONHandler(&logs, nil)))
+	require.NoError(t, err)
+	require.Empty(t, skipped, "the built-in config has no problems")
 	return rt, &logs
+}
+
+// logRecord is one line of a JSON slog log, with the attributes the example
+// and dynroute's lenient mode log.
+type logRecord struct {
+	Level  string `json:"level"`
+	Msg    string `json:"msg"`
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	Source string `json:"source"`
+	Error  string `json:"error"`
+}
+
+// parseLogs parses JSON log lines.
+func parseLogs(t *testing.T, logs *bytes.Buffer) []logRecord {
+	t.Helper()
+	var recs []logRecord
+	sc := bufio.NewScanner(bytes.NewReader(logs.Bytes()))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var rec logRecord
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec), "log line: %s", sc.Bytes())
+		recs = append(recs, rec)
+	}
+	require.NoError(t, sc.Err())
+	return recs
+}
+
+// atLevel returns the records of level.
+func atLevel(recs []logRecord, level slog.Level) []logRecord {
+	var out []logRecord
+	for _, r := range recs {
+		if r.Level == level.String() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// runResult is what run returned, printed and logged.
+type runResult struct {
+	code   int
+	stdout string
+	logs   []logRecord
+}
+
+// runWith calls run with o, capturing its output and its JSON log.
+func runWith(t *testing.T, o options) runResult {
+	t.Helper()
+	var stdout, logs bytes.Buffer
+	code := run(o, &stdout, slog.New(slog.NewJSONHandler(&logs, nil)))
+	return runResult{code: code, stdout: stdout.String(), logs: parseLogs(t, &logs)}
 }
 
 // decode parses a JSON answer into a generic value.
@@ -44,8 +103,35 @@ func bigJSON(n int) string {
 	return head + strings.Repeat("x", n-len(head)-len(tail)) + tail
 }
 
+// writeFile writes content to name in a fresh temporary directory and
+// returns its path.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(file, []byte(content), 0o600))
+	return file
+}
+
+// get serves one request on h and returns the recorded answer.
+func get(t *testing.T, h http.Handler, method, target string) (*http.Response, []byte) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	res := rec.Result()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res, body
+}
+
 func TestRoutes(t *testing.T) {
-	rt, _ := newTestRouter(t)
+	rt, logs := newTestRouter(t)
+	assert.Empty(t, atLevel(parseLogs(t, logs), slog.LevelWarn), "the built-in config logs no warnings")
+
+	// echoBody is the echo handler's answer for the config's echo route.
+	echoBody := func(method, rest string) string {
+		return fmt.Sprintf(`{"route": "echo", "method": %q, "pattern": "/dynamic/echo/{rest...}", "params": {"rest": %q}}`,
+			method, rest)
+	}
 
 	tests := []struct {
 		name         string
@@ -84,7 +170,8 @@ func TestRoutes(t *testing.T) {
 				errs, ok := p["errors"].([]any)
 				require.True(t, ok, "errors member: %v", p["errors"])
 				require.Len(t, errs, 1)
-				e := errs[0].(map[string]any)
+				e, ok := errs[0].(map[string]any)
+				require.True(t, ok, "errors[0]: %v", errs[0])
 				assert.Equal(t, []any{"path", "product_id"}, e["loc"])
 				assert.Equal(t, "int_parsing", e["type"])
 				assert.Equal(t, "abc", e["input"])
@@ -95,6 +182,14 @@ func TestRoutes(t *testing.T) {
 		{
 			name: "product id out of range", method: "GET", target: "/dynamic/products/99999999999999999999",
 			wantStatus: 422, wantType: "application/problem+json",
+			checkProblem: func(t *testing.T, p map[string]any) {
+				errs, ok := p["errors"].([]any)
+				require.True(t, ok, "errors member: %v", p["errors"])
+				require.Len(t, errs, 1)
+				e, ok := errs[0].(map[string]any)
+				require.True(t, ok, "errors[0]: %v", errs[0])
+				assert.Contains(t, e["msg"], "out of range")
+			},
 		},
 		{
 			name: "product POST echoes the body", method: "POST", target: "/dynamic/products/5",
@@ -183,28 +278,58 @@ func TestRoutes(t *testing.T) {
 			name: "echo GET", method: "GET", target: "/dynamic/echo/a/b?x=1&x=2&y=",
 			wantStatus: 200, wantType: "application/json",
 			check: func(t *testing.T, body []byte) {
-				assert.JSONEq(t, `{"method": "GET", "path": "/dynamic/echo/a/b", "rest": "a/b",
-					"query": {"x": ["1", "2"], "y": [""]}}`, string(body))
+				assert.JSONEq(t, echoBody("GET", "a/b"), string(body))
 			},
 		},
 		{
-			name: "echo POST", method: "POST", target: "/dynamic/echo/c",
+			name: "echo POST", method: "POST", target: "/dynamic/echo/a/b",
 			body:       "hello",
 			wantStatus: 200, wantType: "application/json",
 			check: func(t *testing.T, body []byte) {
-				assert.JSONEq(t, `{"method": "POST", "path": "/dynamic/echo/c", "rest": "c",
-					"query": {}, "body": "hello"}`, string(body))
+				assert.JSONEq(t, echoBody("POST", "a/b"), string(body))
 			},
 		},
 		{
-			name: "echo POST body over 1 MiB", method: "POST", target: "/dynamic/echo/c",
-			body:       strings.Repeat("x", maxBodyBytes+1),
-			wantStatus: 413, wantType: "application/problem+json",
+			name: "echo PUT", method: "PUT", target: "/dynamic/echo/a/b",
+			body:       `{"x": 1}`,
+			wantStatus: 200, wantType: "application/json",
+			check: func(t *testing.T, body []byte) {
+				assert.JSONEq(t, echoBody("PUT", "a/b"), string(body))
+			},
 		},
 		{
-			name: "echo POST chunked body over 1 MiB", method: "POST", target: "/dynamic/echo/c",
-			body: strings.Repeat("x", maxBodyBytes+1), chunked: true,
-			wantStatus: 413, wantType: "application/problem+json",
+			name: "echo PATCH", method: "PATCH", target: "/dynamic/echo/a/b",
+			wantStatus: 200, wantType: "application/json",
+			check: func(t *testing.T, body []byte) {
+				assert.JSONEq(t, echoBody("PATCH", "a/b"), string(body))
+			},
+		},
+		{
+			name: "echo DELETE", method: "DELETE", target: "/dynamic/echo/a/b",
+			wantStatus: 200, wantType: "application/json",
+			check: func(t *testing.T, body []byte) {
+				assert.JSONEq(t, echoBody("DELETE", "a/b"), string(body))
+			},
+		},
+		{
+			name: "echo does not read the body, so a large one is no error", method: "POST", target: "/dynamic/echo/c",
+			body:       strings.Repeat("x", maxBodyBytes+1),
+			wantStatus: 200, wantType: "application/json",
+			check: func(t *testing.T, body []byte) {
+				assert.JSONEq(t, echoBody("POST", "c"), string(body))
+			},
+		},
+		{
+			name: "echo with an empty rest", method: "GET", target: "/dynamic/echo/",
+			wantStatus: 200, wantType: "application/json",
+			check: func(t *testing.T, body []byte) {
+				assert.JSONEq(t, echoBody("GET", ""), string(body))
+			},
+		},
+		{
+			name: "echo method not in the config", method: "PROPFIND", target: "/dynamic/echo/a/b",
+			wantStatus: 405, wantType: "application/problem+json",
+			wantAllow: "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT",
 		},
 		{
 			name: "unknown path", method: "GET", target: "/nope",
@@ -215,7 +340,7 @@ func TestRoutes(t *testing.T) {
 			wantStatus: 404, wantType: "application/problem+json",
 		},
 		{
-			name: "skipped entry is not served", method: "GET", target: "/dynamic/orders",
+			name: "a route only broken.yaml has is not served", method: "GET", target: "/dynamic/orders",
 			wantStatus: 404, wantType: "application/problem+json",
 		},
 		{
@@ -227,6 +352,11 @@ func TestRoutes(t *testing.T) {
 			name: "wrong method on a param route", method: "PUT", target: "/dynamic/products/1",
 			wantStatus: 405, wantType: "application/problem+json",
 			wantAllow: "GET, HEAD, OPTIONS, POST",
+		},
+		{
+			name: "wrong method on the static route", method: "POST", target: "/static/route",
+			wantStatus: 405, wantType: "application/problem+json",
+			wantAllow: "GET, HEAD, OPTIONS",
 		},
 	}
 	for _, tt := range tests {
@@ -282,12 +412,19 @@ func TestRouteMetadata(t *testing.T) {
 		methods     []string
 		handlerName string
 		tags        []string
+		summary     string
+		source      string // "" for the route added in code
 	}{
-		{"/dynamic/users", "dynamic_users", []string{"GET"}, "get_dynamic_users", []string{"Dynamic"}},
-		{"/dynamic/products/{product_id}", "dynamic_products", []string{"GET", "POST"}, "handle_dynamic_product", []string{"Dynamic"}},
-		{"/dynamic/admin", "admin_area", []string{"GET"}, "get_admin_area", []string{"Admin", "Dynamic"}},
-		{"/dynamic/echo/{rest...}", "echo", []string{"GET", "POST"}, "echo", []string{"Dynamic"}},
-		{"/static/route", "", []string{"GET"}, "", nil},
+		{"/dynamic/users", "dynamic_users", []string{"GET"}, "get_dynamic_users", []string{"Dynamic"},
+			"List users (dynamic route)", "routes.yaml:4"},
+		{"/dynamic/products/{product_id}", "dynamic_products", []string{"GET", "POST"}, "handle_dynamic_product", []string{"Dynamic"},
+			"Read or update a product (dynamic route)", "routes.yaml:10"},
+		{"/dynamic/admin", "admin_area", []string{"GET"}, "get_admin_area", []string{"Admin", "Dynamic"},
+			"Admin area (dynamic route)", "routes.yaml:16"},
+		{"/dynamic/echo/{rest...}", "echo", []string{"GET", "POST", "PUT", "PATCH", "DELETE"}, "echo", []string{"Dynamic"},
+			"Echo the matched route, method and parameters", "routes.yaml:25"},
+		{"/static/route", "static_route", []string{"GET"}, "", nil,
+			"A route added in code", ""},
 	}
 	require.Len(t, byPath, len(tests), "routes: %v", rt.Routes())
 	for _, tt := range tests {
@@ -298,72 +435,516 @@ func TestRouteMetadata(t *testing.T) {
 			assert.Equal(t, tt.methods, r.Methods)
 			assert.Equal(t, tt.handlerName, r.HandlerName)
 			assert.Equal(t, tt.tags, r.Tags)
-			assert.Equal(t, "main.go", r.Source.File)
+			assert.Equal(t, tt.summary, r.Summary)
+			if tt.source == "" {
+				assert.Equal(t, "main.go", r.Source.File)
+				assert.Positive(t, r.Source.Line)
+			} else {
+				assert.Equal(t, tt.source, r.Source.String())
+			}
 		})
 	}
-	for _, r := range rt.Routes() {
-		assert.NotEqual(t, "incomplete_route", r.Name)
-		assert.NotEqual(t, "dynamic_orders", r.Name)
+	assert.Equal(t, map[string]any{"response_message": "Welcome to the admin area"}, byPath["/dynamic/admin"].Extra)
+}
+
+// brokenProblem is one problem of broken.yaml.
+type brokenProblem struct {
+	entry    string // route name
+	line     int    // line in broken.yaml the problem is reported at
+	sentinel error
+	detail   []string // substrings of the message after the route
+	load     bool     // found by loadSpecs; otherwise by AddRoutes, which skips the entry
+}
+
+// brokenProblems are the problems of broken.yaml in the order -check prints
+// them: what the loader finds, then what AddRoutes finds. The "typo" entry
+// has two: its unknown key pth keeps it in the specs, and it has no path.
+var brokenProblems = []brokenProblem{
+	{entry: "typo", line: 28, sentinel: dynroute.ErrInvalidConfig, load: true,
+		detail: []string{`unknown key "pth"; did you mean "path"?`}},
+	{entry: "incomplete_route", line: 8, sentinel: dynroute.ErrInvalidConfig,
+		detail: []string{"missing path"}},
+	{entry: "dynamic_orders", line: 12, sentinel: dynroute.ErrUnknownHandler,
+		detail: []string{`unknown handler "get_dynamic_orders"`, `did you mean "get_dynamic_users"?`}},
+	{entry: "old_style", line: 17, sentinel: dynroute.ErrInvalidPath,
+		detail: []string{`invalid path "/dynamic/products/:id"`, "httprouter syntax", "write {id}"}},
+	{entry: "users_again", line: 22, sentinel: dynroute.ErrDuplicateRoute,
+		detail: []string{`duplicates route "dynamic_users" GET /dynamic/users (broken.yaml:3)`}},
+	{entry: "typo", line: 27, sentinel: dynroute.ErrInvalidConfig,
+		detail: []string{"missing path"}},
+}
+
+// skips returns the problems AddRoutes finds, one per skipped entry.
+func skips() []brokenProblem {
+	var out []brokenProblem
+	for _, p := range brokenProblems {
+		if !p.load {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// assertMessage checks that msg is p's message: the route, its source line
+// in broken.yaml and the detail.
+func (p brokenProblem) assertMessage(t *testing.T, msg string) {
+	t.Helper()
+	assert.Contains(t, msg, fmt.Sprintf("route %q", p.entry))
+	assert.Contains(t, msg, fmt.Sprintf("(broken.yaml:%d): ", p.line))
+	for _, s := range p.detail {
+		assert.Contains(t, msg, s)
 	}
 }
 
-func TestBadEntriesAreSkippedWithOneWarningEach(t *testing.T) {
-	_, logs := newTestRouter(t)
+// loadBroken loads broken.yaml, which has problems both loadSpecs and
+// AddRoutes find.
+func loadBroken(t *testing.T) []dynroute.RouteSpec {
+	t.Helper()
+	specs, err := loadSpecs("broken.yaml")
+	require.Error(t, err)
+	require.ErrorIs(t, err, dynroute.ErrInvalidConfig)
+	ps := problems(err)
+	require.Len(t, ps, 1, "load problems: %v", ps)
+	brokenProblems[0].assertMessage(t, ps[0].Error())
 
-	type record struct {
-		Level string `json:"level"`
-		Msg   string `json:"msg"`
-		Entry string `json:"entry"`
-		Error string `json:"error"`
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
 	}
-	var warnings []record
-	sc := bufio.NewScanner(logs)
-	for sc.Scan() {
-		var rec record
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec), "log line: %s", sc.Bytes())
-		if rec.Level == slog.LevelWarn.String() {
-			warnings = append(warnings, rec)
-		}
-	}
-	require.NoError(t, sc.Err())
-	require.Len(t, warnings, 2, "log:\n%s", logs)
+	// An unknown key loses nothing a RouteSpec holds: "typo" is kept.
+	require.Equal(t, []string{"dynamic_users", "incomplete_route", "dynamic_orders", "old_style", "users_again", "typo"}, names)
+	return specs
+}
 
-	tests := []struct {
-		entry     string
-		errSubstr []string
+func TestLenientSkipsBadEntriesWithOneWarningEach(t *testing.T) {
+	specs := loadBroken(t)
+	var logs bytes.Buffer
+	rt, skipped, err := newRouter(specs, false, slog.New(slog.NewJSONHandler(&logs, nil)))
+	require.NoError(t, err)
+	require.NotNil(t, rt)
+
+	want := skips()
+	warnings := atLevel(parseLogs(t, &logs), slog.LevelWarn)
+	require.Len(t, skipped, len(want), "skipped: %v", skipped)
+	require.Len(t, warnings, len(want), "log:\n%s", logs.String())
+	for i, p := range want {
+		t.Run(fmt.Sprintf("%s:%d", p.entry, p.line), func(t *testing.T) {
+			s := skipped[i]
+			assert.Equal(t, p.entry, s.Spec.Name)
+			assert.ErrorIs(t, s.Err, p.sentinel)
+			p.assertMessage(t, s.Err.Error())
+
+			w := warnings[i]
+			assert.Equal(t, "dynroute: skipping route", w.Msg)
+			assert.Equal(t, p.entry, w.Name)
+			assert.Equal(t, fmt.Sprintf("broken.yaml:%d", p.line), w.Source)
+			assert.Equal(t, s.Spec.Path, w.Path)
+			assert.Equal(t, s.Err.Error(), w.Error)
+		})
+	}
+
+	// Only the good entry and the static route are served.
+	var served []string
+	for _, r := range rt.Routes() {
+		served = append(served, r.Name)
+	}
+	assert.ElementsMatch(t, []string{"static_route", "dynamic_users"}, served)
+	requests := []struct {
+		target     string
+		wantStatus int
+		wantBody   string
 	}{
-		{"incomplete_route", []string{`route "incomplete_route"`, "empty path"}},
-		{"dynamic_orders", []string{`unknown handler "get_dynamic_orders"`, `did you mean "get_dynamic_users"`}},
+		// dynamic_users, not the users_again duplicate that names get_admin_area.
+		{"/dynamic/users", 200, `[{"id": 1, "name": "Alice", "email": "alice@example.com"},
+			{"id": 2, "name": "Bob", "email": "bob@example.com"}]`},
+		{"/static/route", 200, `{"message": "This is a static route"}`},
+		{"/dynamic/orders", 404, ""},
+		{"/dynamic/products/1", 404, ""},
+		{"/dynamic/products/:id", 404, ""},
+		{"/dynamic/typo", 404, ""},
 	}
-	for i, tt := range tests {
-		t.Run(tt.entry, func(t *testing.T) {
-			assert.Equal(t, tt.entry, warnings[i].Entry)
-			for _, s := range tt.errSubstr {
-				assert.Contains(t, warnings[i].Error, s)
+	for _, tt := range requests {
+		t.Run("GET "+tt.target, func(t *testing.T) {
+			res, body := get(t, rt, "GET", tt.target)
+			require.Equal(t, tt.wantStatus, res.StatusCode, "body: %s", body)
+			if tt.wantBody != "" {
+				assert.JSONEq(t, tt.wantBody, string(body))
 			}
 		})
 	}
 }
 
-func TestAddConfigRoutesErrors(t *testing.T) {
-	rt := dynroute.New(nil)
-	for name, h := range handlers() {
-		require.NoError(t, rt.Registry().Register(name, h))
-	}
+func TestStrictRefusesTheWholeConfig(t *testing.T) {
+	specs := loadBroken(t)
 	var logs bytes.Buffer
-	errs := addConfigRoutes(rt, routeConfig, slog.New(slog.NewTextHandler(&logs, nil)))
-	require.Len(t, errs, 2)
-	assert.ErrorIs(t, errs[0], dynroute.ErrInvalidPath)
-	assert.ErrorIs(t, errs[1], dynroute.ErrUnknownHandler)
-	assert.Len(t, rt.Routes(), 4)
+	rt, skipped, err := newRouter(specs, true, slog.New(slog.NewJSONHandler(&logs, nil)))
+	require.Error(t, err)
+	assert.Nil(t, rt)
+	assert.Nil(t, skipped)
+	assert.ErrorIs(t, err, dynroute.ErrInvalidConfig)
+	assert.Empty(t, logs.String(), "strict mode logs nothing")
 
-	// Adding the same config again skips everything: the good entries are now
-	// duplicates.
-	errs = addConfigRoutes(rt, routeConfig, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.Len(t, errs, len(routeConfig))
-	var re *dynroute.RouteError
-	require.True(t, errors.As(errs[0], &re))
-	assert.Equal(t, "dynamic_users", re.Name)
+	want := skips()
+	ps := problems(err)
+	require.Len(t, ps, len(want), "error: %v", err)
+	msg := err.Error()
+	assert.Contains(t, msg, fmt.Sprintf("%d of %d routes have problems, none was added", len(want), len(specs)))
+	for i, p := range want {
+		t.Run(fmt.Sprintf("%s:%d", p.entry, p.line), func(t *testing.T) {
+			assert.ErrorIs(t, err, p.sentinel)
+			assert.ErrorIs(t, ps[i], p.sentinel)
+			p.assertMessage(t, ps[i].Error())
+			assert.Contains(t, msg, ps[i].Error(), "the error lists every problem")
+		})
+	}
+}
+
+func TestRunLenientWarnsOncePerProblem(t *testing.T) {
+	got := runWith(t, options{file: "broken.yaml", routes: true})
+	require.Equal(t, 0, got.code, "logs: %+v", got.logs)
+
+	warnings := atLevel(got.logs, slog.LevelWarn)
+	require.Len(t, warnings, len(brokenProblems), "warnings: %+v", warnings)
+	for i, p := range brokenProblems {
+		t.Run(fmt.Sprintf("%s:%d", p.entry, p.line), func(t *testing.T) {
+			w := warnings[i]
+			if p.load {
+				assert.Equal(t, "config problem", w.Msg)
+			} else {
+				assert.Equal(t, "dynroute: skipping route", w.Msg)
+			}
+			p.assertMessage(t, w.Error)
+		})
+	}
+	lines := strings.Split(strings.TrimSuffix(got.stdout, "\n"), "\n")
+	require.Len(t, lines, 3, "stdout:\n%s", got.stdout)
+	assert.Contains(t, lines[1], "/static/route")
+	assert.Contains(t, lines[2], "/dynamic/users")
+	assert.Contains(t, lines[2], "broken.yaml:3")
+}
+
+func TestRunStrictRefusesBrokenConfig(t *testing.T) {
+	for _, o := range []options{
+		{file: "broken.yaml", strict: true, routes: true},
+		{file: "broken.yaml", strict: true, addr: "127.0.0.1:0"},
+	} {
+		t.Run(fmt.Sprintf("routes=%v", o.routes), func(t *testing.T) {
+			got := runWith(t, o)
+			assert.Equal(t, 1, got.code)
+			assert.Empty(t, got.stdout, "nothing is printed or served")
+			assert.Empty(t, atLevel(got.logs, slog.LevelWarn), "strict mode skips nothing")
+			errs := atLevel(got.logs, slog.LevelError)
+			require.Len(t, errs, 1, "logs: %+v", got.logs)
+			assert.Equal(t, "config refused", errs[0].Msg)
+			assert.Contains(t, errs[0].Error, "invalid route config")
+			brokenProblems[0].assertMessage(t, errs[0].Error)
+		})
+	}
+}
+
+func TestRunCheck(t *testing.T) {
+	jsonOK := `{
+  "routes": [
+    {"name": "json_users", "path": "/json/users", "methods": ["GET"], "handler": "get_dynamic_users"},
+    {"name": "json_echo", "path": "/json/echo/{id}", "methods": "GET,POST", "handler": "echo"}
+  ]
+}
+`
+	jsonBad := `{
+  "routes": [
+    {
+      "name": "json_users",
+      "path": "/json/users",
+      "methods": ["GET"],
+      "handlr": "get_dynamic_users"
+    }
+  ]
+}
+`
+	tests := []struct {
+		name      string
+		file      func(t *testing.T) string
+		wantCode  int
+		wantLines []string // the lines printed, if given
+		check     func(t *testing.T, file string, lines []string)
+	}{
+		{
+			name:      "built-in config",
+			file:      func(*testing.T) string { return "" },
+			wantCode:  0,
+			wantLines: []string{"ok: 4 routes"},
+		},
+		{
+			name:     "broken.yaml",
+			file:     func(*testing.T) string { return "broken.yaml" },
+			wantCode: 1,
+			check: func(t *testing.T, _ string, lines []string) {
+				require.Len(t, lines, len(brokenProblems)+1)
+				for i, p := range brokenProblems {
+					p.assertMessage(t, lines[i])
+				}
+				assert.Equal(t, fmt.Sprintf("%d problems", len(brokenProblems)), lines[len(lines)-1])
+			},
+		},
+		{
+			name:      "JSON config",
+			file:      func(t *testing.T) string { return writeFile(t, "routes.json", jsonOK) },
+			wantCode:  0,
+			wantLines: []string{"ok: 2 routes"},
+		},
+		{
+			name:     "JSON config with a problem",
+			file:     func(t *testing.T) string { return writeFile(t, "routes.json", jsonBad) },
+			wantCode: 1,
+			check: func(t *testing.T, file string, lines []string) {
+				// The unknown key keeps the entry, which then has no handler.
+				require.Len(t, lines, 3)
+				assert.Contains(t, lines[0], fmt.Sprintf(`route "json_users" GET /json/users (%s:7): unknown key "handlr"; did you mean "handler"?`, file))
+				assert.Contains(t, lines[1], fmt.Sprintf(`route "json_users" GET /json/users (%s:3): invalid route config: missing handler`, file))
+				assert.Equal(t, "2 problems", lines[2])
+			},
+		},
+		{
+			name:     "unknown extension",
+			file:     func(t *testing.T) string { return writeFile(t, "routes.toml", "") },
+			wantCode: 1,
+			check: func(t *testing.T, file string, lines []string) {
+				require.Len(t, lines, 2)
+				assert.Contains(t, lines[0], `unknown extension ".toml"`)
+				assert.Contains(t, lines[0], file)
+				assertCountLine(t, 1, lines[1])
+			},
+		},
+		{
+			name:     "missing file",
+			file:     func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope.yaml") },
+			wantCode: 1,
+			check: func(t *testing.T, file string, lines []string) {
+				require.Len(t, lines, 2)
+				assert.Contains(t, lines[0], file)
+				assert.Contains(t, lines[0], "no such file")
+				assertCountLine(t, 1, lines[1])
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := tt.file(t)
+			got := runWith(t, options{file: file, check: true})
+			assert.Equal(t, tt.wantCode, got.code, "stdout:\n%s", got.stdout)
+			assert.Empty(t, got.logs, "-check prints, it does not log")
+			require.True(t, strings.HasSuffix(got.stdout, "\n"), "stdout: %q", got.stdout)
+			lines := strings.Split(strings.TrimSuffix(got.stdout, "\n"), "\n")
+			if tt.wantLines != nil {
+				assert.Equal(t, tt.wantLines, lines)
+			}
+			if tt.check != nil {
+				tt.check(t, file, lines)
+			}
+		})
+	}
+}
+
+// assertCountLine checks the last line -check prints for n problems. The
+// singular is accepted too: main.go prints "1 problems".
+func assertCountLine(t *testing.T, n int, line string) {
+	t.Helper()
+	assert.Regexp(t, fmt.Sprintf(`^%d problems?$`, n), line)
+}
+
+// tableRows splits the aligned table printRoutes prints into its header's
+// column names and, per row, its cells, cutting every line at the columns'
+// header offsets: a cell out of line with its header would come out wrong.
+func tableRows(t *testing.T, out string) (header []string, rows [][]string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	require.NotEmpty(t, lines)
+	header = strings.Fields(lines[0])
+	offsets := make([]int, len(header))
+	for i, h := range header {
+		offsets[i] = strings.Index(lines[0], h)
+		require.GreaterOrEqual(t, offsets[i], 0)
+	}
+	for _, line := range lines[1:] {
+		row := make([]string, len(offsets))
+		for i, off := range offsets {
+			require.Greater(t, len(line), off, "line %q is shorter than its columns", line)
+			end := len(line)
+			if i+1 < len(offsets) {
+				end = min(offsets[i+1], len(line))
+				assert.Equal(t, byte(' '), line[end-1], "line %q: column %s runs into the next", line, header[i])
+			}
+			if off > 0 {
+				assert.Equal(t, byte(' '), line[off-1], "line %q: column %s starts early", line, header[i])
+			}
+			row[i] = strings.TrimSpace(line[off:end])
+		}
+		rows = append(rows, row)
+	}
+	return header, rows
+}
+
+func TestRunRoutesPrintsTheTable(t *testing.T) {
+	got := runWith(t, options{routes: true})
+	require.Equal(t, 0, got.code, "logs: %+v", got.logs)
+	assert.Empty(t, atLevel(got.logs, slog.LevelWarn))
+
+	header, rows := tableRows(t, got.stdout)
+	assert.Equal(t, []string{"METHODS", "PATH", "NAME", "HANDLER", "TAGS", "SOURCE"}, header)
+
+	rt, _ := newTestRouter(t)
+	require.Len(t, rows, len(rt.Routes()), "one row per route:\n%s", got.stdout)
+	for i, r := range rt.Routes() {
+		assert.Equal(t, []string{strings.Join(r.Methods, ","), r.Path, r.Name, r.HandlerName,
+			strings.Join(r.Tags, ","), r.Source.String()}, rows[i], "row %d", i)
+	}
+	assert.Contains(t, rows, []string{"GET", "/dynamic/admin", "admin_area", "get_admin_area", "Admin,Dynamic", "routes.yaml:16"})
+	assert.Contains(t, rows, []string{"GET,POST,PUT,PATCH,DELETE", "/dynamic/echo/{rest...}", "echo", "echo", "Dynamic", "routes.yaml:25"})
+}
+
+func TestJSONConfig(t *testing.T) {
+	const config = `{
+  "routes": [
+    {
+      "name": "json_users",
+      "path": "/json/users",
+      "methods": ["GET"],
+      "handler": "get_dynamic_users"
+    },
+    {
+      "name": "json_echo",
+      "path": "/json/echo/{id}",
+      "methods": "GET,POST",
+      "handler_name": "echo",
+      "tags": ["JSON"]
+    }
+  ]
+}
+`
+	for _, name := range []string{"routes.json", "ROUTES.JSON"} {
+		t.Run(name, func(t *testing.T) {
+			file := writeFile(t, name, config)
+
+			specs, err := loadSpecs(file)
+			require.NoError(t, err)
+			require.Len(t, specs, 2)
+			assert.Equal(t, "json_users", specs[0].Name)
+			assert.Equal(t, dynroute.Source{File: file, Line: 3}, specs[0].Source)
+			assert.Equal(t, []string{"GET", "POST"}, specs[1].Methods)
+			assert.Equal(t, "echo", specs[1].Handler)
+			assert.Equal(t, dynroute.Source{File: file, Line: 9}, specs[1].Source)
+
+			rt, skipped, err := newRouter(specs, true, slog.New(slog.DiscardHandler))
+			require.NoError(t, err)
+			assert.Empty(t, skipped)
+			res, body := get(t, rt, "POST", "/json/echo/7")
+			require.Equal(t, http.StatusOK, res.StatusCode, "body: %s", body)
+			assert.JSONEq(t, `{"route": "json_echo", "method": "POST", "pattern": "/json/echo/{id}", "params": {"id": "7"}}`, string(body))
+			res, body = get(t, rt, "GET", "/json/users")
+			require.Equal(t, http.StatusOK, res.StatusCode, "body: %s", body)
+			res, _ = get(t, rt, "GET", "/dynamic/users")
+			assert.Equal(t, http.StatusNotFound, res.StatusCode, "the built-in config is not served")
+
+			got := runWith(t, options{file: file, strict: true, routes: true})
+			require.Equal(t, 0, got.code, "logs: %+v", got.logs)
+			_, rows := tableRows(t, got.stdout)
+			require.Len(t, rows, 3, "stdout:\n%s", got.stdout)
+			assert.Regexp(t, `^main\.go:[0-9]+$`, rows[0][5], "the static route's source")
+			rows[0][5] = "main.go"
+			assert.Equal(t, [][]string{
+				{"GET", "/static/route", "static_route", "", "", "main.go"},
+				{"GET", "/json/users", "json_users", "get_dynamic_users", "Dynamic", file + ":3"},
+				{"GET,POST", "/json/echo/{id}", "json_echo", "echo", "JSON", file + ":9"},
+			}, rows)
+		})
+	}
+}
+
+func TestLoadSpecsErrors(t *testing.T) {
+	tests := []struct {
+		name          string
+		file          func(t *testing.T) string
+		wantErr       string
+		invalidConfig bool // errors.Is(err, dynroute.ErrInvalidConfig)
+	}{
+		{
+			name:    "unknown extension",
+			file:    func(t *testing.T) string { return writeFile(t, "routes.toml", "[routes]\n") },
+			wantErr: `unknown extension ".toml", want .yaml, .yml or .json`,
+		},
+		{
+			name:    "no extension",
+			file:    func(t *testing.T) string { return writeFile(t, "routes", "{}") },
+			wantErr: `unknown extension "", want .yaml, .yml or .json`,
+		},
+		{
+			name:    "missing file",
+			file:    func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope.json") },
+			wantErr: "no such file",
+		},
+		{
+			name:          "JSON syntax error",
+			file:          func(t *testing.T) string { return writeFile(t, "routes.json", "{\n  \"a\": \n") },
+			wantErr:       "routes.json:3: JSON syntax error: unexpected end of input",
+			invalidConfig: true,
+		},
+		{
+			name:          "YAML in a .json file",
+			file:          func(t *testing.T) string { return writeFile(t, "routes.json", "a:\n  path: /a\n") },
+			wantErr:       "JSON syntax error",
+			invalidConfig: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := tt.file(t)
+			specs, err := loadSpecs(file)
+			require.Error(t, err)
+			assert.Empty(t, specs)
+			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.Contains(t, err.Error(), file)
+			assert.Equal(t, tt.invalidConfig, errors.Is(err, dynroute.ErrInvalidConfig))
+
+			// An error that is not a config problem (no file, an unknown
+			// format) makes run refuse the file even in lenient mode.
+			if !tt.invalidConfig {
+				got := runWith(t, options{file: file, routes: true})
+				assert.Equal(t, 1, got.code)
+				assert.Empty(t, got.stdout)
+				errs := atLevel(got.logs, slog.LevelError)
+				require.Len(t, errs, 1, "logs: %+v", got.logs)
+				assert.Equal(t, "config refused", errs[0].Msg)
+				assert.Contains(t, errs[0].Error, tt.wantErr)
+			}
+		})
+	}
+
+	t.Run(".yml", func(t *testing.T) {
+		file := writeFile(t, "routes.yml", "a:\n  path: /a\n  methods: GET\n  handler: echo\n")
+		specs, err := loadSpecs(file)
+		require.NoError(t, err)
+		require.Len(t, specs, 1)
+		assert.Equal(t, dynroute.RouteSpec{Name: "a", Path: "/a", Methods: []string{"GET"}, Handler: "echo",
+			Source: dynroute.Source{File: file, Line: 1}}, specs[0])
+	})
+}
+
+// TestRunServeListenError runs the serving path up to the listener: the
+// config's routes are logged and a bad address is an error.
+func TestRunServeListenError(t *testing.T) {
+	got := runWith(t, options{addr: "127.0.0.1:-1"})
+	assert.Equal(t, 1, got.code)
+	var routes []string
+	for _, r := range atLevel(got.logs, slog.LevelInfo) {
+		if r.Msg == "route" {
+			routes = append(routes, r.Path)
+		}
+	}
+	assert.Equal(t, []string{"/static/route", "/dynamic/users", "/dynamic/products/{product_id}",
+		"/dynamic/admin", "/dynamic/echo/{rest...}"}, routes)
+	errs := atLevel(got.logs, slog.LevelError)
+	require.Len(t, errs, 1, "logs: %+v", got.logs)
+	assert.Equal(t, "listen", errs[0].Msg)
 }
 
 // TestServeShutsDownGracefully serves over a real listener, asks for a
@@ -384,7 +965,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, ln, rt, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	go func() { served <- serve(ctx, ln, rt, slog.New(slog.DiscardHandler)) }()
 
 	base := "http://" + ln.Addr().String()
 	res, err := http.Get(base + "/static/route")
