@@ -63,6 +63,7 @@ type routeRec struct {
 	route Route
 	pat   *pattern // points to p
 	p     pattern  // allocated with the record: one allocation per route
+	e     entry    // the compiled form, made by the first compile (entryOf)
 }
 
 var _ http.Handler = (*Router)(nil)

@@ -39,15 +39,21 @@ type entry struct {
 	routerPath string
 }
 
-func newEntry(rec *routeRec) *entry {
-	e := &entry{
-		route:      &rec.route,
-		pat:        rec.pat,
-		names:      rec.pat.params,
-		catchAll:   rec.pat.hasCatchAll(),
-		routerPath: rec.pat.routerPath(),
+// entryOf returns the entry of rec, made on first use: a route's entry
+// depends only on the route, so tables compiled after a change reuse it.
+// Callers hold the Router's mutex.
+func entryOf(rec *routeRec) *entry {
+	e := &rec.e
+	if e.handle == nil {
+		*e = entry{
+			route:      &rec.route,
+			pat:        rec.pat,
+			names:      rec.pat.params,
+			catchAll:   rec.pat.hasCatchAll(),
+			routerPath: rec.pat.routerPath(),
+		}
+		e.handle = e.makeHandle(rec.route.Handler)
 	}
-	e.handle = e.makeHandle(rec.route.Handler)
 	return e
 }
 
@@ -135,7 +141,7 @@ func compile(recs []*routeRec, notFound, methodNotAllowed http.Handler) *table {
 	}
 	byMethod := t.entries
 	for _, rec := range recs {
-		e := newEntry(rec)
+		e := entryOf(rec)
 		for _, m := range rec.route.Methods {
 			byMethod[m] = append(byMethod[m], e)
 		}
@@ -190,11 +196,7 @@ func (t *table) entryFor(method, path string) *entry {
 // one route matches any path, so the first layer that matches has the best
 // route.
 func (t *table) addMethod(method string, es []*entry) {
-	one := make(layerSet, len(es))
-	for _, e := range es {
-		one.add(e.pat)
-	}
-	if one.consistent() {
+	if oneLayer(es) {
 		l := t.layer(0)
 		for _, e := range es {
 			l.Handle(method, e.routerPath, e.handle)
@@ -220,6 +222,45 @@ func (t *table) addMethod(method string, es []*entry) {
 		placed.insert(e.pat, l)
 		t.layer(l).Handle(method, e.routerPath, e.handle)
 	}
+}
+
+// oneLayer reports whether es fit in one httprouter tree. Only a node with a
+// {x} or {x...} child can hold a conflict, so the nodes that have one are
+// collected first (from the few routes with parameters) and every segment
+// is then checked against them; a table without parameters needs no check.
+func oneLayer(es []*entry) bool {
+	var wild layerSet
+	for _, e := range es {
+		if len(e.names) == 0 {
+			continue
+		}
+		if wild == nil {
+			wild = make(layerSet)
+		}
+		ok := childKinds(e.pat, func(node string, kind uint8) bool {
+			if kind == childParam || kind == childCatchAll {
+				wild[node] |= kind
+				return compatible(wild[node])
+			}
+			return true
+		})
+		if !ok {
+			return false
+		}
+	}
+	if wild == nil {
+		return true
+	}
+	for _, e := range es {
+		ok := childKinds(e.pat, func(node string, kind uint8) bool {
+			have, found := wild[node]
+			return !found || compatible(have|kind)
+		})
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // layer returns layer i, adding layers as needed.
@@ -298,16 +339,6 @@ func (l layerSet) add(p *pattern) {
 		l[node] |= kind
 		return true
 	})
-}
-
-// consistent reports whether every node's children can live together.
-func (l layerSet) consistent() bool {
-	for _, kinds := range l {
-		if !compatible(kinds) {
-			return false
-		}
-	}
-	return true
 }
 
 // lookup finds the handle for method and path, most specific first.
