@@ -1,7 +1,9 @@
 package dynroute
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -108,4 +110,85 @@ func TestCompileOnceBeforeServing(t *testing.T) {
 	assert.NotSame(t, first, second)
 	assert.Nil(t, first.entryFor("GET", "/later"), "the old table is never modified")
 	assert.NotNil(t, second.entryFor("GET", "/later"))
+}
+
+// TestSwapUnderLoad swaps the table 1,000 times — adding, removing and
+// renaming routes — while 8 clients send requests over loopback HTTP to
+// routes present in every version. None of those requests may fail, and
+// requests to routes that come and go get 200 or 404, never anything else.
+func TestSwapUnderLoad(t *testing.T) {
+	rt := New(nil)
+	rt.MustAddAPIRoute("/stable/{id}", []string{"GET"}, named("stable"), &RouteOptions{Name: "stable"})
+	rt.MustAddAPIRoute("/stable/me", []string{"GET", "POST"}, named("me"), &RouteOptions{Name: "me"})
+	srv := httptest.NewServer(rt)
+	defer srv.Close()
+	client := srv.Client()
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 16
+
+	const swaps = 1000
+	var (
+		ok, failed, churnOK, churnOdd atomic.Int64
+		done                          = make(chan struct{})
+		wg                            sync.WaitGroup
+	)
+	get := func(path string) (int, string, error) {
+		resp, err := client.Get(srv.URL + path)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	for c := range 8 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				path, want := "/stable/42", "stable"
+				if (i+c)%2 == 0 {
+					path, want = "/stable/me", "me"
+				}
+				if code, body, err := get(path); err != nil || code != 200 || body != want {
+					failed.Add(1)
+				} else {
+					ok.Add(1)
+				}
+				switch code, _, err := get(fmt.Sprintf("/churn/%d", i%20)); {
+				case err == nil && (code == 200 || code == 404):
+					churnOK.Add(1)
+				default:
+					churnOdd.Add(1)
+				}
+			}
+		})
+	}
+	for i := range swaps {
+		err := rt.Update(func(tx *Tx) error {
+			name := fmt.Sprintf("churn%d", i%20)
+			if err := tx.RemoveRoute(name); err != nil && !errors.Is(err, ErrUnknownRoute) {
+				return err
+			}
+			if i%3 != 0 { // sometimes the route stays away for a version
+				return tx.AddAPIRoute(fmt.Sprintf("/churn/%d", i%20), []string{"GET"}, named(name), &RouteOptions{Name: name})
+			}
+			return nil
+		})
+		require.NoError(t, err)
+		if i%10 == 0 { // keep requests running between the swaps
+			for n := ok.Load() + failed.Load(); ok.Load()+failed.Load() < n+8; {
+				runtime.Gosched()
+			}
+		}
+	}
+	close(done)
+	wg.Wait()
+
+	t.Logf("stable requests ok=%d failed=%d; churn requests 200/404=%d other=%d", ok.Load(), failed.Load(), churnOK.Load(), churnOdd.Load())
+	assert.Zero(t, failed.Load(), "failed requests to stable routes")
+	assert.Zero(t, churnOdd.Load(), "answers other than 200/404 for routes that come and go")
+	assert.Greater(t, ok.Load(), int64(0))
 }

@@ -137,20 +137,36 @@ func (rt *Router) AddRoutes(specs []RouteSpec, opts *ApplyOptions) ([]Skipped, e
 	if opts != nil {
 		o = *opts
 	}
-	recs := make([]*routeRec, len(specs))
-	problems := make([]error, len(specs))
-	for i := range specs {
-		recs[i], problems[i] = rt.specRec(&specs[i], &o)
-	}
-
+	recs, problems := rt.specRecs(specs, &o)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	skipped, added, err := applySpecs(rt.set, specs, recs, problems, &o)
+	if added > 0 {
+		rt.publishLocked()
+	}
+	return skipped, err
+}
+
+// specRecs checks every spec on its own; recs[i] is nil where problems[i]
+// says why.
+func (rt *Router) specRecs(specs []RouteSpec, o *ApplyOptions) (recs []*routeRec, problems []error) {
+	recs = make([]*routeRec, len(specs))
+	problems = make([]error, len(specs))
+	for i := range specs {
+		recs[i], problems[i] = rt.specRec(&specs[i], o)
+	}
+	return recs, problems
+}
+
+// applySpecs inserts the records of specs into set, all or nothing unless
+// o.Lenient, and returns what it skipped and how many it added.
+func applySpecs(set *routeSet, specs []RouteSpec, recs []*routeRec, problems []error, o *ApplyOptions) ([]Skipped, int, error) {
 	var inserted []*routeRec
 	for i, rec := range recs {
 		if rec == nil {
 			continue
 		}
-		if err := rt.insertLocked(rec); err != nil {
+		if err := set.insert(rec); err != nil {
 			problems[i] = err
 			continue
 		}
@@ -163,8 +179,8 @@ func (rt *Router) AddRoutes(specs []RouteSpec, opts *ApplyOptions) ([]Skipped, e
 		}
 	}
 	if len(all) > 0 && !o.Lenient {
-		rt.rollbackLocked(inserted)
-		return nil, newConfigError(fmt.Sprintf("%d of %d routes have problems, none was added", countSpecs(problems), len(specs)), all...)
+		set.remove(inserted...)
+		return nil, 0, newConfigError(fmt.Sprintf("%d of %d routes have problems, none was added", countSpecs(problems), len(specs)), all...)
 	}
 	var skipped []Skipped
 	logger := o.Logger
@@ -179,10 +195,7 @@ func (rt *Router) AddRoutes(specs []RouteSpec, opts *ApplyOptions) ([]Skipped, e
 		logger.Warn("dynroute: skipping route", "name", specs[i].Name, "path", specs[i].Path,
 			"source", specs[i].Source.String(), "error", p.Error())
 	}
-	if len(inserted) > 0 {
-		rt.publishLocked()
-	}
-	return skipped, nil
+	return skipped, len(inserted), nil
 }
 
 func countSpecs(problems []error) int {
@@ -221,31 +234,6 @@ func (rt *Router) specRec(s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
 		h, handlerErr = rt.reg.resolve(s.Handler)
 	}
 	return buildRec(s.Path, s.Methods, h, s.Handler, &opts, handlerErr, true)
-}
-
-// rollbackLocked removes recs, the last routes inserted, from the indexes.
-func (rt *Router) rollbackLocked(recs []*routeRec) {
-	for _, rec := range recs {
-		r := &rec.route
-		if r.Name != "" && rt.names[r.Name] == rec {
-			delete(rt.names, r.Name)
-		}
-		if r.OperationID != "" && rt.opIDs[r.OperationID] == rec {
-			delete(rt.opIDs, r.OperationID)
-		}
-		shape := rec.pat.shape()
-		for _, m := range r.Methods {
-			if rt.shapes[m][shape] == rec {
-				delete(rt.shapes[m], shape)
-			}
-			rt.overlaps[m].remove(rec.pat, rec)
-		}
-	}
-	gone := make(map[*routeRec]bool, len(recs))
-	for _, r := range recs {
-		gone[r] = true
-	}
-	rt.recs = slices.DeleteFunc(rt.recs, func(r *routeRec) bool { return gone[r] })
 }
 
 // RouteSpecs exports the routes as specs, in the order added, for writing

@@ -17,9 +17,9 @@ import (
 // net/http.ServeMux, for every set it accepts, and refMatch, a linear scan
 // that applies the left-to-right rule of DESIGN.md, for every set.
 
-// routeSet is a random set of route paths in dynroute syntax (no two with
+// randomSet is a random set of route paths in dynroute syntax (no two with
 // the same shape) and request paths to try on it.
-type routeSet struct {
+type randomSet struct {
 	routes   []string
 	requests []string
 }
@@ -28,8 +28,8 @@ var diffLiterals = []string{"a", "b", "c"}
 
 // randomRouteSet draws up to maxRoutes patterns of up to maxDepth segments
 // over a small alphabet, so that overlaps are frequent.
-func randomRouteSet(rng *rand.Rand, maxRoutes, maxDepth int) routeSet {
-	var rs routeSet
+func randomRouteSet(rng *rand.Rand, maxRoutes, maxDepth int) randomSet {
+	var rs randomSet
 	shapes := map[string]bool{}
 	n := 1 + rng.IntN(maxRoutes)
 	for tries := 0; len(rs.routes) < n && tries < 20*n; tries++ { // small depths have few shapes
@@ -209,7 +209,7 @@ func buildRouter(t testing.TB, routes []string, order []int, strict bool) (*Rout
 
 // checkRouteSet runs every comparison on one set and reports what ServeMux
 // did with it.
-func checkRouteSet(t testing.TB, rng *rand.Rand, rs routeSet) (muxAccepted bool, layers int) {
+func checkRouteSet(t testing.TB, rng *rand.Rand, rs randomSet) (muxAccepted bool, layers int) {
 	order := make([]int, len(rs.routes))
 	for i := range order {
 		order[i] = i

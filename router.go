@@ -42,18 +42,15 @@ type Options struct {
 // started on. A Router is safe for concurrent use.
 type Router struct {
 	reg              *Registry
-	strict           bool
 	notFound         http.Handler
 	methodNotAllowed http.Handler
 
-	mu       sync.Mutex // guards everything below but table's loads
-	recs     []*routeRec
-	names    map[string]*routeRec
-	opIDs    map[string]*routeRec
-	shapes   map[string]map[string]*routeRec // method -> shape -> route
-	overlaps map[string]*conflictNode        // per method; only with StrictConflicts
-	sources  map[uintptr]Source              // caller PC -> source, so loops resolve once
-	serving  bool                            // a table has been served; compile eagerly from now on
+	mu      sync.Mutex // guards set, serving and the table's stores
+	set     *routeSet
+	serving bool // a table has been served; compile eagerly from now on
+
+	srcMu   sync.Mutex
+	sources map[uintptr]Source // caller PC -> source, so loops resolve once
 
 	table atomic.Pointer[table] // nil: not compiled since the last change
 }
@@ -76,13 +73,9 @@ func New(opts *Options) *Router {
 	}
 	rt := &Router{
 		reg:              o.Registry,
-		strict:           o.StrictConflicts,
 		notFound:         o.NotFound,
 		methodNotAllowed: o.MethodNotAllowed,
-		names:            make(map[string]*routeRec),
-		opIDs:            make(map[string]*routeRec),
-		shapes:           make(map[string]map[string]*routeRec),
-		overlaps:         make(map[string]*conflictNode),
+		set:              newRouteSet(o.StrictConflicts),
 		sources:          make(map[uintptr]Source),
 	}
 	if rt.reg == nil {
@@ -179,7 +172,7 @@ func (rt *Router) add(path string, methods []string, h http.Handler, handlerName
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if err := rt.insertLocked(rec); err != nil {
+	if err := rt.set.insert(rec); err != nil {
 		return err
 	}
 	rt.publishLocked()
@@ -277,8 +270,8 @@ func (rt *Router) sourceAt(pc uintptr) Source {
 	if pc == 0 {
 		return Source{}
 	}
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
+	rt.srcMu.Lock()
+	defer rt.srcMu.Unlock()
 	if s, ok := rt.sources[pc]; ok {
 		return s
 	}
@@ -286,88 +279,6 @@ func (rt *Router) sourceAt(pc uintptr) Source {
 	s := Source{File: filepath.Base(f.File), Line: f.Line}
 	rt.sources[pc] = s
 	return s
-}
-
-// insertLocked checks rec against the routes already added and, if it fits,
-// adds it. Nothing changes on error.
-func (rt *Router) insertLocked(rec *routeRec) error {
-	r := &rec.route
-	fail := func(err error, detail string) error {
-		return &RouteError{Name: r.Name, Methods: r.Methods, Path: r.Path, Source: r.Source, Err: err, Detail: detail}
-	}
-	if r.Name != "" {
-		if other := rt.names[r.Name]; other != nil {
-			return fail(ErrDuplicateName, "the name is taken by "+other.route.String())
-		}
-	}
-	if r.OperationID != "" {
-		if other := rt.opIDs[r.OperationID]; other != nil {
-			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q is taken by %s", r.OperationID, other.route.String()))
-		}
-	}
-	shape := rec.pat.shape()
-	for _, m := range r.Methods {
-		if other := rt.shapes[m][shape]; other != nil {
-			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
-		}
-	}
-	if rt.strict {
-		if err := rt.strictConflictLocked(rec); err != "" {
-			return fail(ErrConflict, err)
-		}
-	}
-	rt.recs = append(rt.recs, rec)
-	if r.Name != "" {
-		rt.names[r.Name] = rec
-	}
-	if r.OperationID != "" {
-		rt.opIDs[r.OperationID] = rec
-	}
-	for _, m := range r.Methods {
-		byShape := rt.shapes[m]
-		if byShape == nil {
-			byShape = make(map[string]*routeRec)
-			rt.shapes[m] = byShape
-		}
-		byShape[shape] = rec
-		if rt.strict {
-			root := rt.overlaps[m]
-			if root == nil {
-				root = &conflictNode{}
-				rt.overlaps[m] = root
-			}
-			root.insert(rec.pat, rec)
-		}
-	}
-	return nil
-}
-
-// strictConflictLocked describes a conflict of rec with a route already added,
-// by ServeMux's rules, or returns "". GET routes also serve HEAD, so a HEAD
-// route conflicts with a GET route whose path is not at least as general.
-func (rt *Router) strictConflictLocked(rec *routeRec) string {
-	describe := func(other *routeRec, method, example string) string {
-		return fmt.Sprintf("conflicts with %s: both match %s %s and neither is more specific",
-			other.route.String(), method, example)
-	}
-	p := rec.pat
-	for _, m := range rec.route.Methods {
-		if other, example := findConflict(rt.overlaps[m], p); other != nil {
-			return describe(other, m, example)
-		}
-		var other *routeRec
-		var example string
-		switch m {
-		case http.MethodHead:
-			other, example = findConflictFunc(rt.overlaps[http.MethodGet], p, func(g *routeRec) bool { return !covers(g.pat, p) })
-		case http.MethodGet:
-			other, example = findConflictFunc(rt.overlaps[http.MethodHead], p, func(h *routeRec) bool { return !covers(p, h.pat) })
-		}
-		if other != nil {
-			return describe(other, http.MethodHead, example)
-		}
-	}
-	return ""
 }
 
 // publishLocked makes the routes added so far the ones served. Before the
@@ -401,15 +312,15 @@ func (rt *Router) current() *table {
 
 // compileLocked builds the served table from the registered routes.
 func (rt *Router) compileLocked() *table {
-	return compile(rt.recs, rt.notFound, rt.methodNotAllowed)
+	return compile(rt.set.recs, rt.notFound, rt.methodNotAllowed)
 }
 
 // Routes returns a copy of every route's metadata in the order added.
 func (rt *Router) Routes() []Route {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	out := make([]Route, len(rt.recs))
-	for i, rec := range rt.recs {
+	out := make([]Route, len(rt.set.recs))
+	for i, rec := range rt.set.recs {
 		out[i] = rec.route.clone()
 	}
 	return out
@@ -440,7 +351,7 @@ func (rt *Router) MatchedRoute(r *http.Request) (route *Route, ok bool) {
 // may contain slashes. Errors wrap ErrUnknownRoute or ErrInvalidParams.
 func (rt *Router) URL(name string, params ...string) (string, error) {
 	rt.mu.Lock()
-	rec := rt.names[name]
+	rec := rt.set.names[name]
 	rt.mu.Unlock()
 	if rec == nil {
 		return "", fmt.Errorf("dynroute: URL: %w %q", ErrUnknownRoute, name)

@@ -1,0 +1,169 @@
+package dynroute
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+// routeSet is the registered routes and the indexes that check a new route
+// against them. The Router owns one; a Tx works on a copy and the Router
+// takes it over on commit.
+type routeSet struct {
+	strict   bool
+	recs     []*routeRec                     // in registration order
+	names    map[string]*routeRec            // route name -> route
+	opIDs    map[string]*routeRec            // operationId -> route
+	shapes   map[string]map[string]*routeRec // method -> shape -> route
+	overlaps map[string]*conflictNode        // per method; only with StrictConflicts
+}
+
+func newRouteSet(strict bool) *routeSet {
+	return &routeSet{
+		strict:   strict,
+		names:    make(map[string]*routeRec),
+		opIDs:    make(map[string]*routeRec),
+		shapes:   make(map[string]map[string]*routeRec),
+		overlaps: make(map[string]*conflictNode),
+	}
+}
+
+// clone returns an independent copy of s: changes to either leave the other
+// alone. The records themselves are shared; they never change.
+func (s *routeSet) clone() *routeSet {
+	c := newRouteSet(s.strict)
+	c.recs = slices.Clone(s.recs)
+	for k, v := range s.names {
+		c.names[k] = v
+	}
+	for k, v := range s.opIDs {
+		c.opIDs[k] = v
+	}
+	for m, byShape := range s.shapes {
+		inner := make(map[string]*routeRec, len(byShape))
+		for k, v := range byShape {
+			inner[k] = v
+		}
+		c.shapes[m] = inner
+	}
+	if s.strict {
+		for _, rec := range s.recs {
+			c.index(rec)
+		}
+	}
+	return c
+}
+
+// insert checks rec against the routes already added and, if it fits,
+// adds it. Nothing changes on error.
+func (s *routeSet) insert(rec *routeRec) error {
+	r := &rec.route
+	fail := func(err error, detail string) error {
+		return &RouteError{Name: r.Name, Methods: r.Methods, Path: r.Path, Source: r.Source, Err: err, Detail: detail}
+	}
+	if r.Name != "" {
+		if other := s.names[r.Name]; other != nil {
+			return fail(ErrDuplicateName, "the name is taken by "+other.route.String())
+		}
+	}
+	if r.OperationID != "" {
+		if other := s.opIDs[r.OperationID]; other != nil {
+			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q is taken by %s", r.OperationID, other.route.String()))
+		}
+	}
+	shape := rec.pat.shape()
+	for _, m := range r.Methods {
+		if other := s.shapes[m][shape]; other != nil {
+			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
+		}
+	}
+	if s.strict {
+		if err := s.strictConflict(rec); err != "" {
+			return fail(ErrConflict, err)
+		}
+	}
+	s.recs = append(s.recs, rec)
+	if r.Name != "" {
+		s.names[r.Name] = rec
+	}
+	if r.OperationID != "" {
+		s.opIDs[r.OperationID] = rec
+	}
+	for _, m := range r.Methods {
+		byShape := s.shapes[m]
+		if byShape == nil {
+			byShape = make(map[string]*routeRec)
+			s.shapes[m] = byShape
+		}
+		byShape[shape] = rec
+	}
+	if s.strict {
+		s.index(rec)
+	}
+	return nil
+}
+
+// strictConflict describes a conflict of rec with a route already added,
+// by ServeMux's rules, or returns "". GET routes also serve HEAD, so a HEAD
+// route conflicts with a GET route whose path is not at least as general.
+func (s *routeSet) strictConflict(rec *routeRec) string {
+	describe := func(other *routeRec, method, example string) string {
+		return fmt.Sprintf("conflicts with %s: both match %s %s and neither is more specific",
+			other.route.String(), method, example)
+	}
+	p := rec.pat
+	for _, m := range rec.route.Methods {
+		if other, example := findConflict(s.overlaps[m], p); other != nil {
+			return describe(other, m, example)
+		}
+		var other *routeRec
+		var example string
+		switch m {
+		case http.MethodHead:
+			other, example = findConflictFunc(s.overlaps[http.MethodGet], p, func(g *routeRec) bool { return !covers(g.pat, p) })
+		case http.MethodGet:
+			other, example = findConflictFunc(s.overlaps[http.MethodHead], p, func(h *routeRec) bool { return !covers(p, h.pat) })
+		}
+		if other != nil {
+			return describe(other, http.MethodHead, example)
+		}
+	}
+	return ""
+}
+
+// remove takes recs out of the set.
+func (s *routeSet) remove(recs ...*routeRec) {
+	for _, rec := range recs {
+		r := &rec.route
+		if r.Name != "" && s.names[r.Name] == rec {
+			delete(s.names, r.Name)
+		}
+		if r.OperationID != "" && s.opIDs[r.OperationID] == rec {
+			delete(s.opIDs, r.OperationID)
+		}
+		shape := rec.pat.shape()
+		for _, m := range r.Methods {
+			if s.shapes[m][shape] == rec {
+				delete(s.shapes[m], shape)
+			}
+			s.overlaps[m].remove(rec.pat, rec)
+		}
+	}
+	gone := make(map[*routeRec]bool, len(recs))
+	for _, r := range recs {
+		gone[r] = true
+	}
+	s.recs = slices.DeleteFunc(s.recs, func(r *routeRec) bool { return gone[r] })
+}
+
+// index adds rec to the StrictConflicts tries.
+func (s *routeSet) index(rec *routeRec) {
+	for _, m := range rec.route.Methods {
+		root := s.overlaps[m]
+		if root == nil {
+			root = &conflictNode{}
+			s.overlaps[m] = root
+		}
+		root.insert(rec.pat, rec)
+	}
+}
