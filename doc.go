@@ -108,12 +108,33 @@
 // Router.Routes returns copies in registration order and Router.URL builds a
 // path from a route's name and parameters.
 //
+// # Routes from data
+//
+// A RouteSpec is the data form of a route; LoadYAML, LoadJSON, LoadEnv,
+// LoadSQL and LoadOpenAPI read them from files, environment variables, a
+// database table and OpenAPI documents, each spec carrying its Source (file
+// and line, variable, table row). Router.AddRoutes resolves handler names in
+// the Registry and checks every spec, reporting every problem at once in a
+// ConfigError; strict mode (the default) adds nothing if anything is wrong,
+// lenient mode skips the bad specs with one slog warning each.
+//
+//	specs, err := dynroute.LoadYAML(f, "routes.yaml")
+//	if err != nil {
+//		return err // every problem, with file:line
+//	}
+//	if _, err := rt.AddRoutes(specs, nil); err != nil {
+//		return err
+//	}
+//
 // # Changes while serving
 //
 // The served table is immutable and published atomically. Routes added
 // before the first request are compiled once, at that request; after that
 // each change compiles a new table and swaps it in, so requests in flight
 // finish on the table they started on and no request waits for a compile.
+// Router.RemoveRoute, Router.ReplaceRoute and Router.ReplaceSource (the
+// reload of one config file or table) change routes while serving, and
+// Router.Update applies any batch of changes in one swap, all or nothing.
 //
 // # Errors
 //
