@@ -39,6 +39,9 @@ echo
 echo "== dynroute compat path (plain http.Handler, r.PathValue) vs httprouter + r.SetPathValue"
 go run "$benchstat" -filter '.name:(Param OR GitHubAll)' -col '/router@(httprouter-setpathvalue dynroute-compat servemux chi)' "$out"
 echo
+echo "== runtime changes: swapping a 10,000-route table, dispatch and latency during swaps"
+go run "$benchstat" -filter '.name:(Swap10k OR DispatchDuringSwaps OR LatencyDuringReloads)' "$out"
+echo
 # TestPaired (paired_test.go, Linux only) gives the same ratios measured in
 # interleaved rounds of thread CPU time: far steadier than the tables above
 # when something else is running on the machine.

@@ -1,0 +1,119 @@
+package dynroute
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// sqlVersionColumns are the columns, in order of preference, whose greatest
+// value changes whenever a row is written, if the application maintains
+// them.
+var sqlVersionColumns = []string{"updated_at", "version"}
+
+// NewSQLReloader returns a Reloader that polls a routes table (see LoadSQL)
+// and reloads it when it changed: Source is table, Load is LoadSQL, and
+// PollInterval defaults to 5s.
+//
+// Unless opts sets Version, a poll asks the database for
+//
+//	SELECT COUNT(*), MAX(updated_at) FROM table
+//
+// (or MAX(version)), a single cheap query, when the table has an updated_at
+// or a version column, and reloads only when the answer changed; for that
+// the application must set the column on every insert and update. Without
+// such a column each poll loads the table and applies it only if its
+// checksum changed. Every tenth poll loads and compares anyway
+// (ChecksumEvery), catching what the version misses. The column is looked
+// up once, at the first poll that reaches the table.
+//
+// Every instance of a fleet that shares the database polls it the same way,
+// so all of them converge on the table's content within about one interval
+// of a change.
+func NewSQLReloader(rt *Router, db *sql.DB, table string, opts *ReloaderOptions) (*Reloader, error) {
+	var o ReloaderOptions
+	if opts != nil {
+		o = *opts
+	}
+	if db == nil {
+		return nil, fmt.Errorf("dynroute: NewSQLReloader: %w: nil database", ErrInvalidReloader)
+	}
+	quoted, err := quoteTable(table)
+	if err != nil {
+		return nil, fmt.Errorf("dynroute: NewSQLReloader: %w: %w", ErrInvalidReloader, err)
+	}
+	o.Source = table
+	o.Load = func(ctx context.Context) ([]RouteSpec, error) { return LoadSQL(ctx, db, table) }
+	if o.PollInterval == 0 {
+		o.PollInterval = defaultSQLPoll
+	}
+	if o.Version == nil {
+		v := &sqlVersion{db: db, table: table, quoted: quoted}
+		o.Version = v.read
+	}
+	return NewReloader(rt, &o)
+}
+
+// quoteTable checks a table name as LoadSQL does and quotes it.
+func quoteTable(table string) (string, error) {
+	if !sqlTableName.MatchString(table) {
+		return "", fmt.Errorf("%w: table name %q: want an identifier of letters, digits and underscores, or schema.table",
+			ErrInvalidConfig, table)
+	}
+	schema, name, ok := strings.Cut(table, ".")
+	quoted := quoteIdent(schema)
+	if ok {
+		quoted += "." + quoteIdent(name)
+	}
+	return quoted, nil
+}
+
+// sqlVersion is the default Version of NewSQLReloader.
+type sqlVersion struct {
+	db            *sql.DB
+	table, quoted string
+
+	mu    sync.Mutex
+	query string // the version query, once the columns are known
+	none  bool   // the table has no version column
+}
+
+// read returns the table's row count and greatest version value as text,
+// or an error wrapping ErrNoVersion when the table has no version column.
+func (v *sqlVersion) read(ctx context.Context) (string, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.query == "" && !v.none {
+		cols, err := sqlTableColumns(ctx, v.db, v.quoted)
+		if err != nil {
+			return "", fmt.Errorf("dynroute: table %s: %w", v.table, err)
+		}
+	pick:
+		for _, want := range sqlVersionColumns {
+			for _, c := range cols {
+				if strings.EqualFold(c, want) {
+					v.query = "SELECT COUNT(*), MAX(" + quoteIdent(c) + ") FROM " + v.quoted
+					break pick
+				}
+			}
+		}
+		v.none = v.query == ""
+	}
+	if v.none {
+		return "", fmt.Errorf("dynroute: table %s has no %s column: %w",
+			v.table, strings.Join(sqlVersionColumns, " or "), ErrNoVersion)
+	}
+	var (
+		n      int64
+		latest any
+	)
+	if err := v.db.QueryRowContext(ctx, v.query).Scan(&n, &latest); err != nil {
+		return "", fmt.Errorf("dynroute: table %s: version: %w", v.table, err)
+	}
+	if b, ok := latest.([]byte); ok {
+		latest = string(b)
+	}
+	return fmt.Sprintf("%d %v", n, latest), nil
+}
