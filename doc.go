@@ -134,7 +134,9 @@
 // finish on the table they started on and no request waits for a compile.
 // Router.RemoveRoute, Router.ReplaceRoute and Router.ReplaceSource (the
 // reload of one config file or table) change routes while serving, and
-// Router.Update applies any batch of changes in one swap, all or nothing.
+// Router.Update applies any batch of changes in one swap, all or nothing. A
+// Reloader keeps one source's routes up to date: it watches a config file,
+// reloads on SIGHUP or polls a SQL table, and refuses a bad version whole.
 //
 // # Errors
 //
