@@ -30,7 +30,9 @@ type pattern struct {
 	segs     []segment
 	params   []string // parameter names in path order
 	shapeStr string   // see shape
+	hrPath   string   // see routerPath
 	buf      [4]segment
+	pbuf     [2]string
 }
 
 // hasCatchAll reports whether the pattern ends in a {name...} segment.
@@ -89,12 +91,14 @@ func (p *pattern) parse(path string) error {
 		rest = tail
 	}
 	if params == 0 {
-		p.shapeStr = path // a literal path is its own shape
+		p.shapeStr = path // a literal path is its own shape and router path
+		p.hrPath = path
 		return nil
 	}
-	p.params = make([]string, 0, params)
+	p.params = p.pbuf[:0]
+	// The shape and the router path are built in one buffer: one allocation.
 	var b strings.Builder
-	b.Grow(len(path))
+	b.Grow(2*len(path) + 8)
 	for _, s := range p.segs {
 		b.WriteByte('/')
 		switch s.kind {
@@ -108,7 +112,22 @@ func (p *pattern) parse(path string) error {
 			b.WriteString("{...}")
 		}
 	}
-	p.shapeStr = b.String()
+	n := b.Len()
+	for i, s := range p.segs {
+		b.WriteByte('/')
+		switch s.kind {
+		case segLiteral:
+			b.WriteString(s.text)
+		case segParam:
+			b.WriteString(":p")
+			b.WriteString(strconv.Itoa(i))
+		case segCatchAll:
+			b.WriteString("*p")
+			b.WriteString(strconv.Itoa(i))
+		}
+	}
+	both := b.String()
+	p.shapeStr, p.hrPath = both[:n], both[n:]
 	return nil
 }
 
@@ -176,27 +195,7 @@ func validParamName(name string) bool {
 
 // routerPath is the path handed to httprouter: parameters renamed by segment
 // index, so that routes sharing a prefix agree on the names httprouter sees.
-func (p *pattern) routerPath() string {
-	if len(p.params) == 0 {
-		return p.path
-	}
-	var b strings.Builder
-	b.Grow(len(p.path))
-	for i, s := range p.segs {
-		b.WriteByte('/')
-		switch s.kind {
-		case segLiteral:
-			b.WriteString(s.text)
-		case segParam:
-			b.WriteString(":p")
-			b.WriteString(strconv.Itoa(i))
-		case segCatchAll:
-			b.WriteString("*p")
-			b.WriteString(strconv.Itoa(i))
-		}
-	}
-	return b.String()
-}
+func (p *pattern) routerPath() string { return p.hrPath }
 
 // compareSpecificity orders two patterns by dynroute's precedence: segment by
 // segment from the left, a literal beats {x} and {x} beats {x...}. It returns

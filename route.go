@@ -98,6 +98,13 @@ func normalizeMethods(methods []string) ([]string, error) {
 	if len(methods) == 0 {
 		return nil, fmt.Errorf("%w: no methods", ErrInvalidMethod)
 	}
+	if len(methods) == 1 {
+		// Most routes have one standard method: share its slice rather than
+		// allocate one per route. Route.Methods is never modified in place.
+		if one, ok := singleMethods[methods[0]]; ok {
+			return one, nil
+		}
+	}
 	out := make([]string, 0, len(methods))
 	for _, m := range methods {
 		if !isToken(m) {
@@ -110,6 +117,18 @@ func normalizeMethods(methods []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// singleMethods holds a read-only one-element slice per standard method.
+var singleMethods = func() map[string][]string {
+	m := make(map[string][]string)
+	for _, name := range []string{
+		http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
+	} {
+		m[name] = []string{name}
+	}
+	return m
+}()
 
 // isToken reports whether s is a non-empty RFC 9110 token.
 func isToken(s string) bool {
