@@ -1,0 +1,551 @@
+package dynroute
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"reflect"
+	"strings"
+	"unsafe"
+)
+
+// Binding fills an In value from a request by a plan made once per type:
+// each parameter has a closure that parses, checks and stores one raw value
+// at the field's offset, so a request costs string parsing and stores, and
+// no reflection but to hand an encoding.TextUnmarshaler to its method.
+// Fields are reached with unsafe.Add from the offsets reflect reported when
+// the plan was made, which stays inside the In value (unsafe.Pointer rule 3).
+
+// Parameter locations, as OpenAPI names them.
+const (
+	inPath   = "path"
+	inQuery  = "query"
+	inHeader = "header"
+	inCookie = "cookie"
+)
+
+// requestType is the type of an In field that receives the request itself,
+// as FastAPI's request: Request parameter does.
+var requestType = reflect.TypeFor[*http.Request]()
+
+// maxParams bounds the parameters of one In type; more would need a bigger
+// seen-set than binding keeps on the stack.
+const maxParams = 64
+
+// inputPlan says how to fill an In value.
+type inputPlan struct {
+	params     []*paramBinder // in field order
+	query      []*paramBinder
+	queryIndex map[string]int // for In types with many query parameters
+	path       []*paramBinder
+	header     []*paramBinder
+	cookie     []*paramBinder
+	body       *bodyPlan
+	requests   []uintptr // offsets of *http.Request fields, which get the request
+}
+
+// paramBinder binds one parameter.
+type paramBinder struct {
+	name     string // the path, query or cookie name, or the canonical header key
+	in       string
+	index    int // in inputPlan.params, for the seen-set
+	offset   uintptr
+	slice    bool
+	required bool
+	def      []string // the default's values; nil: none
+	// set parses raw, checks it and stores it (appends it, for a slice).
+	set                func(p unsafe.Pointer, raw string) issue
+	minItems, maxItems int
+	info               ParameterInfo
+}
+
+// bodyPlan says how to read the JSON body into the Body field.
+type bodyPlan struct {
+	offset   uintptr
+	typ      reflect.Type
+	required bool
+	schema   *Schema
+	node     *vnode
+	maxBytes int64 // < 0: no limit
+	doc      string
+	loc      []any // ["body"], the location prefix of its problems
+}
+
+// setMode is how a parsed value is stored: in the field, in a new value the
+// field points to, or appended to the field's slice.
+type setMode uint8
+
+const (
+	setValue setMode = iota
+	setPointer
+	setSlice
+)
+
+// paramField is a parameter found while walking In, before compiling.
+type paramField struct {
+	b      *paramBinder
+	elem   reflect.Type
+	mode   setMode
+	schema *Schema
+}
+
+// buildInput makes the plan for In type t. Schemas go into reg; every
+// problem is reported.
+func buildInput(t reflect.Type, reg *SchemaRegistry, maxBytes int64) (*inputPlan, error) {
+	if t.Kind() != reflect.Struct {
+		return nil, typeProblem(nil, "", t, "the input type must be a struct, not %v", t.Kind())
+	}
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	w := reg.walk()
+	p := &inputPlan{}
+	var fields []paramField
+	p.collect(w, t, t, 0, &fields)
+	if len(fields) > maxParams {
+		w.fail(typeProblem(nil, "", t, "%d parameters; at most %d are supported", len(fields), maxParams))
+	}
+	if err := w.finish(); err != nil {
+		return nil, err
+	}
+	c := reg.compilerLocked()
+	var errs []error
+	p.params = nil // param filled it to find duplicates; now in binding order
+	for i, f := range fields {
+		n, err := c.compile(f.schema)
+		if err != nil {
+			errs = append(errs, typeProblem(t, f.b.info.Name, t, "%v", err))
+			continue
+		}
+		f.b.index = i
+		if f.mode == setSlice && n != nil {
+			f.b.minItems, f.b.maxItems = n.minItems, n.maxItems
+			n = n.items
+		}
+		f.b.set = newSetter(f.elem, f.mode, n)
+		p.params = append(p.params, f.b)
+		switch f.b.in {
+		case inPath:
+			p.path = append(p.path, f.b)
+		case inQuery:
+			p.query = append(p.query, f.b)
+		case inHeader:
+			p.header = append(p.header, f.b)
+		case inCookie:
+			p.cookie = append(p.cookie, f.b)
+		}
+	}
+	if len(p.query) > 8 {
+		p.queryIndex = make(map[string]int, len(p.query))
+		for i, b := range p.query {
+			p.queryIndex[b.name] = i
+		}
+	}
+	if p.body != nil {
+		p.body.maxBytes = maxBytes
+		n, err := c.compile(p.body.schema)
+		if err != nil {
+			errs = append(errs, typeProblem(t, "Body", t, "%v", err))
+		}
+		p.body.node = n
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return p, nil
+}
+
+// collect walks the fields of struct t (inside In at base) for parameters
+// and the body; embedded structs are walked too.
+func (p *inputPlan) collect(w *schemaWalk, in, t reflect.Type, base uintptr, fields *[]paramField) {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		var where, name string
+		for _, loc := range []string{inPath, inQuery, inHeader, inCookie} {
+			if v, ok := sf.Tag.Lookup(loc); ok {
+				if where != "" {
+					w.fail(tagProblem(t, sf.Name, fmt.Sprintf("both %s and %s tags; a field binds from one place", where, loc)))
+				}
+				where, name = loc, v
+			}
+		}
+		switch {
+		case where != "" && !sf.IsExported():
+			w.fail(typeProblem(t, sf.Name, sf.Type, "a %s parameter must be an exported field", where))
+		case where != "":
+			if f, ok := p.param(w, t, sf, where, name, base+sf.Offset); ok {
+				*fields = append(*fields, f)
+			}
+		case sf.Type == requestType && sf.IsExported():
+			p.requests = append(p.requests, base+sf.Offset)
+		case sf.Anonymous && sf.Type.Kind() == reflect.Struct:
+			p.collect(w, in, sf.Type, base+sf.Offset, fields)
+		case sf.Anonymous && sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Struct:
+			w.fail(typeProblem(t, sf.Name, sf.Type, "embedded pointers are not supported in an input type; embed the struct"))
+		case !sf.IsExported():
+		case sf.Name == "Body" && t == in:
+			p.bodyField(w, in, sf)
+		default:
+			w.fail(typeProblem(t, sf.Name, sf.Type, "no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request"))
+		}
+	}
+}
+
+// bodyField records the Body field: required unless it is a pointer or its
+// required tag says false.
+func (p *inputPlan) bodyField(w *schemaWalk, in reflect.Type, sf reflect.StructField) {
+	tags, problems := parseFieldTags(sf.Tag)
+	for _, pr := range problems {
+		w.fail(tagProblem(in, sf.Name, pr))
+	}
+	if tags.constrains() || tags.hasDefault || tags.minItems != nil || tags.maxItems != nil {
+		w.fail(tagProblem(in, sf.Name, "the Body field takes doc and required tags only; put limits on the body type's fields"))
+	}
+	b := &bodyPlan{offset: sf.Offset, typ: sf.Type, required: sf.Type.Kind() != reflect.Pointer, doc: tags.doc, loc: []any{"body"}}
+	if tags.required != nil {
+		b.required = *tags.required
+	}
+	b.schema = w.typeSchema(sf.Type, in, sf.Name)
+	p.body = b
+}
+
+// param checks one parameter field and makes its binder (without set, which
+// needs the compiled schema).
+func (p *inputPlan) param(w *schemaWalk, owner reflect.Type, sf reflect.StructField, where, name string, offset uintptr) (paramField, bool) {
+	fail := func(format string, args ...any) (paramField, bool) {
+		w.fail(tagProblem(owner, sf.Name, fmt.Sprintf(format, args...)))
+		return paramField{}, false
+	}
+	switch where {
+	case inPath:
+		if !validParamName(name) {
+			return fail("path parameter name %q: use letters, digits and '_', as in the route's {name}", name)
+		}
+	case inHeader:
+		if !isToken(name) {
+			return fail("header name %q is not an HTTP token", name)
+		}
+		name = textproto.CanonicalMIMEHeaderKey(name)
+	case inQuery:
+		if name == "" {
+			return fail("empty query parameter name")
+		}
+	case inCookie:
+		if !isToken(name) {
+			return fail("cookie name %q is not an HTTP token", name)
+		}
+	}
+	for _, other := range p.params {
+		if other.in == where && other.name == name {
+			return fail("%s parameter %q is bound twice", where, name)
+		}
+	}
+	elem, mode, ok := paramType(sf.Type)
+	if !ok {
+		w.fail(typeProblem(owner, sf.Name, sf.Type,
+			"a parameter is a string, bool, number, time.Time or encoding.TextUnmarshaler, a pointer to one or (query and header) a slice of them"))
+		return paramField{}, false
+	}
+	if mode == setSlice && (where == inPath || where == inCookie) {
+		return fail("a %s parameter holds one value, not a slice", where)
+	}
+	tags, problems := parseFieldTags(sf.Tag)
+	for _, pr := range problems {
+		w.fail(tagProblem(owner, sf.Name, pr))
+	}
+	s := paramSchema(w, elem, mode, owner, sf.Name)
+	for _, pr := range applyTags(s, sf.Type, &tags, true) {
+		w.fail(tagProblem(owner, sf.Name, pr))
+	}
+	b := &paramBinder{name: name, in: where, offset: offset, slice: mode == setSlice, minItems: -1, maxItems: -1}
+	switch {
+	case where == inPath:
+		b.required = true
+		if tags.required != nil && !*tags.required {
+			return fail("a path parameter is always required")
+		}
+		if tags.hasDefault {
+			return fail("a path parameter cannot have a default")
+		}
+	case tags.required != nil:
+		b.required = *tags.required
+		if b.required && tags.hasDefault {
+			return fail("required and default exclude each other")
+		}
+	}
+	if tags.hasDefault {
+		if b.slice {
+			b.def = strings.Split(tags.def, ",")
+		} else {
+			b.def = []string{tags.def}
+		}
+	}
+	b.info = ParameterInfo{Name: name, In: where, Required: b.required, Description: s.Description, Schema: s}
+	if len(s.Examples) > 0 {
+		b.info.Example = s.Examples[0]
+	}
+	s.Description, s.Examples = "", nil // they are the parameter's, in OpenAPI
+	if where == inHeader {
+		b.info.Name = sf.Tag.Get(inHeader)
+	}
+	p.params = append(p.params, b)
+	return paramField{b: b, elem: elem, mode: mode, schema: s}, true
+}
+
+// paramType returns the scalar type a parameter field holds and how it is
+// stored; ok is false for types a parameter cannot have.
+func paramType(t reflect.Type) (elem reflect.Type, mode setMode, ok bool) {
+	switch {
+	case scalarParam(t):
+		return t, setValue, true
+	case t.Kind() == reflect.Pointer && scalarParam(t.Elem()):
+		return t.Elem(), setPointer, true
+	case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 && scalarParam(t.Elem()):
+		return t.Elem(), setSlice, true
+	}
+	return nil, 0, false
+}
+
+// scalarParam reports whether one parameter value can be parsed into t.
+func scalarParam(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface {
+		return false
+	}
+	if t == timeType || implements(t, textUnmarshalerType) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	}
+	return false
+}
+
+// paramSchema describes a parameter's value: not nullable (a missing
+// parameter is what a pointer stands for), text types as strings.
+func paramSchema(w *schemaWalk, elem reflect.Type, mode setMode, owner reflect.Type, field string) *Schema {
+	var s *Schema
+	if elem != timeType && implements(elem, textUnmarshalerType) {
+		s = &Schema{Type: "string"}
+	} else {
+		s = w.typeSchema(elem, owner, field)
+	}
+	if mode == setSlice {
+		s = &Schema{Type: "array", Items: s}
+	}
+	return s
+}
+
+// bind fills the parameters of the In value at base, appending a problem
+// for each value that is missing, does not parse or breaks a rule. The
+// error is for a route that lacks a path parameter the In type binds: a
+// mistake of the program, not of the request.
+func (p *inputPlan) bind(base unsafe.Pointer, r *http.Request, ps Params, errs []FieldError) ([]FieldError, error) {
+	var seen [maxParams]bool
+	var counts [maxParams]int32
+	for _, b := range p.path {
+		raw, ok := pathValue(ps, b.name)
+		if !ok {
+			if rt := ps.Route(); rt != nil {
+				return errs, fmt.Errorf("dynroute: %s has no path parameter {%s}, which the typed handler's input binds", rt, b.name)
+			}
+			continue
+		}
+		seen[b.index] = true
+		if iss := b.set(unsafe.Add(base, b.offset), raw); !iss.ok() {
+			errs = appendParamError(errs, b, -1, raw, iss)
+		}
+	}
+	if len(p.query) > 0 && r.URL != nil && r.URL.RawQuery != "" {
+		errs = p.bindQuery(base, r.URL.RawQuery, errs, &seen, &counts)
+	}
+	for _, b := range p.header {
+		vals := r.Header[b.name]
+		if b.name == "Host" && r.Host != "" {
+			vals = []string{r.Host} // net/http moves Host out of the header map
+		}
+		if len(vals) == 0 {
+			continue
+		}
+		seen[b.index] = true
+		if !b.slice {
+			if iss := b.set(unsafe.Add(base, b.offset), vals[0]); !iss.ok() {
+				errs = appendParamError(errs, b, -1, vals[0], iss)
+			}
+			continue
+		}
+		for _, line := range vals {
+			for item := range strings.SplitSeq(line, ",") {
+				item = textproto.TrimString(item)
+				errs = b.addItem(base, item, errs, &counts)
+			}
+		}
+	}
+	if len(p.cookie) > 0 {
+		errs = p.bindCookies(base, r.Header["Cookie"], errs, &seen)
+	}
+	for _, b := range p.params {
+		switch {
+		case !seen[b.index] && b.def != nil:
+			for _, d := range b.def {
+				b.set(unsafe.Add(base, b.offset), d) // checked when the plan was made
+			}
+		case !seen[b.index] && b.required:
+			errs = appendParamError(errs, b, -1, "", issue{Type: "missing", Msg: "Field required"})
+		case seen[b.index] && b.slice:
+			if iss := checkCount(int(counts[b.index]), b.minItems, b.maxItems); !iss.ok() {
+				errs = appendParamError(errs, b, -1, "", iss)
+				errs[len(errs)-1].Input = p.rawValues(r, b)
+			}
+		}
+	}
+	return errs, nil
+}
+
+// pathValue returns the value of the named path parameter and whether the
+// route has one; a handler not called by a Router reads r.PathValue, where
+// "" stands for missing.
+func pathValue(ps Params, name string) (string, bool) {
+	if n := ps.Len(); n > 0 {
+		for i := range n {
+			if ps.Name(i) == name {
+				return ps.Value(i), true
+			}
+		}
+		return "", false
+	}
+	v := ps.Get(name)
+	return v, v != ""
+}
+
+// addItem parses one item of a slice parameter.
+func (b *paramBinder) addItem(base unsafe.Pointer, item string, errs []FieldError, counts *[maxParams]int32) []FieldError {
+	i := counts[b.index]
+	counts[b.index]++
+	if iss := b.set(unsafe.Add(base, b.offset), item); !iss.ok() {
+		errs = appendParamError(errs, b, int(i), item, iss)
+	}
+	return errs
+}
+
+// bindQuery scans the raw query once, as url.ParseQuery would read it (pairs
+// with ';' are skipped), without building a url.Values. A scalar takes the
+// first value given; a slice takes every value, each split at commas.
+func (p *inputPlan) bindQuery(base unsafe.Pointer, q string, errs []FieldError, seen *[maxParams]bool, counts *[maxParams]int32) []FieldError {
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			continue
+		}
+		b := p.queryParam(key)
+		if b == nil {
+			continue
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			errs = appendParamError(errs, b, -1, v, issue{Type: "value_error", Msg: "Value error, invalid URL escape in the query"})
+			seen[b.index] = true
+			continue
+		}
+		if !b.slice {
+			if !seen[b.index] {
+				seen[b.index] = true
+				if iss := b.set(unsafe.Add(base, b.offset), val); !iss.ok() {
+					errs = appendParamError(errs, b, -1, val, iss)
+				}
+			}
+			continue
+		}
+		seen[b.index] = true
+		for item := range strings.SplitSeq(val, ",") {
+			errs = b.addItem(base, item, errs, counts)
+		}
+	}
+	return errs
+}
+
+// queryParam returns the binder of the query parameter named key, or nil.
+func (p *inputPlan) queryParam(key string) *paramBinder {
+	if p.queryIndex != nil {
+		if i, ok := p.queryIndex[key]; ok {
+			return p.query[i]
+		}
+		return nil
+	}
+	for _, b := range p.query {
+		if b.name == key {
+			return b
+		}
+	}
+	return nil
+}
+
+// bindCookies reads the Cookie header lines (RFC 6265: name=value pairs
+// separated by ';'); the first cookie of a name wins.
+func (p *inputPlan) bindCookies(base unsafe.Pointer, lines []string, errs []FieldError, seen *[maxParams]bool) []FieldError {
+	for _, line := range lines {
+		for part := range strings.SplitSeq(line, ";") {
+			name, val, ok := strings.Cut(textproto.TrimString(part), "=")
+			if !ok {
+				continue
+			}
+			if len(val) > 1 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = val[1 : len(val)-1]
+			}
+			for _, b := range p.cookie {
+				if b.name == name && !seen[b.index] {
+					seen[b.index] = true
+					if iss := b.set(unsafe.Add(base, b.offset), val); !iss.ok() {
+						errs = appendParamError(errs, b, -1, val, iss)
+					}
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// rawValues collects the raw values of a slice parameter, for the input of
+// an item-count problem.
+func (p *inputPlan) rawValues(r *http.Request, b *paramBinder) []string {
+	var out []string
+	switch b.in {
+	case inQuery:
+		for _, v := range r.URL.Query()[b.name] {
+			out = append(out, strings.Split(v, ",")...)
+		}
+	case inHeader:
+		for _, line := range r.Header[b.name] {
+			for item := range strings.SplitSeq(line, ",") {
+				out = append(out, textproto.TrimString(item))
+			}
+		}
+	}
+	return out
+}
+
+// appendParamError records a problem with parameter b (item i of a slice,
+// or -1), whose raw value was raw.
+func appendParamError(errs []FieldError, b *paramBinder, i int, raw string, iss issue) []FieldError {
+	if len(errs) >= maxFieldErrors {
+		return errs
+	}
+	loc := []any{b.in, b.info.Name}
+	if i >= 0 {
+		loc = append(loc, i)
+	}
+	var input any
+	if iss.Type != "missing" && !strings.HasPrefix(iss.Type, "too_") {
+		input = raw
+	}
+	return append(errs, FieldError{Loc: loc, Msg: iss.Msg, Type: iss.Type, Input: input, Ctx: iss.Ctx})
+}

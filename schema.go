@@ -1,0 +1,397 @@
+package dynroute
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Sentinel errors of typed handlers and schemas.
+var (
+	// ErrInvalidType: a Go type cannot be bound, encoded or described: an
+	// unsupported kind, an In field without a binding tag, a header field
+	// that would also be encoded into the JSON body.
+	ErrInvalidType = errors.New("invalid type for a typed handler")
+	// ErrInvalidTag: a struct tag is malformed, unknown to dynroute though
+	// it looks like one of its keywords, does not fit the field's type, or
+	// holds a value that does not parse or contradicts another tag.
+	ErrInvalidTag = errors.New("invalid struct tag")
+	// ErrInvalidTypedOptions: a TypedOptions field is out of range or
+	// contradicts another.
+	ErrInvalidTypedOptions = errors.New("invalid typed handler options")
+)
+
+// componentsPrefix starts every $ref a SchemaRegistry makes: the schemas
+// are meant for an OpenAPI document's components.
+const componentsPrefix = "#/components/schemas/"
+
+// Schema is a JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1) in the
+// subset dynroute generates from Go types and validates with. Marshalled to
+// JSON it is a standard schema; a Schema from a SchemaRegistry is shared and
+// must not be modified. Beside a Ref, only Nullable and the annotations
+// (Description, Default, Examples) are used.
+type Schema struct {
+	// Ref refers to a component: "#/components/schemas/Name".
+	Ref string
+	// Type is "string", "integer", "number", "boolean", "array", "object",
+	// "null", or "" for any value.
+	Type string
+	// Nullable allows null too. It is written as a type array
+	// (["string","null"]), or for a Ref as anyOf [$ref, {type: null}].
+	Nullable bool
+	// Format: date-time, email, uuid and uri are checked; int32, int64,
+	// float and double describe numbers.
+	Format string
+	// ContentEncoding is "base64" for []byte.
+	ContentEncoding string
+	Description     string
+	// Default is filled in for a missing member of a request body before
+	// decoding, so the handler sees it.
+	Default  any
+	Examples []any
+	Enum     []any
+
+	Minimum, ExclusiveMinimum, Maximum, ExclusiveMaximum *float64
+	MinLength, MaxLength                                 *int // in Unicode code points
+	// Pattern is a regular expression (Go's RE2 syntax) that must match
+	// somewhere in the string; anchor it with ^…$ to match all of it.
+	Pattern string
+
+	Items              *Schema
+	MinItems, MaxItems *int
+
+	// Properties are the members of an object, in declaration order.
+	Properties []Property
+	Required   []string
+	// AdditionalProperties is nil (other members are allowed), false
+	// (they are not) or a *Schema they must match (maps).
+	AdditionalProperties any
+}
+
+// Property is one member of an object schema.
+type Property struct {
+	Name   string
+	Schema *Schema
+}
+
+// MarshalJSON writes s as a JSON Schema document with its keywords in a
+// fixed order, so equal schemas give equal bytes.
+func (s *Schema) MarshalJSON() ([]byte, error) { return s.appendJSON(nil) }
+
+// appendJSON appends the JSON form of s to b.
+func (s *Schema) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	first := true
+	key := func(k string) {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+	}
+	var err error
+	val := func(k string, v any) {
+		if err != nil {
+			return
+		}
+		var vb []byte
+		if vb, err = json.Marshal(v); err == nil {
+			key(k)
+			b = append(b, vb...)
+		} else {
+			err = fmt.Errorf("schema keyword %s: %w", k, err)
+		}
+	}
+	sub := func(k string, c *Schema) {
+		if err != nil {
+			return
+		}
+		key(k)
+		b, err = c.appendJSON(b)
+	}
+	switch {
+	case s.Ref != "" && s.Nullable:
+		key("anyOf")
+		b = append(b, `[{"$ref":`...)
+		b = strconv.AppendQuote(b, s.Ref)
+		b = append(b, `},{"type":"null"}]`...)
+	case s.Ref != "":
+		val("$ref", s.Ref)
+	}
+	switch {
+	case s.Type != "" && s.Nullable && s.Type != "null":
+		key("type")
+		b = append(b, `["`...)
+		b = append(b, s.Type...)
+		b = append(b, `","null"]`...)
+	case s.Type != "":
+		val("type", s.Type)
+	}
+	if s.Format != "" {
+		val("format", s.Format)
+	}
+	if s.ContentEncoding != "" {
+		val("contentEncoding", s.ContentEncoding)
+	}
+	if s.Description != "" {
+		val("description", s.Description)
+	}
+	if s.Enum != nil {
+		enum := s.Enum
+		if s.Nullable && s.Ref == "" && s.Type != "" {
+			enum = append(slices.Clip(enum), nil) // else null would fail the enum
+		}
+		val("enum", enum)
+	}
+	if s.Default != nil {
+		val("default", s.Default)
+	}
+	if len(s.Examples) > 0 {
+		val("examples", s.Examples)
+	}
+	for _, n := range []struct {
+		k string
+		f *float64
+	}{{"minimum", s.Minimum}, {"exclusiveMinimum", s.ExclusiveMinimum}, {"maximum", s.Maximum}, {"exclusiveMaximum", s.ExclusiveMaximum}} {
+		if n.f != nil {
+			key(n.k)
+			b = append(b, formatNumber(*n.f)...)
+		}
+	}
+	for _, n := range []struct {
+		k string
+		i *int
+	}{{"minLength", s.MinLength}, {"maxLength", s.MaxLength}} {
+		if n.i != nil {
+			key(n.k)
+			b = strconv.AppendInt(b, int64(*n.i), 10)
+		}
+	}
+	if s.Pattern != "" {
+		val("pattern", s.Pattern)
+	}
+	if s.Items != nil {
+		sub("items", s.Items)
+	}
+	for _, n := range []struct {
+		k string
+		i *int
+	}{{"minItems", s.MinItems}, {"maxItems", s.MaxItems}} {
+		if n.i != nil {
+			key(n.k)
+			b = strconv.AppendInt(b, int64(*n.i), 10)
+		}
+	}
+	if s.Properties != nil {
+		key("properties")
+		b = append(b, '{')
+		for i, p := range s.Properties {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, p.Name) // Go quoting of a Go identifier or tag name is valid JSON
+			b = append(b, ':')
+			if p.Schema == nil {
+				b = append(b, "true"...)
+				continue
+			}
+			if b, err = p.Schema.appendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, '}')
+	}
+	if len(s.Required) > 0 {
+		val("required", s.Required)
+	}
+	switch a := s.AdditionalProperties.(type) {
+	case nil:
+	case bool:
+		val("additionalProperties", a)
+	case *Schema:
+		sub("additionalProperties", a)
+	default:
+		return nil, fmt.Errorf("additionalProperties is a %T, want a bool or *Schema", a)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// SchemaRegistry builds JSON Schemas from Go types and keeps the named
+// struct types as components, referred to by "#/components/schemas/Name".
+// Handlers of one API should share a registry so that each Go type is one
+// component. Schemas are built once per type and never change afterwards. A
+// SchemaRegistry is safe for concurrent use.
+//
+// Component names are the Go type names (generic instantiations spelled
+// Page[shop.Item] → "PageItem"). A type whose name is taken by a type of
+// another package is named after its package too ("BillingProduct" for
+// billing.Product); one whose name is taken in its own package (a type
+// declared in a function) is numbered ("Product2", or "BillingProduct2"). Names depend only on
+// the order types are first seen, so a program always makes the same names.
+type SchemaRegistry struct {
+	mu      sync.Mutex
+	closed  bool
+	names   map[reflect.Type]string
+	types   map[string]reflect.Type
+	schemas map[string]*Schema
+}
+
+// SchemaOptions configures a SchemaRegistry. A nil *SchemaOptions means the
+// defaults.
+type SchemaOptions struct {
+	// DisallowUnknownFields gives every object schema built from a struct
+	// additionalProperties: false, so request bodies with members the Go
+	// type does not declare are rejected (422 extra_forbidden) — and the
+	// documentation says so.
+	DisallowUnknownFields bool
+}
+
+// NewSchemaRegistry returns an empty registry.
+func NewSchemaRegistry(opts *SchemaOptions) *SchemaRegistry {
+	r := &SchemaRegistry{}
+	if opts != nil {
+		r.closed = opts.DisallowUnknownFields
+	}
+	return r
+}
+
+// Schema returns the schema of t: for a named struct type a $ref to its
+// component, which is added with those of the types it uses. The error
+// wraps ErrInvalidType or ErrInvalidTag and lists every problem found; on
+// error nothing is added.
+func (r *SchemaRegistry) Schema(t reflect.Type) (*Schema, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w := r.walk()
+	s := w.typeSchema(t, nil, "")
+	if err := w.finish(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Components returns a copy of the map of component names to schemas.
+func (r *SchemaRegistry) Components() map[string]*Schema {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]*Schema, len(r.schemas))
+	for k, v := range r.schemas {
+		out[k] = v
+	}
+	return out
+}
+
+// TypeOf returns the Go type of the named component.
+func (r *SchemaRegistry) TypeOf(name string) (reflect.Type, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.types[name]
+	return t, ok
+}
+
+// closureLocked returns the components the schemas refer to, directly or
+// through other components.
+func (r *SchemaRegistry) closureLocked(schemas ...*Schema) map[string]*Schema {
+	out := make(map[string]*Schema)
+	var visit func(s *Schema)
+	visit = func(s *Schema) {
+		if s == nil {
+			return
+		}
+		if name, ok := strings.CutPrefix(s.Ref, componentsPrefix); ok {
+			if _, seen := out[name]; !seen {
+				if c := r.schemas[name]; c != nil {
+					out[name] = c
+					visit(c)
+				}
+			}
+		}
+		visit(s.Items)
+		for _, p := range s.Properties {
+			visit(p.Schema)
+		}
+		if a, ok := s.AdditionalProperties.(*Schema); ok {
+			visit(a)
+		}
+	}
+	for _, s := range schemas {
+		visit(s)
+	}
+	return out
+}
+
+// compilerLocked returns a compiler over the registry's components.
+func (r *SchemaRegistry) compilerLocked() *schemaCompiler {
+	return &schemaCompiler{components: r.schemas}
+}
+
+// walk starts a walk over Go types; the caller holds r.mu.
+func (r *SchemaRegistry) walk() *schemaWalk {
+	if r.names == nil {
+		r.names = make(map[reflect.Type]string)
+		r.types = make(map[string]reflect.Type)
+		r.schemas = make(map[string]*Schema)
+	}
+	return &schemaWalk{reg: r, active: make(map[reflect.Type]*activeType)}
+}
+
+// assignNameLocked picks the component name of t; see SchemaRegistry.
+func (r *SchemaRegistry) assignNameLocked(t reflect.Type) string {
+	name := sanitizeTypeName(t.Name())
+	elems := strings.Split(t.PkgPath(), "/")
+	for i := len(elems) - 1; ; i-- {
+		other, taken := r.types[name]
+		if !taken {
+			return name
+		}
+		if other.PkgPath() == t.PkgPath() || i < 0 {
+			break
+		}
+		name = sanitizeTypeName(elems[i]) + name // name it after its package
+	}
+	for i := 2; ; i++ { // types of one package with one name: local types
+		if _, taken := r.types[name+strconv.Itoa(i)]; !taken {
+			return name + strconv.Itoa(i)
+		}
+	}
+}
+
+// sanitizeTypeName turns a Go type name into a component name of letters
+// and digits: package qualifiers are dropped and each word capitalised, so
+// "Page[github.com/x/shop.Item]" becomes "PageItem" and "[]T" "ListT".
+func sanitizeTypeName(name string) string {
+	out := make([]byte, 0, len(name))
+	seg, upper := 0, true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '.' || c == '/':
+			out, upper = out[:seg], true
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			if upper && c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			out, upper = append(out, c), false
+		case c == '[' && i+1 < len(name) && name[i+1] == ']':
+			out = append(out, "List"...)
+			i++
+			seg, upper = len(out), true
+		default:
+			seg, upper = len(out), true
+		}
+	}
+	if len(out) == 0 || out[0] >= '0' && out[0] <= '9' {
+		out = append([]byte("Type"), out...)
+	}
+	return string(out)
+}

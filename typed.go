@@ -1,0 +1,579 @@
+package dynroute
+
+import (
+	"bytes"
+	"context"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/textproto"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// defaultMaxBodyBytes is TypedOptions.MaxBodyBytes when it is 0.
+const defaultMaxBodyBytes = 1 << 20
+
+// TypedOptions configures a TypedHandler. A nil *TypedOptions means the
+// defaults.
+type TypedOptions struct {
+	// StatusCode is the status of a successful answer when the route does
+	// not set RouteOptions.StatusCode; 0 means 200. A nil *Out is always
+	// answered 204.
+	StatusCode int
+
+	// MaxBodyBytes limits the request body: 0 means 1 MiB, a negative
+	// value means no limit. A larger body is answered 413.
+	MaxBodyBytes int64
+
+	// DisallowUnknownFields rejects body members the body type does not
+	// declare (422 extra_forbidden, at any depth). The handler's schemas are
+	// then built with additionalProperties: false, in a registry of its
+	// own unless Schemas is set, which must then disallow them too.
+	DisallowUnknownFields bool
+
+	// Schemas is the registry the handler's schemas are built in. Handlers
+	// of one API should share one, so that each Go type is one component.
+	// Nil means a registry of the handler's own.
+	Schemas *SchemaRegistry
+
+	// Logger receives the errors answered with a 5xx status, whose text the
+	// client does not see. Nil means slog.Default() at the time of logging.
+	Logger *slog.Logger
+
+	// WriteError writes every error answer: bind and validation problems
+	// (*ValidationError, 422), bodies too large or not JSON (*StatusError,
+	// 413, 415, 400) and the handler's errors. Nil means WriteError.
+	WriteError func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// TypedHandler serves a function of a typed request to a typed answer: it
+// binds the request into an *In, validates it, calls the function and
+// encodes the *Out it returns as JSON. Make one with Typed or MustTyped.
+//
+// Everything that needs reflection — reading the types' fields and tags,
+// building their JSON Schemas, compiling the validator and making a setter
+// per parameter — is done once, by Typed. A request costs parsing, checks
+// and encoding/json; reflect only hands the Body field to encoding/json and
+// encoding.TextUnmarshaler fields to their method (reflect.NewAt, a
+// constant-time conversion that walks no type).
+//
+// # Binding
+//
+// Fields of In bind by their tags; a field named Body receives the JSON
+// request body, and an untagged *http.Request field the request itself
+// (its method, URL, TLS state…), like FastAPI's request: Request. Embedded
+// structs are walked, so parameter groups can be shared.
+//
+//	Tag                 Binds                       Example
+//	path:"name"         the route's {name}          ID int64 `path:"product_id"`
+//	query:"name"        the query parameter         Limit int `query:"limit" default:"20"`
+//	header:"Name"       the request header          Token string `header:"X-Token"`
+//	cookie:"name"       the cookie                  Session string `cookie:"session"`
+//	(named Body)        the JSON body               Body NewProduct
+//
+// A parameter is a string, bool, any int, uint or float type, time.Time
+// (RFC 3339) or an encoding.TextUnmarshaler; a pointer to one, which stays
+// nil when the parameter is missing; or, for query and header parameters, a
+// slice of them, filled from repeated keys and comma-separated lists. A
+// scalar query parameter given twice takes the first value. Path parameters
+// are required; others only with required:"true". Path values come from the
+// Router's Params, or from r.PathValue when another mux serves the handler.
+//
+// The body must be application/json (or another +json type) when a
+// Content-Type is given, and at most TypedOptions.MaxBodyBytes long. A Body
+// of pointer type is optional: an empty body leaves it nil. Body types are
+// decoded by encoding/json after validation, so their json tags apply; a
+// member is required unless its json tag says omitempty or omitzero, it is
+// a pointer (nullable then) or it has a default — the required tag decides
+// when present. Unknown members are allowed unless
+// TypedOptions.DisallowUnknownFields. The body is checked against its JSON
+// Schema before it is decoded, so a problem is reported with its place in
+// the document; numbers JSON Schema counts as integers (2.0, 1e3) fill Go
+// integers, and a member given twice is checked each time.
+//
+// # Validation and documentation tags
+//
+// The same tags serve parameters and the fields of body types; each keyword
+// is a tag of its own, so values need no escaping.
+//
+//	Tag                    Applies to                 Meaning
+//	required:"true"        parameters, body fields    must be present; "false" makes a body field optional
+//	minimum:"1"            numbers                    ≥ 1
+//	maximum:"100"          numbers                    ≤ 100
+//	exclusiveMinimum:"0"   numbers                    > 0
+//	exclusiveMaximum:"1"   numbers                    < 1
+//	minLength:"3"          strings                    at least 3 characters (Unicode code points)
+//	maxLength:"50"         strings                    at most 50 characters
+//	pattern:"^[a-z]+$"     strings                    the Go regexp matches (unanchored unless ^…$)
+//	enum:"a,b,c"           strings, numbers, bools    one of the comma-separated values
+//	format:"email"         strings                    email, uuid, date-time or uri
+//	minItems:"1"           slices, arrays             at least 1 item
+//	maxItems:"10"          slices, arrays             at most 10 items
+//	default:"20"           parameters, body fields    the value when missing (see below)
+//	doc:"…"                anything                   the description in OpenAPI
+//	example:"…"            anything                   an example in OpenAPI
+//
+// On a slice, the value limits apply to each item. Numbers are compared
+// exactly, as decimals. A parameter's default is parsed like its values (a
+// comma-separated list for a slice); a body field's default is filled in
+// before decoding, so it applies at any depth; for a body field that is not
+// a scalar it is written as JSON. Defaults and examples must satisfy the
+// field's own rules. A limit that does not fit the field's type, an unknown
+// format, a pattern that does not compile, a default that does not parse or
+// a tag that looks like a misspelt keyword (minlength, min, ge, …) is an
+// error from Typed.
+//
+// # Answers
+//
+// A validation failure is answered 422 with an application/problem+json
+// document (RFC 9457) whose errors member lists every problem (up to 100),
+// FastAPI's way: {"loc": ["query", "limit"], "msg": "…", "type": "…",
+// "input": …}.
+//
+// A successful call is answered with *Out as JSON and the route's
+// RouteOptions.StatusCode, else TypedOptions.StatusCode, else 200; a 204
+// or 304 status, or a nil *Out (always 204), writes no body. Out fields
+// tagged header:"Name" set response headers (strings, numbers, bools,
+// time.Time as an HTTP date, encoding.TextMarshaler, []string, or pointers,
+// nil for none) and must also be tagged json:"-".
+//
+// The function's error decides the status through a StatusCode() int method,
+// as the errors of Error and Errorf have; any other error is answered 500,
+// logged, and its text kept from the client.
+type TypedHandler[In, Out any] struct {
+	fn       func(context.Context, *In) (*Out, error)
+	in       *inputPlan
+	out      *outputPlan
+	status   int
+	logger   *slog.Logger
+	writeErr func(http.ResponseWriter, *http.Request, error)
+	info     *OperationInfo
+	scratch  sync.Pool // *typedScratch
+	encoders sync.Pool // *jsonEncoder
+}
+
+// typedScratch is the per-request memory of reading a body, reused.
+type typedScratch struct {
+	body, merged []byte
+	v            jsonValidator
+}
+
+// jsonEncoder encodes answers into a buffer, so that an encoding error is
+// answered 500 instead of a truncated body.
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// maxPooledBytes is the largest buffer kept for reuse; larger ones, from
+// rare large bodies, are left to the collector.
+const maxPooledBytes = 64 << 10
+
+// TypedHandler is served by a Router through the Params fast path.
+var (
+	_ ParamsHandler      = (*TypedHandler[struct{}, struct{}])(nil)
+	_ OperationDescriber = (*TypedHandler[struct{}, struct{}])(nil)
+)
+
+// Typed returns a handler that binds and validates an *In from each
+// request, calls fn and answers with its *Out; see TypedHandler.
+//
+// The error lists every problem with the types and their tags, each
+// wrapping ErrInvalidType, ErrInvalidTag or ErrInvalidTypedOptions and
+// naming the type and field.
+func Typed[In, Out any](fn func(context.Context, *In) (*Out, error), opts *TypedOptions) (*TypedHandler[In, Out], error) {
+	var o TypedOptions
+	if opts != nil {
+		o = *opts
+	}
+	var errs []error
+	if fn == nil {
+		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: nil function", ErrInvalidHandler))
+	}
+	if o.StatusCode != 0 && (o.StatusCode < 100 || o.StatusCode > 599) {
+		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: status code %d is not in 100–599", ErrInvalidTypedOptions, o.StatusCode))
+	}
+	reg := o.Schemas
+	switch {
+	case reg == nil:
+		reg = NewSchemaRegistry(&SchemaOptions{DisallowUnknownFields: o.DisallowUnknownFields})
+	case o.DisallowUnknownFields && !reg.closed:
+		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: DisallowUnknownFields needs a SchemaRegistry made with SchemaOptions.DisallowUnknownFields, or none", ErrInvalidTypedOptions))
+	}
+	maxBytes := o.MaxBodyBytes
+	if maxBytes == 0 {
+		maxBytes = defaultMaxBodyBytes
+	}
+	in, err := buildInput(reflect.TypeFor[In](), reg, maxBytes)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	out, err := buildOutput(reflect.TypeFor[Out](), reg)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	h := &TypedHandler[In, Out]{
+		fn:       fn,
+		in:       in,
+		out:      out,
+		status:   o.StatusCode,
+		logger:   o.Logger,
+		writeErr: o.WriteError,
+	}
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	if h.writeErr == nil {
+		h.writeErr = WriteError
+	}
+	h.scratch.New = func() any { return new(typedScratch) }
+	h.encoders.New = func() any {
+		e := new(jsonEncoder)
+		e.enc = json.NewEncoder(&e.buf)
+		return e
+	}
+	if h.info, err = describeOperation(in, out, h.status, reg); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// MustTyped is like Typed but panics with the error, for handlers whose
+// types are fixed when the program is written.
+func MustTyped[In, Out any](fn func(context.Context, *In) (*Out, error), opts *TypedOptions) *TypedHandler[In, Out] {
+	h, err := Typed(fn, opts)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// ServeHTTP serves a request that did not come through a Router: path
+// parameters are read with r.PathValue.
+func (h *TypedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.ServeHTTPParams(w, r, Params{req: r})
+}
+
+// ServeHTTPParams serves a request with the path parameters the Router
+// matched.
+func (h *TypedHandler[In, Out]) ServeHTTPParams(w http.ResponseWriter, r *http.Request, ps Params) {
+	in := new(In)
+	base := unsafe.Pointer(in)
+	for _, off := range h.in.requests {
+		*(**http.Request)(unsafe.Add(base, off)) = r
+	}
+	var errs []FieldError
+	if len(h.in.params) > 0 {
+		var err error
+		if errs, err = h.in.bind(base, r, ps, nil); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if b := h.in.body; b != nil {
+		sc := h.scratch.Get().(*typedScratch)
+		data, err := b.read(r, sc.body)
+		if err == nil {
+			errs = b.decode(base, data, &sc.v, &sc.merged, errs)
+		}
+		h.release(sc, data)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if len(errs) > 0 {
+		h.fail(w, r, &ValidationError{Errors: errs})
+		return
+	}
+	out, err := h.fn(r.Context(), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.answer(w, r, ps, out)
+}
+
+// release returns sc to the pool, keeping buffers of a reasonable size.
+func (h *TypedHandler[In, Out]) release(sc *typedScratch, body []byte) {
+	sc.body = body[:0]
+	if cap(sc.body) > maxPooledBytes {
+		sc.body = nil
+	}
+	if cap(sc.merged) > maxPooledBytes {
+		sc.merged = nil
+	}
+	h.scratch.Put(sc)
+}
+
+// answer writes out with the route's status.
+func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, ps Params, out *Out) {
+	if out == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	status := h.status
+	if rt := ps.Route(); rt != nil && rt.StatusCode != 0 {
+		status = rt.StatusCode
+	}
+	var enc *jsonEncoder
+	if bodyAllowed(status) {
+		enc = h.encoders.Get().(*jsonEncoder)
+		enc.buf.Reset()
+		if err := enc.enc.Encode(out); err != nil {
+			h.encoders.Put(enc)
+			h.fail(w, r, fmt.Errorf("dynroute: encoding the answer of type %T: %w", out, err))
+			return
+		}
+	}
+	hdr := w.Header()
+	if err := h.out.setHeaders(hdr, unsafe.Pointer(out)); err != nil {
+		if enc != nil {
+			h.encoders.Put(enc)
+		}
+		h.fail(w, r, err)
+		return
+	}
+	if enc == nil {
+		w.WriteHeader(status)
+		return
+	}
+	hdr.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(enc.buf.Bytes())
+	if enc.buf.Cap() <= maxPooledBytes {
+		h.encoders.Put(enc)
+	}
+}
+
+// bodyAllowed reports whether an answer with status may have a body.
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// fail answers err, logging it first when its status is 5xx.
+func (h *TypedHandler[In, Out]) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := ErrorStatus(err)
+	if status >= 500 {
+		logger := h.logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.LogAttrs(r.Context(), slog.LevelError, "dynroute: typed handler failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", r.Pattern),
+			slog.Int("status", status), slog.String("error", err.Error()))
+	}
+	h.writeErr(w, r, err)
+}
+
+// CheckRoute reports whether the handler can serve route: each path
+// parameter its input binds must be in the route's path. The error wraps
+// ErrInvalidHandler. (A Router that calls it refuses such a route when it
+// is added; otherwise requests to it are answered 500 and logged.)
+func (h *TypedHandler[In, Out]) CheckRoute(route *Route) error {
+	have := route.Params()
+	var missing []string
+	for _, b := range h.in.path {
+		if !slices.Contains(have, b.name) {
+			missing = append(missing, "{"+b.name+"}")
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: the typed handler binds path parameter %s, which %s lacks",
+		ErrInvalidHandler, strings.Join(missing, ", "), route.Path)
+}
+
+// DescribeOperation returns the parameters, request body, responses and
+// schemas of the handler, built when it was made. The result is shared and
+// must not be modified.
+func (h *TypedHandler[In, Out]) DescribeOperation() *OperationInfo { return h.info }
+
+// outputPlan says how to answer with an Out value.
+type outputPlan struct {
+	schema     *Schema
+	headers    []headerWriter
+	headerInfo []HeaderInfo
+}
+
+// headerWriter sets one response header from an Out field.
+type headerWriter struct {
+	key    string
+	offset uintptr
+	value  func(p unsafe.Pointer) (v string, ok bool, err error)
+	values bool // the field is a []string
+}
+
+// setHeaders sets the response headers of the Out value at base.
+func (o *outputPlan) setHeaders(h http.Header, base unsafe.Pointer) error {
+	for i := range o.headers {
+		hw := &o.headers[i]
+		p := unsafe.Add(base, hw.offset)
+		if hw.values {
+			if vs := *(*[]string)(p); len(vs) > 0 {
+				h[hw.key] = append([]string(nil), vs...)
+			}
+			continue
+		}
+		v, ok, err := hw.value(p)
+		if err != nil {
+			for _, set := range o.headers[:i] { // an answer that failed has none of them
+				delete(h, set.key)
+			}
+			return fmt.Errorf("dynroute: response header %s: %w", hw.key, err)
+		}
+		if ok {
+			h[hw.key] = []string{v}
+		}
+	}
+	return nil
+}
+
+// buildOutput makes the plan for Out type t: its schema and its header
+// fields.
+func buildOutput(t reflect.Type, reg *SchemaRegistry) (*outputPlan, error) {
+	o := &outputPlan{}
+	var errs []error
+	if t.Kind() == reflect.Struct {
+		o.collectHeaders(t, 0, &errs)
+	}
+	s, err := reg.Schema(t)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	o.schema = s
+	return o, errors.Join(errs...)
+}
+
+// collectHeaders finds the header fields of struct t (inside Out at base).
+func (o *outputPlan) collectHeaders(t reflect.Type, base uintptr, errs *[]error) {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, ok := sf.Tag.Lookup(inHeader)
+		if !ok {
+			if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+				o.collectHeaders(sf.Type, base+sf.Offset, errs)
+			}
+			continue
+		}
+		fail := func(format string, args ...any) {
+			*errs = append(*errs, typeProblem(t, sf.Name, sf.Type, format, args...))
+		}
+		switch {
+		case !sf.IsExported():
+			fail("a header field must be exported")
+			continue
+		case !isToken(name):
+			fail("header name %q is not an HTTP token", name)
+			continue
+		case sf.Tag.Get("json") != "-":
+			fail("a header field must also be tagged json:\"-\", so that it stays out of the JSON body")
+			continue
+		}
+		tags, problems := parseFieldTags(sf.Tag)
+		for _, p := range problems {
+			*errs = append(*errs, tagProblem(t, sf.Name, p))
+		}
+		hw := headerWriter{key: textproto.CanonicalMIMEHeaderKey(name), offset: base + sf.Offset}
+		schema := &Schema{Type: "string"}
+		if sf.Type == reflect.TypeFor[[]string]() {
+			hw.values = true
+		} else if hw.value = headerValue(sf.Type); hw.value == nil {
+			fail("a header field is a string, bool, number, time.Time, encoding.TextMarshaler, []string or a pointer to one of them")
+			continue
+		}
+		o.headers = append(o.headers, hw)
+		o.headerInfo = append(o.headerInfo, HeaderInfo{Name: name, Description: tags.doc, Schema: schema})
+	}
+}
+
+// headerValue returns a function formatting a header field of type t, or nil
+// when t is not supported.
+func headerValue(t reflect.Type) func(p unsafe.Pointer) (string, bool, error) {
+	if t.Kind() == reflect.Pointer {
+		inner := headerValue(t.Elem())
+		if inner == nil {
+			return nil
+		}
+		return func(p unsafe.Pointer) (string, bool, error) {
+			q := *(*unsafe.Pointer)(p)
+			if q == nil {
+				return "", false, nil
+			}
+			return inner(q)
+		}
+	}
+	if t == timeType {
+		return func(p unsafe.Pointer) (string, bool, error) {
+			tm := *(*time.Time)(p)
+			return tm.UTC().Format(http.TimeFormat), !tm.IsZero(), nil
+		}
+	}
+	if implements(t, textMarshalerType) {
+		return func(p unsafe.Pointer) (string, bool, error) {
+			b, err := reflect.NewAt(t, p).Interface().(encoding.TextMarshaler).MarshalText()
+			return string(b), err == nil && len(b) > 0, err
+		}
+	}
+	ok := func(s string) (string, bool, error) { return s, true, nil }
+	switch t.Kind() {
+	case reflect.String:
+		return func(p unsafe.Pointer) (string, bool, error) { s := *(*string)(p); return s, s != "", nil }
+	case reflect.Bool:
+		return func(p unsafe.Pointer) (string, bool, error) { return ok(strconv.FormatBool(*(*bool)(p))) }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		load := loadInt(t.Size())
+		return func(p unsafe.Pointer) (string, bool, error) { return ok(strconv.FormatInt(load(p), 10)) }
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		load := loadUint(t.Size())
+		return func(p unsafe.Pointer) (string, bool, error) { return ok(strconv.FormatUint(load(p), 10)) }
+	case reflect.Float32:
+		return func(p unsafe.Pointer) (string, bool, error) {
+			return ok(strconv.FormatFloat(float64(*(*float32)(p)), 'g', -1, 32))
+		}
+	case reflect.Float64:
+		return func(p unsafe.Pointer) (string, bool, error) {
+			return ok(strconv.FormatFloat(*(*float64)(p), 'g', -1, 64))
+		}
+	}
+	return nil
+}
+
+// loadInt returns a loader of a signed integer of size bytes.
+func loadInt(size uintptr) func(unsafe.Pointer) int64 {
+	switch size {
+	case 1:
+		return func(p unsafe.Pointer) int64 { return int64(*(*int8)(p)) }
+	case 2:
+		return func(p unsafe.Pointer) int64 { return int64(*(*int16)(p)) }
+	case 4:
+		return func(p unsafe.Pointer) int64 { return int64(*(*int32)(p)) }
+	}
+	return func(p unsafe.Pointer) int64 { return *(*int64)(p) }
+}
+
+// loadUint returns a loader of an unsigned integer of size bytes.
+func loadUint(size uintptr) func(unsafe.Pointer) uint64 {
+	switch size {
+	case 1:
+		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint8)(p)) }
+	case 2:
+		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint16)(p)) }
+	case 4:
+		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint32)(p)) }
+	}
+	return func(p unsafe.Pointer) uint64 { return *(*uint64)(p) }
+}
