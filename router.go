@@ -249,7 +249,19 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 		Extra:       maps.Clone(o.Extra),
 		Source:      o.Source,
 	}
+	if c, ok := h.(RouteChecker); ok {
+		if err := c.CheckRoute(&rec.route); err != nil {
+			return nil, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
+		}
+	}
 	return rec, nil
+}
+
+// RouteChecker is implemented by handlers that can only serve some routes,
+// such as typed handlers that bind path parameters: the Router calls
+// CheckRoute when the route is added and refuses the route on error.
+type RouteChecker interface {
+	CheckRoute(route *Route) error
 }
 
 // routeError wraps err for a route that never got as far as newRec.
