@@ -99,6 +99,17 @@
 // Either way the Router sets r.Pattern to the route's path, and
 // Router.MatchedRoute (or Params.Route) gives the route's metadata.
 //
+// # Typed handlers
+//
+// Typed (and MustTyped) adapt func(context.Context, *In) (*Out, error): In's
+// fields bind from path, query, header and cookie tags and a JSON Body field,
+// checked by validation tags (required, minimum, maximum, exclusiveMinimum,
+// exclusiveMaximum, minLength, maxLength, pattern, enum, format, minItems,
+// maxItems, with default, doc and example; the full table is in
+// TypedHandler's documentation). Schemas are built once per type and the
+// validator is compiled from them; a bad request is answered 422 with every
+// failing field.
+//
 // # Routes and metadata
 //
 // Every route is stored as a Route: name, methods, path, handler and its
