@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/dynroute/dynroute => ../
 
 require (
+	github.com/danielgtaylor/huma/v2 v2.37.2
 	github.com/dynroute/dynroute v0.0.0-00010101000000-000000000000
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/julienschmidt/httprouter v1.3.0

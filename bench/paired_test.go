@@ -70,7 +70,7 @@ func TestPaired(t *testing.T) {
 		}
 		return list[i]
 	}
-	d, n := dispatchServers(), noopServers()
+	d, n, ty := dispatchServers(), noopServers(), typedServers()
 	static := GitHubAPI[routeIndex(t, GitHubAPI, staticRoute)]
 	param := GitHubAPI[routeIndex(t, GitHubAPI, paramRoute)]
 	gen1k, gen10k := Generated(1_000), Generated(10_000)
@@ -85,6 +85,10 @@ func TestPaired(t *testing.T) {
 		// The last generated route has two parameters.
 		{"Register1k dynroute/httprouter", named(n, "dynroute"), named(n, "httprouter"), gen1k, gen1k[len(gen1k)-1:], true},
 		{"Register10k dynroute/httprouter", named(n, "dynroute"), named(n, "httprouter"), gen10k, gen10k[len(gen10k)-1:], true},
+		// The Typed servers ignore the table and the requests and serve their
+		// own POST /items/42?q=pen (typed_test.go).
+		{"Typed dynroute/httprouter", named(ty, "dynroute"), named(ty, "httprouter"), nil, []Route{static}, false},
+		{"Typed dynroute/huma", named(ty, "dynroute"), named(ty, "huma"), nil, []Route{static}, false},
 	}
 	fmt.Printf("%-50s %8s %15s %12s %12s\n", "comparison (a/b)", "a/b", "a/b p25-p75", "a per op", "b per op")
 	for _, c := range rows {

@@ -17,7 +17,7 @@
 //	curl -i localhost:8000/dynamic/users
 //	curl -i localhost:8000/dynamic/products/123
 //	curl -i localhost:8000/dynamic/products/abc          # 422 problem+json
-//	curl -i -d '{"name":"pen"}' localhost:8000/dynamic/products/5
+//	curl -i --json '{"name":"pen"}' localhost:8000/dynamic/products/5
 //	curl -i 'localhost:8000/dynamic/echo/a/b?x=1'
 //
 // The seed also serves Swagger UI at /docs and the document at /openapi.json.
@@ -41,7 +41,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -49,9 +48,6 @@ import (
 
 	"github.com/dynroute/dynroute"
 )
-
-// maxBodyBytes limits every request body the handlers read.
-const maxBodyBytes = 1 << 20 // 1 MiB
 
 // defaultTag is given to config entries that have no tags.
 const defaultTag = "Dynamic"
@@ -69,7 +65,7 @@ var seedConfig []byte
 func handlers() map[string]http.Handler {
 	return map[string]http.Handler{
 		"get_dynamic_users":      http.HandlerFunc(getDynamicUsers),
-		"handle_dynamic_product": dynroute.HandlerFunc(handleDynamicProduct),
+		"handle_dynamic_product": dynroute.MustTyped(handleDynamicProduct, nil),
 		"get_admin_area":         http.HandlerFunc(getAdminArea),
 		"echo":                   dynroute.HandlerFunc(echo),
 	}
@@ -138,60 +134,36 @@ func getDynamicUsers(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
+// productIn is what handleDynamicProduct takes: the path's product_id,
+// parsed and checked before the function runs (a bad one is answered 422 with
+// where, what and the input), the request, and the optional JSON body.
+type productIn struct {
+	ProductID int64 `path:"product_id" doc:"the product's number"`
+	Req       *http.Request
+	// Body is nil when there is none. Its members stay raw JSON, so that
+	// numbers are echoed as sent, not rounded through float64.
+	Body *map[string]json.RawMessage `doc:"any JSON object, echoed back as data"`
+}
+
 type productAnswer struct {
-	ProductID int64           `json:"product_id"`
-	Method    string          `json:"method"`
-	Data      json.RawMessage `json:"data,omitempty"`
+	ProductID int64                      `json:"product_id"`
+	Method    string                     `json:"method"`
+	Data      map[string]json.RawMessage `json:"data,omitzero"`
 }
 
 // handleDynamicProduct serves GET and POST /dynamic/products/{product_id}.
-// product_id must be an integer; a POST body must be a JSON object, which is
-// echoed back as "data".
-func handleDynamicProduct(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
-	raw := ps.Get("product_id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil {
-		msg := "Input should be a valid integer, unable to parse string as an integer"
-		if errors.Is(err, strconv.ErrRange) {
-			msg = "Input should be a valid integer, the number is out of range"
+// A POST body must be a JSON object, which is echoed back as "data".
+func handleDynamicProduct(_ context.Context, in *productIn) (*productAnswer, error) {
+	ans := &productAnswer{ProductID: in.ProductID, Method: in.Req.Method}
+	if in.Req.Method == http.MethodPost {
+		if in.Body == nil { // no body, or null
+			return nil, &dynroute.ValidationError{Errors: []dynroute.FieldError{
+				{Loc: []any{"body"}, Msg: "Field required", Type: "missing"},
+			}}
 		}
-		p := newProblem(http.StatusUnprocessableEntity, "path parameter product_id is not an integer")
-		p.Errors = []fieldError{{
-			Loc:   []string{"path", "product_id"},
-			Msg:   msg,
-			Type:  "int_parsing",
-			Input: raw,
-		}}
-		writeProblem(w, p)
-		return
+		ans.Data = *in.Body
 	}
-	ans := productAnswer{ProductID: id, Method: r.Method}
-	if r.Method == http.MethodPost {
-		body, ok := readBody(w, r)
-		if !ok {
-			return
-		}
-		if detail := checkJSONObject(body); detail != "" {
-			writeProblem(w, newProblem(http.StatusBadRequest, detail))
-			return
-		}
-		ans.Data = body
-	}
-	writeJSON(w, http.StatusOK, ans)
-}
-
-// checkJSONObject returns "" if body is one JSON object, and otherwise what
-// is wrong with it.
-func checkJSONObject(body []byte) string {
-	var obj map[string]json.RawMessage
-	err := json.Unmarshal(body, &obj)
-	if syntax, ok := errors.AsType[*json.SyntaxError](err); ok {
-		return fmt.Sprintf("malformed JSON body at byte %d: %v", syntax.Offset, err)
-	}
-	if err != nil || obj == nil { // another JSON value, such as an array or null
-		return "the JSON body must be an object"
-	}
-	return ""
+	return ans, nil
 }
 
 func getAdminArea(w http.ResponseWriter, _ *http.Request) {
@@ -230,64 +202,22 @@ func getStaticRoute(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"message": "This is a static route"})
 }
 
-// readBody reads r's body, at most maxBodyBytes of it. When the body is
-// larger or cannot be read it answers (413 or 400) and returns false.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	tooLarge := func() ([]byte, bool) {
-		writeProblem(w, newProblem(http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("the request body is larger than %d bytes", maxBodyBytes)))
-		return nil, false
-	}
-	if r.ContentLength > maxBodyBytes {
-		return tooLarge()
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return tooLarge()
-		}
-		writeProblem(w, newProblem(http.StatusBadRequest, "reading the request body failed: "+err.Error()))
-		return nil, false
-	}
-	return body, true
-}
-
 // Answers.
-
-// problem is an RFC 9457 problem details document with the "errors"
-// extension member that validation errors use.
-type problem struct {
-	dynroute.Problem
-	Errors []fieldError `json:"errors,omitempty"`
-}
-
-// fieldError is one validation error, shaped like FastAPI's.
-type fieldError struct {
-	Loc   []string `json:"loc"`
-	Msg   string   `json:"msg"`
-	Type  string   `json:"type"`
-	Input string   `json:"input"`
-}
-
-// newProblem returns a problem of type about:blank, whose title is the
-// status text.
-func newProblem(status int, detail string) problem {
-	return problem{Problem: dynroute.Problem{
-		Type:   "about:blank",
-		Title:  http.StatusText(status),
-		Status: status,
-		Detail: detail,
-	}}
-}
 
 // writeJSON answers with v as application/json.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	write(w, status, "application/json", v)
 }
 
-// writeProblem answers with p as application/problem+json.
-func writeProblem(w http.ResponseWriter, p problem) {
-	write(w, p.Status, "application/problem+json", p)
+// writeProblem answers with an RFC 9457 problem document of type
+// about:blank, whose title is the status text.
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	write(w, status, "application/problem+json", dynroute.Problem{
+		Type:   "about:blank",
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: detail,
+	})
 }
 
 func write(w http.ResponseWriter, status int, contentType string, v any) {
@@ -295,7 +225,7 @@ func write(w http.ResponseWriter, status int, contentType string, v any) {
 	if err != nil {
 		// Only a programming error gets here; the problem always marshals.
 		slog.Error("encoding an answer", "error", err)
-		writeProblem(w, newProblem(http.StatusInternalServerError, "the answer could not be encoded"))
+		writeProblem(w, http.StatusInternalServerError, "the answer could not be encoded")
 		return
 	}
 	h := w.Header()
