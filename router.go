@@ -432,6 +432,10 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t == nil {
 		t = rt.current()
 	}
+	if t.single != nil {
+		t.single.ServeHTTP(w, r)
+		return
+	}
 	path := r.URL.Path
 	for _, l := range t.layers {
 		if h, ps, _ := l.Lookup(r.Method, path); h != nil {

@@ -17,6 +17,7 @@ import (
 // holds the most specific matching route. Most tables need one layer.
 type table struct {
 	layers           []*httprouter.Router
+	single           *httprouter.Router // layers[0] when it is the only one
 	methods          []string // every method with a route, sorted
 	headMerged       bool     // GET routes are in the HEAD trees too
 	notFound         http.Handler
@@ -65,6 +66,7 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 	path := e.route.Path
 	fn, isFunc := h.(HandlerFunc)
 	fast, isFast := h.(ParamsHandler)
+	std, isStd := h.(http.HandlerFunc)
 	if len(e.names) == 0 {
 		switch {
 		case isFunc:
@@ -76,6 +78,12 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 				r.Pattern = path
 				fast.ServeHTTPParams(w, r, Params{e: e})
+			}
+		case isStd:
+			// Calling the func directly saves HandlerFunc.ServeHTTP's hop.
+			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+				r.Pattern = path
+				std(w, r)
 			}
 		default:
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
@@ -99,6 +107,10 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 		default:
 			for i, name := range names {
 				r.SetPathValue(name, ps[i].Value)
+			}
+			if isStd {
+				std(w, r)
+				return
 			}
 			h.ServeHTTP(w, r)
 		}
@@ -167,6 +179,12 @@ func compile(recs []*routeRec, notFound, methodNotAllowed http.Handler) *table {
 	slices.Sort(t.methods)
 	for _, m := range t.methods {
 		t.addMethod(m, byMethod[m])
+	}
+	if len(t.layers) == 1 {
+		// One tree: let httprouter dispatch, which saves a call per request;
+		// everything it does not match goes to miss, as with layers.
+		t.single = t.layers[0]
+		t.single.NotFound = http.HandlerFunc(t.miss)
 	}
 	return t
 }
@@ -266,6 +284,9 @@ func oneLayer(es []*entry) bool {
 // layer returns layer i, adding layers as needed.
 func (t *table) layer(i int) *httprouter.Router {
 	for len(t.layers) <= i {
+		// Only Lookup and, for a single layer, the match in ServeHTTP are
+		// used: redirects, 405 and OPTIONS are miss's, so httprouter's own
+		// are off.
 		t.layers = append(t.layers, &httprouter.Router{})
 	}
 	return t.layers[i]
