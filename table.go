@@ -18,8 +18,8 @@ import (
 type table struct {
 	layers           []*httprouter.Router
 	single           *httprouter.Router // layers[0] when it is the only one
-	methods          []string // every method with a route, sorted
-	headMerged       bool     // GET routes are in the HEAD trees too
+	methods          []string           // every method with a route, sorted
+	headMerged       bool               // GET routes are in the HEAD trees too
 	notFound         http.Handler
 	methodNotAllowed http.Handler
 
