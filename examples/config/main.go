@@ -30,7 +30,6 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,32 +43,15 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
-	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/examples/internal/seed"
 )
-
-// defaultTag is given to config entries that have no tags.
-const defaultTag = "Dynamic"
-
-// shutdownTimeout bounds how long in-flight requests may take to finish once
-// a shutdown signal arrives.
-const shutdownTimeout = 10 * time.Second
 
 // seedConfig is routes.yaml, the config served when -config is not given.
 //
 //go:embed routes.yaml
 var seedConfig []byte
-
-// handlers is the handler map: every handler the config may name.
-func handlers() map[string]http.Handler {
-	return map[string]http.Handler{
-		"get_dynamic_users":      http.HandlerFunc(getDynamicUsers),
-		"handle_dynamic_product": dynroute.MustTyped(handleDynamicProduct, nil),
-		"get_admin_area":         http.HandlerFunc(getAdminArea),
-		"echo":                   dynroute.HandlerFunc(echo),
-	}
-}
 
 // loadSpecs reads the route config: file, or the built-in seed config when
 // file is "". The format follows the extension (.yaml, .yml or .json). Like
@@ -99,140 +81,24 @@ func loadSpecs(file string) ([]dynroute.RouteSpec, error) {
 // specs if any has a problem and returns the error listing them all.
 func newRouter(specs []dynroute.RouteSpec, strict bool, logger *slog.Logger) (*dynroute.Router, []dynroute.Skipped, error) {
 	rt := dynroute.New(nil)
-	for name, h := range handlers() {
+	for name, h := range seed.Handlers() {
 		if err := rt.Registry().Register(name, h); err != nil {
 			return nil, nil, err
 		}
 	}
-	if err := rt.AddAPIRoute("/static/route", []string{http.MethodGet}, http.HandlerFunc(getStaticRoute),
+	if err := rt.AddAPIRoute("/static/route", []string{http.MethodGet}, http.HandlerFunc(seed.StaticRoute),
 		&dynroute.RouteOptions{Name: "static_route", Summary: "A route added in code"}); err != nil {
 		return nil, nil, err
 	}
 	skipped, err := rt.AddRoutes(specs, &dynroute.ApplyOptions{
 		Lenient:     !strict,
 		Logger:      logger,
-		DefaultTags: []string{defaultTag},
+		DefaultTags: []string{seed.DefaultTag},
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return rt, skipped, nil
-}
-
-// Handlers.
-
-type user struct {
-	ID    int    `json:"id"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
-}
-
-func getDynamicUsers(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, []user{
-		{ID: 1, Name: "Alice", Email: "alice@example.com"},
-		{ID: 2, Name: "Bob", Email: "bob@example.com"},
-	})
-}
-
-// productIn is what handleDynamicProduct takes: the path's product_id,
-// parsed and checked before the function runs (a bad one is answered 422 with
-// where, what and the input), the request, and the optional JSON body.
-type productIn struct {
-	ProductID int64 `path:"product_id" doc:"the product's number"`
-	Req       *http.Request
-	// Body is nil when there is none. Its members stay raw JSON, so that
-	// numbers are echoed as sent, not rounded through float64.
-	Body *map[string]json.RawMessage `doc:"any JSON object, echoed back as data"`
-}
-
-type productAnswer struct {
-	ProductID int64                      `json:"product_id"`
-	Method    string                     `json:"method"`
-	Data      map[string]json.RawMessage `json:"data,omitzero"`
-}
-
-// handleDynamicProduct serves GET and POST /dynamic/products/{product_id}.
-// A POST body must be a JSON object, which is echoed back as "data".
-func handleDynamicProduct(_ context.Context, in *productIn) (*productAnswer, error) {
-	ans := &productAnswer{ProductID: in.ProductID, Method: in.Req.Method}
-	if in.Req.Method == http.MethodPost {
-		if in.Body == nil { // no body, or null
-			return nil, &dynroute.ValidationError{Errors: []dynroute.FieldError{
-				{Loc: []any{"body"}, Msg: "Field required", Type: "missing"},
-			}}
-		}
-		ans.Data = *in.Body
-	}
-	return ans, nil
-}
-
-func getAdminArea(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"message": "Welcome to the admin area"})
-}
-
-// echoAnswer is what echo answers: which route matched the request and
-// with which parameters.
-type echoAnswer struct {
-	Route   string            `json:"route"`
-	Method  string            `json:"method"`
-	Pattern string            `json:"pattern"`
-	Params  map[string]string `json:"params"`
-}
-
-// echo answers with the matched route's name, the request method, the
-// registered path and the path parameters.
-func echo(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
-	params := make(map[string]string, ps.Len())
-	for name, value := range ps.All() {
-		params[name] = value
-	}
-	var name string
-	if route := ps.Route(); route != nil { // nil when not served by a Router
-		name = route.Name
-	}
-	writeJSON(w, http.StatusOK, echoAnswer{
-		Route:   name,
-		Method:  r.Method,
-		Pattern: r.Pattern,
-		Params:  params,
-	})
-}
-
-func getStaticRoute(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"message": "This is a static route"})
-}
-
-// Answers.
-
-// writeJSON answers with v as application/json.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	write(w, status, "application/json", v)
-}
-
-// writeProblem answers with an RFC 9457 problem document of type
-// about:blank, whose title is the status text.
-func writeProblem(w http.ResponseWriter, status int, detail string) {
-	write(w, status, "application/problem+json", dynroute.Problem{
-		Type:   "about:blank",
-		Title:  http.StatusText(status),
-		Status: status,
-		Detail: detail,
-	})
-}
-
-func write(w http.ResponseWriter, status int, contentType string, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		// Only a programming error gets here; the problem always marshals.
-		slog.Error("encoding an answer", "error", err)
-		writeProblem(w, http.StatusInternalServerError, "the answer could not be encoded")
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
 }
 
 // Serving.
@@ -301,7 +167,7 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 	defer stop()
 	// After the first signal, a second one kills the program at once.
 	context.AfterFunc(ctx, stop)
-	if err := serve(ctx, ln, rt, logger); err != nil {
+	if err := seed.Serve(ctx, ln, rt, logger); err != nil {
 		logger.Error("serve", "error", err)
 		return 1
 	}
@@ -354,39 +220,4 @@ func printRoutes(out io.Writer, routes []dynroute.Route) {
 			r.Name, r.HandlerName, strings.Join(r.Tags, ","), r.Source)
 	}
 	tw.Flush()
-}
-
-// serve serves h on ln until ctx is done, then shuts down gracefully: it
-// stops accepting connections and waits up to shutdownTimeout for requests
-// in flight to finish.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	logger.Info("listening", "url", "http://"+ln.Addr().String())
-
-	select {
-	case err := <-served:
-		return err // Serve failed before any shutdown was asked for
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down", "timeout", shutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	logger.Info("stopped")
-	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -1003,7 +1004,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	rt.Get("/slow", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)
 		<-release
-		writeJSON(w, http.StatusOK, map[string]string{"message": "done"})
+		seed.WriteJSON(w, http.StatusOK, map[string]string{"message": "done"})
 	}))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -1011,7 +1012,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, ln, rt, slog.New(slog.DiscardHandler)) }()
+	go func() { served <- seed.Serve(ctx, ln, rt, slog.New(slog.DiscardHandler)) }()
 
 	base := "http://" + ln.Addr().String()
 	res, err := http.Get(base + "/static/route")

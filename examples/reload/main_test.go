@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -210,9 +211,9 @@ func TestReloadOverHTTP(t *testing.T) {
 	code, body, err := c.get("/dynamic/echo/a/b")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, code)
-	var echoed echoAnswer
+	var echoed seed.EchoAnswer
 	require.NoError(t, json.Unmarshal([]byte(body), &echoed))
-	assert.Equal(t, echoAnswer{Route: "echo", Method: "GET", Pattern: "/dynamic/echo/{rest...}",
+	assert.Equal(t, seed.EchoAnswer{Route: "echo", Method: "GET", Pattern: "/dynamic/echo/{rest...}",
 		Params: map[string]string{"rest": "a/b"}}, echoed)
 
 	// Delete and re-create. While the file is gone the reload fails and
@@ -361,7 +362,7 @@ func TestHandlers(t *testing.T) {
 	assert.Equal(t, 200, code)
 	assert.JSONEq(t, `{"product_id":5,"method":"POST","data":{"name":"pen"}}`, body)
 	code, _ = post("/dynamic/products/5", `[1]`)
-	assert.Equal(t, 400, code)
+	assert.Equal(t, 422, code, "a typed handler answers a body that is not an object with 422")
 	code, body = post("/dynamic/echo/x", `{}`)
 	assert.Equal(t, 200, code)
 	assert.JSONEq(t, `{"route":"echo","method":"POST","pattern":"/dynamic/echo/{rest...}","params":{"rest":"x"}}`, body)

@@ -1,0 +1,184 @@
+// Package seed holds what the example programs share: the seed's handlers,
+// registered by name in their Registries, and a server that shuts down
+// gracefully.
+package seed
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dynroute/dynroute"
+)
+
+// DefaultTag is given to config entries that have no tags.
+const DefaultTag = "Dynamic"
+
+// ShutdownTimeout bounds how long in-flight requests may take to finish once
+// a shutdown signal arrives.
+const ShutdownTimeout = 10 * time.Second
+
+// Handlers is the handler map: every handler a route config may name.
+func Handlers() map[string]http.Handler {
+	return map[string]http.Handler{
+		"get_dynamic_users":      http.HandlerFunc(getDynamicUsers),
+		"handle_dynamic_product": dynroute.MustTyped(handleDynamicProduct, nil),
+		"get_admin_area":         http.HandlerFunc(getAdminArea),
+		"echo":                   dynroute.HandlerFunc(echo),
+	}
+}
+
+// StaticRoute answers the route the programs add in code.
+func StaticRoute(w http.ResponseWriter, _ *http.Request) {
+	WriteJSON(w, http.StatusOK, map[string]string{"message": "This is a static route"})
+}
+
+type user struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+func getDynamicUsers(w http.ResponseWriter, _ *http.Request) {
+	WriteJSON(w, http.StatusOK, []user{
+		{ID: 1, Name: "Alice", Email: "alice@example.com"},
+		{ID: 2, Name: "Bob", Email: "bob@example.com"},
+	})
+}
+
+// productIn is what handleDynamicProduct takes: the path's product_id,
+// parsed and checked before the function runs (a bad one is answered 422 with
+// where, what and the input), the request, and the optional JSON body.
+type productIn struct {
+	ProductID int64 `path:"product_id" doc:"the product's number"`
+	Req       *http.Request
+	// Body is nil when there is none. Its members stay raw JSON, so that
+	// numbers are echoed as sent, not rounded through float64.
+	Body *map[string]json.RawMessage `doc:"any JSON object, echoed back as data"`
+}
+
+type productAnswer struct {
+	ProductID int64                      `json:"product_id"`
+	Method    string                     `json:"method"`
+	Data      map[string]json.RawMessage `json:"data,omitzero"`
+}
+
+// handleDynamicProduct serves GET and POST /dynamic/products/{product_id}.
+// A POST body must be a JSON object, which is echoed back as "data".
+func handleDynamicProduct(_ context.Context, in *productIn) (*productAnswer, error) {
+	ans := &productAnswer{ProductID: in.ProductID, Method: in.Req.Method}
+	if in.Req.Method == http.MethodPost {
+		if in.Body == nil { // no body, or null
+			return nil, &dynroute.ValidationError{Errors: []dynroute.FieldError{
+				{Loc: []any{"body"}, Msg: "Field required", Type: "missing"},
+			}}
+		}
+		ans.Data = *in.Body
+	}
+	return ans, nil
+}
+
+func getAdminArea(w http.ResponseWriter, _ *http.Request) {
+	WriteJSON(w, http.StatusOK, map[string]string{"message": "Welcome to the admin area"})
+}
+
+// EchoAnswer is what the echo handler answers: which route matched the request and
+// with which parameters.
+type EchoAnswer struct {
+	Route   string            `json:"route"`
+	Method  string            `json:"method"`
+	Pattern string            `json:"pattern"`
+	Params  map[string]string `json:"params"`
+}
+
+// echo answers with the matched route's name, the request method, the
+// registered path and the path parameters.
+func echo(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
+	params := make(map[string]string, ps.Len())
+	for name, value := range ps.All() {
+		params[name] = value
+	}
+	var name string
+	if route := ps.Route(); route != nil { // nil when not served by a Router
+		name = route.Name
+	}
+	WriteJSON(w, http.StatusOK, EchoAnswer{
+		Route:   name,
+		Method:  r.Method,
+		Pattern: r.Pattern,
+		Params:  params,
+	})
+}
+
+// Answers.
+
+// WriteJSON answers with v as application/json.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	write(w, status, "application/json", v)
+}
+
+// writeProblem answers with an RFC 9457 problem document of type
+// about:blank, whose title is the status text.
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	write(w, status, "application/problem+json", dynroute.Problem{
+		Type:   "about:blank",
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: detail,
+	})
+}
+
+func write(w http.ResponseWriter, status int, contentType string, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only a programming error gets here; the problem always marshals.
+		slog.Error("encoding an answer", "error", err)
+		writeProblem(w, http.StatusInternalServerError, "the answer could not be encoded")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// Serve serves h on ln until ctx is done, then shuts down gracefully: it
+// stops accepting connections and waits up to ShutdownTimeout for requests
+// in flight to finish.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "url", "http://"+ln.Addr().String())
+
+	select {
+	case err := <-served:
+		return err // Serve failed before any shutdown was asked for
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
