@@ -13,11 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxOpenAPISize caps what LoadOpenAPI reads: far above real documents
-// (GitHub's REST description is about 12 MiB of JSON), low enough that a
-// wrong file cannot exhaust memory.
-const maxOpenAPISize = 16 << 20
-
 // openAPIMethods are the path item keys that hold operations, lower case as
 // OpenAPI writes them; "query" is OpenAPI 3.2's QUERY method.
 var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace", "query"}
@@ -47,17 +42,11 @@ var openAPIItemKeys = []string{"$ref", "summary", "description", "servers", "par
 // Parameters, request bodies, responses and security are not read, nor are
 // servers: a server URL's base path (/api/v3) is not put before the paths.
 func LoadOpenAPI(r io.Reader, name string) ([]RouteSpec, error) {
-	if r == nil {
-		return nil, fmt.Errorf("dynroute: LoadOpenAPI %s: nil reader", name)
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxOpenAPISize+1))
+	data, err := readConfig(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("dynroute: LoadOpenAPI %s: %w", name, err)
+		return nil, err
 	}
 	l := &openAPILoader{file: name, budget: 2*len(data) + 1024}
-	if len(data) > maxOpenAPISize {
-		return nil, l.docError(0, "larger than %d MiB", maxOpenAPISize>>20)
-	}
 	root, err := oaParse(jsonForYAML(data))
 	if err != nil {
 		return nil, l.docError(0, "%v", err)

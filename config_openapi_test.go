@@ -366,7 +366,7 @@ func TestLoadOpenAPIUnreadable(t *testing.T) {
 		{"no version", strings.NewReader("paths: {}\n"), "no openapi version field"},
 		{"version 4", strings.NewReader("openapi: 4.0.0\npaths: {}\n"), `openapi version "4.0.0" is not supported; want 3.x`},
 		{"paths a list", strings.NewReader("openapi: 3.1.0\npaths: [a]\n"), "petstore.yaml:2: invalid route config: paths is a list, want a mapping"},
-		{"too large", io.MultiReader(strings.NewReader("openapi: 3.1.0\nx: '"), strings.NewReader(strings.Repeat("a", maxOpenAPISize))), "larger than 16 MiB"},
+		{"too large", io.MultiReader(strings.NewReader("openapi: 3.1.0\nx: '"), strings.NewReader(strings.Repeat("a", maxConfigBytes))), "larger than 16 MiB"},
 		{"alias bomb", strings.NewReader(bomb.String()), "the document expands too much through YAML aliases"},
 	}
 	for _, tt := range tests {
