@@ -62,26 +62,32 @@ func configErrorIn(source string, errs ...error) error {
 // ConfigError, or returns nil when there are none.
 func newConfigError(summary string, errs ...error) error {
 	var flat []error
-	var add func(error)
-	add = func(err error) {
-		if err == nil {
-			return
-		}
-		if j, ok := err.(interface{ Unwrap() []error }); ok { // errors.Join, *ConfigError
-			for _, e := range j.Unwrap() {
-				add(e)
-			}
-			return
-		}
-		flat = append(flat, err)
-	}
 	for _, err := range errs {
-		add(err)
+		if err != nil {
+			flat = append(flat, flattenErrors(err)...)
+		}
 	}
 	if len(flat) == 0 {
 		return nil
 	}
 	return &ConfigError{Summary: summary, Problems: flat}
+}
+
+// flattenErrors returns the single errors err holds: the parts of joined
+// errors (errors.Join, *ConfigError), recursively, or err itself.
+func flattenErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			if e != nil {
+				out = append(out, flattenErrors(e)...)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return []error{err}
 }
 
 // RouteSpec is the data form of one route, as config files, environment
@@ -180,7 +186,7 @@ func applySpecs(set *routeSet, specs []RouteSpec, recs []*routeRec, problems []e
 	}
 	if len(all) > 0 && !o.Lenient {
 		set.remove(inserted...)
-		return nil, 0, newConfigError(fmt.Sprintf("%d of %d routes have problems, none was added", countSpecs(problems), len(specs)), all...)
+		return nil, 0, newConfigError(fmt.Sprintf("%d of %d routes have problems, none was added", len(all), len(specs)), all...)
 	}
 	var skipped []Skipped
 	logger := o.Logger
@@ -196,16 +202,6 @@ func applySpecs(set *routeSet, specs []RouteSpec, recs []*routeRec, problems []e
 			"source", specs[i].Source.String(), "error", p.Error())
 	}
 	return skipped, len(inserted), nil
-}
-
-func countSpecs(problems []error) int {
-	n := 0
-	for _, p := range problems {
-		if p != nil {
-			n++
-		}
-	}
-	return n
 }
 
 // specRec turns a spec into a route record, reporting every problem the spec

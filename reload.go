@@ -437,7 +437,7 @@ func (r *Reloader) reload(ctx context.Context, trig ReloadTrigger, quiet bool) (
 	cancel()
 	var warnings []error
 	if err != nil {
-		problems := flatten(err)
+		problems := flattenErrors(err)
 		// Lenient mode applies what was read when every problem is one of
 		// the config's; a read cut short (a lost connection) is not.
 		if !r.apply.Lenient || len(specs) == 0 || !allConfig(problems) {
@@ -473,7 +473,7 @@ func (r *Reloader) reload(ctx context.Context, trig ReloadTrigger, quiet bool) (
 		if errors.Is(err, ErrInvalidConfig) {
 			r.failed = sum
 		}
-		return fail(err, flatten(err))
+		return fail(err, flattenErrors(err))
 	}
 	for _, w := range warnings {
 		r.apply.Logger.Warn("dynroute: reload: skipping a config problem", "source", r.source, "error", w.Error())
@@ -576,23 +576,6 @@ func allConfig(problems []error) bool {
 		}
 	}
 	return true
-}
-
-// flatten returns the single problems err holds: the parts of joined errors
-// and ConfigErrors, recursively, or err itself.
-func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			if e != nil {
-				out = append(out, flatten(e)...)
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return []error{err}
 }
 
 // Fingerprints. A reload compares the loaded specs with those last applied
