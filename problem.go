@@ -26,6 +26,12 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 		http.Error(w, http.StatusText(status), status)
 		return
 	}
+	sendProblem(w, status, body)
+}
+
+// sendProblem answers with body, an encoded problem document, as
+// application/problem+json; every problem answer of the package goes here.
+func sendProblem(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -158,12 +158,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Errors = nil
 		body, _ = json.Marshal(p)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusRequestEntityTooLarge {
-		h.Set("Connection", "close") // the rest of the body is not read
+		w.Header().Set("Connection", "close") // the rest of the body is not read
 	}
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	sendProblem(w, status, body)
 }
