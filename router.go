@@ -34,6 +34,26 @@ type Options struct {
 	// methods only; the Allow header is set before it is called. Nil means a
 	// 405 application/problem+json answer.
 	MethodNotAllowed http.Handler
+
+	// Title, Version, Summary, Description, TermsOfService, Contact and
+	// License are the info of the OpenAPI document; Title defaults to
+	// "API" and Version to "0.0.0", as the document needs both.
+	Title          string
+	Version        string
+	Summary        string
+	Description    string
+	TermsOfService string
+	Contact        *Contact
+	License        *License
+	// Servers are the base URLs of the API in the OpenAPI document.
+	Servers []Server
+	// Tags describe the tags routes use; the document lists tags in the
+	// order routes first use them, with these descriptions.
+	Tags []Tag
+
+	// Docs configures the routes that serve the OpenAPI document, Swagger
+	// UI and ReDoc. Nil means all of them at their default paths.
+	Docs *DocsOptions
 }
 
 // Router is an http.Handler that dispatches requests to the routes added to
@@ -53,6 +73,9 @@ type Router struct {
 	sources map[uintptr]Source // caller PC -> source, so loops resolve once
 
 	table atomic.Pointer[table] // nil: not compiled since the last change
+
+	doc     docInfo     // the OpenAPI document's info, servers and tags
+	builtin []*routeRec // the documentation routes, served after the others
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
@@ -61,11 +84,17 @@ type routeRec struct {
 	pat   *pattern // points to p
 	p     pattern  // allocated with the record: one allocation per route
 	e     entry    // the compiled form, made by the first compile (entryOf)
+	// opIDs are the route's OpenAPI operationIds, one per method in the
+	// order of route.Methods; nil for a hidden route without OperationID.
+	opIDs []string
 }
 
 var _ http.Handler = (*Router)(nil)
 
-// New returns an empty Router.
+// New returns a Router with no routes but the documentation routes of
+// Options.Docs. It panics if Options.Docs has a path that is not a literal
+// path or is used twice, like a bad regular expression in
+// regexp.MustCompile: such options are a programming error.
 func New(opts *Options) *Router {
 	var o Options
 	if opts != nil {
@@ -81,7 +110,40 @@ func New(opts *Options) *Router {
 	if rt.reg == nil {
 		rt.reg = NewRegistry()
 	}
+	rt.doc = docInfo{
+		info: Info{Title: o.Title, Version: o.Version, Summary: o.Summary, Description: o.Description,
+			TermsOfService: o.TermsOfService, Contact: clonePtr(o.Contact), License: clonePtr(o.License)},
+		servers: slices.Clone(o.Servers),
+		tags:    slices.Clone(o.Tags),
+	}
+	for i := range rt.doc.tags {
+		rt.doc.tags[i].ExternalDocs = clonePtr(rt.doc.tags[i].ExternalDocs)
+	}
+	title := o.Title
+	if title == "" {
+		title = "API"
+	}
+	builtin, err := docRoutes(rt, o.Docs, title)
+	if err != nil {
+		panic("dynroute: New: " + err.Error())
+	}
+	rt.builtin = builtin
+	if len(builtin) > 0 {
+		rt.set.reserved = make(map[string]*routeRec, len(builtin))
+		for _, rec := range builtin {
+			rt.set.reserved[rec.pat.shape()] = rec
+		}
+	}
 	return rt
+}
+
+// clonePtr returns a pointer to a copy of *p, or nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
 }
 
 // Registry returns the Registry the Router resolves handler names in.
@@ -249,6 +311,7 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 		Extra:       maps.Clone(o.Extra),
 		Source:      o.Source,
 	}
+	rec.opIDs = operationIDs(&rec.route, rec.pat)
 	if c, ok := h.(RouteChecker); ok {
 		if err := c.CheckRoute(&rec.route); err != nil {
 			return nil, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
@@ -324,7 +387,13 @@ func (rt *Router) current() *table {
 
 // compileLocked builds the served table from the registered routes.
 func (rt *Router) compileLocked() *table {
-	return compile(rt.set.recs, rt.notFound, rt.methodNotAllowed)
+	n := len(rt.set.recs)
+	all := make([]*routeRec, n, n+len(rt.builtin))
+	copy(all, rt.set.recs)
+	t := compile(append(all, rt.builtin...), rt.notFound, rt.methodNotAllowed)
+	t.recs = all[:n:n]
+	t.spec = new(specCache)
+	return t
 }
 
 // Routes returns a copy of every route's metadata in the order added.

@@ -723,10 +723,13 @@ func TestOPTIONS(t *testing.T) {
 	w = rttServe(rt, "OPTIONS", "/nothing")
 	assert.Equal(t, http.StatusNotFound, w.Code)
 
-	empty := New(nil)
+	empty := New(&Options{Docs: &DocsOptions{Disabled: true}})
 	w = rttServe(empty, "OPTIONS", "*")
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Equal(t, "OPTIONS", w.Header().Get("Allow"))
+
+	w = rttServe(New(nil), "OPTIONS", "*")
+	assert.Equal(t, "GET, HEAD, OPTIONS", w.Header().Get("Allow"), "the documentation routes")
 }
 
 func TestNotFound(t *testing.T) {

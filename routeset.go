@@ -14,6 +14,7 @@ type routeSet struct {
 	recs     []*routeRec                     // in registration order
 	names    map[string]*routeRec            // route name -> route
 	opIDs    map[string]*routeRec            // operationId -> route
+	reserved map[string]*routeRec            // shape -> the Router's own route (docs)
 	shapes   map[string]map[string]*routeRec // method -> shape -> route
 	overlaps map[string]*conflictNode        // per method; only with StrictConflicts
 }
@@ -32,6 +33,7 @@ func newRouteSet(strict bool) *routeSet {
 // alone. The records themselves are shared; they never change.
 func (s *routeSet) clone() *routeSet {
 	c := newRouteSet(s.strict)
+	c.reserved = s.reserved // never changes after New
 	c.recs = slices.Clone(s.recs)
 	for k, v := range s.names {
 		c.names[k] = v
@@ -66,15 +68,26 @@ func (s *routeSet) insert(rec *routeRec) error {
 			return fail(ErrDuplicateName, "the name is taken by "+other.route.String())
 		}
 	}
-	if r.OperationID != "" {
-		if other := s.opIDs[r.OperationID]; other != nil {
-			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q is taken by %s", r.OperationID, other.route.String()))
-		}
-	}
 	shape := rec.pat.shape()
+	if other := s.reserved[shape]; other != nil && hasAnyMethod(other.route.Methods, r.Methods) {
+		return fail(ErrDuplicateRoute, "duplicates "+other.route.String()+", served by the Router (set Options.Docs to move or disable it)")
+	}
 	for _, m := range r.Methods {
 		if other := s.shapes[m][shape]; other != nil {
 			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
+		}
+	}
+	for i, id := range rec.opIDs {
+		other := s.opIDs[id]
+		if other == nil {
+			for _, prev := range rec.opIDs[:i] {
+				if prev == id {
+					other = rec
+				}
+			}
+		}
+		if other != nil {
+			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q%s is taken by %s", id, opIDOrigin(r), other.route.String()))
 		}
 	}
 	if s.strict {
@@ -86,8 +99,8 @@ func (s *routeSet) insert(rec *routeRec) error {
 	if r.Name != "" {
 		s.names[r.Name] = rec
 	}
-	if r.OperationID != "" {
-		s.opIDs[r.OperationID] = rec
+	for _, id := range rec.opIDs {
+		s.opIDs[id] = rec
 	}
 	for _, m := range r.Methods {
 		byShape := s.shapes[m]
@@ -138,8 +151,10 @@ func (s *routeSet) remove(recs ...*routeRec) {
 		if r.Name != "" && s.names[r.Name] == rec {
 			delete(s.names, r.Name)
 		}
-		if r.OperationID != "" && s.opIDs[r.OperationID] == rec {
-			delete(s.opIDs, r.OperationID)
+		for _, id := range rec.opIDs {
+			if s.opIDs[id] == rec {
+				delete(s.opIDs, id)
+			}
 		}
 		shape := rec.pat.shape()
 		for _, m := range r.Methods {

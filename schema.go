@@ -81,10 +81,12 @@ type Property struct {
 
 // MarshalJSON writes s as a JSON Schema document with its keywords in a
 // fixed order, so equal schemas give equal bytes.
-func (s *Schema) MarshalJSON() ([]byte, error) { return s.appendJSON(nil) }
+func (s *Schema) MarshalJSON() ([]byte, error) { return s.appendJSON(nil, false) }
 
-// appendJSON appends the JSON form of s to b.
-func (s *Schema) appendJSON(b []byte) ([]byte, error) {
+// appendJSON appends the JSON form of s to b: JSON Schema 2020-12, or with
+// v30 the OpenAPI 3.0 schema dialect (nullable, boolean exclusive bounds,
+// example, no $ref siblings, no boolean schemas).
+func (s *Schema) appendJSON(b []byte, v30 bool) ([]byte, error) {
 	b = append(b, '{')
 	first := true
 	key := func(k string) {
@@ -114,18 +116,36 @@ func (s *Schema) appendJSON(b []byte) ([]byte, error) {
 			return
 		}
 		key(k)
-		b, err = c.appendJSON(b)
+		b, err = c.appendJSON(b, v30)
 	}
 	switch {
-	case s.Ref != "" && s.Nullable:
+	case s.Ref == "":
+	case v30 && (s.Nullable || s.Description != "" || s.Default != nil || len(s.Examples) > 0):
+		// OpenAPI 3.0 ignores the siblings of a $ref.
+		key("allOf")
+		b = append(b, `[{"$ref":`...)
+		b = strconv.AppendQuote(b, s.Ref)
+		b = append(b, `}]`...)
+		if s.Nullable {
+			key("nullable")
+			b = append(b, "true"...)
+		}
+	case s.Nullable:
 		key("anyOf")
 		b = append(b, `[{"$ref":`...)
 		b = strconv.AppendQuote(b, s.Ref)
 		b = append(b, `},{"type":"null"}]`...)
-	case s.Ref != "":
+	default:
 		val("$ref", s.Ref)
 	}
 	switch {
+	case v30 && s.Type == "null":
+		key("nullable")
+		b = append(b, "true"...)
+	case v30 && s.Type != "" && s.Nullable:
+		val("type", s.Type)
+		key("nullable")
+		b = append(b, "true"...)
 	case s.Type != "" && s.Nullable && s.Type != "null":
 		key("type")
 		b = append(b, `["`...)
@@ -134,10 +154,13 @@ func (s *Schema) appendJSON(b []byte) ([]byte, error) {
 	case s.Type != "":
 		val("type", s.Type)
 	}
-	if s.Format != "" {
+	switch {
+	case s.Format != "":
 		val("format", s.Format)
+	case v30 && s.ContentEncoding == "base64":
+		val("format", "byte")
 	}
-	if s.ContentEncoding != "" {
+	if s.ContentEncoding != "" && !v30 {
 		val("contentEncoding", s.ContentEncoding)
 	}
 	if s.Description != "" {
@@ -153,16 +176,23 @@ func (s *Schema) appendJSON(b []byte) ([]byte, error) {
 	if s.Default != nil {
 		val("default", s.Default)
 	}
-	if len(s.Examples) > 0 {
+	switch {
+	case len(s.Examples) > 0 && v30:
+		val("example", s.Examples[0])
+	case len(s.Examples) > 0:
 		val("examples", s.Examples)
 	}
-	for _, n := range []struct {
-		k string
-		f *float64
-	}{{"minimum", s.Minimum}, {"exclusiveMinimum", s.ExclusiveMinimum}, {"maximum", s.Maximum}, {"exclusiveMaximum", s.ExclusiveMaximum}} {
-		if n.f != nil {
-			key(n.k)
-			b = append(b, formatNumber(*n.f)...)
+	if v30 {
+		b = appendBounds30(b, key, s)
+	} else {
+		for _, n := range []struct {
+			k string
+			f *float64
+		}{{"minimum", s.Minimum}, {"exclusiveMinimum", s.ExclusiveMinimum}, {"maximum", s.Maximum}, {"exclusiveMaximum", s.ExclusiveMaximum}} {
+			if n.f != nil {
+				key(n.k)
+				b = append(b, formatNumber(*n.f)...)
+			}
 		}
 	}
 	for _, n := range []struct {
@@ -199,10 +229,14 @@ func (s *Schema) appendJSON(b []byte) ([]byte, error) {
 			b = strconv.AppendQuote(b, p.Name) // Go quoting of a Go identifier or tag name is valid JSON
 			b = append(b, ':')
 			if p.Schema == nil {
-				b = append(b, "true"...)
+				if v30 {
+					b = append(b, "{}"...) // 3.0 has no boolean schemas
+				} else {
+					b = append(b, "true"...)
+				}
 				continue
 			}
-			if b, err = p.Schema.appendJSON(b); err != nil {
+			if b, err = p.Schema.appendJSON(b, v30); err != nil {
 				return nil, err
 			}
 		}
@@ -224,6 +258,28 @@ func (s *Schema) appendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '}'), nil
+}
+
+// appendBounds30 appends the numeric bounds of s in OpenAPI 3.0's form,
+// where exclusiveMinimum and exclusiveMaximum are booleans that qualify
+// minimum and maximum. Of an inclusive and an exclusive bound on one side,
+// the stricter is written.
+func appendBounds30(b []byte, key func(string), s *Schema) []byte {
+	side := func(name, exclName string, incl, excl *float64, stricter func(x, y float64) bool) {
+		switch {
+		case excl != nil && (incl == nil || !stricter(*incl, *excl)):
+			key(name)
+			b = append(b, formatNumber(*excl)...)
+			key(exclName)
+			b = append(b, "true"...)
+		case incl != nil:
+			key(name)
+			b = append(b, formatNumber(*incl)...)
+		}
+	}
+	side("minimum", "exclusiveMinimum", s.Minimum, s.ExclusiveMinimum, func(x, y float64) bool { return x > y })
+	side("maximum", "exclusiveMaximum", s.Maximum, s.ExclusiveMaximum, func(x, y float64) bool { return x < y })
+	return b
 }
 
 // SchemaRegistry builds JSON Schemas from Go types and keeps the named

@@ -23,6 +23,9 @@ type table struct {
 	notFound         http.Handler
 	methodNotAllowed http.Handler
 
+	recs []*routeRec // the routes added, in order; not the documentation's
+	spec *specCache  // the OpenAPI document of recs
+
 	entries     map[string][]*entry // per method, as compiled
 	patternOnce sync.Once
 	byPattern   map[patternKey]*entry // built on first use by MatchedRoute

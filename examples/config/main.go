@@ -36,7 +36,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -79,19 +78,13 @@ func loadSpecs(file string) ([]dynroute.RouteSpec, error) {
 // route, and the routes of specs. Lenient mode skips specs with problems (one
 // warning each on logger, returned as skipped); strict mode adds nothing of
 // specs if any has a problem and returns the error listing them all.
-func newRouter(specs []dynroute.RouteSpec, strict bool, logger *slog.Logger) (*dynroute.Router, []dynroute.Skipped, error) {
-	rt := dynroute.New(nil)
-	for name, h := range seed.Handlers() {
-		if err := rt.Registry().Register(name, h); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := rt.AddAPIRoute("/static/route", []string{http.MethodGet}, http.HandlerFunc(seed.StaticRoute),
-		&dynroute.RouteOptions{Name: "static_route", Summary: "A route added in code"}); err != nil {
+func newRouter(specs []dynroute.RouteSpec, o options, logger *slog.Logger) (*dynroute.Router, []dynroute.Skipped, error) {
+	rt, err := seed.NewRouter(o.assets)
+	if err != nil {
 		return nil, nil, err
 	}
 	skipped, err := rt.AddRoutes(specs, &dynroute.ApplyOptions{
-		Lenient:     !strict,
+		Lenient:     !o.strict,
 		Logger:      logger,
 		DefaultTags: []string{seed.DefaultTag},
 	})
@@ -109,14 +102,15 @@ func main() {
 	strict := flag.Bool("strict", false, "refuse the whole config on any problem and exit 1 listing them all")
 	check := flag.Bool("check", false, "validate the config, print its problems and exit: 0 if none, else 1")
 	routes := flag.Bool("routes", false, "print the route table and exit")
+	assets := flag.String("assets", "", "serve Swagger UI's and ReDoc's files from `dir` at /assets/ instead of loading them from a CDN")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	os.Exit(run(options{addr: *addr, file: *file, strict: *strict, check: *check, routes: *routes}, os.Stdout, logger))
+	os.Exit(run(options{addr: *addr, file: *file, strict: *strict, check: *check, routes: *routes, assets: *assets}, os.Stdout, logger))
 }
 
 // options are the command-line flags.
 type options struct {
-	addr, file            string
+	addr, file, assets    string
 	strict, check, routes bool
 }
 
@@ -134,7 +128,7 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 			all := problems(loadErr)
 			if !fatal {
 				// List the problems applying would find too, all at once.
-				if _, _, err := newRouter(specs, true, slog.New(slog.DiscardHandler)); err != nil {
+				if _, _, err := newRouter(specs, options{strict: true}, slog.New(slog.DiscardHandler)); err != nil {
 					all = append(all, problems(err)...)
 				}
 			}
@@ -145,7 +139,7 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 			logger.Warn("config problem", "error", p.Error())
 		}
 	}
-	rt, _, err := newRouter(specs, o.strict, logger)
+	rt, _, err := newRouter(specs, o, logger)
 	if err != nil {
 		logger.Error("config refused", "error", err.Error())
 		return 1
@@ -182,7 +176,7 @@ func checkConfig(specs []dynroute.RouteSpec, loadErr error, stdout io.Writer) in
 		all = append(all, problems(loadErr)...)
 	}
 	if loadErr == nil || errors.Is(loadErr, dynroute.ErrInvalidConfig) {
-		if _, _, err := newRouter(specs, true, slog.New(slog.DiscardHandler)); err != nil {
+		if _, _, err := newRouter(specs, options{strict: true}, slog.New(slog.DiscardHandler)); err != nil {
 			all = append(all, problems(err)...)
 		}
 	}

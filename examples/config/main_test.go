@@ -36,7 +36,7 @@ func newTestRouter(t *testing.T) (*dynroute.Router, *bytes.Buffer) {
 	specs, err := loadSpecs("")
 	require.NoError(t, err)
 	var logs bytes.Buffer
-	rt, skipped, err := newRouter(specs, false, slog.New(slog.NewJSONHandler(&logs, nil)))
+	rt, skipped, err := newRouter(specs, options{}, slog.New(slog.NewJSONHandler(&logs, nil)))
 	require.NoError(t, err)
 	require.Empty(t, skipped, "the built-in config has no problems")
 	return rt, &logs
@@ -379,8 +379,12 @@ func TestRoutes(t *testing.T) {
 			wantStatus: 404, wantType: "application/problem+json",
 		},
 		{
-			name: "docs are not faked", method: "GET", target: "/docs",
-			wantStatus: 404, wantType: "application/problem+json",
+			name: "Swagger UI", method: "GET", target: "/docs",
+			wantStatus: 200, wantType: "text/html; charset=utf-8",
+		},
+		{
+			name: "the OpenAPI document", method: "GET", target: "/openapi.json",
+			wantStatus: 200, wantType: "application/json",
 		},
 		{
 			name: "a route only broken.yaml has is not served", method: "GET", target: "/dynamic/orders",
@@ -484,7 +488,7 @@ func TestRouteMetadata(t *testing.T) {
 			assert.Equal(t, tt.tags, r.Tags)
 			assert.Equal(t, tt.summary, r.Summary)
 			if tt.source == "" {
-				assert.Equal(t, "main.go", r.Source.File)
+				assert.Equal(t, "seed.go", r.Source.File)
 				assert.Positive(t, r.Source.Line)
 			} else {
 				assert.Equal(t, tt.source, r.Source.String())
@@ -566,7 +570,7 @@ func loadBroken(t *testing.T) []dynroute.RouteSpec {
 func TestLenientSkipsBadEntriesWithOneWarningEach(t *testing.T) {
 	specs := loadBroken(t)
 	var logs bytes.Buffer
-	rt, skipped, err := newRouter(specs, false, slog.New(slog.NewJSONHandler(&logs, nil)))
+	rt, skipped, err := newRouter(specs, options{}, slog.New(slog.NewJSONHandler(&logs, nil)))
 	require.NoError(t, err)
 	require.NotNil(t, rt)
 
@@ -624,7 +628,7 @@ func TestLenientSkipsBadEntriesWithOneWarningEach(t *testing.T) {
 func TestStrictRefusesTheWholeConfig(t *testing.T) {
 	specs := loadBroken(t)
 	var logs bytes.Buffer
-	rt, skipped, err := newRouter(specs, true, slog.New(slog.NewJSONHandler(&logs, nil)))
+	rt, skipped, err := newRouter(specs, options{strict: true}, slog.New(slog.NewJSONHandler(&logs, nil)))
 	require.Error(t, err)
 	assert.Nil(t, rt)
 	assert.Nil(t, skipped)
@@ -881,7 +885,7 @@ func TestJSONConfig(t *testing.T) {
 			assert.Equal(t, "echo", specs[1].Handler)
 			assert.Equal(t, dynroute.Source{File: file, Line: 9}, specs[1].Source)
 
-			rt, skipped, err := newRouter(specs, true, slog.New(slog.DiscardHandler))
+			rt, skipped, err := newRouter(specs, options{strict: true}, slog.New(slog.DiscardHandler))
 			require.NoError(t, err)
 			assert.Empty(t, skipped)
 			res, body := get(t, rt, "POST", "/json/echo/7")
@@ -896,10 +900,10 @@ func TestJSONConfig(t *testing.T) {
 			require.Equal(t, 0, got.code, "logs: %+v", got.logs)
 			_, rows := tableRows(t, got.stdout)
 			require.Len(t, rows, 3, "stdout:\n%s", got.stdout)
-			assert.Regexp(t, `^main\.go:[0-9]+$`, rows[0][5], "the static route's source")
-			rows[0][5] = "main.go"
+			assert.Regexp(t, `^seed\.go:[0-9]+$`, rows[0][5], "the static route's source")
+			rows[0][5] = "seed.go"
 			assert.Equal(t, [][]string{
-				{"GET", "/static/route", "static_route", "", "", "main.go"},
+				{"GET", "/static/route", "static_route", "", "", "seed.go"},
 				{"GET", "/json/users", "json_users", "get_dynamic_users", "Dynamic", file + ":3"},
 				{"GET,POST", "/json/echo/{id}", "json_echo", "echo", "JSON", file + ":9"},
 			}, rows)

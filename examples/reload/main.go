@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -38,22 +37,6 @@ import (
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
 )
-
-// newRouter returns a router with the handler map in its Registry and the
-// static route, added in code; the config's routes come from the Reloader.
-func newRouter() (*dynroute.Router, error) {
-	rt := dynroute.New(nil)
-	for name, h := range seed.Handlers() {
-		if err := rt.Registry().Register(name, h); err != nil {
-			return nil, err
-		}
-	}
-	if err := rt.AddAPIRoute("/static/route", []string{http.MethodGet}, http.HandlerFunc(seed.StaticRoute),
-		&dynroute.RouteOptions{Name: "static_route", Summary: "A route added in code"}); err != nil {
-		return nil, err
-	}
-	return rt, nil
-}
 
 // newReloader returns the Reloader that keeps rt serving o.file's routes:
 // on a change of the file and on SIGHUP. onReload, if not nil, sees every
@@ -105,7 +88,7 @@ type options struct {
 // cannot be loaded at start or the server fails. ready, if not nil, is
 // called with the listening address once requests are accepted.
 func run(ctx context.Context, o options, logger *slog.Logger, ready func(net.Addr)) int {
-	rt, err := newRouter()
+	rt, err := seed.NewRouter("")
 	if err != nil {
 		logger.Error("router", "error", err)
 		return 1

@@ -167,7 +167,7 @@ func TestReloadOverHTTP(t *testing.T) {
 
 	logs := &syncBuffer{}
 	events := make(chan dynroute.ReloadEvent, 100)
-	rt, err := newRouter()
+	rt, err := seed.NewRouter("")
 	require.NoError(t, err)
 	rl, err := newReloader(rt, options{file: file, debounce: 20 * time.Millisecond},
 		slog.New(slog.NewTextHandler(logs, nil)), func(ev dynroute.ReloadEvent) { events <- ev })

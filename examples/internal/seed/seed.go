@@ -23,6 +23,50 @@ const DefaultTag = "Dynamic"
 // a shutdown signal arrives.
 const ShutdownTimeout = 10 * time.Second
 
+// NewRouter returns the examples' router: the API's info and tag
+// descriptions for the OpenAPI document, the handler map in its Registry and
+// the static route, added in code. With assets set (a directory holding
+// swagger-ui-bundle.js, swagger-ui.css and redoc.standalone.js, for example
+// from the npm packages swagger-ui-dist and redoc), the directory is served
+// at /assets/ and /docs and /redoc load their scripts from there instead of
+// a CDN, so the documentation works offline.
+func NewRouter(assets string) (*dynroute.Router, error) {
+	opts := &dynroute.Options{
+		Title:       "dynroute seed",
+		Version:     "1.0.0",
+		Description: "Routes generated from configuration at startup: the Go version of FastAPI's add_api_route seed.",
+		Tags: []dynroute.Tag{
+			{Name: DefaultTag, Description: "Routes generated from the route config."},
+			{Name: "Admin", Description: "Routes for administrators."},
+		},
+	}
+	if assets != "" {
+		opts.Docs = &dynroute.DocsOptions{
+			SwaggerUIJS:  "assets/swagger-ui-bundle.js",
+			SwaggerUICSS: "assets/swagger-ui.css",
+			RedocJS:      "assets/redoc.standalone.js",
+		}
+	}
+	rt := dynroute.New(opts)
+	for name, h := range Handlers() {
+		if err := rt.Registry().Register(name, h); err != nil {
+			return nil, err
+		}
+	}
+	if err := rt.AddAPIRoute("/static/route", []string{http.MethodGet}, http.HandlerFunc(StaticRoute),
+		&dynroute.RouteOptions{Name: "static_route", Summary: "A route added in code"}); err != nil {
+		return nil, err
+	}
+	if assets != "" {
+		files := http.StripPrefix("/assets/", http.FileServer(http.Dir(assets)))
+		if err := rt.AddAPIRoute("/assets/{file...}", []string{http.MethodGet}, files,
+			&dynroute.RouteOptions{Name: "assets", Hidden: true}); err != nil {
+			return nil, err
+		}
+	}
+	return rt, nil
+}
+
 // Handlers is the handler map: every handler a route config may name.
 func Handlers() map[string]http.Handler {
 	return map[string]http.Handler{

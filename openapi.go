@@ -1,0 +1,698 @@
+package dynroute
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Document is an OpenAPI 3.1 document: what Router.OpenAPI builds from the
+// route metadata and the Router serves at /openapi.json. Its fields keep the
+// order they are emitted in; MarshalJSON writes the same bytes for the same
+// document. A Document from Router.OpenAPI is built for the caller, who may
+// change it, except its Schemas and Routes: those are shared and must not
+// be modified.
+type Document struct {
+	Info    Info
+	Servers []Server
+	// Tags are listed in the order operations first use them, with the
+	// descriptions of Options.Tags; tags declared there and used by no
+	// operation follow in their declared order.
+	Tags []Tag
+	// Paths are in the order their first route was added.
+	Paths []*PathItem
+	// Components are components/schemas by name, written sorted by name.
+	Components map[string]*Schema
+}
+
+// Info is the info object of an OpenAPI document. Summary and
+// License.Identifier are OpenAPI 3.1 fields, left out of 3.0 documents.
+type Info struct {
+	Title          string
+	Summary        string
+	Description    string
+	TermsOfService string
+	Contact        *Contact
+	License        *License
+	Version        string
+}
+
+// Contact is the contact information of an API.
+type Contact struct {
+	Name  string
+	URL   string
+	Email string
+}
+
+// License is the license of an API: a Name, and an SPDX Identifier or a URL.
+type License struct {
+	Name       string
+	Identifier string
+	URL        string
+}
+
+// Server is a base URL the API is served at.
+type Server struct {
+	URL         string
+	Description string
+}
+
+// Tag describes a tag that operations are grouped by.
+type Tag struct {
+	Name         string
+	Description  string
+	ExternalDocs *ExternalDocs
+}
+
+// ExternalDocs links to documentation elsewhere.
+type ExternalDocs struct {
+	Description string
+	URL         string
+}
+
+// PathItem is the operations of one path template.
+type PathItem struct {
+	// Path is the OpenAPI path template: "/users/{id}". A {name...}
+	// parameter is written {name}. Routes whose paths differ only in their
+	// parameter names share one PathItem under the first route's names; in
+	// the rare table where a {name} route and a {name...} route would give
+	// the same template, the second keeps dynroute's {name...} spelling.
+	Path string
+	// Operations are in the order get, put, post, delete, options, head,
+	// patch, trace.
+	Operations []*Operation
+}
+
+// Operation documents one method of one route.
+type Operation struct {
+	Method      string // upper case
+	OperationID string
+	Summary     string
+	Description string
+	Tags        []string
+	Deprecated  bool
+	// Parameters are the path parameters in path order, then the others.
+	Parameters  []ParameterInfo
+	RequestBody *RequestBodyInfo
+	// Responses are in ascending status order, the default answer (Status
+	// 0) last.
+	Responses  []ResponseInfo
+	Extensions map[string]any
+	// Route is the route the operation documents (shared; do not modify).
+	Route *Route
+}
+
+// docMethods are the methods an OpenAPI 3.1 path item has fields for, in
+// the order the specification lists them.
+var docMethods = []string{
+	http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete,
+	http.MethodOptions, http.MethodHead, http.MethodPatch, http.MethodTrace,
+}
+
+// docInfo is what a Router puts into its documents besides the routes.
+type docInfo struct {
+	info    Info
+	servers []Server
+	tags    []Tag
+}
+
+// OpenAPI returns the OpenAPI 3.1 document of the routes added so far, as
+// /openapi.json serves it once they are published. Hidden routes, the
+// Router's own documentation routes and methods OpenAPI has no field for
+// (CONNECT and extension methods) are left out.
+//
+// Each route's methods become operations: a route whose handler implements
+// OperationDescriber (typed handlers do) is documented with its parameters,
+// request body, responses and their schemas; any other handler with its
+// path parameters (strings), its status code and Responses. GET and HEAD
+// operations document no request body. Summaries default to the route name
+// in words ("get_user" → "Get User").
+//
+// Components that handlers built in different SchemaRegistries share a name
+// when their schemas are equal; when they differ, the one met later (in
+// route order) is renamed with a number ("Product2"), so no schema is ever
+// overwritten.
+func (rt *Router) OpenAPI() *Document {
+	rt.mu.Lock()
+	recs := slices.Clone(rt.set.recs)
+	rt.mu.Unlock()
+	return rt.doc.document(recs)
+}
+
+// document builds the document of recs.
+func (d *docInfo) document(recs []*routeRec) *Document {
+	doc := &Document{Info: d.info, Servers: d.servers}
+	items := make(map[string]*PathItem)  // by shape
+	templates := make(map[string]string) // template -> shape that has it
+	var tagOrder []string
+	tagSeen := make(map[string]bool)
+	var merge componentMerger
+	for _, rec := range recs {
+		r := &rec.route
+		if r.Hidden {
+			continue
+		}
+		var info *OperationInfo
+		if od, ok := r.Handler.(OperationDescriber); ok {
+			info = od.DescribeOperation()
+		}
+		ren := merge.add(info)
+		shape := rec.pat.shape()
+		item := items[shape]
+		if item == nil {
+			item = &PathItem{Path: openAPITemplate(rec.pat, false)}
+			if other, taken := templates[item.Path]; taken && other != shape {
+				item.Path = openAPITemplate(rec.pat, true)
+			}
+			templates[item.Path] = shape
+			items[shape] = item
+			doc.Paths = append(doc.Paths, item)
+		}
+		var params []ParameterInfo
+		var body *RequestBodyInfo
+		var responses []ResponseInfo
+		for i, m := range r.Methods {
+			if !slices.Contains(docMethods, m) {
+				continue
+			}
+			if params == nil {
+				params = operationParams(rec, item, info, ren)
+				body = operationBody(info, ren)
+				responses = operationResponses(r, info, ren)
+			} else { // a second method: its own copies, for callers that edit
+				params, responses = slices.Clone(params), slices.Clone(responses)
+				if body != nil {
+					b := *body
+					body = &b
+				}
+			}
+			op := &Operation{
+				Method:      m,
+				OperationID: rec.opIDs[i],
+				Summary:     r.Summary,
+				Description: r.Description,
+				Tags:        slices.Clone(r.Tags),
+				Deprecated:  r.Deprecated,
+				Parameters:  params,
+				RequestBody: body,
+				Responses:   responses,
+				Extensions:  maps.Clone(r.Extensions),
+				Route:       r,
+			}
+			if op.Summary == "" && r.Name != "" {
+				op.Summary = nameWords(r.Name)
+			}
+			if m == http.MethodGet || m == http.MethodHead {
+				// GET and HEAD bodies have no defined meaning (RFC 9110),
+				// and many tools refuse to document one.
+				op.RequestBody = nil
+			}
+			item.Operations = append(item.Operations, op)
+			for _, t := range r.Tags {
+				if !tagSeen[t] {
+					tagSeen[t] = true
+					tagOrder = append(tagOrder, t)
+				}
+			}
+		}
+	}
+	for _, item := range doc.Paths {
+		slices.SortStableFunc(item.Operations, func(a, b *Operation) int {
+			return slices.Index(docMethods, a.Method) - slices.Index(docMethods, b.Method)
+		})
+	}
+	doc.Paths = slices.DeleteFunc(doc.Paths, func(p *PathItem) bool { return len(p.Operations) == 0 })
+	declared := make(map[string]Tag, len(d.tags))
+	for _, t := range d.tags {
+		declared[t.Name] = t
+	}
+	for _, name := range tagOrder {
+		t, ok := declared[name]
+		if !ok {
+			t = Tag{Name: name}
+		}
+		doc.Tags = append(doc.Tags, t)
+	}
+	for _, t := range d.tags {
+		if !tagSeen[t.Name] {
+			doc.Tags = append(doc.Tags, t)
+		}
+	}
+	doc.Components = merge.out
+	return doc
+}
+
+// openAPITemplate writes p as an OpenAPI path template; catchAll keeps the
+// "..." of {name...}.
+func openAPITemplate(p *pattern, catchAll bool) string {
+	var b strings.Builder
+	for _, s := range p.segs {
+		b.WriteByte('/')
+		switch s.kind {
+		case segLiteral:
+			b.WriteString(s.text)
+		case segParam:
+			b.WriteString("{" + s.text + "}")
+		case segCatchAll:
+			if catchAll {
+				b.WriteString("{" + s.text + "...}")
+			} else {
+				b.WriteString("{" + s.text + "}")
+			}
+		}
+	}
+	return b.String()
+}
+
+// stringSchema is the schema of a path parameter no handler describes.
+var stringSchema = &Schema{Type: "string"}
+
+// operationParams lists the parameters of rec's operations: its path
+// parameters in path order, named as in item's template, then the
+// handler's other parameters.
+func operationParams(rec *routeRec, item *PathItem, info *OperationInfo, ren *componentNames) []ParameterInfo {
+	names := templateParams(item.Path)
+	params := make([]ParameterInfo, 0, len(rec.pat.params))
+	for i, name := range rec.pat.params {
+		p := ParameterInfo{Name: name, In: "path", Required: true, Schema: stringSchema}
+		described := false
+		if info != nil {
+			for _, q := range info.Parameters {
+				if q.In == "path" && q.Name == name {
+					p, described = q, true
+					p.Schema = ren.rewrite(q.Schema)
+					p.Required = true
+					break
+				}
+			}
+		}
+		if !described && i == len(rec.pat.params)-1 && rec.pat.hasCatchAll() {
+			p.Description = "The rest of the path; may contain '/'."
+		}
+		if i < len(names) {
+			p.Name = names[i]
+		}
+		params = append(params, p)
+	}
+	if info != nil {
+		for _, q := range info.Parameters {
+			if q.In != "path" {
+				q.Schema = ren.rewrite(q.Schema)
+				params = append(params, q)
+			}
+		}
+	}
+	return params
+}
+
+// templateParams returns the parameter names of an OpenAPI path template.
+func templateParams(path string) []string {
+	var names []string
+	for {
+		i := strings.IndexByte(path, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(path[i:], '}')
+		if j < 0 {
+			return names
+		}
+		names = append(names, strings.TrimSuffix(path[i+1:i+j], "..."))
+		path = path[i+j+1:]
+	}
+}
+
+// operationBody returns the request body the handler described, if any.
+func operationBody(info *OperationInfo, ren *componentNames) *RequestBodyInfo {
+	if info == nil || info.RequestBody == nil {
+		return nil
+	}
+	b := *info.RequestBody
+	b.Schema = ren.rewrite(b.Schema)
+	return &b
+}
+
+// operationResponses lists a route's answers: the handler's, with the
+// route's StatusCode replacing the success status, and the descriptions of
+// Route.Responses, in ascending status order with the default last.
+func operationResponses(r *Route, info *OperationInfo, ren *componentNames) []ResponseInfo {
+	var out []ResponseInfo
+	if info != nil {
+		out = make([]ResponseInfo, 0, len(info.Responses)+len(r.Responses))
+		for i, resp := range info.Responses {
+			resp.Schema = ren.rewrite(resp.Schema)
+			if len(resp.Headers) > 0 {
+				resp.Headers = slices.Clone(resp.Headers)
+				for j := range resp.Headers {
+					resp.Headers[j].Schema = ren.rewrite(resp.Headers[j].Schema)
+				}
+			}
+			if i == 0 && r.StatusCode != 0 && resp.Status != 0 {
+				resp.Status = r.StatusCode
+				resp.Description = http.StatusText(r.StatusCode)
+				if !bodyAllowed(r.StatusCode) {
+					resp.ContentType, resp.Schema = "", nil
+				}
+			}
+			out = append(out, resp)
+		}
+	} else {
+		status := r.StatusCode
+		if status == 0 {
+			status = http.StatusOK
+			for code := range r.Responses {
+				if code >= 200 && code < 300 {
+					status = 0 // the route documents its successes itself
+				}
+			}
+		}
+		if status != 0 {
+			out = append(out, ResponseInfo{Status: status})
+		}
+	}
+	for code, desc := range r.Responses {
+		i := slices.IndexFunc(out, func(resp ResponseInfo) bool { return resp.Status == code })
+		if i < 0 {
+			out = append(out, ResponseInfo{Status: code})
+			i = len(out) - 1
+		}
+		out[i].Description = desc
+	}
+	for i := range out {
+		if out[i].Description == "" {
+			out[i].Description = http.StatusText(out[i].Status)
+		}
+		if out[i].Description == "" {
+			out[i].Description = "Response"
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ResponseInfo) int {
+		ka, kb := a.Status, b.Status
+		if ka == 0 {
+			ka = 1000
+		}
+		if kb == 0 {
+			kb = 1000
+		}
+		return ka - kb
+	})
+	return out
+}
+
+// nameWords turns a route name into a summary: "get_dynamic_users" →
+// "Get Dynamic Users".
+func nameWords(name string) string {
+	words := strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '-' || r == ' ' || r == '.' })
+	for i, w := range words {
+		if c := w[0]; c >= 'a' && c <= 'z' {
+			words[i] = string(c-'a'+'A') + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// operationIDs returns the operationIds of a route, one per method: its
+// OperationID, else its Name, else the method and path ("get_users_by_id"
+// for GET /users/{id}); a route with several methods gets the method
+// appended to each ("user_get", "user_delete"). A hidden route without
+// OperationID has none.
+func operationIDs(r *Route, p *pattern) []string {
+	base := r.OperationID
+	if base == "" {
+		if r.Hidden {
+			return nil
+		}
+		base = r.Name
+	}
+	if base != "" && len(r.Methods) == 1 {
+		return []string{base}
+	}
+	ids := make([]string, len(r.Methods))
+	for i, m := range r.Methods {
+		if base != "" {
+			ids[i] = base + "_" + strings.ToLower(m)
+		} else {
+			ids[i] = pathOperationID(m, p)
+		}
+	}
+	return ids
+}
+
+// pathOperationID derives an operationId from a method and a path: the
+// lower-case method, then each literal segment with runs of characters
+// other than letters and digits made one '_', each parameter as by_name, a
+// trailing slash as "slash" and the root as "root".
+func pathOperationID(method string, p *pattern) string {
+	b := make([]byte, 0, len(method)+len(p.shapeStr)+8)
+	b = append(b, strings.ToLower(method)...)
+	word := func(prefix, s string) {
+		start := len(b)
+		b = append(b, '_')
+		b = append(b, prefix...)
+		sep := false
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+				if sep && len(b) > start+1+len(prefix) {
+					b = append(b, '_')
+				}
+				b = append(b, c)
+				sep = false
+			} else {
+				sep = true
+			}
+		}
+		if len(b) == start+1+len(prefix) {
+			b = b[:start] // nothing but punctuation
+		}
+	}
+	if len(p.segs) == 1 && p.segs[0].kind == segLiteral && p.segs[0].text == "" {
+		return string(append(b, "_root"...))
+	}
+	for i, s := range p.segs {
+		switch {
+		case s.kind == segLiteral && s.text == "" && i == len(p.segs)-1:
+			b = append(b, "_slash"...)
+		case s.kind == segLiteral:
+			word("", s.text)
+		default:
+			word("by_", s.text)
+		}
+	}
+	return string(b)
+}
+
+// opIDOrigin says, for error messages, where a route's operationIds came
+// from when the route did not set them.
+func opIDOrigin(r *Route) string {
+	switch {
+	case r.OperationID != "":
+		return ""
+	case r.Name != "":
+		return " (from the route name; set OperationID to choose another)"
+	default:
+		return " (from the method and path; set OperationID or Name to choose another)"
+	}
+}
+
+// hasAnyMethod reports whether a and b share a method.
+func hasAnyMethod(a, b []string) bool {
+	for _, m := range a {
+		if slices.Contains(b, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// componentMerger merges the components of handlers that built their
+// schemas in different SchemaRegistries into one components/schemas map.
+type componentMerger struct {
+	out   map[string]*Schema
+	names map[any]*componentNames // per registry
+}
+
+// componentNames maps one registry's component names to the names in the
+// merged map; names not in it are kept.
+type componentNames struct {
+	to map[string]string
+}
+
+// add merges the components info refers to and returns the names its
+// schemas' references must use.
+func (m *componentMerger) add(info *OperationInfo) *componentNames {
+	if info == nil || len(info.Components) == 0 {
+		return nil
+	}
+	if m.out == nil {
+		m.out = make(map[string]*Schema)
+		m.names = make(map[any]*componentNames)
+	}
+	var key any = info.Schemas
+	if info.Schemas == nil {
+		key = info
+	}
+	ren := m.names[key]
+	if ren == nil {
+		ren = &componentNames{to: make(map[string]string)}
+		m.names[key] = ren
+	}
+	var fresh []string
+	for name := range info.Components {
+		if _, done := ren.to[name]; !done {
+			fresh = append(fresh, name)
+		}
+	}
+	if len(fresh) == 0 {
+		return ren
+	}
+	slices.Sort(fresh)
+	for _, name := range fresh {
+		ren.to[name] = name
+	}
+	// Rename, until nothing changes, each new component whose name holds
+	// a different schema: a rename changes the references of the schemas
+	// that use it, which may make them differ in turn.
+	for changed := true; changed; {
+		changed = false
+		for _, name := range fresh {
+			target := ren.to[name]
+			have := m.out[target]
+			if have == nil || ren.equal(info.Components[name], have) {
+				continue
+			}
+			ren.to[name] = m.freeName(name, ren, fresh)
+			changed = true
+		}
+	}
+	for _, name := range fresh {
+		target := ren.to[name]
+		if m.out[target] == nil {
+			m.out[target] = ren.rewrite(info.Components[name])
+		}
+	}
+	return ren
+}
+
+// freeName returns name with the lowest number from 2 up that neither the
+// merged map nor the batch being merged uses.
+func (m *componentMerger) freeName(name string, ren *componentNames, batch []string) string {
+	for i := 2; ; i++ {
+		c := fmt.Sprintf("%s%d", name, i)
+		if m.out[c] != nil {
+			continue
+		}
+		taken := false
+		for _, n := range batch {
+			if ren.to[n] == c {
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			return c
+		}
+	}
+}
+
+// target returns the merged name of a reference.
+func (c *componentNames) target(ref string) string {
+	if c == nil {
+		return ref
+	}
+	name, ok := strings.CutPrefix(ref, componentsPrefix)
+	if !ok {
+		return ref
+	}
+	if to, ok := c.to[name]; ok && to != name {
+		return componentsPrefix + to
+	}
+	return ref
+}
+
+// rewrite returns s with its references renamed; s itself when none is.
+func (c *componentNames) rewrite(s *Schema) *Schema {
+	if s == nil || c == nil || !c.renames(s) {
+		return s
+	}
+	out := *s
+	out.Ref = c.target(s.Ref)
+	out.Items = c.rewrite(s.Items)
+	if s.Properties != nil {
+		out.Properties = make([]Property, len(s.Properties))
+		for i, p := range s.Properties {
+			out.Properties[i] = Property{Name: p.Name, Schema: c.rewrite(p.Schema)}
+		}
+	}
+	if a, ok := s.AdditionalProperties.(*Schema); ok {
+		out.AdditionalProperties = c.rewrite(a)
+	}
+	return &out
+}
+
+// renames reports whether s refers, directly or through its subschemas (not
+// through other components), to a renamed component.
+func (c *componentNames) renames(s *Schema) bool {
+	if s == nil {
+		return false
+	}
+	if c.target(s.Ref) != s.Ref {
+		return true
+	}
+	if c.renames(s.Items) {
+		return true
+	}
+	for _, p := range s.Properties {
+		if c.renames(p.Schema) {
+			return true
+		}
+	}
+	a, _ := s.AdditionalProperties.(*Schema)
+	return c.renames(a)
+}
+
+// equal reports whether s, with its references renamed, equals the merged
+// schema have.
+func (c *componentNames) equal(s, have *Schema) bool {
+	if s == have && !c.renames(s) {
+		return true
+	}
+	if s == nil || have == nil {
+		return s == have
+	}
+	if c.target(s.Ref) != have.Ref || s.Type != have.Type || s.Nullable != have.Nullable ||
+		s.Format != have.Format || s.ContentEncoding != have.ContentEncoding ||
+		s.Description != have.Description || s.Pattern != have.Pattern ||
+		!reflect.DeepEqual(s.Default, have.Default) || !reflect.DeepEqual(s.Examples, have.Examples) ||
+		!reflect.DeepEqual(s.Enum, have.Enum) ||
+		!equalPtr(s.Minimum, have.Minimum) || !equalPtr(s.ExclusiveMinimum, have.ExclusiveMinimum) ||
+		!equalPtr(s.Maximum, have.Maximum) || !equalPtr(s.ExclusiveMaximum, have.ExclusiveMaximum) ||
+		!equalPtr(s.MinLength, have.MinLength) || !equalPtr(s.MaxLength, have.MaxLength) ||
+		!equalPtr(s.MinItems, have.MinItems) || !equalPtr(s.MaxItems, have.MaxItems) ||
+		!slices.Equal(s.Required, have.Required) || len(s.Properties) != len(have.Properties) ||
+		(s.Properties == nil) != (have.Properties == nil) {
+		return false
+	}
+	if !c.equal(s.Items, have.Items) {
+		return false
+	}
+	for i, p := range s.Properties {
+		if p.Name != have.Properties[i].Name || !c.equal(p.Schema, have.Properties[i].Schema) {
+			return false
+		}
+	}
+	switch a := s.AdditionalProperties.(type) {
+	case *Schema:
+		h, ok := have.AdditionalProperties.(*Schema)
+		return ok && c.equal(a, h)
+	default:
+		return s.AdditionalProperties == have.AdditionalProperties
+	}
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	return a == b || a != nil && b != nil && *a == *b
+}

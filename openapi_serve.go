@@ -1,0 +1,275 @@
+package dynroute
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"html"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DocsOptions configures the documentation a Router serves. Each path is
+// served for GET and HEAD; "" means its default and "-" turns it off. A
+// route added with one of these paths and methods is an ErrDuplicateRoute
+// error: move or turn off the Router's route first.
+type DocsOptions struct {
+	// Disabled turns every documentation route off.
+	Disabled bool
+
+	OpenAPIPath     string // the 3.1 document as JSON; default "/openapi.json"
+	OpenAPIYAMLPath string // the 3.1 document as YAML; default "/openapi.yaml"
+	OpenAPI30Path   string // the 3.0.3 document as JSON; default "/openapi-3.0.json"
+	SwaggerUIPath   string // Swagger UI; default "/docs"
+	RedocPath       string // ReDoc; default "/redoc"
+
+	// SwaggerUIJS and SwaggerUICSS are the URLs Swagger UI's page loads
+	// swagger-ui-bundle.js and swagger-ui.css from; RedocJS is the URL of
+	// ReDoc's redoc.standalone.js. The defaults are a CDN (jsDelivr), pinned
+	// to one version; an offline deployment serves the files itself (for
+	// example with a Mount of an http.FileServer) and sets these.
+	SwaggerUIJS  string
+	SwaggerUICSS string
+	RedocJS      string
+
+	// SwaggerUIConfig is merged into the configuration object Swagger UI
+	// is started with (https://swagger.io/docs/open-source-tools/swagger-ui/usage/configuration/),
+	// for example {"docExpansion": "none", "displayOperationId": true}.
+	// Values must be JSON-encodable; "url" and "dom_id" are the Router's.
+	SwaggerUIConfig map[string]any
+}
+
+// The documentation assets the pages load by default.
+const (
+	DefaultSwaggerUIJS  = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.31.0/swagger-ui-bundle.js"
+	DefaultSwaggerUICSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.31.0/swagger-ui.css"
+	DefaultRedocJS      = "https://cdn.jsdelivr.net/npm/redoc@2.5.2/bundles/redoc.standalone.js"
+)
+
+// docRoute is one of the Router's documentation routes.
+type docRoute struct {
+	field, path, def, name string
+	serve                  func(rt *Router, w http.ResponseWriter, r *http.Request)
+}
+
+// docRoutes builds rt's documentation routes from o. It reports the first
+// path that is not a literal path, or a path used twice.
+func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
+	if o == nil {
+		o = &DocsOptions{}
+	}
+	if o.Disabled {
+		return nil, nil
+	}
+	all := []docRoute{
+		{"OpenAPIPath", o.OpenAPIPath, "/openapi.json", "dynroute.openapi", serveSpec(specJSON)},
+		{"OpenAPIYAMLPath", o.OpenAPIYAMLPath, "/openapi.yaml", "dynroute.openapi_yaml", serveSpec(specYAML)},
+		{"OpenAPI30Path", o.OpenAPI30Path, "/openapi-3.0.json", "dynroute.openapi_30", serveSpec(specJSON30)},
+		{"SwaggerUIPath", o.SwaggerUIPath, "/docs", "dynroute.swagger_ui", nil},
+		{"RedocPath", o.RedocPath, "/redoc", "dynroute.redoc", nil},
+	}
+	paths := make(map[string]string)
+	var recs []*routeRec
+	var specPath string
+	for i := range all {
+		d := &all[i]
+		switch d.path {
+		case "-":
+			continue
+		case "":
+			d.path = d.def
+		}
+		if other, dup := paths[d.path]; dup {
+			return nil, fmt.Errorf("%w: Options.Docs.%s and %s are both %q", ErrInvalidOptions, other, d.field, d.path)
+		}
+		paths[d.path] = d.field
+		if d.field == "OpenAPIPath" {
+			specPath = d.path
+		}
+		if d.serve == nil {
+			if specPath == "" {
+				return nil, fmt.Errorf("%w: Options.Docs.%s needs the OpenAPIPath document, which is off", ErrInvalidOptions, d.field)
+			}
+			page, err := docsPage(o, d.field, title, relativeURL(d.path, specPath))
+			if err != nil {
+				return nil, err
+			}
+			d.serve = func(_ *Router, w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Header().Set("Cache-Control", "no-cache")
+				http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(page))
+			}
+		}
+		h := docHandler{rt: rt, serve: d.serve}
+		rec, err := buildRec(d.path, []string{http.MethodGet}, h, "", &RouteOptions{Name: d.name, Hidden: true}, nil, false)
+		if err != nil {
+			return nil, fmt.Errorf("Options.Docs.%s: %w", d.field, err)
+		}
+		if len(rec.pat.params) > 0 {
+			return nil, fmt.Errorf("%w: Options.Docs.%s %q has parameters; it must be a literal path", ErrInvalidOptions, d.field, d.path)
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// docHandler serves one documentation route of the Router it is bound to.
+type docHandler struct {
+	rt    *Router
+	serve func(rt *Router, w http.ResponseWriter, r *http.Request)
+}
+
+func (h docHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve(h.rt, w, r) }
+
+// The forms the document is served in.
+const (
+	specJSON = iota
+	specYAML
+	specJSON30
+	specForms
+)
+
+// specCache holds a table's serialised documents, each made on first
+// request: the document always describes the table being served, and a
+// table's document is built at most once per form.
+type specCache struct {
+	once [specForms]sync.Once
+	body [specForms][]byte
+	etag [specForms]string
+	err  [specForms]error
+}
+
+// get returns the serialised document of t in the given form.
+func (c *specCache) get(rt *Router, t *table, form int) ([]byte, string, error) {
+	c.once[form].Do(func() {
+		var b []byte
+		var err error
+		switch form {
+		case specJSON:
+			b, err = rt.doc.document(t.recs).MarshalJSON()
+		case specJSON30:
+			b, err = rt.doc.document(t.recs).MarshalJSON30()
+		case specYAML:
+			if b, _, err = c.get(rt, t, specJSON); err == nil {
+				b, err = jsonToYAML(b)
+			}
+		}
+		c.body[form], c.err[form] = b, err
+		h := fnv.New64a()
+		h.Write(b)
+		c.etag[form] = `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
+	})
+	return c.body[form], c.etag[form], c.err[form]
+}
+
+// serveSpec returns the handler of one form of the document.
+func serveSpec(form int) func(rt *Router, w http.ResponseWriter, r *http.Request) {
+	ctype := "application/json"
+	if form == specYAML {
+		ctype = "application/yaml"
+	}
+	return func(rt *Router, w http.ResponseWriter, r *http.Request) {
+		t := rt.current()
+		b, etag, err := t.spec.get(rt, t, form)
+		if err != nil {
+			writeProblem(w, http.StatusInternalServerError, "The OpenAPI document could not be written: "+err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("ETag", etag)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
+	}
+}
+
+// jsonToYAML rewrites a JSON document as block-style YAML, keeping the
+// order of its members.
+func jsonToYAML(b []byte) ([]byte, error) {
+	var n yaml.Node
+	if err := yaml.Unmarshal(b, &n); err != nil {
+		return nil, err
+	}
+	var plain func(n *yaml.Node)
+	plain = func(n *yaml.Node) {
+		n.Style = 0
+		for _, c := range n.Content {
+			plain(c)
+		}
+	}
+	plain(&n)
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// relativeURL returns the URL of the path to as seen from a page at from,
+// so that the pages keep working behind a proxy or a Mount that adds a
+// prefix.
+func relativeURL(from, to string) string {
+	fromDir := strings.Split(from[:strings.LastIndexByte(from, '/')+1], "/")
+	toParts := strings.Split(to, "/")
+	i := 0
+	for i < len(fromDir)-1 && i < len(toParts)-1 && fromDir[i] == toParts[i] {
+		i++
+	}
+	rel := strings.Repeat("../", len(fromDir)-1-i) + strings.Join(toParts[i:], "/")
+	if rel == "" || strings.Contains(strings.SplitN(rel, "/", 2)[0], ":") {
+		rel = "./" + rel // empty, or would read as a scheme
+	}
+	return rel
+}
+
+// docsPage renders the HTML page of Swagger UI or ReDoc.
+func docsPage(o *DocsOptions, field, title, specURL string) ([]byte, error) {
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	var b strings.Builder
+	b.WriteString("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+	switch field {
+	case "SwaggerUIPath":
+		config := map[string]any{
+			"dom_id": "#swagger-ui", "layout": "BaseLayout", "deepLinking": true,
+			"showExtensions": true, "showCommonExtensions": true,
+		}
+		for k, v := range o.SwaggerUIConfig {
+			config[k] = v
+		}
+		config["url"], config["dom_id"] = specURL, "#swagger-ui"
+		js, err := json.Marshal(config) // escapes <, > and &: safe inside <script>
+		if err != nil {
+			return nil, fmt.Errorf("%w: Options.Docs.SwaggerUIConfig: %v", ErrInvalidOptions, err)
+		}
+		fmt.Fprintf(&b, "<title>%s - Swagger UI</title>\n<link rel=\"stylesheet\" href=\"%s\">\n</head>\n<body>\n",
+			html.EscapeString(title), html.EscapeString(or(o.SwaggerUICSS, DefaultSwaggerUICSS)))
+		fmt.Fprintf(&b, "<div id=\"swagger-ui\"></div>\n<script src=\"%s\"></script>\n",
+			html.EscapeString(or(o.SwaggerUIJS, DefaultSwaggerUIJS)))
+		fmt.Fprintf(&b, "<script>\nconst config = %s;\n", js)
+		b.WriteString("config.presets = [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset];\n")
+		b.WriteString("window.ui = SwaggerUIBundle(config);\n</script>\n")
+	default:
+		fmt.Fprintf(&b, "<title>%s - ReDoc</title>\n<style>body { margin: 0; padding: 0; }</style>\n</head>\n<body>\n",
+			html.EscapeString(title))
+		fmt.Fprintf(&b, "<redoc spec-url=\"%s\"></redoc>\n<script src=\"%s\"></script>\n",
+			html.EscapeString(specURL), html.EscapeString(or(o.RedocJS, DefaultRedocJS)))
+	}
+	b.WriteString("</body>\n</html>\n")
+	return []byte(b.String()), nil
+}
