@@ -31,6 +31,19 @@ func goldenFlag() func() bool {
 	return func() bool { return *update }
 }
 
+// checkGolden compares got with the golden file, or with -update writes it.
+func checkGolden(t *testing.T, file string, got []byte) {
+	t.Helper()
+	if updateGolden() {
+		require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
+		require.NoError(t, os.WriteFile(file, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(file)
+	require.NoError(t, err, "run go test -run %s -update to create it", t.Name())
+	assert.Equal(t, string(want), string(got), "differs from %s (go test -run %s -update rewrites it)", file, t.Name())
+}
+
 // specLoader is LoadYAML or LoadJSON, for tests that run both.
 type specLoader func(io.Reader, string) ([]RouteSpec, error)
 
@@ -314,14 +327,7 @@ func TestLoadGolden(t *testing.T) {
 			}
 			assert.Equal(t, tt.kept, names)
 
-			got := err.Error() + "\n"
-			golden := path + ".golden"
-			if updateGolden() {
-				require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test -run TestLoadGolden -update to create it")
-			assert.Equal(t, string(want), got)
+			checkGolden(t, path+".golden", []byte(err.Error()+"\n"))
 		})
 	}
 }

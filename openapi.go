@@ -77,9 +77,11 @@ type ExternalDocs struct {
 type PathItem struct {
 	// Path is the OpenAPI path template: "/users/{id}". A {name...}
 	// parameter is written {name}. Routes whose paths differ only in their
-	// parameter names share one PathItem under the first route's names; in
+	// parameter names share one PathItem under the first route's names. In
 	// the rare table where a {name} route and a {name...} route would give
-	// the same template, the second keeps dynroute's {name...} spelling.
+	// the same template, the second keeps dynroute's {name...} spelling
+	// (and its parameter is named "name..."): OpenAPI has no way to tell
+	// the two apart, so such a document is not strictly valid.
 	Path string
 	// Operations are in the order get, put, post, delete, options, head,
 	// patch, trace.
@@ -146,7 +148,7 @@ func (rt *Router) OpenAPI() *Document {
 func (d *docInfo) document(recs []*routeRec) *Document {
 	doc := &Document{Info: d.info, Servers: d.servers}
 	items := make(map[string]*PathItem)  // by shape
-	templates := make(map[string]string) // template -> shape that has it
+	templates := make(map[string]string) // template, names aside -> shape
 	var tagOrder []string
 	tagSeen := make(map[string]bool)
 	var merge componentMerger
@@ -164,10 +166,10 @@ func (d *docInfo) document(recs []*routeRec) *Document {
 		item := items[shape]
 		if item == nil {
 			item = &PathItem{Path: openAPITemplate(rec.pat, false)}
-			if other, taken := templates[item.Path]; taken && other != shape {
+			if _, taken := templates[unnamedTemplate(item.Path)]; taken {
 				item.Path = openAPITemplate(rec.pat, true)
 			}
-			templates[item.Path] = shape
+			templates[unnamedTemplate(item.Path)] = shape
 			items[shape] = item
 			doc.Paths = append(doc.Paths, item)
 		}
@@ -308,6 +310,22 @@ func operationParams(rec *routeRec, item *PathItem, info *OperationInfo, ren *co
 	return params
 }
 
+// unnamedTemplate returns a path template with its parameter names left
+// out: templates equal in this form are the same path to OpenAPI.
+func unnamedTemplate(path string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(path, '{')
+		j := strings.IndexByte(path, '}')
+		if i < 0 || j < i {
+			b.WriteString(path)
+			return b.String()
+		}
+		b.WriteString(path[:i+1])
+		path = path[j:]
+	}
+}
+
 // templateParams returns the parameter names of an OpenAPI path template.
 func templateParams(path string) []string {
 	var names []string
@@ -320,7 +338,7 @@ func templateParams(path string) []string {
 		if j < 0 {
 			return names
 		}
-		names = append(names, strings.TrimSuffix(path[i+1:i+j], "..."))
+		names = append(names, path[i+1:i+j])
 		path = path[i+j+1:]
 	}
 }

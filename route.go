@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -157,9 +158,12 @@ func checkOptions(o *RouteOptions) error {
 			return fmt.Errorf("%w: response status %d is not in 100–599", ErrInvalidOptions, code)
 		}
 	}
-	for k := range o.Extensions {
+	for k, v := range o.Extensions {
 		if !strings.HasPrefix(k, "x-") {
 			return fmt.Errorf("%w: extension %q must start with \"x-\"", ErrInvalidOptions, k)
+		}
+		if _, err := json.Marshal(v); err != nil {
+			return fmt.Errorf("%w: extension %q: %v", ErrInvalidOptions, k, err)
 		}
 	}
 	return nil

@@ -183,7 +183,23 @@ func (s *Schema) appendJSON(b []byte, v30 bool) ([]byte, error) {
 		val("examples", s.Examples)
 	}
 	if v30 {
-		b = appendBounds30(b, key, s)
+		// OpenAPI 3.0's exclusiveMinimum and exclusiveMaximum are booleans
+		// that qualify minimum and maximum; of an inclusive and an exclusive
+		// bound on one side, the stricter is written.
+		side := func(name, exclName string, incl, excl *float64, stricter func(x, y float64) bool) {
+			switch {
+			case excl != nil && (incl == nil || !stricter(*incl, *excl)):
+				key(name)
+				b = append(b, formatNumber(*excl)...)
+				key(exclName)
+				b = append(b, "true"...)
+			case incl != nil:
+				key(name)
+				b = append(b, formatNumber(*incl)...)
+			}
+		}
+		side("minimum", "exclusiveMinimum", s.Minimum, s.ExclusiveMinimum, func(x, y float64) bool { return x > y })
+		side("maximum", "exclusiveMaximum", s.Maximum, s.ExclusiveMaximum, func(x, y float64) bool { return x < y })
 	} else {
 		for _, n := range []struct {
 			k string
@@ -258,28 +274,6 @@ func (s *Schema) appendJSON(b []byte, v30 bool) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '}'), nil
-}
-
-// appendBounds30 appends the numeric bounds of s in OpenAPI 3.0's form,
-// where exclusiveMinimum and exclusiveMaximum are booleans that qualify
-// minimum and maximum. Of an inclusive and an exclusive bound on one side,
-// the stricter is written.
-func appendBounds30(b []byte, key func(string), s *Schema) []byte {
-	side := func(name, exclName string, incl, excl *float64, stricter func(x, y float64) bool) {
-		switch {
-		case excl != nil && (incl == nil || !stricter(*incl, *excl)):
-			key(name)
-			b = append(b, formatNumber(*excl)...)
-			key(exclName)
-			b = append(b, "true"...)
-		case incl != nil:
-			key(name)
-			b = append(b, formatNumber(*incl)...)
-		}
-	}
-	side("minimum", "exclusiveMinimum", s.Minimum, s.ExclusiveMinimum, func(x, y float64) bool { return x > y })
-	side("maximum", "exclusiveMaximum", s.Maximum, s.ExclusiveMaximum, func(x, y float64) bool { return x < y })
-	return b
 }
 
 // SchemaRegistry builds JSON Schemas from Go types and keeps the named

@@ -7,7 +7,6 @@ import (
 	htmltemplate "html/template"
 	"net/netip"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -111,15 +110,7 @@ func TestSchemaGolden(t *testing.T) {
 
 func schemaGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	file := filepath.Join("testdata", "typed", name+".json")
-	if typedUpdate() {
-		require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
-		require.NoError(t, os.WriteFile(file, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(file)
-	require.NoError(t, err, "run go test -run %s -update to create it", t.Name())
-	assert.Equal(t, string(want), string(got), "schema differs from %s", file)
+	checkGolden(t, filepath.Join("testdata", "typed", name+".json"), got)
 }
 
 func TestSchemaComponentNames(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,18 +24,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// typedUpdate reports whether -update was given. Another test file may
-// define the flag first; then it is shared.
-var typedUpdate = typedGoldenFlag()
-
-func typedGoldenFlag() func() bool {
-	if f := flag.Lookup("update"); f != nil {
-		return func() bool { return f.Value.String() == "true" }
-	}
-	update := flag.Bool("update", false, "rewrite the golden files under testdata")
-	return func() bool { return *update }
-}
 
 // typedReq describes one request of a test table.
 type typedReq struct {
@@ -80,15 +66,7 @@ func typedGolden(t *testing.T, name string, w *httptest.ResponseRecorder) {
 	} else {
 		got.Write(w.Body.Bytes())
 	}
-	file := filepath.Join("testdata", "typed", name+".golden")
-	if typedUpdate() {
-		require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
-		require.NoError(t, os.WriteFile(file, got.Bytes(), 0o644))
-		return
-	}
-	want, err := os.ReadFile(file)
-	require.NoError(t, err, "run go test -run %s -update to create it", t.Name())
-	assert.Equal(t, string(want), got.String(), "answer differs from %s", file)
+	checkGolden(t, filepath.Join("testdata", "typed", name+".golden"), got.Bytes())
 }
 
 // echo answers with its input, encoded as JSON. (Not *In itself: an input

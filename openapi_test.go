@@ -1,0 +1,748 @@
+package dynroute
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// Types of the kitchen-sink router's typed handlers.
+type (
+	sinkTag struct {
+		Name  string `json:"name" minLength:"1"`
+		Color string `json:"color,omitempty" pattern:"^#[0-9a-f]{6}$"`
+	}
+	sinkItem struct {
+		ID      int64      `json:"id" minimum:"1"`
+		Name    string     `json:"name" doc:"what the item is called" example:"pen"`
+		Price   float64    `json:"price" exclusiveMinimum:"0"`
+		Kind    string     `json:"kind" enum:"book,pen"`
+		Note    *string    `json:"note"`
+		Tags    []sinkTag  `json:"tags,omitempty" maxItems:"5"`
+		Parent  *sinkItem  `json:"parent,omitempty"`
+		Blob    []byte     `json:"blob,omitempty"`
+		Created time.Time  `json:"created"`
+		Related *[]sinkTag `json:"related,omitempty"`
+	}
+	sinkGet struct {
+		ItemID  int64    `path:"item_id" minimum:"1" doc:"the item's number"`
+		Fields  []string `query:"fields" enum:"name,price"`
+		Token   string   `header:"X-Token" required:"true"`
+		Session string   `cookie:"session"`
+	}
+	sinkNew struct {
+		Name  string  `json:"name" minLength:"1" maxLength:"40"`
+		Price float64 `json:"price" exclusiveMinimum:"0" maximum:"1000"`
+	}
+	sinkCreate struct {
+		DryRun bool `query:"dry_run" default:"false"`
+		Body   sinkNew
+	}
+	sinkCreated struct {
+		ID       int64  `json:"id"`
+		Location string `header:"Location" json:"-"`
+	}
+	sinkNothing struct{}
+)
+
+// kitchenSink returns a router with every kind of route the emitter
+// documents: plain and typed handlers, shared and separate schema
+// registries, a component name clash, multi-method routes, parameters named
+// differently at one position, options of every kind.
+func kitchenSink(t testing.TB) *Router {
+	rt := New(&Options{
+		Title:          "Kitchen sink",
+		Version:        "2.1.0",
+		Summary:        "Every route kind",
+		Description:    "The emitter's test router.",
+		TermsOfService: "https://example.com/terms",
+		Contact:        &Contact{Name: "API team", URL: "https://example.com", Email: "api@example.com"},
+		License:        &License{Name: "MIT", Identifier: "MIT"},
+		Servers:        []Server{{URL: "https://api.example.com/v2", Description: "production"}},
+		Tags: []Tag{
+			{Name: "Items", Description: "Things for sale.", ExternalDocs: &ExternalDocs{URL: "https://example.com/items"}},
+			{Name: "Users", Description: "People."},
+			{Name: "Unused", Description: "Declared, used by no route."},
+		},
+	})
+	shared := NewSchemaRegistry(nil)
+	getItem := MustTyped(func(_ context.Context, in *sinkGet) (*sinkItem, error) {
+		return &sinkItem{ID: in.ItemID}, nil
+	}, &TypedOptions{Schemas: shared})
+	createItem := MustTyped(func(_ context.Context, in *sinkCreate) (*sinkCreated, error) {
+		return &sinkCreated{ID: 1, Location: "/items/1"}, nil
+	}, &TypedOptions{Schemas: shared})
+	// A handler with a registry of its own and a different type that is
+	// also named sinkItem: its component must be renamed, not merged.
+	type sinkItem struct {
+		Serial string `json:"serial"`
+	}
+	legacy := MustTyped(func(_ context.Context, _ *sinkNothing) (*sinkItem, error) {
+		return &sinkItem{Serial: "x"}, nil
+	}, nil)
+	plain := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})
+
+	rt.MustAddAPIRoute("/", []string{"GET"}, plain, nil)
+	rt.MustAddAPIRoute("/users/", []string{"GET"}, plain, &RouteOptions{
+		Name: "list_users", Tags: []string{"Users"}, Responses: map[int]string{200: "The users"}})
+	rt.MustAddAPIRoute("/users/{id}", []string{"GET", "DELETE"}, plain, &RouteOptions{
+		Name: "user", Tags: []string{"Users"}, Deprecated: true,
+		Extensions: map[string]any{"x-rate-limit": 10, "x-audience": "internal"}})
+	rt.MustAddAPIRoute("/users/{uid}", []string{"PUT"}, plain, &RouteOptions{
+		OperationID: "replaceUser", Summary: "Replace a user", Description: "Long text.\nTwo lines.",
+		Tags: []string{"Users"}, StatusCode: http.StatusNoContent, Responses: map[int]string{404: "No such user"}})
+	rt.MustAddAPIRoute("/items/{item_id}", []string{"GET"}, getItem, &RouteOptions{
+		Name: "get_item", Tags: []string{"Items"}})
+	rt.MustAddAPIRoute("/items", []string{"POST"}, createItem, &RouteOptions{
+		Name: "create_item", Tags: []string{"Items"}, StatusCode: http.StatusCreated,
+		Responses: map[int]string{409: "The item exists"}})
+	rt.MustAddAPIRoute("/legacy/items/{key}", []string{"GET"}, legacy, &RouteOptions{Tags: []string{"Legacy"}})
+	rt.MustAddAPIRoute("/files/{path...}", []string{"GET", "HEAD"}, plain, nil)
+	rt.MustAddAPIRoute("/orders", []string{"POST"}, plain, &RouteOptions{
+		Responses: map[int]string{201: "Created", 400: "Bad order"}})
+	rt.MustAddAPIRoute("/internal/metrics", []string{"GET"}, plain, &RouteOptions{Hidden: true})
+	rt.MustAddAPIRoute("/cache/{key}", []string{"PURGE"}, plain, nil)
+	return rt
+}
+
+// indentJSON indents a JSON document for a readable golden file.
+func indentJSON(t testing.TB, b []byte) []byte {
+	var out bytes.Buffer
+	require.NoError(t, json.Indent(&out, b, "", "  "))
+	out.WriteByte('\n')
+	return out.Bytes()
+}
+
+// serve returns the answer of rt to a GET of target.
+func serveGet(t testing.TB, rt http.Handler, target string) *http.Response {
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+	return w.Result()
+}
+
+func readBody(t testing.TB, res *http.Response) []byte {
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return b
+}
+
+// validateOpenAPI checks a document with kin-openapi, listing every problem.
+func validateOpenAPI(t *testing.T, doc []byte) {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	d, err := loader.LoadFromData(doc)
+	require.NoError(t, err)
+	assert.NoError(t, d.Validate(context.Background(), openapi3.EnableMultiError()))
+}
+
+func TestOpenAPIGolden(t *testing.T) {
+	rt := kitchenSink(t)
+	forms := []struct {
+		target, golden string
+		indent         bool
+	}{
+		{"/openapi.json", "kitchen-sink.json", true},
+		{"/openapi-3.0.json", "kitchen-sink-3.0.json", true},
+		{"/openapi.yaml", "kitchen-sink.yaml", false},
+	}
+	for _, f := range forms {
+		t.Run(f.golden, func(t *testing.T) {
+			res := serveGet(t, rt, f.target)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			body := readBody(t, res)
+			got := body
+			if f.indent {
+				got = indentJSON(t, body)
+			}
+			checkGolden(t, filepath.Join("testdata", "openapi", "golden", f.golden), got)
+			if f.indent {
+				validateOpenAPI(t, body)
+			}
+		})
+	}
+}
+
+// TestOpenAPIGoldenValid validates every golden document, those of the
+// examples too, so a golden file written with -update cannot be invalid.
+func TestOpenAPIGoldenValid(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "openapi", "golden", "*.json"))
+	require.NoError(t, err)
+	more, err := filepath.Glob(filepath.Join("examples", "*", "testdata", "openapi*.json"))
+	require.NoError(t, err)
+	files = append(files, more...)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		t.Run(file, func(t *testing.T) {
+			b := readFile(t, file)
+			validateOpenAPI(t, b)
+		})
+	}
+}
+
+func TestOpenAPIYAMLMatchesJSON(t *testing.T) {
+	rt := kitchenSink(t)
+	var fromJSON, fromYAML any
+	require.NoError(t, json.Unmarshal(readBody(t, serveGet(t, rt, "/openapi.json")), &fromJSON))
+	y := readBody(t, serveGet(t, rt, "/openapi.yaml"))
+	require.NoError(t, yaml.Unmarshal(y, &fromYAML))
+	// YAML decodes integers as int; compare through JSON.
+	b, err := json.Marshal(fromYAML)
+	require.NoError(t, err)
+	var again any
+	require.NoError(t, json.Unmarshal(b, &again))
+	assert.Equal(t, fromJSON, again)
+	assert.Contains(t, string(y), "\"200\":", "status keys stay strings")
+}
+
+func TestOpenAPIDeterministic(t *testing.T) {
+	a, err := kitchenSink(t).OpenAPI().MarshalJSON()
+	require.NoError(t, err)
+	for range 5 {
+		b, err := kitchenSink(t).OpenAPI().MarshalJSON()
+		require.NoError(t, err)
+		require.Equal(t, string(a), string(b))
+	}
+	// Served bytes are the same bytes.
+	assert.Equal(t, string(a), string(readBody(t, serveGet(t, kitchenSink(t), "/openapi.json"))))
+}
+
+// TestOpenAPIRoundTrip checks that every visible route's methods, path and
+// parameters are in the document, and that the document has nothing else.
+func TestOpenAPIRoundTrip(t *testing.T) {
+	rt := kitchenSink(t)
+	doc := rt.OpenAPI()
+	type op struct{ method, path, params, name string }
+	var want, got []op
+	for _, r := range rt.Routes() {
+		if r.Hidden {
+			continue
+		}
+		for _, m := range r.Methods {
+			if !slices.Contains(docMethods, m) {
+				continue
+			}
+			want = append(want, op{m, strings.ReplaceAll(r.Path, "...}", "}"), strings.Join(r.Params(), ","), r.Name})
+		}
+	}
+	ids := make(map[string]bool)
+	for _, item := range doc.Paths {
+		for _, o := range item.Operations {
+			var params []string
+			for _, p := range o.Parameters {
+				if p.In == "path" {
+					params = append(params, p.Name)
+				}
+			}
+			// Parameters are named after the path item's template; compare
+			// with the route's own names by position.
+			assert.Equal(t, templateParams(item.Path), params, "%s %s", o.Method, item.Path)
+			got = append(got, op{o.Method, item.Path, strings.Join(o.Route.Params(), ","), o.Route.Name})
+			assert.False(t, ids[o.OperationID], "operationId %s twice", o.OperationID)
+			ids[o.OperationID] = true
+		}
+	}
+	// The one route with other parameter names sits under the first's path.
+	for i := range want {
+		if want[i].path == "/users/{uid}" {
+			want[i].path = "/users/{id}"
+		}
+	}
+	assert.ElementsMatch(t, want, got)
+}
+
+func TestOpenAPIFollowsChanges(t *testing.T) {
+	rt := New(nil)
+	rt.Get("/a", http.NotFoundHandler())
+	first := readBody(t, serveGet(t, rt, "/openapi.json"))
+	assert.Contains(t, string(first), `"/a"`)
+
+	rt.Get("/b", http.NotFoundHandler())
+	second := readBody(t, serveGet(t, rt, "/openapi.json"))
+	assert.Contains(t, string(second), `"/b"`, "a route added after the first request is in the next document")
+
+	require.NoError(t, rt.Update(func(tx *Tx) error {
+		tx.RemoveSource(filepath.Base(callerFile(t)))
+		return nil
+	}))
+	third := readBody(t, serveGet(t, rt, "/openapi.json"))
+	assert.NotContains(t, string(third), `"/a"`)
+	assert.NotContains(t, string(third), `"/b"`)
+
+	// The yaml and 3.0 forms follow too.
+	rt.Get("/c", http.NotFoundHandler())
+	assert.Contains(t, string(readBody(t, serveGet(t, rt, "/openapi.yaml"))), "/c:")
+	assert.Contains(t, string(readBody(t, serveGet(t, rt, "/openapi-3.0.json"))), `"/c"`)
+}
+
+// callerFile returns the file of the test, as routes added in code record it.
+func callerFile(t *testing.T) string {
+	rt := New(nil)
+	rt.Get("/x", http.NotFoundHandler())
+	return rt.Routes()[0].Source.File
+}
+
+func TestOpenAPICachedPerTable(t *testing.T) {
+	rt := New(nil)
+	rt.Get("/a", http.NotFoundHandler())
+	res := serveGet(t, rt, "/openapi.json")
+	first := readBody(t, res)
+	etag := res.Header.Get("ETag")
+	require.NotEmpty(t, etag)
+	assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
+	assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+
+	tbl := rt.current()
+	b1, _, err := tbl.spec.get(rt, tbl, specJSON)
+	require.NoError(t, err)
+	b2, _, _ := tbl.spec.get(rt, tbl, specJSON)
+	assert.Same(t, &b1[0], &b2[0], "built once per table")
+	assert.Equal(t, first, b1)
+
+	req := httptest.NewRequest(http.MethodGet, "/openapi.json", nil)
+	req.Header.Set("If-None-Match", etag)
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, req)
+	assert.Equal(t, http.StatusNotModified, w.Code)
+
+	rt.Get("/b", http.NotFoundHandler())
+	res = serveGet(t, rt, "/openapi.json")
+	assert.NotEqual(t, etag, res.Header.Get("ETag"), "a new table has a new document")
+
+	w = httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest(http.MethodHead, "/openapi.json", nil))
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Empty(t, w.Body.Bytes())
+}
+
+func TestOpenAPIOperationIDs(t *testing.T) {
+	h := http.NotFoundHandler()
+	tests := []struct {
+		name    string
+		path    string
+		methods []string
+		opts    *RouteOptions
+		want    []string
+	}{
+		{"explicit", "/a", []string{"GET"}, &RouteOptions{OperationID: "listA"}, []string{"listA"}},
+		{"explicit, several methods", "/a", []string{"GET", "POST"}, &RouteOptions{OperationID: "a"}, []string{"a_get", "a_post"}},
+		{"name", "/a", []string{"GET"}, &RouteOptions{Name: "get_a"}, []string{"get_a"}},
+		{"name, several methods", "/a", []string{"GET", "PUT"}, &RouteOptions{Name: "a"}, []string{"a_get", "a_put"}},
+		{"path", "/users/{id}/posts", []string{"GET"}, nil, []string{"get_users_by_id_posts"}},
+		{"path, several methods", "/users/{id}", []string{"GET", "DELETE"}, nil, []string{"get_users_by_id", "delete_users_by_id"}},
+		{"root", "/", []string{"GET"}, nil, []string{"get_root"}},
+		{"trailing slash", "/users/", []string{"GET"}, nil, []string{"get_users_slash"}},
+		{"catch-all", "/files/{path...}", []string{"GET"}, nil, []string{"get_files_by_path"}},
+		{"punctuation", "/v1.2/user-info/~x/--", []string{"GET"}, nil, []string{"get_v1_2_user_info_x"}},
+		{"custom method", "/a", []string{"purge"}, nil, []string{"purge_a"}},
+		{"hidden", "/a", []string{"GET"}, &RouteOptions{Hidden: true}, nil},
+		{"hidden with an explicit id", "/a", []string{"GET"}, &RouteOptions{Hidden: true, OperationID: "x"}, []string{"x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.opts
+			if o == nil {
+				o = &RouteOptions{}
+			}
+			rec, err := buildRec(tt.path, tt.methods, h, "", o, nil, false)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, rec.opIDs)
+		})
+	}
+}
+
+func TestOpenAPIOperationIDClash(t *testing.T) {
+	h := http.NotFoundHandler()
+	tests := []struct {
+		name      string
+		first     func(rt *Router) error
+		second    func(rt *Router) error
+		wantInErr []string
+	}{
+		{
+			name: "explicit ids",
+			first: func(rt *Router) error {
+				return rt.AddAPIRoute("/a", []string{"GET"}, h, &RouteOptions{OperationID: "x"})
+			},
+			second: func(rt *Router) error {
+				return rt.AddAPIRoute("/b", []string{"GET"}, h, &RouteOptions{OperationID: "x"})
+			},
+			wantInErr: []string{`operationId "x" is taken by route GET /a`},
+		},
+		{
+			name:  "a name against a derived id",
+			first: func(rt *Router) error { return rt.AddAPIRoute("/users", []string{"GET"}, h, nil) },
+			second: func(rt *Router) error {
+				return rt.AddAPIRoute("/x", []string{"GET"}, h, &RouteOptions{Name: "get_users"})
+			},
+			wantInErr: []string{`route "get_users" GET /x`, `operationId "get_users" (from the route name; set OperationID to choose another) is taken by route GET /users`},
+		},
+		{
+			name:      "two derived ids",
+			first:     func(rt *Router) error { return rt.AddAPIRoute("/a-b", []string{"GET"}, h, nil) },
+			second:    func(rt *Router) error { return rt.AddAPIRoute("/a_b", []string{"GET"}, h, nil) },
+			wantInErr: []string{`operationId "get_a_b" (from the method and path; set OperationID or Name to choose another) is taken by route GET /a-b`},
+		},
+		{
+			name: "explicit against a multi-method route",
+			first: func(rt *Router) error {
+				return rt.AddAPIRoute("/a", []string{"GET", "POST"}, h, &RouteOptions{Name: "a"})
+			},
+			second: func(rt *Router) error {
+				return rt.AddAPIRoute("/b", []string{"GET"}, h, &RouteOptions{OperationID: "a_post"})
+			},
+			wantInErr: []string{`operationId "a_post" is taken by route "a" GET,POST /a`},
+		},
+		{
+			name:  "in one batch",
+			first: func(rt *Router) error { return nil },
+			second: func(rt *Router) error {
+				_, err := rt.AddRoutes([]RouteSpec{
+					{Path: "/a", Methods: []string{"GET"}, Handler: "h", OperationID: "same"},
+					{Path: "/b", Methods: []string{"GET"}, Handler: "h", OperationID: "same"},
+				}, nil)
+				return err
+			},
+			wantInErr: []string{`operationId "same" is taken by route GET /a`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := New(nil)
+			require.NoError(t, rt.Registry().Register("h", h))
+			require.NoError(t, tt.first(rt))
+			before := len(rt.Routes())
+			err := tt.second(rt)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrDuplicateOperationID)
+			for _, s := range tt.wantInErr {
+				assert.Contains(t, err.Error(), s)
+			}
+			assert.Len(t, rt.Routes(), before, "nothing added")
+		})
+	}
+	// Removing a route frees its ids.
+	rt := New(nil)
+	rt.MustAddAPIRoute("/a", []string{"GET"}, h, &RouteOptions{Name: "a", OperationID: "x"})
+	require.NoError(t, rt.RemoveRoute("a"))
+	assert.NoError(t, rt.AddAPIRoute("/b", []string{"GET"}, h, &RouteOptions{OperationID: "x"}))
+}
+
+func TestOpenAPIComponentMerge(t *testing.T) {
+	type Thing struct {
+		A string `json:"a"`
+	}
+	type Box struct {
+		Thing Thing `json:"thing"`
+	}
+	mk := func(reg *SchemaRegistry) http.Handler {
+		return MustTyped(func(context.Context, *sinkNothing) (*Box, error) { return &Box{}, nil }, &TypedOptions{Schemas: reg})
+	}
+	t.Run("equal schemas of separate registries are one component", func(t *testing.T) {
+		rt := New(nil)
+		rt.Get("/a", mk(nil))
+		rt.Get("/b", mk(nil))
+		doc := rt.OpenAPI()
+		assert.ElementsMatch(t, []string{"Box", "Thing", "Problem"}, keys(doc.Components))
+	})
+	t.Run("different schemas under one name are renamed, references too", func(t *testing.T) {
+		rt := New(nil)
+		rt.Get("/a", mk(nil))
+		// Another Thing, in the default registry of a second handler.
+		func() {
+			type Thing struct {
+				B int `json:"b"`
+			}
+			type Box struct {
+				Thing Thing `json:"thing"`
+			}
+			rt.Get("/b", MustTyped(func(context.Context, *sinkNothing) (*Box, error) { return &Box{}, nil }, nil))
+		}()
+		doc := rt.OpenAPI()
+		assert.ElementsMatch(t, []string{"Box", "Thing", "Box2", "Thing2", "Problem"}, keys(doc.Components))
+		box2, err := json.Marshal(doc.Components["Box2"])
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"type":"object","properties":{"thing":{"$ref":"#/components/schemas/Thing2"}},"required":["thing"]}`, string(box2))
+		thing2, err := json.Marshal(doc.Components["Thing2"])
+		require.NoError(t, err)
+		assert.Contains(t, string(thing2), `"b"`)
+		resp := doc.Paths[1].Operations[0].Responses[0]
+		assert.Equal(t, "#/components/schemas/Box2", resp.Schema.Ref)
+		b, err := doc.MarshalJSON()
+		require.NoError(t, err)
+		validateOpenAPI(t, b)
+	})
+	t.Run("a reference to a renamed component makes its user differ", func(t *testing.T) {
+		// Box is equal field by field, but refers to a Thing that differs:
+		// it must be renamed too.
+		rt := New(nil)
+		rt.Get("/a", mk(nil))
+		func() {
+			type Thing struct {
+				C bool `json:"c"`
+			}
+			type Box struct {
+				Thing Thing `json:"thing"`
+			}
+			rt.Get("/b", MustTyped(func(context.Context, *sinkNothing) (*Box, error) { return &Box{}, nil }, nil))
+		}()
+		doc := rt.OpenAPI()
+		assert.Contains(t, keys(doc.Components), "Box2")
+	})
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestOpenAPITemplates(t *testing.T) {
+	h := http.NotFoundHandler()
+	rt := New(nil)
+	rt.MustAddAPIRoute("/files/{name}", []string{"GET"}, h, nil)
+	rt.MustAddAPIRoute("/files/{path...}", []string{"GET"}, h, nil)
+	rt.MustAddAPIRoute("/u/{id}", []string{"GET"}, h, nil)
+	rt.MustAddAPIRoute("/u/{name}", []string{"DELETE"}, h, nil)
+	doc := rt.OpenAPI()
+	var paths []string
+	for _, p := range doc.Paths {
+		var ms []string
+		for _, o := range p.Operations {
+			ms = append(ms, o.Method+" "+o.Parameters[0].Name)
+		}
+		paths = append(paths, p.Path+" "+strings.Join(ms, ","))
+	}
+	assert.Equal(t, []string{
+		"/files/{name} GET name",
+		"/files/{path...} GET path...",
+		"/u/{id} GET id,DELETE id",
+	}, paths, "a second route at one template keeps its {name...} spelling; one shape is one path item")
+}
+
+func TestOpenAPIResponses(t *testing.T) {
+	h := http.NotFoundHandler()
+	tests := []struct {
+		name string
+		opts *RouteOptions
+		want string
+	}{
+		{"default", nil, "200 OK"},
+		{"status code", &RouteOptions{StatusCode: 202}, "202 Accepted"},
+		{"responses without a success", &RouteOptions{Responses: map[int]string{404: "gone"}}, "200 OK|404 gone"},
+		{"responses with a success", &RouteOptions{Responses: map[int]string{201: "made", 400: "bad"}}, "201 made|400 bad"},
+		{"status described", &RouteOptions{StatusCode: 201, Responses: map[int]string{201: "made"}}, "201 made"},
+		{"unknown status", &RouteOptions{StatusCode: 299}, "299 Response"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := New(nil)
+			rt.MustAddAPIRoute("/a", []string{"GET"}, h, tt.opts)
+			var got []string
+			for _, r := range rt.OpenAPI().Paths[0].Operations[0].Responses {
+				got = append(got, fmt.Sprintf("%d %s", r.Status, r.Description))
+			}
+			assert.Equal(t, tt.want, strings.Join(got, "|"))
+		})
+	}
+}
+
+func TestOpenAPISummaryFromName(t *testing.T) {
+	rt := New(nil)
+	rt.MustAddAPIRoute("/a", []string{"GET"}, http.NotFoundHandler(), &RouteOptions{Name: "get_dynamic-users.v2"})
+	rt.MustAddAPIRoute("/b", []string{"GET"}, http.NotFoundHandler(), &RouteOptions{Name: "b", Summary: "Mine"})
+	doc := rt.OpenAPI()
+	assert.Equal(t, "Get Dynamic Users V2", doc.Paths[0].Operations[0].Summary)
+	assert.Equal(t, "Mine", doc.Paths[1].Operations[0].Summary)
+}
+
+func TestOpenAPIDocumentIsTheCallers(t *testing.T) {
+	rt := kitchenSink(t)
+	doc := rt.OpenAPI()
+	for _, item := range doc.Paths {
+		for _, op := range item.Operations {
+			for i := range op.Tags {
+				op.Tags[i] = "changed"
+			}
+			for i := range op.Parameters {
+				op.Parameters[i].Name = "changed"
+			}
+		}
+	}
+	again, err := rt.OpenAPI().MarshalJSON()
+	require.NoError(t, err)
+	assert.NotContains(t, string(again), "changed")
+}
+
+func TestDocsOptions(t *testing.T) {
+	t.Run("defaults", func(t *testing.T) {
+		rt := New(&Options{Title: "Shop <&>"})
+		for target, ctype := range map[string]string{
+			"/openapi.json":     "application/json",
+			"/openapi.yaml":     "application/yaml",
+			"/openapi-3.0.json": "application/json",
+			"/docs":             "text/html; charset=utf-8",
+			"/redoc":            "text/html; charset=utf-8",
+		} {
+			res := serveGet(t, rt, target)
+			assert.Equal(t, http.StatusOK, res.StatusCode, target)
+			assert.Equal(t, ctype, res.Header.Get("Content-Type"), target)
+		}
+		page := string(readBody(t, serveGet(t, rt, "/docs")))
+		assert.Contains(t, page, `"url":"openapi.json"`)
+		assert.Contains(t, page, DefaultSwaggerUIJS)
+		assert.Contains(t, page, DefaultSwaggerUICSS)
+		assert.Contains(t, page, "<title>Shop &lt;&amp;&gt; - Swagger UI</title>")
+		redoc := string(readBody(t, serveGet(t, rt, "/redoc")))
+		assert.Contains(t, redoc, `<redoc spec-url="openapi.json">`)
+		assert.Contains(t, redoc, DefaultRedocJS)
+		assert.Empty(t, rt.Routes(), "the documentation routes are not the user's")
+	})
+	t.Run("moved, off and local assets", func(t *testing.T) {
+		rt := New(&Options{Docs: &DocsOptions{
+			OpenAPIPath:     "/api/v1/openapi.json",
+			SwaggerUIPath:   "/internal/api/docs",
+			OpenAPIYAMLPath: "-",
+			RedocPath:       "-",
+			SwaggerUIJS:     "/static/ui.js?a=1&b=2",
+			SwaggerUICSS:    "/static/ui.css",
+			SwaggerUIConfig: map[string]any{"docExpansion": "none", "url": "ignored", "x": "</script>"},
+		}})
+		assert.Equal(t, http.StatusOK, serveGet(t, rt, "/api/v1/openapi.json").StatusCode)
+		assert.Equal(t, http.StatusOK, serveGet(t, rt, "/openapi-3.0.json").StatusCode)
+		for _, off := range []string{"/openapi.json", "/openapi.yaml", "/redoc", "/docs"} {
+			assert.Equal(t, http.StatusNotFound, serveGet(t, rt, off).StatusCode, off)
+		}
+		page := string(readBody(t, serveGet(t, rt, "/internal/api/docs")))
+		assert.Contains(t, page, `"url":"../../api/v1/openapi.json"`)
+		assert.Contains(t, page, `"docExpansion":"none"`)
+		assert.Contains(t, page, `src="/static/ui.js?a=1&amp;b=2"`)
+		assert.NotContains(t, page, "</script>\"", "config values cannot close the script")
+	})
+	t.Run("disabled", func(t *testing.T) {
+		rt := New(&Options{Docs: &DocsOptions{Disabled: true}})
+		for _, target := range []string{"/openapi.json", "/docs", "/redoc"} {
+			assert.Equal(t, http.StatusNotFound, serveGet(t, rt, target).StatusCode, target)
+		}
+		assert.NotNil(t, rt.OpenAPI(), "the document is still available in code")
+	})
+	t.Run("a route on a documentation path", func(t *testing.T) {
+		rt := New(nil)
+		err := rt.AddAPIRoute("/docs", []string{"GET"}, http.NotFoundHandler(), &RouteOptions{Name: "mine"})
+		require.ErrorIs(t, err, ErrDuplicateRoute)
+		assert.Contains(t, err.Error(), `duplicates route "dynroute.swagger_ui" GET /docs, served by the Router (set Options.Docs to move or disable it)`)
+		assert.NoError(t, rt.AddAPIRoute("/docs", []string{"POST"}, http.NotFoundHandler(), nil), "other methods are free")
+		assert.NoError(t, rt.AddAPIRoute("/{page}", []string{"GET"}, http.NotFoundHandler(), nil))
+		assert.Equal(t, http.StatusOK, serveGet(t, rt, "/docs").StatusCode, "the literal wins")
+
+		moved := New(&Options{Docs: &DocsOptions{SwaggerUIPath: "/swagger"}})
+		assert.NoError(t, moved.AddAPIRoute("/docs", []string{"GET"}, http.NotFoundHandler(), nil))
+	})
+	for _, tt := range []struct {
+		name string
+		docs DocsOptions
+		want string
+	}{
+		{"parameters", DocsOptions{SwaggerUIPath: "/docs/{x}"}, "Options.Docs.SwaggerUIPath \"/docs/{x}\" has parameters"},
+		{"bad path", DocsOptions{RedocPath: "redoc"}, "Options.Docs.RedocPath"},
+		{"twice", DocsOptions{RedocPath: "/docs"}, `Options.Docs.SwaggerUIPath and RedocPath are both "/docs"`},
+		{"UI without the document", DocsOptions{OpenAPIPath: "-"}, "Options.Docs.SwaggerUIPath needs the OpenAPIPath document, which is off"},
+		{"config that is not JSON", DocsOptions{SwaggerUIConfig: map[string]any{"f": func() {}}}, "SwaggerUIConfig"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				r := recover()
+				require.NotNil(t, r)
+				assert.Contains(t, fmt.Sprint(r), tt.want)
+			}()
+			New(&Options{Docs: &tt.docs})
+		})
+	}
+}
+
+func TestRelativeURL(t *testing.T) {
+	tests := []struct{ from, to, want string }{
+		{"/docs", "/openapi.json", "openapi.json"},
+		{"/api/docs", "/api/openapi.json", "openapi.json"},
+		{"/a/b/docs", "/openapi.json", "../../openapi.json"},
+		{"/docs", "/api/v1/openapi.json", "api/v1/openapi.json"},
+		{"/docs/", "/openapi.json", "../openapi.json"},
+		{"/docs", "/x:y.json", "./x:y.json"},
+		{"/a/docs", "/a/", "./"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, relativeURL(tt.from, tt.to), "%s -> %s", tt.from, tt.to)
+	}
+}
+
+func TestSchemaOpenAPI30(t *testing.T) {
+	one, zero := 1.0, 0.0
+	tests := []struct {
+		name string
+		s    *Schema
+		want string
+	}{
+		{"nullable type", &Schema{Type: "string", Nullable: true}, `{"type":"string","nullable":true}`},
+		{"nullable ref", &Schema{Ref: "#/components/schemas/A", Nullable: true}, `{"allOf":[{"$ref":"#/components/schemas/A"}],"nullable":true}`},
+		{"ref with a description", &Schema{Ref: "#/components/schemas/A", Description: "d"}, `{"allOf":[{"$ref":"#/components/schemas/A"}],"description":"d"}`},
+		{"bare ref", &Schema{Ref: "#/components/schemas/A"}, `{"$ref":"#/components/schemas/A"}`},
+		{"examples", &Schema{Type: "string", Examples: []any{"a", "b"}}, `{"type":"string","example":"a"}`},
+		{"exclusive minimum", &Schema{Type: "number", ExclusiveMinimum: &zero}, `{"type":"number","minimum":0,"exclusiveMinimum":true}`},
+		{"both minimums, exclusive stricter", &Schema{Type: "number", Minimum: &zero, ExclusiveMinimum: &one}, `{"type":"number","minimum":1,"exclusiveMinimum":true}`},
+		{"both minimums, inclusive stricter", &Schema{Type: "number", Minimum: &one, ExclusiveMinimum: &zero}, `{"type":"number","minimum":1}`},
+		{"exclusive maximum", &Schema{Type: "integer", ExclusiveMaximum: &one}, `{"type":"integer","maximum":1,"exclusiveMaximum":true}`},
+		{"base64", &Schema{Type: "string", ContentEncoding: "base64"}, `{"type":"string","format":"byte"}`},
+		{"any member", &Schema{Type: "object", Properties: []Property{{Name: "x"}}}, `{"type":"object","properties":{"x":{}}}`},
+		{"nullable enum", &Schema{Type: "string", Nullable: true, Enum: []any{"a"}}, `{"type":"string","nullable":true,"enum":["a",null]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := tt.s.appendJSON(nil, true)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(b))
+		})
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"b\s`, "\n\r\t\x00\x1f", "é✓", "bad\xffutf8", "\u2028"} {
+		got := appendJSONString(nil, s)
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		var back, wantBack string
+		require.NoError(t, json.Unmarshal(got, &back), "%q -> %s", s, got)
+		require.NoError(t, json.Unmarshal(want, &wantBack))
+		assert.Equal(t, wantBack, back)
+	}
+}
+
+func TestOpenAPIExtensionsMustMarshal(t *testing.T) {
+	rt := New(nil)
+	err := rt.AddAPIRoute("/a", []string{"GET"}, http.NotFoundHandler(), &RouteOptions{Extensions: map[string]any{"x-f": func() {}}})
+	require.ErrorIs(t, err, ErrInvalidOptions)
+	assert.Contains(t, err.Error(), "x-f")
+}
+
+// readFile reads a test file.
+func readFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	require.NoError(t, err)
+	return b
+}
