@@ -119,6 +119,26 @@
 // Router.Routes returns copies in registration order and Router.URL builds a
 // path from a route's name and parameters.
 //
+// # OpenAPI and /docs
+//
+// The Router documents itself: Router.OpenAPI builds an OpenAPI 3.1 Document
+// from the route metadata (hidden routes left out), and the Router serves it
+// at /openapi.json, /openapi.yaml and, as OpenAPI 3.0.3 for tools that lack
+// 3.1, /openapi-3.0.json, with Swagger UI at /docs and ReDoc at /redoc.
+// Options.Docs moves or turns off each of them and points the UI pages at
+// local copies of their scripts for offline use. The document is always that
+// of the table being served: it is built on the first request after each
+// change, once, and cached with the table (with an ETag).
+//
+// Every operation has a unique operationId: RouteOptions.OperationID, else
+// the route name, else one made from the method and path
+// ("get_users_by_id"); a route with several methods gets the method appended
+// ("user_get"). A route whose id is taken is refused with
+// ErrDuplicateOperationID naming both routes. Typed handlers describe their
+// parameters, body, answers and schemas (components/schemas, with $ref);
+// other handlers appear with their path parameters, status code and
+// RouteOptions.Responses.
+//
 // # Routes from data
 //
 // A RouteSpec is the data form of a route; LoadYAML, LoadJSON, LoadEnv,
