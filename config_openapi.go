@@ -29,7 +29,9 @@ var openAPIItemKeys = []string{"$ref", "summary", "description", "servers", "par
 // dynroute's syntax), its method in upper case, Name, OperationID and
 // Handler set to the operationId, and the operation's tags, summary,
 // description and deprecated. An x-dynroute-handler string on the operation
-// names a different handler. Source is name and the line of the operation.
+// names a different handler; an x-dynroute-path string replaces the path
+// (the documents dynroute writes set it where the template cannot say what
+// the route matches, as for {rest...}). Source is name and the line of the operation.
 // Path item $refs to the same document (#/components/pathItems/...) are
 // followed; YAML anchors, aliases and merge keys are read.
 //
@@ -235,6 +237,8 @@ func (l *openAPILoader) operation(path, method string, keyNode, op *yaml.Node) {
 			opIDBad = !ok
 		case "x-dynroute-handler":
 			handler, ok = oaString(p.val)
+		case "x-dynroute-path":
+			spec.Path, ok = oaString(p.val)
 		case "summary":
 			spec.Summary, ok = oaString(p.val)
 		case "description":

@@ -76,7 +76,9 @@ type ExternalDocs struct {
 // PathItem is the operations of one path template.
 type PathItem struct {
 	// Path is the OpenAPI path template: "/users/{id}". A {name...}
-	// parameter is written {name}. Routes whose paths differ only in their
+	// parameter is written {name}; its operations carry the route's own
+	// path in an x-dynroute-path extension, which LoadOpenAPI reads, so a
+	// document dynroute wrote loads back as the same routes. Routes whose paths differ only in their
 	// parameter names share one PathItem under the first route's names. In
 	// the rare table where a {name} route and a {name...} route would give
 	// the same template, the second keeps dynroute's {name...} spelling
@@ -206,6 +208,14 @@ func (d *docInfo) document(recs []*routeRec) *Document {
 			}
 			if op.Summary == "" && r.Name != "" {
 				op.Summary = nameWords(r.Name)
+			}
+			if r.Path != item.Path && openAPITemplate(rec.pat, true) != item.Path {
+				// The template does not say what the route matches ({rest...},
+				// or other parameter names): say it for LoadOpenAPI.
+				if op.Extensions == nil {
+					op.Extensions = make(map[string]any, 1)
+				}
+				op.Extensions["x-dynroute-path"] = r.Path
 			}
 			if m == http.MethodGet || m == http.MethodHead {
 				// GET and HEAD bodies have no defined meaning (RFC 9110),

@@ -47,9 +47,9 @@ type DocsOptions struct {
 
 // The documentation assets the pages load by default.
 const (
-	DefaultSwaggerUIJS  = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.31.0/swagger-ui-bundle.js"
-	DefaultSwaggerUICSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.31.0/swagger-ui.css"
-	DefaultRedocJS      = "https://cdn.jsdelivr.net/npm/redoc@2.5.2/bundles/redoc.standalone.js"
+	DefaultSwaggerUIJS  = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"
+	DefaultSwaggerUICSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui.css"
+	DefaultRedocJS      = "https://cdn.jsdelivr.net/npm/redoc@2.5.4/bundles/redoc.standalone.js"
 )
 
 // docRoute is one of the Router's documentation routes.

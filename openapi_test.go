@@ -746,3 +746,63 @@ func readFile(t *testing.T, name string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestOpenAPIImportRoundTrip loads the document a router serves with
+// LoadOpenAPI into a new router, handlers registered by operationId, and
+// checks that the new router serves the same routes with the same metadata
+// and documents them the same way.
+func TestOpenAPIImportRoundTrip(t *testing.T) {
+	rt := kitchenSink(t)
+	rt.MustAddAPIRoute("/files/{name}", []string{"GET"}, http.NotFoundHandler(), nil) // beside /files/{path...}
+	served := readBody(t, serveGet(t, rt, "/openapi.json"))
+	specs, err := LoadOpenAPI(bytes.NewReader(served), "openapi.json")
+	require.NoError(t, err)
+
+	again := New(nil)
+	for _, s := range specs {
+		require.NoError(t, again.Registry().Register(s.Handler, http.NotFoundHandler()))
+	}
+	_, err = again.AddRoutes(specs, nil)
+	require.NoError(t, err)
+
+	type route struct{ method, path string }
+	table := func(rt *Router) []route {
+		var out []route
+		for _, r := range rt.Routes() {
+			if r.Hidden {
+				continue
+			}
+			for _, m := range r.Methods {
+				if slices.Contains(docMethods, m) {
+					out = append(out, route{m, r.Path})
+				}
+			}
+		}
+		return out
+	}
+	assert.ElementsMatch(t, table(rt), table(again), "the same routes")
+
+	type operation struct {
+		method, path, id, summary, description, tags string
+		deprecated                                  bool
+	}
+	ops := func(doc *Document) []operation {
+		var out []operation
+		for _, item := range doc.Paths {
+			for _, o := range item.Operations {
+				out = append(out, operation{o.Method, item.Path, o.OperationID, o.Summary, o.Description,
+					strings.Join(o.Tags, ","), o.Deprecated})
+			}
+		}
+		return out
+	}
+	want := ops(rt.OpenAPI())
+	for i := range want {
+		if want[i].summary == "" {
+			// Imported routes are named after their operationIds, and
+			// summaries default to the name in words.
+			want[i].summary = nameWords(want[i].id)
+		}
+	}
+	assert.Equal(t, want, ops(again.OpenAPI()), "documented the same way")
+}
