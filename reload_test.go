@@ -3,11 +3,13 @@ package dynroute
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -219,6 +221,7 @@ func TestReloaderWatchFile(t *testing.T) {
 			assert.Equal(t, 0, ev.Removed)
 			assert.Equal(t, 2, ev.Routes)
 			h.servesNow(map[string]string{"/a": "a", "/b": "b", "/code": "code"})
+			assert.ElementsMatch(t, []string{"/a", "/b", "/code"}, documentedPaths(t, h.rt), "the document follows the swap")
 
 			// A second change of the same kind: the watch survives the first
 			// (a rename or delete would end a watch on the file itself).
@@ -227,8 +230,26 @@ func TestReloaderWatchFile(t *testing.T) {
 			assert.Equal(t, 1, ev.Added)
 			assert.Equal(t, 1, ev.Removed)
 			h.servesNow(map[string]string{"/a": "", "/b": "b", "/c": "c", "/code": "code"})
+			assert.ElementsMatch(t, []string{"/b", "/c", "/code"}, documentedPaths(t, h.rt))
 		})
 	}
+}
+
+// documentedPaths returns the paths of the document rt serves now.
+func documentedPaths(t *testing.T, rt *Router) []string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/openapi.json", nil))
+	require.Equal(t, http.StatusOK, w.Code)
+	var doc struct {
+		Paths map[string]any `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &doc))
+	var paths []string
+	for p := range doc.Paths {
+		paths = append(paths, p)
+	}
+	return paths
 }
 
 // TestReloaderWatchSymlinkSwap follows a file that is a symbolic link into
