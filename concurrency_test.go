@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -166,6 +167,28 @@ func TestSwapUnderLoad(t *testing.T) {
 			}
 		})
 	}
+	// A ninth client reads the document, which is rebuilt for each new
+	// table: every version must be whole and hold the stable routes.
+	var docs, docsBad atomic.Int64
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			code, body, err := get("/openapi.json")
+			var doc struct {
+				Paths map[string]any `json:"paths"`
+			}
+			if err != nil || code != 200 || json.Unmarshal([]byte(body), &doc) != nil ||
+				doc.Paths["/stable/{id}"] == nil || doc.Paths["/stable/me"] == nil {
+				docsBad.Add(1)
+			} else {
+				docs.Add(1)
+			}
+		}
+	})
 	for i := range swaps {
 		err := rt.Update(func(tx *Tx) error {
 			name := fmt.Sprintf("churn%d", i%20)
@@ -190,5 +213,7 @@ func TestSwapUnderLoad(t *testing.T) {
 	t.Logf("stable requests ok=%d failed=%d; churn requests 200/404=%d other=%d", ok.Load(), failed.Load(), churnOK.Load(), churnOdd.Load())
 	assert.Zero(t, failed.Load(), "failed requests to stable routes")
 	assert.Zero(t, churnOdd.Load(), "answers other than 200/404 for routes that come and go")
+	t.Logf("documents ok=%d bad=%d", docs.Load(), docsBad.Load())
+	assert.Zero(t, docsBad.Load(), "documents that failed or lacked the stable routes")
 	assert.Greater(t, ok.Load(), int64(0))
 }

@@ -784,7 +784,7 @@ func TestOpenAPIImportRoundTrip(t *testing.T) {
 
 	type operation struct {
 		method, path, id, summary, description, tags string
-		deprecated                                  bool
+		deprecated                                   bool
 	}
 	ops := func(doc *Document) []operation {
 		var out []operation
