@@ -118,6 +118,7 @@ var docMethods = []string{
 
 // docInfo is what a Router puts into its documents besides the routes.
 type docInfo struct {
+	reg     *Registry // for handler descriptions
 	info    Info
 	servers []Server
 	tags    []Tag
@@ -131,7 +132,9 @@ type docInfo struct {
 // Each route's methods become operations: a route whose handler implements
 // OperationDescriber (typed handlers do) is documented with its parameters,
 // request body, responses and their schemas; any other handler with its
-// path parameters (strings), its status code and Responses. GET and HEAD
+// path parameters (strings), its status code and Responses. A route
+// without a description gets its Registry handler's (Registry.Describe).
+// GET and HEAD
 // operations document no request body. Summaries default to the route name
 // in words ("get_user" → "Get User").
 //
@@ -208,6 +211,9 @@ func (d *docInfo) document(recs []*routeRec) *Document {
 			}
 			if op.Summary == "" && r.Name != "" {
 				op.Summary = nameWords(r.Name)
+			}
+			if op.Description == "" && r.HandlerName != "" && d.reg != nil {
+				op.Description = d.reg.Description(r.HandlerName)
 			}
 			if r.Path != item.Path && openAPITemplate(rec.pat, true) != item.Path {
 				// The template does not say what the route matches ({rest...},

@@ -806,3 +806,14 @@ func TestOpenAPIImportRoundTrip(t *testing.T) {
 	}
 	assert.Equal(t, want, ops(again.OpenAPI()), "documented the same way")
 }
+
+func TestOpenAPIHandlerDescription(t *testing.T) {
+	rt := New(nil)
+	require.NoError(t, rt.Registry().Register("users", http.NotFoundHandler()))
+	require.NoError(t, rt.Registry().Describe("users", "Lists the users."))
+	require.NoError(t, rt.AddAPIRouteByName("/a", []string{"GET"}, "users", nil))
+	require.NoError(t, rt.AddAPIRouteByName("/b", []string{"GET"}, "users", &RouteOptions{Description: "Its own."}))
+	doc := rt.OpenAPI()
+	assert.Equal(t, "Lists the users.", doc.Paths[0].Operations[0].Description)
+	assert.Equal(t, "Its own.", doc.Paths[1].Operations[0].Description)
+}

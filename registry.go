@@ -56,7 +56,9 @@ func (g *Registry) MustRegister(name string, h http.Handler) {
 }
 
 // Describe sets a description for a registered handler; the OpenAPI emitter
-// uses it for routes that do not have their own.
+// uses it for routes that do not have their own. A served document is built
+// once per route table: a description set while serving shows from the next
+// change of the routes on.
 func (g *Registry) Describe(name, description string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()

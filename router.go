@@ -111,6 +111,7 @@ func New(opts *Options) *Router {
 		rt.reg = NewRegistry()
 	}
 	rt.doc = docInfo{
+		reg: rt.reg,
 		info: Info{Title: o.Title, Version: o.Version, Summary: o.Summary, Description: o.Description,
 			TermsOfService: o.TermsOfService, Contact: clonePtr(o.Contact), License: clonePtr(o.License)},
 		servers: slices.Clone(o.Servers),
