@@ -36,6 +36,10 @@ const (
 // postBody is the JSON object posted; the handler echoes it back as data.
 var postBody = map[string]any{"name": "pen", "price": 1.5, "tags": []string{"a", "b"}}
 
+// bigBody is over the handler's 1 MiB body limit, so it is answered 413:
+// the operation's default response.
+var bigBody = map[string]any{"pad": strings.Repeat("x", 1<<20)}
+
 func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: clients <server URL>")
@@ -93,6 +97,12 @@ func runOapi(ctx context.Context, url string, p *printer) error {
 		return fmt.Errorf("oapi products post no body: %w", err)
 	}
 	p.problem("products post no body", none.StatusCode(), oapiProblem(none.ApplicationproblemJSON422), none.Body)
+
+	big, err := c.DynamicProductsPostWithResponse(ctx, postID, bigBody)
+	if err != nil {
+		return fmt.Errorf("oapi products post too large: %w", err)
+	}
+	p.problem("products post too large", big.StatusCode(), oapiDefault(big.ApplicationproblemJSONDefault), big.Body)
 
 	admin, err := c.AdminAreaWithResponse(ctx)
 	if err != nil {
@@ -182,11 +192,7 @@ func runOgen(ctx context.Context, url string, p *printer) error {
 
 	data := make(ogenclient.DynamicProductsPostReq, len(postBody))
 	for k, v := range postBody {
-		raw, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		data[k] = jx.Raw(raw)
+		data[k] = jx.Raw(mustJSON(v))
 	}
 	post, err := c.DynamicProductsPost(ctx, ogenclient.NewOptNilDynamicProductsPostReq(data),
 		ogenclient.DynamicProductsPostParams{ProductID: postID})
@@ -209,6 +215,17 @@ func runOgen(ctx context.Context, url string, p *printer) error {
 		return fmt.Errorf("ogen products post no body: %w", err)
 	}
 	p.problem("products post no body", rec.status, ogenProblem(res), rec.body)
+
+	big := make(ogenclient.DynamicProductsPostReq, len(bigBody))
+	for k, v := range bigBody {
+		big[k] = jx.Raw(mustJSON(v))
+	}
+	res, err = c.DynamicProductsPost(ctx, ogenclient.NewOptNilDynamicProductsPostReq(big),
+		ogenclient.DynamicProductsPostParams{ProductID: postID})
+	if err != nil {
+		return fmt.Errorf("ogen products post too large: %w", err)
+	}
+	p.problem("products post too large", rec.status, ogenProblem(res), rec.body)
 
 	if err := c.AdminArea(ctx); err != nil {
 		return fmt.Errorf("ogen admin: %w", err)
@@ -316,6 +333,17 @@ func oapiProblem(v *oapiclient.ValidationProblem) *problem {
 	return p
 }
 
+func oapiDefault(v *oapiclient.Problem) *problem {
+	if v == nil {
+		return nil
+	}
+	p := &problem{Status: v.Status, Title: v.Title}
+	if v.Detail != nil {
+		p.Detail = *v.Detail
+	}
+	return p
+}
+
 // ogenProduct returns the product a result holds, or nil.
 func ogenProduct[R any](res R) *product {
 	a, ok := any(res).(*ogenclient.ProductAnswer)
@@ -332,8 +360,13 @@ func ogenProduct[R any](res R) *product {
 	return p
 }
 
-// ogenProblem returns the validation problem a result holds, or nil.
+// ogenProblem returns the problem a result holds, or nil: a validation
+// problem, or that of the default response.
 func ogenProblem(res ogenclient.DynamicProductsPostRes) *problem {
+	if d, ok := res.(*ogenclient.ProblemStatusCode); ok {
+		v := d.Response
+		return &problem{Status: v.Status, Title: v.Title, Detail: v.Detail.Or("")}
+	}
 	v, ok := res.(*ogenclient.ValidationProblem)
 	if !ok {
 		return nil
