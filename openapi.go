@@ -143,22 +143,47 @@ type docInfo struct {
 // route order) is renamed with a number ("Product2"), so no schema is ever
 // overwritten.
 func (rt *Router) OpenAPI() *Document {
+	return rt.document(nil)
+}
+
+// document builds the document of the routes added so far; seen holds the
+// Routers whose documents are being built, which mounts do not enter again.
+func (rt *Router) document(seen []*Router) *Document {
 	rt.mu.Lock()
 	recs := slices.Clone(rt.set.recs)
 	rt.mu.Unlock()
-	return rt.doc.document(recs)
+	return rt.doc.document(recs, append(seen, rt))
 }
 
-// document builds the document of recs.
-func (d *docInfo) document(recs []*routeRec) *Document {
+// document builds the document of recs, served by the Routers of seen (the
+// last one the Router of recs).
+func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 	doc := &Document{Info: d.info, Servers: d.servers}
 	items := make(map[string]*PathItem)  // by shape
 	templates := make(map[string]string) // template, names aside -> shape
 	var tagOrder []string
 	tagSeen := make(map[string]bool)
 	var merge componentMerger
+	var mounted *mountedOps
 	for _, rec := range recs {
 		r := &rec.route
+		if rec.mount != nil && !rec.mount.opts.Hidden {
+			if mounted == nil {
+				mounted = newMountedOps(recs)
+			}
+			for _, item := range mounted.add(rec.mount, seen, &merge, d) {
+				doc.Paths = append(doc.Paths, item)
+				for _, op := range item.Operations {
+					for _, t := range op.Tags {
+						if !tagSeen[t] {
+							tagSeen[t] = true
+							tagOrder = append(tagOrder, t)
+						}
+					}
+				}
+			}
+			continue
+		}
 		if r.Hidden {
 			continue
 		}
@@ -244,6 +269,11 @@ func (d *docInfo) document(recs []*routeRec) *Document {
 	}
 	doc.Paths = slices.DeleteFunc(doc.Paths, func(p *PathItem) bool { return len(p.Operations) == 0 })
 	declared := make(map[string]Tag, len(d.tags))
+	if mounted != nil {
+		for _, t := range mounted.tags { // the mounted documents' own
+			declared[t.Name] = t
+		}
+	}
 	for _, t := range d.tags {
 		declared[t.Name] = t
 	}
@@ -261,6 +291,98 @@ func (d *docInfo) document(recs []*routeRec) *Document {
 	}
 	doc.Components = merge.out
 	return doc
+}
+
+// mountedOps gathers the operations of mounted applications into a
+// document.
+type mountedOps struct {
+	ids  map[string]bool // operationIds taken
+	tags []Tag           // tags the mounted documents declare
+}
+
+// newMountedOps starts with the operationIds of recs' own operations, which
+// mounted ones must not take.
+func newMountedOps(recs []*routeRec) *mountedOps {
+	m := &mountedOps{ids: make(map[string]bool)}
+	for _, rec := range recs {
+		if !rec.route.Hidden {
+			for _, id := range rec.opIDs {
+				m.ids[id] = true
+			}
+		}
+	}
+	return m
+}
+
+// add returns the path items of a mounted application's document, its
+// paths behind the mount's prefix, its schemas merged and its
+// operationIds made unique: one that is taken gets the mount's name before
+// it ("plugina_list_items"), and then a number if need be.
+func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerger, d *docInfo) []*PathItem {
+	var sub *Document
+	var key any = mh
+	switch h := mh.h.(type) {
+	case *Router:
+		if slices.Contains(seen, h) {
+			return nil // a cycle of mounts
+		}
+		sub, key = h.document(seen), h
+	case OpenAPIProvider:
+		sub = h.OpenAPI()
+	}
+	if sub == nil {
+		return nil
+	}
+	ren := merge.addComponents(key, sub.Components)
+	name := mh.opts.Name
+	if name == "" {
+		name = strings.Trim(pathOperationID("", &pattern{segs: []segment{{kind: segLiteral, text: mh.prefix}}}), "_")
+	}
+	m.tags = append(m.tags, sub.Tags...)
+	items := make([]*PathItem, 0, len(sub.Paths))
+	for _, item := range sub.Paths {
+		out := &PathItem{Path: mh.prefix + item.Path}
+		for _, op := range item.Operations {
+			c := *op
+			c.Tags = slices.Clone(op.Tags)
+			for _, t := range mh.opts.Tags {
+				if !slices.Contains(c.Tags, t) {
+					c.Tags = append(c.Tags, t)
+				}
+			}
+			if c.OperationID != "" && m.ids[c.OperationID] {
+				id := name + "_" + c.OperationID
+				for i := 2; m.ids[id]; i++ {
+					id = fmt.Sprintf("%s_%s_%d", name, c.OperationID, i)
+				}
+				c.OperationID = id
+			}
+			m.ids[c.OperationID] = true
+			c.Parameters = slices.Clone(op.Parameters)
+			for i := range c.Parameters {
+				c.Parameters[i].Schema = ren.rewrite(c.Parameters[i].Schema)
+			}
+			if op.RequestBody != nil {
+				b := *op.RequestBody
+				b.Schema = ren.rewrite(b.Schema)
+				c.RequestBody = &b
+			}
+			c.Responses = slices.Clone(op.Responses)
+			for i := range c.Responses {
+				resp := &c.Responses[i]
+				resp.Schema = ren.rewrite(resp.Schema)
+				if len(resp.Headers) > 0 {
+					resp.Headers = slices.Clone(resp.Headers)
+					for j := range resp.Headers {
+						resp.Headers[j].Schema = ren.rewrite(resp.Headers[j].Schema)
+					}
+				}
+			}
+			out.Operations = append(out.Operations, &c)
+		}
+		items = append(items, out)
+	}
+	return items
 }
 
 // openAPITemplate writes p as an OpenAPI path template; catchAll keeps the
@@ -561,13 +683,22 @@ func (m *componentMerger) add(info *OperationInfo) *componentNames {
 	if info == nil || len(info.Components) == 0 {
 		return nil
 	}
-	if m.out == nil {
-		m.out = make(map[string]*Schema)
-		m.names = make(map[any]*componentNames)
-	}
 	var key any = info.Schemas
 	if info.Schemas == nil {
 		key = info
+	}
+	return m.addComponents(key, info.Components)
+}
+
+// addComponents merges components, which key's schemas refer to, and
+// returns the names key's references must use.
+func (m *componentMerger) addComponents(key any, components map[string]*Schema) *componentNames {
+	if len(components) == 0 {
+		return nil
+	}
+	if m.out == nil {
+		m.out = make(map[string]*Schema)
+		m.names = make(map[any]*componentNames)
 	}
 	ren := m.names[key]
 	if ren == nil {
@@ -575,7 +706,7 @@ func (m *componentMerger) add(info *OperationInfo) *componentNames {
 		m.names[key] = ren
 	}
 	var fresh []string
-	for name := range info.Components {
+	for name := range components {
 		if _, done := ren.to[name]; !done {
 			fresh = append(fresh, name)
 		}
@@ -595,7 +726,7 @@ func (m *componentMerger) add(info *OperationInfo) *componentNames {
 		for _, name := range fresh {
 			target := ren.to[name]
 			have := m.out[target]
-			if have == nil || ren.equal(info.Components[name], have) {
+			if have == nil || ren.equal(components[name], have) {
 				continue
 			}
 			ren.to[name] = m.freeName(name, ren, fresh)
@@ -605,7 +736,7 @@ func (m *componentMerger) add(info *OperationInfo) *componentNames {
 	for _, name := range fresh {
 		target := ren.to[name]
 		if m.out[target] == nil {
-			m.out[target] = ren.rewrite(info.Components[name])
+			m.out[target] = ren.rewrite(components[name])
 		}
 	}
 	return ren

@@ -8,6 +8,7 @@ import (
 	"html"
 	"net/http"
 	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -136,36 +137,68 @@ const (
 )
 
 // specCache holds a table's serialised documents, each made on first
-// request: the document always describes the table being served, and a
-// table's document is built at most once per form.
+// request: the document always describes the table being served, and is
+// built once per form — again only when a mounted Router's table changes.
 type specCache struct {
-	once [specForms]sync.Once
-	body [specForms][]byte
-	etag [specForms]string
-	err  [specForms]error
+	mu    sync.Mutex
+	forms [specForms]specForm
+}
+
+// specForm is one serialised form of a document.
+type specForm struct {
+	done bool
+	deps []*table // the mounted Routers' tables it was built from
+	body []byte
+	etag string
+	err  error
 }
 
 // get returns the serialised document of t in the given form.
 func (c *specCache) get(rt *Router, t *table, form int) ([]byte, string, error) {
-	c.once[form].Do(func() {
-		var b []byte
-		var err error
-		switch form {
-		case specJSON:
-			b, err = rt.doc.document(t.recs).MarshalJSON()
-		case specJSON30:
-			b, err = rt.doc.document(t.recs).MarshalJSON30()
-		case specYAML:
-			if b, _, err = c.get(rt, t, specJSON); err == nil {
-				b, err = jsonToYAML(b)
-			}
+	deps := mountedTables(t, nil, []*Router{rt})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.getLocked(rt, t, form, deps)
+	return f.body, f.etag, f.err
+}
+
+func (c *specCache) getLocked(rt *Router, t *table, form int, deps []*table) *specForm {
+	f := &c.forms[form]
+	if f.done && slices.Equal(f.deps, deps) {
+		return f
+	}
+	var b []byte
+	var err error
+	switch form {
+	case specJSON:
+		b, err = rt.doc.document(t.recs, []*Router{rt}).MarshalJSON()
+	case specJSON30:
+		b, err = rt.doc.document(t.recs, []*Router{rt}).MarshalJSON30()
+	case specYAML:
+		j := c.getLocked(rt, t, specJSON, deps)
+		if b, err = j.body, j.err; err == nil {
+			b, err = jsonToYAML(b)
 		}
-		c.body[form], c.err[form] = b, err
-		h := fnv.New64a()
-		h.Write(b)
-		c.etag[form] = `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
-	})
-	return c.body[form], c.etag[form], c.err[form]
+	}
+	h := fnv.New64a()
+	h.Write(b)
+	*f = specForm{done: true, deps: deps, body: b, err: err, etag: `"` + strconv.FormatUint(h.Sum64(), 36) + `"`}
+	return f
+}
+
+// mountedTables appends to deps the tables now served by the Routers that
+// t mounts, and by those they mount, skipping the Routers of seen.
+func mountedTables(t *table, deps []*table, seen []*Router) []*table {
+	for _, rec := range t.mounts {
+		sub, ok := rec.mount.h.(*Router)
+		if !ok || slices.Contains(seen, sub) || rec.mount.opts.Hidden {
+			continue
+		}
+		st := sub.current()
+		deps = append(deps, st)
+		deps = mountedTables(st, deps, append(seen, sub))
+	}
+	return deps
 }
 
 // serveSpec returns the handler of one form of the document.

@@ -42,6 +42,9 @@ type RouteOptions struct {
 	// line that called the Router; config loaders set the file and line of
 	// the entry.
 	Source Source
+	// RouteClass wraps this route's handler, inside the Router's
+	// Options.RouteClass and Middleware.
+	RouteClass RouteClass
 }
 
 // Route is the stored metadata of one route: what it matches, what serves it
@@ -65,6 +68,9 @@ type Route struct {
 	Extensions  map[string]any
 	Extra       map[string]any
 	Source      Source
+	// Mount reports that the route is a Router.Mount: Handler serves every
+	// path under the prefix of Path (which ends in /{path...}).
+	Mount bool
 }
 
 // Params returns the names of the route's path parameters in path order.

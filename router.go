@@ -54,6 +54,13 @@ type Options struct {
 	// Docs configures the routes that serve the OpenAPI document, Swagger
 	// UI and ReDoc. Nil means all of them at their default paths.
 	Docs *DocsOptions
+
+	// RouteClass wraps every route's handler, outside the route's own
+	// RouteOptions.RouteClass; Middleware wraps it all, the first outermost.
+	// Both apply to every route of the Router, the documentation routes
+	// included, once per route when it is compiled.
+	RouteClass RouteClass
+	Middleware []Middleware
 }
 
 // Router is an http.Handler that dispatches requests to the routes added to
@@ -76,6 +83,9 @@ type Router struct {
 
 	doc     docInfo     // the OpenAPI document's info, servers and tags
 	builtin []*routeRec // the documentation routes, served after the others
+
+	class      RouteClass
+	middleware []Middleware
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
@@ -87,6 +97,10 @@ type routeRec struct {
 	// opIDs are the route's OpenAPI operationIds, one per method in the
 	// order of route.Methods; nil for a hidden route without OperationID.
 	opIDs []string
+
+	class RouteClass    // the route's own, from RouteOptions
+	inner http.Handler  // serves instead of route.Handler (Include, Mount)
+	mount *mountHandler // the mount this route is, if it is one
 }
 
 var _ http.Handler = (*Router)(nil)
@@ -106,6 +120,8 @@ func New(opts *Options) *Router {
 		methodNotAllowed: o.MethodNotAllowed,
 		set:              newRouteSet(o.StrictConflicts),
 		sources:          make(map[uintptr]Source),
+		class:            o.RouteClass,
+		middleware:       slices.Clone(o.Middleware),
 	}
 	if rt.reg == nil {
 		rt.reg = NewRegistry()
@@ -312,6 +328,7 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 		Extra:       maps.Clone(o.Extra),
 		Source:      o.Source,
 	}
+	rec.class = o.RouteClass
 	rec.opIDs = operationIDs(&rec.route, rec.pat)
 	if c, ok := h.(RouteChecker); ok {
 		if err := c.CheckRoute(&rec.route); err != nil {
@@ -391,9 +408,14 @@ func (rt *Router) compileLocked() *table {
 	n := len(rt.set.recs)
 	all := make([]*routeRec, n, n+len(rt.builtin))
 	copy(all, rt.set.recs)
-	t := compile(append(all, rt.builtin...), rt.notFound, rt.methodNotAllowed)
+	t := compile(append(all, rt.builtin...), rt.wrap, rt.notFound, rt.methodNotAllowed)
 	t.recs = all[:n:n]
 	t.spec = new(specCache)
+	for _, rec := range t.recs {
+		if rec.mount != nil {
+			t.mounts = append(t.mounts, rec)
+		}
+	}
 	return t
 }
 

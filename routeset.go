@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // routeSet is the registered routes and the indexes that check a new route
@@ -15,6 +16,7 @@ type routeSet struct {
 	names    map[string]*routeRec            // route name -> route
 	opIDs    map[string]*routeRec            // operationId -> route
 	reserved map[string]*routeRec            // shape -> the Router's own route (docs)
+	mounts   map[string]*routeRec            // mount prefix -> the mount's route
 	shapes   map[string]map[string]*routeRec // method -> shape -> route
 	overlaps map[string]*conflictNode        // per method; only with StrictConflicts
 }
@@ -24,6 +26,7 @@ func newRouteSet(strict bool) *routeSet {
 		strict:   strict,
 		names:    make(map[string]*routeRec),
 		opIDs:    make(map[string]*routeRec),
+		mounts:   make(map[string]*routeRec),
 		shapes:   make(map[string]map[string]*routeRec),
 		overlaps: make(map[string]*conflictNode),
 	}
@@ -40,6 +43,9 @@ func (s *routeSet) clone() *routeSet {
 	}
 	for k, v := range s.opIDs {
 		c.opIDs[k] = v
+	}
+	for k, v := range s.mounts {
+		c.mounts[k] = v
 	}
 	for m, byShape := range s.shapes {
 		inner := make(map[string]*routeRec, len(byShape))
@@ -90,12 +96,18 @@ func (s *routeSet) insert(rec *routeRec) error {
 			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q%s is taken by %s", id, opIDOrigin(r), other.route.String()))
 		}
 	}
+	if detail := s.mountConflict(rec); detail != "" {
+		return fail(ErrConflict, detail)
+	}
 	if s.strict {
 		if err := s.strictConflict(rec); err != "" {
 			return fail(ErrConflict, err)
 		}
 	}
 	s.recs = append(s.recs, rec)
+	if rec.mount != nil {
+		s.mounts[rec.mount.prefix] = rec
+	}
 	if r.Name != "" {
 		s.names[r.Name] = rec
 	}
@@ -114,6 +126,59 @@ func (s *routeSet) insert(rec *routeRec) error {
 		s.index(rec)
 	}
 	return nil
+}
+
+// mountConflict describes why rec cannot be added beside the mounts (a
+// route under a mount's prefix, or a mount above or below another mount or
+// above routes), or returns "".
+func (s *routeSet) mountConflict(rec *routeRec) string {
+	if m := rec.mount; m != nil {
+		for _, other := range s.recs {
+			if other.mount != nil {
+				switch {
+				case underPrefix(other.pat, m.prefix):
+					return fmt.Sprintf("mounts above the mount %s", other.route.String())
+				case strings.HasPrefix(m.prefix+"/", other.mount.prefix+"/"):
+					return fmt.Sprintf("is under the prefix of the mount %s", other.route.String())
+				}
+				continue
+			}
+			if underPrefix(other.pat, m.prefix) {
+				return fmt.Sprintf("mounts %s over %s, which is under its prefix", m.prefix, other.route.String())
+			}
+		}
+		return ""
+	}
+	if len(s.mounts) == 0 {
+		return ""
+	}
+	prefix := ""
+	for _, seg := range rec.pat.segs {
+		if seg.kind != segLiteral {
+			break
+		}
+		prefix += "/" + seg.text
+		if m := s.mounts[prefix]; m != nil {
+			return fmt.Sprintf("is under the prefix of the mount %s; add it to the mounted handler instead", m.route.String())
+		}
+	}
+	return ""
+}
+
+// underPrefix reports whether p's path is prefix or under it: its first
+// segments are prefix's, literally.
+func underPrefix(p *pattern, prefix string) bool {
+	path := ""
+	for _, seg := range p.segs {
+		if seg.kind != segLiteral {
+			return false
+		}
+		path += "/" + seg.text
+		if len(path) >= len(prefix) {
+			return path == prefix
+		}
+	}
+	return false
 }
 
 // strictConflict describes a conflict of rec with a route already added,
@@ -155,6 +220,9 @@ func (s *routeSet) remove(recs ...*routeRec) {
 			if s.opIDs[id] == rec {
 				delete(s.opIDs, id)
 			}
+		}
+		if rec.mount != nil && s.mounts[rec.mount.prefix] == rec {
+			delete(s.mounts, rec.mount.prefix)
 		}
 		shape := rec.pat.shape()
 		for _, m := range r.Methods {

@@ -23,8 +23,9 @@ type table struct {
 	notFound         http.Handler
 	methodNotAllowed http.Handler
 
-	recs []*routeRec // the routes added, in order; not the documentation's
-	spec *specCache  // the OpenAPI document of recs
+	recs   []*routeRec // the routes added, in order; not the documentation's
+	spec   *specCache  // the OpenAPI document of recs
+	mounts []*routeRec // the mounts among recs
 
 	entries     map[string][]*entry // per method, as compiled
 	patternOnce sync.Once
@@ -44,9 +45,11 @@ type entry struct {
 }
 
 // entryOf returns the entry of rec, made on first use: a route's entry
-// depends only on the route, so tables compiled after a change reuse it.
-// Callers hold the Router's mutex.
-func entryOf(rec *routeRec) *entry {
+// depends only on the route and its Router's route classes and middleware,
+// which never change, so tables compiled after a change reuse it. wrap, if
+// not nil, applies those to the handler, once. Callers hold the Router's
+// mutex.
+func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler) *entry {
 	e := &rec.e
 	if e.handle == nil {
 		*e = entry{
@@ -56,7 +59,11 @@ func entryOf(rec *routeRec) *entry {
 			catchAll:   rec.pat.hasCatchAll(),
 			routerPath: rec.pat.routerPath(),
 		}
-		e.handle = e.makeHandle(rec.route.Handler)
+		h := rec.route.Handler
+		if wrap != nil {
+			h = wrap(rec)
+		}
+		e.handle = e.makeHandle(h)
 	}
 	return e
 }
@@ -148,7 +155,7 @@ func cleanSegment(v string) bool {
 }
 
 // compile builds the table for recs.
-func compile(recs []*routeRec, notFound, methodNotAllowed http.Handler) *table {
+func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, methodNotAllowed http.Handler) *table {
 	t := &table{
 		notFound:         notFound,
 		methodNotAllowed: methodNotAllowed,
@@ -156,7 +163,7 @@ func compile(recs []*routeRec, notFound, methodNotAllowed http.Handler) *table {
 	}
 	byMethod := t.entries
 	for _, rec := range recs {
-		e := entryOf(rec)
+		e := entryOf(rec, wrap)
 		for _, m := range rec.route.Methods {
 			byMethod[m] = append(byMethod[m], e)
 		}

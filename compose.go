@@ -1,0 +1,384 @@
+package dynroute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// RouteClass wraps the handler of one route, seeing the route's metadata:
+// the Go form of a custom FastAPI APIRoute class that overrides
+// get_route_handler. Use it for timing, logging or authorisation by tag:
+//
+//	timing := func(route dynroute.Route, next http.Handler) http.Handler {
+//		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			start := time.Now()
+//			next.ServeHTTP(w, r)
+//			log.Printf("%s took %v", route.Name, time.Since(start))
+//		})
+//	}
+//
+// A RouteClass is called once per route, when the route is first compiled
+// into a table, not per request. It may return next itself to leave a route
+// alone. A wrapped handler gets its path parameters from r.PathValue (the
+// Router sets them for it) unless the returned handler is a HandlerFunc or
+// a ParamsHandler.
+type RouteClass func(route Route, next http.Handler) http.Handler
+
+// Middleware wraps a handler, as net/http middleware does. The Router
+// applies it once per route, when the route is compiled.
+type Middleware func(next http.Handler) http.Handler
+
+// wrap returns the handler that serves rec: the route's handler inside its
+// route class, then (outermost) the Router's route class and middleware.
+func (rt *Router) wrap(rec *routeRec) http.Handler {
+	h := rec.route.Handler
+	if rec.inner != nil {
+		h = rec.inner
+	}
+	if rec.class != nil {
+		h = rec.class(rec.route.clone(), h)
+	}
+	return rt.wrapRouter(rec, h)
+}
+
+// wrapRouter applies the Router's route class and middleware to h, the
+// handler of rec.
+func (rt *Router) wrapRouter(rec *routeRec, h http.Handler) http.Handler {
+	if rt.class != nil {
+		h = rt.class(rec.route.clone(), h)
+	}
+	for i := len(rt.middleware) - 1; i >= 0; i-- {
+		h = rt.middleware[i](h)
+	}
+	return h
+}
+
+// IncludeOptions configures Router.Include. A nil *IncludeOptions means no
+// changes to the included routes but the prefix.
+type IncludeOptions struct {
+	// Tags are added to every included route's tags.
+	Tags []string
+	// NamePrefix is put before every included route's name (and so before
+	// the operationIds derived from names).
+	NamePrefix string
+	// Middleware wraps every included route, inside the including
+	// Router's own middleware and outside the included Router's.
+	Middleware []Middleware
+	// Deprecated marks every included route deprecated.
+	Deprecated bool
+	// Hidden keeps every included route out of the OpenAPI document.
+	Hidden bool
+}
+
+// Include adds a copy of every route of sub, its path behind prefix, like
+// FastAPI's include_router. Each copy keeps its metadata and source and is
+// served by sub's handler with sub's route classes and middleware still
+// applied; opts adds tags, a name prefix and middleware. Routes sub mounts
+// are mounted behind prefix too. The copies are checked like any other
+// routes — duplicates, conflicts, names and operationIds — and every problem
+// is reported at once; on error nothing is added. Later changes of sub are
+// not followed: to serve a Router that keeps changing, Mount it.
+//
+// prefix is a path without a trailing slash ("/v1"), or "" for none.
+func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) error {
+	var o IncludeOptions
+	if opts != nil {
+		o = *opts
+	}
+	fail := func(err error) error {
+		return fmt.Errorf("dynroute: Include %q: %w", prefix, err)
+	}
+	if sub == nil {
+		return fail(fmt.Errorf("%w: the included Router is nil", ErrInvalidOptions))
+	}
+	if sub == rt {
+		return fail(fmt.Errorf("%w: a Router cannot include itself", ErrInvalidOptions))
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return fail(err)
+	}
+	sub.mu.Lock()
+	recs := slices.Clone(sub.set.recs)
+	sub.mu.Unlock()
+
+	return rt.Update(func(tx *Tx) error {
+		var errs []error
+		for _, src := range recs {
+			rec, err := includedRec(sub, src, prefix, &o)
+			if err == nil {
+				err = tx.set.insert(rec)
+			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			tx.added++
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// includedRec makes the copy of src, a route of sub, that Include adds.
+func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions) (*routeRec, error) {
+	r := &src.route
+	opts := RouteOptions{
+		Name:        r.Name,
+		OperationID: r.OperationID,
+		Summary:     r.Summary,
+		Description: r.Description,
+		Tags:        r.Tags,
+		StatusCode:  r.StatusCode,
+		Deprecated:  r.Deprecated || o.Deprecated,
+		Hidden:      r.Hidden || o.Hidden,
+		Responses:   r.Responses,
+		Extensions:  r.Extensions,
+		Extra:       r.Extra,
+		Source:      r.Source,
+	}
+	if opts.Name != "" {
+		opts.Name = o.NamePrefix + opts.Name
+	}
+	for _, t := range o.Tags {
+		if !slices.Contains(opts.Tags, t) {
+			opts.Tags = append(slices.Clip(opts.Tags), t)
+		}
+	}
+	rec, err := buildRec(prefix+r.Path, r.Methods, r.Handler, r.HandlerName, &opts, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	// Served as sub serves it, inside the Include's middleware.
+	inner := sub.wrap(src)
+	for i := len(o.Middleware) - 1; i >= 0; i-- {
+		inner = o.Middleware[i](inner)
+	}
+	rec.inner = inner
+	if src.mount != nil {
+		rec.route.Mount = true
+		rec.mount = &mountHandler{prefix: prefix + src.mount.prefix, h: src.mount.h, opts: src.mount.opts}
+		rec.inner = rec.mount
+	}
+	return rec, nil
+}
+
+// checkPrefix checks an Include or Mount prefix: "" or a path without a
+// trailing slash and without parameters.
+func checkPrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	var p pattern
+	if err := p.parse(prefix); err != nil {
+		return err
+	}
+	if strings.HasSuffix(prefix, "/") {
+		return fmt.Errorf("%w %q: a prefix has no trailing slash", ErrInvalidPath, prefix)
+	}
+	if len(p.params) > 0 {
+		return fmt.Errorf("%w %q: a prefix has no parameters", ErrInvalidPath, prefix)
+	}
+	return nil
+}
+
+// MountOptions configures Router.Mount. A nil *MountOptions means the
+// defaults.
+type MountOptions struct {
+	// Name names the mount's route, as RouteOptions.Name does; it also
+	// prefixes the mounted application's operationIds that clash with
+	// others in the document. Default: the prefix in words ("plugin_a"
+	// for /plugin-a).
+	Name string
+	// Methods are the methods sent to the application; nil means GET,
+	// HEAD, POST, PUT, PATCH, DELETE, OPTIONS and TRACE.
+	Methods []string
+	// Tags are added to the mounted application's operations in the
+	// document.
+	Tags []string
+	// Hidden keeps the mounted application's operations out of the
+	// document.
+	Hidden bool
+	// Source says where the mount was declared; zero means the caller.
+	Source Source
+}
+
+// mountMethods are the methods a Mount serves by default.
+var mountMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodTrace,
+}
+
+// mountParam is the name of the {x...} parameter of a mount's route.
+const mountParam = "path"
+
+// Mount serves h at prefix and everything under it, like FastAPI's
+// app.mount: h may be another Router, a ServeMux, a file server — any
+// http.Handler. h sees the request with prefix stripped from URL.Path and
+// URL.RawPath ("/plugina/items/1" arrives as "/items/1"); MountedAt returns
+// the prefix and the original URL. A request for prefix itself is
+// redirected to prefix + "/".
+//
+// The mount is a route (see Route.Mount) for opts.Methods at
+// prefix/{path...}: routes under prefix are more specific, so a mount and a
+// route under its prefix are an ErrConflict, whichever comes first. When h
+// is a *Router, or any OpenAPIProvider, its operations appear in the
+// document under prefix (unless opts.Hidden), its schemas merged into the
+// components; a mounted Router keeps serving its own runtime changes, and
+// the document follows them.
+func (rt *Router) Mount(prefix string, h http.Handler, opts *MountOptions) error {
+	pc := caller(nil)
+	return rt.Update(func(tx *Tx) error {
+		return tx.mount(prefix, h, opts, pc)
+	})
+}
+
+// Mount is Router.Mount inside the Tx.
+func (tx *Tx) Mount(prefix string, h http.Handler, opts *MountOptions) error {
+	return tx.mount(prefix, h, opts, caller(nil))
+}
+
+func (tx *Tx) mount(prefix string, h http.Handler, opts *MountOptions, pc uintptr) error {
+	var o MountOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Source.IsZero() {
+		o.Source = tx.rt.sourceAt(pc)
+	}
+	methods := o.Methods
+	if methods == nil {
+		methods = mountMethods
+	}
+	path := prefix + "/{" + mountParam + "...}"
+	ropts := &RouteOptions{Name: o.Name, Hidden: true, Source: o.Source}
+	var errs []error
+	fail := func(err error) {
+		errs = append(errs, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err})
+	}
+	if prefix == "" {
+		fail(fmt.Errorf("%w: a mount needs a prefix; to serve h for every path, add it as Options.NotFound", ErrInvalidPath))
+	} else if err := checkPrefix(prefix); err != nil {
+		fail(err)
+	}
+	if h == nil {
+		fail(fmt.Errorf("%w: nil handler", ErrInvalidHandler))
+	} else if sub, ok := h.(*Router); ok && sub == tx.rt {
+		fail(fmt.Errorf("%w: a Router cannot mount itself", ErrInvalidHandler))
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	m := &mountHandler{prefix: prefix, h: h, opts: o}
+	rec, err := buildRec(path, methods, h, "", ropts, nil, false)
+	if err != nil {
+		return err
+	}
+	rec.route.Mount = true
+	rec.mount = m
+	rec.inner = m
+	if err := tx.set.insert(rec); err != nil {
+		return err
+	}
+	tx.added++
+	return nil
+}
+
+// mountHandler serves a mounted handler behind its prefix.
+type mountHandler struct {
+	prefix string
+	h      http.Handler
+	opts   MountOptions
+}
+
+// mountKey is the context key of a request's Mounted value.
+type mountKey struct{}
+
+// Mounted describes the mount a request was sent through.
+type Mounted struct {
+	// Prefix is the part of the path the mounts stripped: for mounts
+	// within mounts, all of it.
+	Prefix string
+	// URL is the request's URL before any mount changed it.
+	URL *url.URL
+}
+
+// MountedAt returns what the mounts a request went through stripped, and
+// its original URL; ok is false for a request no mount has seen.
+func MountedAt(r *http.Request) (m Mounted, ok bool) {
+	m, ok = r.Context().Value(mountKey{}).(Mounted)
+	return m, ok
+}
+
+// ServeHTTPParams serves the request with the prefix stripped. It is a
+// ParamsHandler so that the Router does not set path values on the
+// request that h gets.
+func (m *mountHandler) ServeHTTPParams(w http.ResponseWriter, r *http.Request, _ Params) {
+	m.ServeHTTP(w, r)
+}
+
+func (m *mountHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, m.prefix)
+	if !ok || rest == "" {
+		// Not under the prefix: only reachable by calling the handler
+		// directly.
+		http.NotFound(w, r)
+		return
+	}
+	u := *r.URL
+	u.Path = rest
+	u.RawPath = ""
+	if r.URL.RawPath != "" {
+		if raw, ok := stripEscapedPrefix(r.URL.RawPath, len(m.prefix)); ok {
+			u.RawPath = raw
+			if plain := (url.URL{Path: rest}); plain.EscapedPath() == raw {
+				u.RawPath = "" // nothing left that needs the raw form
+			}
+		}
+	}
+	info := Mounted{Prefix: m.prefix, URL: r.URL}
+	if outer, ok := MountedAt(r); ok {
+		info = Mounted{Prefix: outer.Prefix + m.prefix, URL: outer.URL}
+	}
+	r2 := r.WithContext(context.WithValue(r.Context(), mountKey{}, info))
+	r2.URL = &u // RequestURI stays the client's, as with http.StripPrefix
+	r2.Pattern = ""
+	m.h.ServeHTTP(w, r2)
+}
+
+// stripEscapedPrefix removes from raw, an escaped path, the part that
+// decodes to the first n bytes of its decoded form, and returns the rest,
+// which starts with a slash. An escaped slash ("%2F") right after the
+// prefix becomes a plain one: it separates the prefix from the rest.
+func stripEscapedPrefix(raw string, n int) (string, bool) {
+	i, decoded := 0, 0
+	for decoded < n && i < len(raw) {
+		if raw[i] == '%' {
+			i += 3
+		} else {
+			i++
+		}
+		decoded++
+	}
+	if decoded != n || i > len(raw) {
+		return "", false
+	}
+	rest := raw[i:]
+	switch {
+	case strings.HasPrefix(rest, "/"):
+		return rest, true
+	case len(rest) >= 3 && strings.EqualFold(rest[:3], "%2F"):
+		return "/" + rest[3:], true
+	}
+	return "", false
+}
+
+// OpenAPIProvider is implemented by handlers that describe their own API,
+// such as *Router: a Router that mounts one documents its operations under
+// the mount's prefix.
+type OpenAPIProvider interface {
+	OpenAPI() *Document
+}

@@ -1,0 +1,409 @@
+package dynroute
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// trace returns middleware that appends name to the X-Trace answer header
+// on the way in, so the header lists the wrappers outermost first.
+func trace(name string) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Add("X-Trace", name)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// traceClass is a RouteClass that traces name and the route's name.
+func traceClass(name string, calls *atomic.Int64) RouteClass {
+	return func(route Route, next http.Handler) http.Handler {
+		if calls != nil {
+			calls.Add(1)
+		}
+		return trace(name+":"+route.Name)(next)
+	}
+}
+
+// echoPath answers with the request's path, raw path and path values.
+var echoPath = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	out := map[string]string{"path": r.URL.Path, "raw": r.URL.RawPath, "pattern": r.Pattern}
+	if m, ok := MountedAt(r); ok {
+		out["prefix"], out["original"] = m.Prefix, m.URL.Path
+	}
+	_ = json.NewEncoder(w).Encode(out)
+})
+
+func serveReq(rt http.Handler, method, target string) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest(method, target, nil))
+	return w
+}
+
+func TestRouteClass(t *testing.T) {
+	var routerCalls, routeCalls atomic.Int64
+	rt := New(&Options{
+		RouteClass: traceClass("router", &routerCalls),
+		Middleware: []Middleware{trace("mw1"), trace("mw2")},
+	})
+	var seen Route
+	rt.MustAddAPIRoute("/a/{id}", []string{"GET"}, echoPath, &RouteOptions{
+		Name: "a", Tags: []string{"admin"},
+		RouteClass: func(route Route, next http.Handler) http.Handler {
+			routeCalls.Add(1)
+			seen = route
+			return trace("route:" + route.Name)(next)
+		},
+	})
+	rt.MustAddAPIRoute("/b", []string{"GET"}, echoPath, &RouteOptions{Name: "b"})
+
+	for range 3 {
+		w := serveReq(rt, "GET", "/a/7")
+		require.Equal(t, http.StatusOK, w.Code)
+		assert.Equal(t, []string{"mw1", "mw2", "router:a", "route:a"}, w.Header().Values("X-Trace"), "outermost first")
+		assert.Contains(t, w.Body.String(), `"pattern":"/a/{id}"`)
+	}
+	assert.Equal(t, "a", seen.Name)
+	assert.Equal(t, []string{"admin"}, seen.Tags)
+	assert.Equal(t, "/a/{id}", seen.Path)
+	assert.Equal(t, []string{"mw1", "mw2", "router:b"}, serveReq(rt, "GET", "/b").Header().Values("X-Trace"))
+
+	// Once per route, not per request; adding a route wraps only it.
+	assert.Equal(t, int64(1), routeCalls.Load())
+	calls := routerCalls.Load()
+	rt.MustAddAPIRoute("/c", []string{"GET"}, echoPath, nil)
+	serveReq(rt, "GET", "/c")
+	serveReq(rt, "GET", "/a/7")
+	assert.Equal(t, calls+1, routerCalls.Load())
+
+	// The documentation routes are the Router's routes too.
+	assert.Equal(t, []string{"mw1", "mw2", "router:dynroute.openapi"}, serveReq(rt, "GET", "/openapi.json").Header().Values("X-Trace"))
+
+	// A class sees typed handlers' metadata, and typed handlers keep their
+	// documentation when wrapped.
+	typed := MustTyped(func(_ context.Context, in *struct {
+		ID int `path:"id"`
+	}) (*struct {
+		ID int `json:"id"`
+	}, error) {
+		return &struct {
+			ID int `json:"id"`
+		}{ID: in.ID}, nil
+	}, nil)
+	rt.MustAddAPIRoute("/typed/{id}", []string{"GET"}, typed, &RouteOptions{Name: "typed"})
+	w := serveReq(rt, "GET", "/typed/5")
+	assert.Equal(t, `{"id":5}`, strings.TrimSpace(w.Body.String()))
+	assert.Equal(t, []string{"mw1", "mw2", "router:typed"}, w.Header().Values("X-Trace"))
+	assert.Equal(t, http.StatusUnprocessableEntity, serveReq(rt, "GET", "/typed/x").Code)
+	doc := rt.OpenAPI()
+	assert.Equal(t, "integer", doc.Paths[len(doc.Paths)-1].Operations[0].Parameters[0].Schema.Type)
+}
+
+func TestInclude(t *testing.T) {
+	sub := New(&Options{Middleware: []Middleware{trace("sub")}})
+	sub.MustAddAPIRoute("/items/{id}", []string{"GET", "DELETE"}, echoPath, &RouteOptions{
+		Name: "item", Tags: []string{"Items"}, RouteClass: traceClass("class", nil)})
+	sub.MustAddAPIRoute("/", []string{"GET"}, echoPath, &RouteOptions{Name: "index"})
+	sub.MustAddAPIRoute("/hidden", []string{"GET"}, echoPath, &RouteOptions{Hidden: true})
+
+	rt := New(&Options{Middleware: []Middleware{trace("root")}})
+	require.NoError(t, rt.Include("/v1", sub, &IncludeOptions{
+		Tags: []string{"V1"}, NamePrefix: "v1_", Middleware: []Middleware{trace("include")},
+	}))
+
+	w := serveReq(rt, "GET", "/v1/items/3")
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, []string{"root", "include", "sub", "class:item"}, w.Header().Values("X-Trace"),
+		"the including Router's middleware, the Include's, then the sub-router's own")
+	assert.Contains(t, w.Body.String(), `"pattern":"/v1/items/{id}"`)
+	assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/v1/").Code)
+	assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/v1/hidden").Code)
+	assert.Equal(t, http.StatusNotFound, serveReq(rt, "GET", "/items/3").Code)
+
+	routes := rt.Routes()
+	require.Len(t, routes, 3)
+	assert.Equal(t, "v1_item", routes[0].Name)
+	assert.Equal(t, []string{"Items", "V1"}, routes[0].Tags)
+	assert.Equal(t, "compose_test.go", routes[0].Source.File, "the source of the original route")
+	assert.Equal(t, "/v1/", routes[1].Path)
+	url, err := rt.URL("v1_item", "id", "9")
+	require.NoError(t, err)
+	assert.Equal(t, "/v1/items/9", url)
+
+	ids := map[string]bool{}
+	for _, item := range rt.OpenAPI().Paths {
+		for _, op := range item.Operations {
+			ids[op.OperationID] = true
+		}
+	}
+	assert.Equal(t, map[string]bool{"v1_item_get": true, "v1_item_delete": true, "v1_index": true}, ids)
+
+	t.Run("later changes of the included Router are not followed", func(t *testing.T) {
+		sub.MustAddAPIRoute("/later", []string{"GET"}, echoPath, nil)
+		assert.Equal(t, http.StatusNotFound, serveReq(rt, "GET", "/v1/later").Code)
+	})
+	t.Run("every problem, nothing added", func(t *testing.T) {
+		again := New(nil)
+		again.MustAddAPIRoute("/v1/items/{key}", []string{"GET"}, echoPath, nil)
+		again.MustAddAPIRoute("/v1/other", []string{"GET"}, echoPath, &RouteOptions{Name: "v1_index"})
+		err := again.Include("/v1", sub, &IncludeOptions{NamePrefix: "v1_"})
+		require.Error(t, err)
+		assert.ErrorIs(t, err, ErrDuplicateRoute)
+		assert.ErrorIs(t, err, ErrDuplicateName)
+		assert.Contains(t, err.Error(), `route "v1_item" GET,DELETE /v1/items/{id}`)
+		assert.Len(t, again.Routes(), 2)
+	})
+	t.Run("operationIds stay unique", func(t *testing.T) {
+		again := New(nil)
+		again.MustAddAPIRoute("/x", []string{"GET"}, echoPath, &RouteOptions{OperationID: "item_get"})
+		err := again.Include("/v2", sub, nil)
+		require.ErrorIs(t, err, ErrDuplicateOperationID)
+	})
+	for _, tt := range []struct{ prefix, want string }{
+		{"v1", "leading"}, {"/v1/", "trailing slash"}, {"/{v}", "parameters"},
+	} {
+		t.Run("bad prefix "+tt.prefix, func(t *testing.T) {
+			err := New(nil).Include(tt.prefix, sub, nil)
+			require.ErrorIs(t, err, ErrInvalidPath)
+		})
+	}
+	assert.ErrorIs(t, rt.Include("/x", nil, nil), ErrInvalidOptions)
+	assert.ErrorIs(t, rt.Include("/x", rt, nil), ErrInvalidOptions)
+}
+
+func TestMountStripsPrefix(t *testing.T) {
+	rt := New(nil)
+	require.NoError(t, rt.Mount("/plugina", echoPath, nil))
+	tests := []struct {
+		name, target         string
+		wantStatus           int
+		wantPath, wantRaw    string
+		wantLocation         string
+		wantOriginal, method string
+	}{
+		{name: "root", target: "/plugina/", wantStatus: 200, wantPath: "/", wantOriginal: "/plugina/"},
+		{name: "below", target: "/plugina/items/1?x=1", wantStatus: 200, wantPath: "/items/1", wantOriginal: "/plugina/items/1"},
+		{name: "the prefix alone redirects", target: "/plugina", wantStatus: 301, wantLocation: "/plugina/"},
+		{name: "the prefix alone, POST", target: "/plugina", method: "POST", wantStatus: 308, wantLocation: "/plugina/"},
+		{name: "dot-dot is cleaned first", target: "/plugina/../secret", wantStatus: 301, wantLocation: "/secret"},
+		{name: "not the prefix", target: "/pluginab/x", wantStatus: 404},
+		{name: "encoded slash in the rest", target: "/plugina/a%2Fb", wantStatus: 200, wantPath: "/a/b", wantRaw: "/a%2Fb", wantOriginal: "/plugina/a/b"},
+		{name: "encoded slash after the prefix", target: "/plugina%2Fa", wantStatus: 200, wantPath: "/a", wantOriginal: "/plugina/a"},
+		{name: "encoded prefix", target: "/plugin%61/x%2Fy", wantStatus: 200, wantPath: "/x/y", wantRaw: "/x%2Fy", wantOriginal: "/plugina/x/y"},
+		{name: "other methods", target: "/plugina/x", method: "DELETE", wantStatus: 200, wantPath: "/x", wantOriginal: "/plugina/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			method := tt.method
+			if method == "" {
+				method = "GET"
+			}
+			w := serveReq(rt, method, tt.target)
+			require.Equal(t, tt.wantStatus, w.Code, w.Body.String())
+			if tt.wantLocation != "" {
+				assert.Equal(t, tt.wantLocation, w.Header().Get("Location"))
+			}
+			if tt.wantStatus != 200 {
+				return
+			}
+			var got map[string]string
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+			assert.Equal(t, tt.wantPath, got["path"])
+			assert.Equal(t, tt.wantRaw, got["raw"])
+			assert.Equal(t, "/plugina", got["prefix"])
+			assert.Equal(t, tt.wantOriginal, got["original"])
+			assert.Empty(t, got["pattern"], "the mounted handler matches on its own")
+		})
+	}
+}
+
+func TestMountNested(t *testing.T) {
+	inner := New(nil)
+	inner.MustAddAPIRoute("/items/{id}", []string{"GET"}, echoPath, &RouteOptions{Name: "item"})
+	middle := New(nil)
+	require.NoError(t, middle.Mount("/b", inner, nil))
+	rt := New(nil)
+	require.NoError(t, rt.Mount("/a", middle, nil))
+
+	w := serveReq(rt, "GET", "/a/b/items/7")
+	require.Equal(t, http.StatusOK, w.Code)
+	var got map[string]string
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
+	assert.Equal(t, map[string]string{"path": "/items/7", "raw": "", "pattern": "/items/{id}", "prefix": "/a/b", "original": "/a/b/items/7"}, got)
+
+	// The mounted Router keeps serving its own changes.
+	inner.MustAddAPIRoute("/later", []string{"GET"}, echoPath, nil)
+	assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/a/b/later").Code)
+	require.NoError(t, inner.RemoveRoute("item"))
+	assert.Equal(t, http.StatusNotFound, serveReq(rt, "GET", "/a/b/items/7").Code)
+}
+
+func TestMountConflicts(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(rt *Router) error
+		add     func(rt *Router) error
+		wantErr error
+		want    string
+	}{
+		{
+			name:    "a route under a mount",
+			setup:   func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
+			add:     func(rt *Router) error { return rt.AddAPIRoute("/p/x", []string{"GET"}, echoPath, nil) },
+			wantErr: ErrConflict, want: "is under the prefix of the mount",
+		},
+		{
+			name:    "the prefix itself",
+			setup:   func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
+			add:     func(rt *Router) error { return rt.AddAPIRoute("/p", []string{"GET"}, echoPath, nil) },
+			wantErr: ErrConflict, want: "is under the prefix of the mount",
+		},
+		{
+			name:    "a mount over routes",
+			setup:   func(rt *Router) error { return rt.AddAPIRoute("/p/x/{id}", []string{"POST"}, echoPath, nil) },
+			add:     func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
+			wantErr: ErrConflict, want: "mounts /p over route POST /p/x/{id}",
+		},
+		{
+			name:    "a mount under a mount",
+			setup:   func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
+			add:     func(rt *Router) error { return rt.Mount("/p/q", echoPath, nil) },
+			wantErr: ErrConflict, want: "is under the prefix of the mount",
+		},
+		{
+			name:    "a mount over a mount",
+			setup:   func(rt *Router) error { return rt.Mount("/p/q", echoPath, nil) },
+			add:     func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
+			wantErr: ErrConflict, want: "mounts above the mount",
+		},
+		{
+			name:    "the same prefix twice",
+			setup:   func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
+			add:     func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
+			wantErr: ErrDuplicateRoute,
+		},
+		{
+			name:    "no prefix",
+			setup:   func(*Router) error { return nil },
+			add:     func(rt *Router) error { return rt.Mount("", echoPath, nil) },
+			wantErr: ErrInvalidPath, want: "Options.NotFound",
+		},
+		{
+			name:    "nil handler",
+			setup:   func(*Router) error { return nil },
+			add:     func(rt *Router) error { return rt.Mount("/p", nil, nil) },
+			wantErr: ErrInvalidHandler,
+		},
+		{
+			name:    "itself",
+			setup:   func(*Router) error { return nil },
+			add:     func(rt *Router) error { return rt.Mount("/p", rt, nil) },
+			wantErr: ErrInvalidHandler,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := New(nil)
+			require.NoError(t, tt.setup(rt))
+			before := len(rt.Routes())
+			err := tt.add(rt)
+			require.ErrorIs(t, err, tt.wantErr)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Len(t, rt.Routes(), before)
+		})
+	}
+	t.Run("beside the mount", func(t *testing.T) {
+		rt := New(nil)
+		require.NoError(t, rt.Mount("/p", echoPath, nil))
+		require.NoError(t, rt.AddAPIRoute("/pq", []string{"GET"}, echoPath, nil))
+		require.NoError(t, rt.AddAPIRoute("/{x}/y", []string{"GET"}, echoPath, nil))
+		assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/p/y").Code)
+		assert.Contains(t, serveReq(rt, "GET", "/p/y").Body.String(), `"prefix":"/p"`, "the literal prefix is more specific")
+		routes := rt.Routes()
+		assert.True(t, routes[0].Mount)
+		assert.Equal(t, "/p/{path...}", routes[0].Path)
+	})
+}
+
+// staticDoc is an OpenAPIProvider that is not a Router.
+type staticDoc struct {
+	http.Handler
+	doc *Document
+}
+
+func (s staticDoc) OpenAPI() *Document { return s.doc }
+
+func TestMountOpenAPI(t *testing.T) {
+	type Item struct {
+		ID int `json:"id"`
+	}
+	plugin := New(&Options{Tags: []Tag{{Name: "Plugin", Description: "Plugin A's routes."}}})
+	plugin.MustAddAPIRoute("/items/{id}", []string{"GET"}, MustTyped(func(context.Context, *struct {
+		ID int `path:"id" minimum:"1"`
+	}) (*Item, error) {
+		return &Item{}, nil
+	}, nil), &RouteOptions{Name: "get_item", Tags: []string{"Plugin"}})
+	plugin.MustAddAPIRoute("/", []string{"GET"}, echoPath, &RouteOptions{OperationID: "index"})
+
+	rt := New(&Options{Title: "Host"})
+	func() {
+		// The host has an Item of its own, different from the plugin's.
+		type Item struct {
+			Name string `json:"name"`
+		}
+		rt.MustAddAPIRoute("/items", []string{"GET"}, MustTyped(func(context.Context, *sinkNothing) (*Item, error) {
+			return &Item{}, nil
+		}, nil), &RouteOptions{OperationID: "index"})
+	}()
+	require.NoError(t, rt.Mount("/plugina", plugin, &MountOptions{Tags: []string{"Plugins"}}))
+	require.NoError(t, rt.Mount("/pluginb", http.NewServeMux(), nil))
+	require.NoError(t, rt.Mount("/hidden", New(nil), &MountOptions{Hidden: true}))
+	other := &Document{Paths: []*PathItem{{Path: "/ping", Operations: []*Operation{{Method: "GET", OperationID: "ping",
+		Responses: []ResponseInfo{{Status: 200, Description: "pong"}}}}}}}
+	require.NoError(t, rt.Mount("/static-doc", staticDoc{echoPath, other}, nil))
+
+	res := serveGet(t, rt, "/openapi.json")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	body := readBody(t, res)
+	checkGolden(t, "testdata/openapi/golden/mounts.json", indentJSON(t, body))
+	validateOpenAPI(t, body)
+
+	doc := rt.OpenAPI()
+	var ops []string
+	for _, item := range doc.Paths {
+		for _, op := range item.Operations {
+			ops = append(ops, op.Method+" "+item.Path+" "+op.OperationID+" "+strings.Join(op.Tags, ","))
+		}
+	}
+	assert.Equal(t, []string{
+		"GET /items index ",
+		"GET /plugina/items/{id} get_item Plugin,Plugins",
+		"GET /plugina/ plugina_index Plugins",
+		"GET /static-doc/ping ping ",
+	}, ops)
+	assert.Contains(t, doc.Components, "Item2", "the plugin's Item is renamed, not merged")
+	assert.Equal(t, "Plugin A's routes.", doc.Tags[0].Description, "the mounted document's tag descriptions")
+
+	t.Run("the document follows the mounted Router", func(t *testing.T) {
+		plugin.MustAddAPIRoute("/later", []string{"GET"}, echoPath, nil)
+		assert.Contains(t, string(readBody(t, serveGet(t, rt, "/openapi.json"))), `"/plugina/later"`)
+		assert.Contains(t, string(readBody(t, serveGet(t, rt, "/openapi-3.0.json"))), `"/plugina/later"`)
+	})
+	t.Run("a cycle of mounts", func(t *testing.T) {
+		a, b := New(nil), New(nil)
+		a.MustAddAPIRoute("/x", []string{"GET"}, echoPath, nil)
+		require.NoError(t, a.Mount("/b", b, nil))
+		require.NoError(t, b.Mount("/a", a, nil))
+		assert.Equal(t, http.StatusOK, serveGet(t, a, "/openapi.json").StatusCode)
+		assert.Equal(t, http.StatusOK, serveGet(t, a, "/b/a/x").StatusCode)
+	})
+}
