@@ -30,7 +30,7 @@ func traceClass(name string, calls *atomic.Int64) RouteClass {
 		if calls != nil {
 			calls.Add(1)
 		}
-		return trace(name+":"+route.Name)(next)
+		return trace(name + ":" + route.Name)(next)
 	}
 }
 
