@@ -139,6 +139,7 @@ func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions) (
 		Extensions:  r.Extensions,
 		Extra:       r.Extra,
 		Source:      r.Source,
+		Headers:     r.Headers, // the route class is in sub.wrap(src)
 	}
 	if opts.Name != "" {
 		opts.Name = o.NamePrefix + opts.Name

@@ -165,6 +165,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 	tagSeen := make(map[string]bool)
 	var merge componentMerger
 	var mounted *mountedOps
+	headerOps := make(headerOperations)
 	for _, rec := range recs {
 		r := &rec.route
 		if rec.mount != nil && !rec.mount.opts.Hidden {
@@ -208,6 +209,12 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 		var responses []ResponseInfo
 		for i, m := range r.Methods {
 			if !slices.Contains(docMethods, m) {
+				continue
+			}
+			if op := item.operation(m); op != nil {
+				// Only routes told apart by headers share a path item and a
+				// method: they share one operation, the first route's.
+				headerOps[op] = append(headerOps[op], r)
 				continue
 			}
 			if params == nil {
@@ -254,6 +261,9 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 				op.RequestBody = nil
 			}
 			item.Operations = append(item.Operations, op)
+			if _, ok := headerOps[op]; !ok && len(r.Headers) > 0 {
+				headerOps[op] = nil // document its headers, even alone
+			}
 			for _, t := range r.Tags {
 				if !tagSeen[t] {
 					tagSeen[t] = true
@@ -262,6 +272,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 			}
 		}
 	}
+	headerOps.document()
 	for _, item := range doc.Paths {
 		slices.SortStableFunc(item.Operations, func(a, b *Operation) int {
 			return slices.Index(docMethods, a.Method) - slices.Index(docMethods, b.Method)
@@ -291,6 +302,67 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 	}
 	doc.Components = merge.out
 	return doc
+}
+
+// headerOperations are the operations that routes told apart by headers
+// share, with the routes after the first.
+type headerOperations map[*Operation][]*Route
+
+// operation returns the item's operation for method, or nil.
+func (p *PathItem) operation(method string) *Operation {
+	for _, op := range p.Operations {
+		if op.Method == method {
+			return op
+		}
+	}
+	return nil
+}
+
+// document adds to each shared operation a header parameter per header its
+// routes match: required when every route matches it, with the exact
+// values as an enum when no route uses a regular expression for it.
+func (h headerOperations) document() {
+	for op, more := range h {
+		variants := append([]*Route{op.Route}, more...)
+		var names []string
+		matches := make(map[string][]HeaderMatch)
+		for _, r := range variants {
+			for _, m := range r.Headers {
+				name := http.CanonicalHeaderKey(m.Name)
+				if matches[name] == nil {
+					names = append(names, name)
+				}
+				matches[name] = append(matches[name], m)
+			}
+		}
+		params := slices.Clone(op.Parameters)
+		for _, name := range names {
+			schema := &Schema{Type: "string"}
+			var desc []string
+			exact := true
+			for _, m := range matches[name] {
+				if m.Regexp {
+					exact = false
+					desc = append(desc, fmt.Sprintf("a value matching %q", m.Value))
+				} else {
+					desc = append(desc, fmt.Sprintf("%q", m.Value))
+				}
+			}
+			if exact {
+				for _, m := range matches[name] {
+					schema.Enum = append(schema.Enum, m.Value)
+				}
+			}
+			params = append(params, ParameterInfo{
+				Name:        name,
+				In:          "header",
+				Required:    len(matches[name]) == len(variants),
+				Description: "Selects the route: " + strings.Join(desc, ", ") + ".",
+				Schema:      schema,
+			})
+		}
+		op.Parameters = params
+	}
 }
 
 // mountedOps gathers the operations of mounted applications into a

@@ -45,6 +45,14 @@ type RouteOptions struct {
 	// RouteClass wraps this route's handler, inside the Router's
 	// Options.RouteClass and Middleware.
 	RouteClass RouteClass
+	// Headers are conditions on request headers that must all hold for
+	// the route to serve a request. Routes with different Headers may share
+	// a method and path (their parameter names aside): a request goes to
+	// the first of them, in the order added, whose Headers all hold, else
+	// to the one without Headers, else it is answered with
+	// Options.HeaderMismatchStatus. The OpenAPI document shows one operation
+	// for them, the first route's, with each header as a parameter.
+	Headers []HeaderMatch
 }
 
 // Route is the stored metadata of one route: what it matches, what serves it
@@ -68,6 +76,7 @@ type Route struct {
 	Extensions  map[string]any
 	Extra       map[string]any
 	Source      Source
+	Headers     []HeaderMatch // see RouteOptions.Headers
 	// Mount reports that the route is a Router.Mount: Handler serves every
 	// path under the prefix of Path (which ends in /{path...}).
 	Mount bool
@@ -90,6 +99,7 @@ func (r *Route) clone() Route {
 	c.Responses = maps.Clone(r.Responses)
 	c.Extensions = maps.Clone(r.Extensions)
 	c.Extra = maps.Clone(r.Extra)
+	c.Headers = slices.Clone(r.Headers)
 	return c
 }
 

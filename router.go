@@ -61,6 +61,11 @@ type Options struct {
 	// included, once per route when it is compiled.
 	RouteClass RouteClass
 	Middleware []Middleware
+
+	// HeaderMismatchStatus answers a request whose method and path match
+	// only routes with RouteOptions.Headers, none of which hold: 0 means
+	// 404 (Options.NotFound, if set), and 406 or 400 are common choices.
+	HeaderMismatchStatus int
 }
 
 // Router is an http.Handler that dispatches requests to the routes added to
@@ -86,6 +91,7 @@ type Router struct {
 
 	class      RouteClass
 	middleware []Middleware
+	mismatch   http.HandlerFunc // answers header mismatches
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
@@ -98,9 +104,11 @@ type routeRec struct {
 	// order of route.Methods; nil for a hidden route without OperationID.
 	opIDs []string
 
-	class RouteClass    // the route's own, from RouteOptions
-	inner http.Handler  // serves instead of route.Handler (Include, Mount)
-	mount *mountHandler // the mount this route is, if it is one
+	headers []headerMatcher // compiled route.Headers
+	hkey    string          // canonical form of headers; "" for none
+	class   RouteClass      // the route's own, from RouteOptions
+	inner   http.Handler    // serves instead of route.Handler (Include, Mount)
+	mount   *mountHandler   // the mount this route is, if it is one
 }
 
 var _ http.Handler = (*Router)(nil)
@@ -122,6 +130,16 @@ func New(opts *Options) *Router {
 		sources:          make(map[uintptr]Source),
 		class:            o.RouteClass,
 		middleware:       slices.Clone(o.Middleware),
+	}
+	rt.mismatch = func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case o.HeaderMismatchStatus == 0 && o.NotFound != nil:
+			o.NotFound.ServeHTTP(w, r)
+		case o.HeaderMismatchStatus == 0:
+			writeProblem(w, http.StatusNotFound, "No route for these request headers.")
+		default:
+			writeProblem(w, o.HeaderMismatchStatus, "No route for these request headers.")
+		}
 	}
 	if rt.reg == nil {
 		rt.reg = NewRegistry()
@@ -302,6 +320,10 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 	if err := checkOptions(o); err != nil {
 		fail(err)
 	}
+	headers, hkey, err := compileHeaders(o.Headers)
+	if err != nil {
+		fail(err)
+	}
 	switch len(errs) {
 	case 0:
 	case 1:
@@ -327,8 +349,10 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 		Extensions:  maps.Clone(o.Extensions),
 		Extra:       maps.Clone(o.Extra),
 		Source:      o.Source,
+		Headers:     slices.Clone(o.Headers),
 	}
 	rec.class = o.RouteClass
+	rec.headers, rec.hkey = headers, hkey
 	rec.opIDs = operationIDs(&rec.route, rec.pat)
 	if c, ok := h.(RouteChecker); ok {
 		if err := c.CheckRoute(&rec.route); err != nil {
@@ -408,7 +432,7 @@ func (rt *Router) compileLocked() *table {
 	n := len(rt.set.recs)
 	all := make([]*routeRec, n, n+len(rt.builtin))
 	copy(all, rt.set.recs)
-	t := compile(append(all, rt.builtin...), rt.wrap, rt.notFound, rt.methodNotAllowed)
+	t := compile(append(all, rt.builtin...), rt.wrap, rt.notFound, rt.methodNotAllowed, rt.mismatch)
 	t.recs = all[:n:n]
 	t.spec = new(specCache)
 	for _, rec := range t.recs {

@@ -75,11 +75,12 @@ func (s *routeSet) insert(rec *routeRec) error {
 		}
 	}
 	shape := rec.pat.shape()
+	key := shape + rec.hkey // routes with different header matches may share a shape
 	if other := s.reserved[shape]; other != nil && hasAnyMethod(other.route.Methods, r.Methods) {
 		return fail(ErrDuplicateRoute, "duplicates "+other.route.String()+", served by the Router (set Options.Docs to move or disable it)")
 	}
 	for _, m := range r.Methods {
-		if other := s.shapes[m][shape]; other != nil {
+		if other := s.shapes[m][key]; other != nil {
 			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
 		}
 	}
@@ -92,7 +93,7 @@ func (s *routeSet) insert(rec *routeRec) error {
 				}
 			}
 		}
-		if other != nil {
+		if other != nil && !headerSiblings(rec, other) {
 			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q%s is taken by %s", id, opIDOrigin(r), other.route.String()))
 		}
 	}
@@ -112,7 +113,9 @@ func (s *routeSet) insert(rec *routeRec) error {
 		s.names[r.Name] = rec
 	}
 	for _, id := range rec.opIDs {
-		s.opIDs[id] = rec
+		if s.opIDs[id] == nil { // a header sibling may hold it already
+			s.opIDs[id] = rec
+		}
 	}
 	for _, m := range r.Methods {
 		byShape := s.shapes[m]
@@ -120,12 +123,20 @@ func (s *routeSet) insert(rec *routeRec) error {
 			byShape = make(map[string]*routeRec)
 			s.shapes[m] = byShape
 		}
-		byShape[shape] = rec
+		byShape[key] = rec
 	}
 	if s.strict {
 		s.index(rec)
 	}
 	return nil
+}
+
+// headerSiblings reports whether a and b are routes told apart by their
+// headers whose operationIds both come from their method and path: they
+// share one operation in the document, so they may share its id.
+func headerSiblings(a, b *routeRec) bool {
+	return a != b && a.hkey != b.hkey && a.route.OperationID == "" && b.route.OperationID == "" &&
+		a.route.Name == "" && b.route.Name == "" && a.pat.shape() == b.pat.shape()
 }
 
 // mountConflict describes why rec cannot be added beside the mounts (a
@@ -224,10 +235,10 @@ func (s *routeSet) remove(recs ...*routeRec) {
 		if rec.mount != nil && s.mounts[rec.mount.prefix] == rec {
 			delete(s.mounts, rec.mount.prefix)
 		}
-		shape := rec.pat.shape()
+		key := rec.pat.shape() + rec.hkey
 		for _, m := range r.Methods {
-			if s.shapes[m][shape] == rec {
-				delete(s.shapes[m], shape)
+			if s.shapes[m][key] == rec {
+				delete(s.shapes[m], key)
 			}
 			s.overlaps[m].remove(rec.pat, rec)
 		}

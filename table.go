@@ -42,6 +42,7 @@ type entry struct {
 	catchAll   bool
 	handle     httprouter.Handle
 	routerPath string
+	headers    []headerMatcher // the route's header matches
 }
 
 // entryOf returns the entry of rec, made on first use: a route's entry
@@ -58,6 +59,7 @@ func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler) *entry {
 			names:      rec.pat.params,
 			catchAll:   rec.pat.hasCatchAll(),
 			routerPath: rec.pat.routerPath(),
+			headers:    rec.headers,
 		}
 		h := rec.route.Handler
 		if wrap != nil {
@@ -155,7 +157,7 @@ func cleanSegment(v string) bool {
 }
 
 // compile builds the table for recs.
-func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, methodNotAllowed http.Handler) *table {
+func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, methodNotAllowed http.Handler, mismatch http.HandlerFunc) *table {
 	t := &table{
 		notFound:         notFound,
 		methodNotAllowed: methodNotAllowed,
@@ -188,7 +190,7 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 	}
 	slices.Sort(t.methods)
 	for _, m := range t.methods {
-		t.addMethod(m, byMethod[m])
+		t.addMethod(m, headerGroups(byMethod[m], mismatch))
 	}
 	if len(t.layers) == 1 {
 		// One tree: let httprouter dispatch, which saves a call per request;
