@@ -1,0 +1,420 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The browser test needs a headless Chromium and the pinned npm packages.
+const (
+	installChromium = "apt-get install -y --no-install-recommends chromium"
+	installNPM      = "npm ci --prefix testdata/npm (in the repository's root)"
+	// nodeModules is testdata/npm/node_modules, from this package's directory.
+	nodeModules = "../../testdata/npm/node_modules"
+	// chromiumTimeout bounds each Chromium run; one takes a few seconds.
+	chromiumTimeout = 60 * time.Second
+	// chromiumVirtualTime is the virtual time a page gets to render in
+	// before its DOM is dumped or its screenshot taken.
+	chromiumVirtualTime = 15 * time.Second
+)
+
+// docsAssets are the files the pages load from /assets/, from where they are
+// in node_modules.
+var docsAssets = map[string]string{
+	"swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+	"swagger-ui.css":       "swagger-ui-dist/swagger-ui.css",
+	"redoc.standalone.js":  "redoc/bundles/redoc.standalone.js",
+}
+
+// docsPages are the documentation pages, with the id of the element each
+// renders for an operation under one of its tags (the tag is "default" for
+// an operation without any), and the text shown when the document could not
+// be loaded.
+var docsPages = []struct {
+	name, path string
+	operation  func(tag, operationID string) string
+	failure    string
+}{
+	{
+		name: "swagger-ui", path: "/docs",
+		// One element per tag, its id escaped as Swagger UI does.
+		operation: func(tag, operationID string) string {
+			return "operations-" + swaggerDeepLink(tag) + "-" + swaggerDeepLink(operationID)
+		},
+		failure: "Failed to load API definition",
+	},
+	{
+		name: "redoc", path: "/redoc",
+		operation: func(_, operationID string) string { return "operation/" + operationID },
+		failure:   "Something went wrong",
+	},
+}
+
+// TestDocsInBrowser renders /docs (Swagger UI) and /redoc (ReDoc) of the seed
+// in headless Chromium, with the pinned swagger-ui-dist and redoc served from
+// /assets/ and every other host unreachable, and checks that every operation
+// of the served /openapi.json is on each page, under each of its tags for
+// Swagger UI. Each page's rendered DOM and a screenshot are saved in
+// $DYNROUTE_ARTIFACTS (or a temporary directory) as <page>.html and <page>.png.
+//
+// Without Chromium or testdata/npm/node_modules the test is skipped, or fails
+// if CI is set. It runs on Linux only (it kills Chromium's processes through
+// process groups and /proc).
+func TestDocsInBrowser(t *testing.T) {
+	ci := os.Getenv("CI") != ""
+	browser := findChromium(t, ci)
+	assets := docsAssetsDir(t, ci)
+
+	specs, err := loadSpecs("")
+	require.NoError(t, err)
+	rt, skipped, err := newRouter(specs, options{assets: assets}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	require.Empty(t, skipped)
+	srv := httptest.NewServer(rt) // on 127.0.0.1
+	t.Cleanup(srv.Close)
+	for name := range docsAssets {
+		res, err := http.Get(srv.URL + "/assets/" + name)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, "GET /assets/%s", name)
+	}
+
+	doc := fetchDocument(t, srv.URL+"/openapi.json")
+	require.NotEmpty(t, doc.operations, "the seed's document has operations")
+	artifacts := artifactsDir(t)
+
+	// The pages are rendered one after the other: Chromium is heavy enough.
+	for _, page := range docsPages {
+		t.Run(page.name, func(t *testing.T) {
+			url := srv.URL + page.path
+			dom := browser.dumpDOM(t, url)
+			require.NoError(t, os.WriteFile(filepath.Join(artifacts, page.name+".html"), []byte(dom), 0o644))
+			require.NotContains(t, dom, page.failure, "%s failed to load the document", page.name)
+			ids := elementIDs(dom)
+			require.NotEmpty(t, ids, "%s rendered nothing", page.name)
+			// The texts of the document, as rendered: the served <body>
+			// holds none of them. (They are plain text, not changed by
+			// rendering them as Markdown.)
+			_, body, ok := strings.Cut(dom, "<body")
+			require.True(t, ok, "no <body> in the DOM")
+			assert.Contains(t, body, domText(doc.title), "the document's title")
+			assert.Contains(t, body, domText(doc.description), "the document's description")
+			for _, tag := range doc.tags {
+				assert.Contains(t, body, domText(tag.Description), "the description of tag %q", tag.Name)
+			}
+			for _, op := range doc.operations {
+				tags := op.tags
+				if len(tags) == 0 {
+					tags = []string{"default"}
+				}
+				for _, tag := range tags {
+					id := page.operation(tag, op.id)
+					assert.True(t, ids[id], "%s %s (operationId %q, tag %q): no element with id %q",
+						op.method, op.path, op.id, tag, id)
+				}
+			}
+
+			file := filepath.Join(artifacts, page.name+".png")
+			browser.screenshot(t, url, file)
+			png, err := os.ReadFile(file)
+			require.NoError(t, err)
+			require.True(t, bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")), "%s is not a PNG", file)
+			t.Logf("DOM and screenshot: %s.{html,png}", strings.TrimSuffix(file, ".png"))
+		})
+	}
+}
+
+// chromium runs a headless Chromium.
+type chromium struct{ bin string }
+
+// findChromium returns the Chromium on PATH; without one the test is
+// skipped, or fails if CI is set.
+func findChromium(t *testing.T, ci bool) chromium {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if bin, err := exec.LookPath(name); err == nil {
+			return chromium{bin: bin}
+		}
+	}
+	missing(t, ci, "no chromium, chromium-browser or google-chrome on PATH", installChromium)
+	return chromium{}
+}
+
+// docsAssetsDir returns a temporary directory holding docsAssets, linked
+// from testdata/npm/node_modules; without those the test is skipped, or
+// fails if CI is set.
+func docsAssetsDir(t *testing.T, ci bool) string {
+	t.Helper()
+	modules, err := filepath.Abs(nodeModules)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for name, from := range docsAssets {
+		from = filepath.Join(modules, filepath.FromSlash(from))
+		if _, err := os.Stat(from); err != nil {
+			missing(t, ci, fmt.Sprintf("the pinned npm packages are not installed: %v", err), installNPM)
+		}
+		require.NoError(t, os.Symlink(from, filepath.Join(dir, name)))
+	}
+	return dir
+}
+
+// missing ends the test for want of what it needs: skipped, or failed if CI
+// is set.
+func missing(t *testing.T, ci bool, why, install string) {
+	t.Helper()
+	if ci {
+		t.Fatalf("%s; install it with: %s", why, install)
+	}
+	t.Skipf("skipped: %s; install it with: %s (with CI set this fails)", why, install)
+}
+
+// artifactsDir is where the DOMs and screenshots go: $DYNROUTE_ARTIFACTS if set, else
+// a temporary directory.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("DYNROUTE_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// dumpDOM returns the page's DOM once rendered.
+func (c chromium) dumpDOM(t *testing.T, url string) string {
+	t.Helper()
+	return c.run(t, "dump-dom "+url, "--dump-dom", url)
+}
+
+// screenshot saves a PNG of the page's first 1280×2000 pixels in file.
+func (c chromium) screenshot(t *testing.T, url, file string) {
+	t.Helper()
+	c.run(t, "screenshot "+url, "--screenshot="+file, "--window-size=1280,2000", "--hide-scrollbars", url)
+}
+
+// run runs Chromium headless with a profile and home of its own, every host
+// but 127.0.0.1 unresolvable, and returns its standard output. Chromium and
+// everything it started are killed once it exits or times out.
+func (c chromium) run(t *testing.T, what string, args ...string) string {
+	t.Helper()
+	home := t.TempDir()
+	args = append([]string{
+		"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update",
+		"--disable-extensions", "--disable-sync",
+		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+		"--user-data-dir=" + filepath.Join(home, "profile"),
+		"--virtual-time-budget=" + strconv.FormatInt(chromiumVirtualTime.Milliseconds(), 10),
+	}, args...)
+	ctx, cancel := context.WithTimeout(t.Context(), chromiumTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"))
+	// Chromium runs in a process group of its own, which is killed as a
+	// whole on timeout; Pdeathsig kills it if the test binary dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	killLeftovers(t, home)
+	t.Logf("chromium %s: %s", what, time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		// Chromium's standard error is noisy (D-Bus and the like): shown
+		// only when it failed.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("timed out after %s: %w", chromiumTimeout, err)
+		}
+		t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return stdout.String()
+}
+
+// killLeftovers kills what is left of a Chromium run whose home was dir:
+// the processes whose command line names dir (its --user-data-dir, or the
+// crash database of its crashpad handlers, which run in sessions of their
+// own, out of reach of a process group kill). It waits until they are gone,
+// so that none outlives the test or writes into dir while it is removed.
+func killLeftovers(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pids := processesNaming(dir + string(filepath.Separator))
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("chromium processes %v still running after SIGKILL", pids)
+			return
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL) // ESRCH if it is gone already
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// processesNaming returns the processes whose command line contains s. A
+// zombie's command line is empty.
+func processesNaming(s string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && bytes.Contains(cmdline, []byte(s)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// elementIDs returns the ids of the elements of a dumped DOM.
+func elementIDs(dom string) map[string]bool {
+	ids := make(map[string]bool)
+	for _, m := range idAttr.FindAllStringSubmatch(dom, -1) {
+		ids[html.UnescapeString(m[1])] = true
+	}
+	return ids
+}
+
+// domText escapes text as Chromium serializes it in a text node.
+var domText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\u00a0", "&nbsp;").Replace
+
+// idAttr matches an id attribute as Chromium serializes it: always in
+// double quotes, with & and " escaped.
+var idAttr = regexp.MustCompile(`\sid="([^"]*)"`)
+
+// swaggerDeepLink escapes a tag or an operationId as Swagger UI does in the
+// ids of its elements (escapeDeepLinkPath): trimmed, white space replaced by
+// underscores, then CSS.escape'd.
+func swaggerDeepLink(s string) string {
+	s = strings.Join(strings.Fields(s), "_")
+	return cssEscape(s)
+}
+
+// cssEscape is CSS.escape (https://drafts.csswg.org/cssom/#serialize-an-identifier).
+func cssEscape(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case r == 0:
+			b.WriteRune('\uFFFD')
+		case r <= 0x1f || r == 0x7f,
+			i == 0 && r >= '0' && r <= '9',
+			i == 1 && r >= '0' && r <= '9' && rs[0] == '-':
+			fmt.Fprintf(&b, "\\%x ", r)
+		case i == 0 && r == '-' && len(rs) == 1:
+			b.WriteString(`\-`)
+		case r >= 0x80 || r == '-' || r == '_' || r >= '0' && r <= '9' ||
+			r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func TestCSSEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"list_users": "list_users",
+		"users.list": `users\.list`,
+		"1st":        `\31 st`,
+		"-1":         `-\31 `,
+		"-":          `\-`,
+		"a b":        `a\ b`,
+		"héllo":      "héllo",
+		"a\x01":      `a\1 `,
+	} {
+		assert.Equal(t, want, cssEscape(in), "cssEscape(%q)", in)
+	}
+	assert.Equal(t, "Dynamic_routes", swaggerDeepLink(" Dynamic routes "))
+}
+
+// servedDocument is what the test needs of an OpenAPI document.
+type servedDocument struct {
+	title       string
+	description string
+	tags        []docTag
+	operations  []docOperation
+}
+
+type docTag struct{ Name, Description string }
+
+type docOperation struct {
+	method, path, id string
+	tags             []string
+}
+
+// httpMethods are the fields of a path item that are operations.
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// fetchDocument gets and parses the OpenAPI document at url.
+func fetchDocument(t *testing.T, url string) servedDocument {
+	t.Helper()
+	res, err := http.Get(url)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, res.StatusCode, "GET %s: %s", url, body)
+	var raw struct {
+		Info  struct{ Title, Description string }
+		Tags  []docTag
+		Paths map[string]map[string]json.RawMessage
+	}
+	require.NoError(t, json.Unmarshal(body, &raw), "GET %s", url)
+	doc := servedDocument{title: raw.Info.Title, description: raw.Info.Description, tags: raw.Tags}
+	for path, item := range raw.Paths {
+		for _, method := range httpMethods {
+			op, ok := item[method]
+			if !ok {
+				continue
+			}
+			var o struct {
+				OperationID string
+				Tags        []string
+			}
+			require.NoError(t, json.Unmarshal(op, &o), "%s %s", method, path)
+			require.NotEmpty(t, o.OperationID, "%s %s has no operationId", method, path)
+			doc.operations = append(doc.operations, docOperation{method: method, path: path, id: o.OperationID, tags: o.Tags})
+		}
+	}
+	slices.SortFunc(doc.operations, func(a, b docOperation) int {
+		return cmp.Or(strings.Compare(a.path, b.path), strings.Compare(a.method, b.method))
+	})
+	return doc
+}
