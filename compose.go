@@ -250,42 +250,51 @@ func (tx *Tx) mount(prefix string, h http.Handler, opts *MountOptions, pc uintpt
 	if o.Source.IsZero() {
 		o.Source = tx.rt.sourceAt(pc)
 	}
-	methods := o.Methods
-	if methods == nil {
-		methods = mountMethods
+	if sub, ok := h.(*Router); ok && sub == tx.rt {
+		return &RouteError{Name: o.Name, Path: prefix, Source: o.Source, Err: ErrInvalidHandler, Detail: "a Router cannot mount itself"}
 	}
-	path := prefix + "/{" + mountParam + "...}"
-	ropts := &RouteOptions{Name: o.Name, Hidden: true, Source: o.Source}
-	var errs []error
-	fail := func(err error) {
-		errs = append(errs, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err})
-	}
-	if prefix == "" {
-		fail(fmt.Errorf("%w: a mount needs a prefix; to serve h for every path, add it as Options.NotFound", ErrInvalidPath))
-	} else if err := checkPrefix(prefix); err != nil {
-		fail(err)
-	}
-	if h == nil {
-		fail(fmt.Errorf("%w: nil handler", ErrInvalidHandler))
-	} else if sub, ok := h.(*Router); ok && sub == tx.rt {
-		fail(fmt.Errorf("%w: a Router cannot mount itself", ErrInvalidHandler))
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	m := &mountHandler{prefix: prefix, h: h, opts: o}
-	rec, err := buildRec(path, methods, h, "", ropts, nil, false)
+	rec, err := mountRec(prefix, h, &o)
 	if err != nil {
 		return err
 	}
-	rec.route.Mount = true
-	rec.mount = m
-	rec.inner = m
 	if err := tx.set.insert(rec); err != nil {
 		return err
 	}
 	tx.added++
 	return nil
+}
+
+// mountRec makes the route record of a mount, reporting every problem.
+func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error) {
+	methods := o.Methods
+	if methods == nil {
+		methods = mountMethods
+	}
+	path := prefix + "/{" + mountParam + "...}"
+	var errs []error
+	fail := func(err error) {
+		errs = append(errs, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err})
+	}
+	if prefix == "" {
+		fail(fmt.Errorf("%w: a mount needs a prefix; to serve h for every path, set it as Options.NotFound", ErrInvalidPath))
+	} else if err := checkPrefix(prefix); err != nil {
+		fail(err)
+	}
+	if h == nil {
+		fail(fmt.Errorf("%w: nil handler", ErrInvalidHandler))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	rec, err := buildRec(path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: true, Source: o.Source}, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	m := &mountHandler{prefix: prefix, h: h, opts: *o}
+	rec.route.Mount = true
+	rec.mount = m
+	rec.inner = m
+	return rec, nil
 }
 
 // mountHandler serves a mounted handler behind its prefix.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -106,6 +107,17 @@ type RouteSpec struct {
 	Deprecated  bool           `json:"deprecated,omitempty" yaml:"deprecated,omitempty"`
 	Hidden      bool           `json:"hidden,omitempty" yaml:"hidden,omitempty"`
 	Extra       map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
+	// Headers and HeaderPatterns are header matches (RouteOptions.Headers):
+	// header name to exact value, and to regular expression. LoadYAML and
+	// LoadJSON read them; the other loaders have no form for them.
+	Headers        map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
+	HeaderPatterns map[string]string `json:"header_patterns,omitempty" yaml:"header_patterns,omitempty"`
+	// App and Prefix make the spec a mount (Router.Mount) instead of a
+	// route: the sub-application the Registry holds under App
+	// (Registry.RegisterApp) serves Prefix and everything under it. A mount
+	// has no path, methods or handler. LoadYAML and LoadJSON read them.
+	App    string `json:"app,omitempty" yaml:"app,omitempty"`
+	Prefix string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
 	// Source is where the spec was read; loaders set it.
 	Source Source `json:"-" yaml:"-"`
 }
@@ -207,6 +219,9 @@ func applySpecs(set *routeSet, specs []RouteSpec, recs []*routeRec, problems []e
 // specRec turns a spec into a route record, reporting every problem the spec
 // has on its own.
 func (rt *Router) specRec(s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
+	if s.App != "" || s.Prefix != "" {
+		return rt.mountSpecRec(s)
+	}
 	opts := RouteOptions{
 		Name:        s.Name,
 		OperationID: s.OperationID,
@@ -218,6 +233,7 @@ func (rt *Router) specRec(s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
 		Hidden:      s.Hidden,
 		Extra:       s.Extra,
 		Source:      s.Source,
+		Headers:     specHeaders(s),
 	}
 	if len(opts.Tags) == 0 {
 		opts.Tags = slices.Clone(o.DefaultTags)
@@ -232,13 +248,89 @@ func (rt *Router) specRec(s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
 	return buildRec(s.Path, s.Methods, h, s.Handler, &opts, handlerErr, true)
 }
 
+// specHeaders returns the header matches of a spec, sorted by name.
+func specHeaders(s *RouteSpec) []HeaderMatch {
+	var out []HeaderMatch
+	for name, v := range s.Headers {
+		out = append(out, HeaderMatch{Name: name, Value: v})
+	}
+	for name, v := range s.HeaderPatterns {
+		out = append(out, HeaderMatch{Name: name, Value: v, Regexp: true})
+	}
+	slices.SortFunc(out, func(a, b HeaderMatch) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// mountSpecRec turns a mount spec into the mount's route record.
+func (rt *Router) mountSpecRec(s *RouteSpec) (*routeRec, error) {
+	var errs []error
+	where := s.Prefix
+	fail := func(format string, args ...any) {
+		errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source,
+			Err: fmt.Errorf("%w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))})
+	}
+	var h http.Handler
+	switch {
+	case s.App == "":
+		fail("a mount (with prefix) needs an app")
+	default:
+		var err error
+		if h, err = rt.reg.resolveApp(s.App); err != nil {
+			errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source, Err: err})
+		}
+	}
+	if s.Prefix == "" {
+		fail("a mount (with app) needs a prefix")
+	} else if err := checkPrefix(s.Prefix); err != nil {
+		errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source, Err: err})
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"path", s.Path != ""}, {"methods", len(s.Methods) > 0}, {"handler", s.Handler != ""},
+		{"operation_id", s.OperationID != ""}, {"status_code", s.StatusCode != 0},
+		{"headers", len(s.Headers)+len(s.HeaderPatterns) > 0},
+	} {
+		if f.set {
+			fail("a mount has no %s: the app serves everything under its prefix", f.name)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	rec, err := mountRec(s.Prefix, h, &MountOptions{Name: s.Name, Tags: s.Tags, Hidden: s.Hidden, Source: s.Source})
+	if err != nil {
+		return nil, err
+	}
+	rec.route.HandlerName = s.App
+	rec.route.Summary, rec.route.Description, rec.route.Deprecated = s.Summary, s.Description, s.Deprecated
+	rec.route.Extra = maps.Clone(s.Extra)
+	return rec, nil
+}
+
 // RouteSpecs exports the routes as specs, in the order added, for writing
 // back as YAML or JSON. Routes whose handler did not come from the Registry
-// have an empty Handler.
+// have an empty Handler, and mounts of handlers that did not come from it an
+// empty App.
 func (rt *Router) RouteSpecs() []RouteSpec {
 	routes := rt.Routes()
 	specs := make([]RouteSpec, len(routes))
 	for i, r := range routes {
+		if r.Mount {
+			specs[i] = RouteSpec{
+				Name:        r.Name,
+				App:         r.HandlerName,
+				Prefix:      strings.TrimSuffix(r.Path, "/{"+mountParam+"...}"),
+				Tags:        r.Tags,
+				Summary:     r.Summary,
+				Description: r.Description,
+				Deprecated:  r.Deprecated,
+				Extra:       r.Extra,
+				Source:      r.Source,
+			}
+			continue
+		}
 		specs[i] = RouteSpec{
 			Name:        r.Name,
 			Path:        r.Path,
@@ -254,6 +346,22 @@ func (rt *Router) RouteSpecs() []RouteSpec {
 			Extra:       r.Extra,
 			Source:      r.Source,
 		}
+		for _, m := range r.Headers {
+			if m.Regexp {
+				specs[i].HeaderPatterns = setKey(specs[i].HeaderPatterns, m.Name, m.Value)
+			} else {
+				specs[i].Headers = setKey(specs[i].Headers, m.Name, m.Value)
+			}
+		}
 	}
 	return specs
+}
+
+// setKey sets m[k] = v, making m if it is nil.
+func setKey(m map[string]string, k, v string) map[string]string {
+	if m == nil {
+		m = make(map[string]string)
+	}
+	m[k] = v
+	return m
 }

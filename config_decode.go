@@ -119,6 +119,7 @@ func clip(s string) string {
 var specKeys = [...]string{
 	"name", "path", "methods", "handler", "handler_name", "tags", "summary", "description",
 	"status_code", "operation_id", "deprecated", "hidden", "extra",
+	"headers", "header_patterns", "app", "prefix",
 }
 
 // specKeyIndex maps each of specKeys to its index. It is never modified.
@@ -321,6 +322,14 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 			s.Hidden = e.boolean(k, p.val)
 		case "extra":
 			s.Extra = e.extra(p.val)
+		case "headers":
+			s.Headers = e.strMap(k, p.val)
+		case "header_patterns":
+			s.HeaderPatterns = e.strMap(k, p.val)
+		case "app":
+			s.App = e.str(k, p.val)
+		case "prefix":
+			s.Prefix = e.str(k, p.val)
 		default:
 			e.problem(p.key.line, true, "%s", unknownKey(k))
 		}
@@ -404,6 +413,37 @@ func (e *entryDecoder) strList(field string, v *value) []string {
 		return out
 	}
 	e.problem(v.line, false, "%s must be a list of strings, got %s", field, describe(v))
+	return nil
+}
+
+// strMap decodes a mapping of strings to strings (header names to values);
+// null means absent.
+func (e *entryDecoder) strMap(field string, v *value) map[string]string {
+	switch v.kind {
+	case valNull:
+		return nil
+	case valMap:
+		out := make(map[string]string, len(v.pairs))
+		for _, p := range v.pairs {
+			k, ok := e.d.scalarText(p.key)
+			if !ok || p.key.kind == valNull {
+				e.problem(p.key.line, false, "%s: a key must be a string, got %s", field, describe(p.key))
+				continue
+			}
+			val, ok := e.d.scalarText(p.val)
+			if !ok || p.val.kind == valNull {
+				e.problem(p.val.line, false, "%s.%s must be a string, got %s", field, clip(k), describe(p.val))
+				continue
+			}
+			if _, dup := out[k]; dup {
+				e.problem(p.key.line, false, "%s: duplicate key %q", field, clip(k))
+				continue
+			}
+			out[k] = val
+		}
+		return out
+	}
+	e.problem(v.line, false, "%s must be a mapping of header names to strings, got %s", field, describe(v))
 	return nil
 }
 

@@ -26,6 +26,9 @@ var (
 	ErrDuplicateName = errors.New("duplicate route name")
 	// ErrDuplicateOperationID: another route has the same OpenAPI operationId.
 	ErrDuplicateOperationID = errors.New("duplicate operationId")
+	// ErrUnknownApp: a mount names a sub-application the Registry does not
+	// have (Registry.RegisterApp).
+	ErrUnknownApp = errors.New("unknown app")
 	// ErrConflict: with Options.StrictConflicts, two routes match a common
 	// path and neither is more specific than the other (ServeMux's rule).
 	ErrConflict = errors.New("conflicting routes")

@@ -15,6 +15,7 @@ import (
 type Registry struct {
 	mu       sync.RWMutex
 	handlers map[string]registered
+	apps     map[string]http.Handler // sub-applications, for mounts
 }
 
 type registered struct {
@@ -114,17 +115,81 @@ func (g *Registry) unknownLocked(name string) error {
 	for n := range g.handlers {
 		names = append(names, n)
 	}
+	return unknownName(ErrUnknownHandler, "handlers", name, names)
+}
+
+// unknownName is the error for a name that is not among names: err, with
+// the closest names, or the names there are.
+func unknownName(err error, kind, name string, names []string) error {
 	if len(names) == 0 {
-		return fmt.Errorf("%w %q: the registry is empty", ErrUnknownHandler, name)
+		return fmt.Errorf("%w %q: the registry has no %s", err, name, kind)
 	}
 	if near := closestNames(name, names, 3); len(near) > 0 {
-		return fmt.Errorf("%w %q; did you mean %s?", ErrUnknownHandler, name, quoteJoin(near, " or "))
+		return fmt.Errorf("%w %q; did you mean %s?", err, name, quoteJoin(near, " or "))
 	}
 	slices.Sort(names)
 	if len(names) > 10 {
-		return fmt.Errorf("%w %q (%d handlers registered, none with a similar name)", ErrUnknownHandler, name, len(names))
+		return fmt.Errorf("%w %q (%d %s registered, none with a similar name)", err, name, len(names), kind)
 	}
-	return fmt.Errorf("%w %q; registered: %s", ErrUnknownHandler, name, quoteJoin(names, ", "))
+	return fmt.Errorf("%w %q; registered: %s", err, name, quoteJoin(names, ", "))
+}
+
+// RegisterApp adds a sub-application under name, for route config that
+// mounts it by name (an entry {app: name, prefix: /plugina}), as a plugin
+// host registers its plugins. The rules of Register apply; handlers and apps
+// have separate names.
+func (g *Registry) RegisterApp(name string, h http.Handler) error {
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		return fmt.Errorf("dynroute: register app %q: %w: name must be non-empty without surrounding spaces", name, ErrInvalidHandler)
+	case h == nil:
+		return fmt.Errorf("dynroute: register app %q: %w: nil handler", name, ErrInvalidHandler)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.apps == nil {
+		g.apps = make(map[string]http.Handler)
+	}
+	if _, dup := g.apps[name]; dup {
+		return fmt.Errorf("dynroute: register app %q: %w", name, ErrDuplicateHandler)
+	}
+	g.apps[name] = h
+	return nil
+}
+
+// LookupApp returns the sub-application registered under name.
+func (g *Registry) LookupApp(name string) (http.Handler, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	h, ok := g.apps[name]
+	return h, ok
+}
+
+// AppNames returns the names of the registered sub-applications, sorted.
+func (g *Registry) AppNames() []string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	names := make([]string, 0, len(g.apps))
+	for n := range g.apps {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// resolveApp returns the app registered under name, or an error wrapping
+// ErrUnknownApp that suggests the closest names.
+func (g *Registry) resolveApp(name string) (http.Handler, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if h, ok := g.apps[name]; ok {
+		return h, nil
+	}
+	names := make([]string, 0, len(g.apps))
+	for n := range g.apps {
+		names = append(names, n)
+	}
+	return nil, unknownName(ErrUnknownApp, "apps", name, names)
 }
 
 func quoteJoin(names []string, sep string) string {

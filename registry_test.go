@@ -154,7 +154,7 @@ func TestRegistryDescribe(t *testing.T) {
 
 	err = NewRegistry().Describe("x", "y")
 	assert.ErrorIs(t, err, ErrUnknownHandler)
-	assert.Contains(t, err.Error(), "the registry is empty")
+	assert.Contains(t, err.Error(), "the registry has no handlers")
 }
 
 func TestRegistryMustRegister(t *testing.T) {
@@ -241,7 +241,7 @@ func TestAddAPIRouteByNameUnknownHandler(t *testing.T) {
 		{
 			name:    "empty registry",
 			handler: "get_user",
-			wantMsg: `unknown handler "get_user": the registry is empty`,
+			wantMsg: `unknown handler "get_user": the registry has no handlers`,
 		},
 		{
 			name:       "empty handler name",
@@ -330,7 +330,7 @@ func TestOptionsRegistry(t *testing.T) {
 	assert.Empty(t, c.Registry().Names())
 	err := c.AddAPIRouteByName("/a", []string{"GET"}, "shared", nil)
 	assert.ErrorIs(t, err, ErrUnknownHandler)
-	assert.Contains(t, err.Error(), "the registry is empty")
+	assert.Contains(t, err.Error(), "the registry has no handlers")
 }
 
 func TestRegistryConcurrent(t *testing.T) {

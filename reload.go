@@ -633,12 +633,28 @@ func hashSpec(h *maphash.Hash, s *RouteSpec) {
 		flags |= 2
 	}
 	writeInt(h, flags)
-	if len(s.Extra) > 0 {
-		// %#v prints map keys sorted, and keeps the values' types.
-		writeStr(h, fmt.Sprintf("%#v", s.Extra))
-	} else {
-		writeInt(h, 0)
+	for _, m := range []map[string]any{s.Extra, stringsToAny(s.Headers), stringsToAny(s.HeaderPatterns)} {
+		if len(m) > 0 {
+			// %#v prints map keys sorted, and keeps the values' types.
+			writeStr(h, fmt.Sprintf("%#v", m))
+		} else {
+			writeInt(h, 0)
+		}
 	}
+	writeStr(h, s.App)
+	writeStr(h, s.Prefix)
+}
+
+// stringsToAny returns m with any values, for hashing like Extra.
+func stringsToAny(m map[string]string) map[string]any {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // writeStr writes s with its length, so that ("ab", "c") and ("a", "bc")
