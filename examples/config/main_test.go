@@ -476,6 +476,8 @@ func TestRouteMetadata(t *testing.T) {
 			"Echo the matched route, method and parameters", "routes.yaml:25"},
 		{"/static/route", "static_route", []string{"GET"}, "", nil,
 			"A route added in code", ""},
+		{"/plugina/{path...}", "plugin_a", []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}, "plugin_a", nil,
+			"", "routes.yaml:35"},
 	}
 	require.Len(t, byPath, len(tests), "routes: %v", rt.Routes())
 	for _, tt := range tests {
@@ -496,6 +498,7 @@ func TestRouteMetadata(t *testing.T) {
 		})
 	}
 	assert.Equal(t, map[string]any{"response_message": "Welcome to the admin area"}, byPath["/dynamic/admin"].Extra)
+	assert.True(t, byPath["/plugina/{path...}"].Mount)
 }
 
 // brokenProblem is one problem of broken.yaml.
@@ -723,7 +726,7 @@ func TestRunCheck(t *testing.T) {
 			name:      "built-in config",
 			file:      func(*testing.T) string { return "" },
 			wantCode:  0,
-			wantLines: []string{"ok: 4 routes"},
+			wantLines: []string{"ok: 5 routes"},
 		},
 		{
 			name:     "broken.yaml",
@@ -992,7 +995,7 @@ func TestRunServeListenError(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"/static/route", "/dynamic/users", "/dynamic/products/{product_id}",
-		"/dynamic/admin", "/dynamic/echo/{rest...}"}, routes)
+		"/dynamic/admin", "/dynamic/echo/{rest...}", "/plugina/{path...}"}, routes)
 	errs := atLevel(got.logs, slog.LevelError)
 	require.Len(t, errs, 1, "logs: %+v", got.logs)
 	assert.Equal(t, "listen", errs[0].Msg)

@@ -24,8 +24,8 @@ const DefaultTag = "Dynamic"
 const ShutdownTimeout = 10 * time.Second
 
 // NewRouter returns the examples' router: the API's info and tag
-// descriptions for the OpenAPI document, the handler map in its Registry and
-// the static route, added in code. With assets set (a directory holding
+// descriptions for the OpenAPI document, the handler map and the plugins
+// (Apps) in its Registry, and the static route, added in code. With assets set (a directory holding
 // swagger-ui-bundle.js, swagger-ui.css and redoc.standalone.js, for example
 // from the npm packages swagger-ui-dist and redoc), the directory is served
 // at /assets/ and /docs and /redoc load their scripts from there instead of
@@ -50,6 +50,11 @@ func NewRouter(assets string) (*dynroute.Router, error) {
 	rt := dynroute.New(opts)
 	for name, h := range Handlers() {
 		if err := rt.Registry().Register(name, h); err != nil {
+			return nil, err
+		}
+	}
+	for name, app := range Apps() {
+		if err := rt.Registry().RegisterApp(name, app); err != nil {
 			return nil, err
 		}
 	}
