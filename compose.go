@@ -251,7 +251,7 @@ func (tx *Tx) mount(prefix string, h http.Handler, opts *MountOptions, pc uintpt
 		o.Source = tx.rt.sourceAt(pc)
 	}
 	if sub, ok := h.(*Router); ok && sub == tx.rt {
-		return &RouteError{Name: o.Name, Path: prefix, Source: o.Source, Err: ErrInvalidHandler, Detail: "a Router cannot mount itself"}
+		return &RouteError{Name: o.Name, Path: prefix, Source: o.Source, Err: ErrInvalidHandler, Detail: "a Router cannot mount itself", Mount: true}
 	}
 	rec, err := mountRec(prefix, h, &o)
 	if err != nil {
@@ -273,7 +273,7 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 	path := prefix + "/{" + mountParam + "...}"
 	var errs []error
 	fail := func(err error) {
-		errs = append(errs, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err})
+		errs = append(errs, &RouteError{Name: o.Name, Path: prefix, Source: o.Source, Err: err, Mount: true})
 	}
 	if prefix == "" {
 		fail(fmt.Errorf("%w: a mount needs a prefix; to serve h for every path, set it as Options.NotFound", ErrInvalidPath))

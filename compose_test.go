@@ -259,13 +259,13 @@ func TestMountConflicts(t *testing.T) {
 			name:    "a route under a mount",
 			setup:   func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
 			add:     func(rt *Router) error { return rt.AddAPIRoute("/p/x", []string{"GET"}, echoPath, nil) },
-			wantErr: ErrConflict, want: "is under the prefix of the mount",
+			wantErr: ErrConflict, want: "is under the prefix of mount /p (compose_test.go:",
 		},
 		{
 			name:    "the prefix itself",
 			setup:   func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
 			add:     func(rt *Router) error { return rt.AddAPIRoute("/p", []string{"GET"}, echoPath, nil) },
-			wantErr: ErrConflict, want: "is under the prefix of the mount",
+			wantErr: ErrConflict, want: "is under the prefix of mount /p (compose_test.go:",
 		},
 		{
 			name:    "a mount over routes",
@@ -277,13 +277,13 @@ func TestMountConflicts(t *testing.T) {
 			name:    "a mount under a mount",
 			setup:   func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
 			add:     func(rt *Router) error { return rt.Mount("/p/q", echoPath, nil) },
-			wantErr: ErrConflict, want: "is under the prefix of the mount",
+			wantErr: ErrConflict, want: "is under the prefix of mount /p (compose_test.go:",
 		},
 		{
 			name:    "a mount over a mount",
 			setup:   func(rt *Router) error { return rt.Mount("/p/q", echoPath, nil) },
 			add:     func(rt *Router) error { return rt.Mount("/p", echoPath, nil) },
-			wantErr: ErrConflict, want: "mounts above the mount",
+			wantErr: ErrConflict, want: "mounts above mount /p/q",
 		},
 		{
 			name:    "the same prefix twice",

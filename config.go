@@ -266,7 +266,7 @@ func (rt *Router) mountSpecRec(s *RouteSpec) (*routeRec, error) {
 	var errs []error
 	where := s.Prefix
 	fail := func(format string, args ...any) {
-		errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source,
+		errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source, Mount: true,
 			Err: fmt.Errorf("%w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))})
 	}
 	var h http.Handler
@@ -276,13 +276,13 @@ func (rt *Router) mountSpecRec(s *RouteSpec) (*routeRec, error) {
 	default:
 		var err error
 		if h, err = rt.reg.resolveApp(s.App); err != nil {
-			errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source, Err: err})
+			errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source, Err: err, Mount: true})
 		}
 	}
 	if s.Prefix == "" {
 		fail("a mount (with app) needs a prefix")
 	} else if err := checkPrefix(s.Prefix); err != nil {
-		errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source, Err: err})
+		errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source, Err: err, Mount: true})
 	}
 	for _, f := range []struct {
 		name string

@@ -105,11 +105,11 @@ users:
 		require.ErrorIs(t, err, ErrInvalidConfig)
 		msg := err.Error()
 		for _, want := range []string{
-			`route "plugin_b" /pluginb (routes.yaml:2): unknown app "plugin_b"; did you mean "plugin_a"?`,
-			`route "bad" /bad/ (routes.yaml:5): invalid route config: a mount has no path`,
+			`mount "plugin_b" /pluginb (routes.yaml:2): unknown app "plugin_b"; did you mean "plugin_a"?`,
+			`mount "bad" /bad/ (routes.yaml:5): invalid route config: a mount has no path`,
 			`a mount has no methods`,
 			`invalid path "/bad/": a prefix has no trailing slash`,
-			`route "headless" /headless (routes.yaml:10): invalid route config: a mount (with prefix) needs an app`,
+			`mount "headless" /headless (routes.yaml:10): invalid route config: a mount (with prefix) needs an app`,
 		} {
 			assert.Contains(t, msg, want)
 		}

@@ -88,6 +88,9 @@ type RouteError struct {
 	Source  Source   // where the route was declared
 	Err     error    // the sentinel, e.g. ErrDuplicateRoute
 	Detail  string   // what is wrong, e.g. `duplicates route "user" GET /users/{name} (main.go:40)`
+	// Mount says the error is about a Router.Mount; Path is then its
+	// prefix, and the message says `mount "name" /prefix`.
+	Mount bool
 }
 
 // Error formats the route and the problem in one line:
@@ -99,7 +102,7 @@ func (e *RouteError) Error() string {
 	if e.Name == "" && len(e.Methods) == 0 && e.Path == "" && !e.Source.IsZero() {
 		b.WriteString(e.Source.String()) // a problem of a whole document
 	} else {
-		b.WriteString(describeRoute(e.Name, e.Methods, e.Path, e.Source))
+		b.WriteString(describeRoute(e.Name, e.Methods, e.Path, e.Source, e.Mount))
 	}
 	b.WriteString(": ")
 	if e.Detail != "" {
@@ -115,9 +118,14 @@ func (e *RouteError) Unwrap() error { return e.Err }
 
 // describeRoute renders `route "name" GET,POST /path (file:line)`, leaving out
 // what is unknown.
-func describeRoute(name string, methods []string, path string, src Source) string {
+func describeRoute(name string, methods []string, path string, src Source, mount bool) string {
 	var b strings.Builder
 	b.WriteString("route")
+	if mount {
+		b.Reset()
+		b.WriteString("mount")
+		methods = nil
+	}
 	if name != "" {
 		fmt.Fprintf(&b, " %q", name)
 	}

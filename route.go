@@ -104,9 +104,13 @@ func (r *Route) clone() Route {
 }
 
 // String describes the route as error messages do:
-// `route "get_user" GET /users/{id} (main.go:40)`.
+// `route "get_user" GET /users/{id} (main.go:40)`, or for a mount
+// `mount "plugin_a" /plugina (routes.yaml:35)`.
 func (r *Route) String() string {
-	return describeRoute(r.Name, r.Methods, r.Path, r.Source)
+	if r.Mount {
+		return describeRoute(r.Name, nil, strings.TrimSuffix(r.Path, "/{"+mountParam+"...}"), r.Source, true)
+	}
+	return describeRoute(r.Name, r.Methods, r.Path, r.Source, false)
 }
 
 // normalizeMethods upper-cases and de-duplicates methods, rejecting empty

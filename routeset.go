@@ -67,6 +67,9 @@ func (s *routeSet) clone() *routeSet {
 func (s *routeSet) insert(rec *routeRec) error {
 	r := &rec.route
 	fail := func(err error, detail string) error {
+		if rec.mount != nil {
+			return &RouteError{Name: r.Name, Path: rec.mount.prefix, Source: r.Source, Err: err, Detail: detail, Mount: true}
+		}
 		return &RouteError{Name: r.Name, Methods: r.Methods, Path: r.Path, Source: r.Source, Err: err, Detail: detail}
 	}
 	if r.Name != "" {
@@ -148,9 +151,9 @@ func (s *routeSet) mountConflict(rec *routeRec) string {
 			if other.mount != nil {
 				switch {
 				case underPrefix(other.pat, m.prefix):
-					return fmt.Sprintf("mounts above the mount %s", other.route.String())
+					return fmt.Sprintf("mounts above %s", other.route.String())
 				case strings.HasPrefix(m.prefix+"/", other.mount.prefix+"/"):
-					return fmt.Sprintf("is under the prefix of the mount %s", other.route.String())
+					return fmt.Sprintf("is under the prefix of %s", other.route.String())
 				}
 				continue
 			}
@@ -170,7 +173,7 @@ func (s *routeSet) mountConflict(rec *routeRec) string {
 		}
 		prefix += "/" + seg.text
 		if m := s.mounts[prefix]; m != nil {
-			return fmt.Sprintf("is under the prefix of the mount %s; add it to the mounted handler instead", m.route.String())
+			return fmt.Sprintf("is under the prefix of %s; add it to the mounted handler instead", m.route.String())
 		}
 	}
 	return ""

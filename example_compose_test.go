@@ -1,0 +1,121 @@
+package dynroute_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/dynroute/dynroute"
+)
+
+// show sends a GET request to h, with header name/value pairs, and prints
+// the answer's status and body.
+func show(h http.Handler, target string, header ...string) {
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
+}
+
+// Include copies another Router's routes behind a prefix, as FastAPI's
+// include_router does.
+func ExampleRouter_Include() {
+	users := dynroute.New(nil)
+	users.MustAddAPIRoute("/users/{id}", []string{"GET"},
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "user ", r.PathValue("id")) }),
+		&dynroute.RouteOptions{Name: "user"})
+
+	rt := dynroute.New(nil)
+	if err := rt.Include("/v1", users, &dynroute.IncludeOptions{NamePrefix: "v1_", Tags: []string{"v1"}}); err != nil {
+		panic(err)
+	}
+	show(rt, "/v1/users/7")
+	for _, r := range rt.Routes() {
+		fmt.Println(r.Name, r.Path, r.Tags)
+	}
+	// Output:
+	// 200 user 7
+	// v1_user /v1/users/{id} [v1]
+}
+
+// Mount serves any handler under a prefix, stripped from the path it sees.
+// A mounted Router's operations are in the parent's OpenAPI document.
+func ExampleRouter_Mount() {
+	plugin := dynroute.New(nil)
+	plugin.MustAddAPIRoute("/hello", []string{"GET"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, _ := dynroute.MountedAt(r)
+		fmt.Fprintf(w, "%s (under %s, was %s)", r.URL.Path, m.Prefix, m.URL.Path)
+	}), &dynroute.RouteOptions{Name: "hello"})
+
+	rt := dynroute.New(nil)
+	if err := rt.Mount("/plugina", plugin, nil); err != nil {
+		panic(err)
+	}
+	show(rt, "/plugina/hello")
+	for _, item := range rt.OpenAPI().Paths {
+		fmt.Println(item.Path, item.Operations[0].OperationID)
+	}
+
+	// Routes under a mount's prefix belong to the mounted handler.
+	err := rt.AddAPIRoute("/plugina/other", []string{"GET"}, http.NotFoundHandler(), nil)
+	fmt.Println(err)
+	// Output:
+	// 200 /hello (under /plugina, was /plugina/hello)
+	// /plugina/hello hello
+	// dynroute: route GET /plugina/other (example_compose_test.go:64): is under the prefix of mount /plugina (example_compose_test.go:55); add it to the mounted handler instead
+}
+
+// A RouteClass wraps every route's handler once, seeing its metadata: here,
+// a header check for the routes tagged "admin".
+func ExampleRouteClass() {
+	adminOnly := func(route dynroute.Route, next http.Handler) http.Handler {
+		for _, tag := range route.Tags {
+			if tag == "admin" {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Header.Get("X-Admin") != "yes" {
+						http.Error(w, "admins only", http.StatusForbidden)
+						return
+					}
+					next.ServeHTTP(w, r)
+				})
+			}
+		}
+		return next // other routes are left alone
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	rt := dynroute.New(&dynroute.Options{RouteClass: adminOnly})
+	rt.MustAddAPIRoute("/admin", []string{"GET"}, ok, &dynroute.RouteOptions{Tags: []string{"admin"}})
+	rt.MustAddAPIRoute("/public", []string{"GET"}, ok, nil)
+
+	show(rt, "/admin")
+	show(rt, "/admin", "X-Admin", "yes")
+	show(rt, "/public")
+	// Output:
+	// 403 admins only
+	// 200 ok
+	// 200 ok
+}
+
+// Routes may share a method and path when their header matches differ:
+// versions by Accept-Version, with a fallback.
+func ExampleHeaderMatch() {
+	say := func(s string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, s) })
+	}
+	rt := dynroute.New(nil)
+	rt.MustAddAPIRoute("/items/{id}", []string{"GET"}, say("v2"), &dynroute.RouteOptions{
+		Headers: []dynroute.HeaderMatch{{Name: "Accept-Version", Value: `^2(\.|$)`, Regexp: true}}})
+	rt.MustAddAPIRoute("/items/{id}", []string{"GET"}, say("v1"), nil)
+
+	show(rt, "/items/1", "Accept-Version", "2.1")
+	show(rt, "/items/1", "Accept-Version", "1")
+	show(rt, "/items/1")
+	// Output:
+	// 200 v2
+	// 200 v1
+	// 200 v1
+}
