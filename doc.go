@@ -139,6 +139,21 @@
 // other handlers appear with their path parameters, status code and
 // RouteOptions.Responses.
 //
+// # Composition
+//
+// Router.Include copies another Router's routes behind a prefix, with extra
+// tags, a name prefix and middleware (FastAPI's include_router). Router.Mount
+// serves any http.Handler — another Router, a ServeMux, a file server —
+// under a prefix, stripped from the path it sees (MountedAt has the
+// original); a mounted Router's operations are in the parent's document and
+// it keeps serving its own changes. Plugins registered by name
+// (Registry.RegisterApp) are mounted from config with {app, prefix}
+// entries. A RouteClass wraps each route's handler once, seeing the route's
+// metadata (timing, logging, authorisation by tag: the Go form of a custom
+// APIRoute class), and Options.Middleware wraps every route. Routes may
+// share a method and path when they match different request headers
+// (RouteOptions.Headers, e.g. Accept-Version), for versioning and tenants.
+//
 // # Routes from data
 //
 // A RouteSpec is the data form of a route; LoadYAML, LoadJSON, LoadEnv,
