@@ -6,5 +6,9 @@
 // dynroute's go.mod. Every router is built from the same route table and
 // serves the same requests; TestTablesAgree checks that they pick the same
 // route and read the same parameter values, so the benchmarks compare equal
-// work. Run ./run.sh to get a benchstat table with one column per router.
+// work. The typed-endpoint and OpenAPI benchmarks (typed_test.go,
+// spec_test.go) compare it with huma v2 the same way: TestTypedAgree and
+// TestSpecAgree check that both sides answer and document the same
+// operations. Run ./run.sh to get a benchstat table with one column per
+// router.
 package bench
