@@ -352,6 +352,12 @@ func (r *SchemaRegistry) TypeOf(name string) (reflect.Type, bool) {
 // closureLocked returns the components the schemas refer to, directly or
 // through other components.
 func (r *SchemaRegistry) closureLocked(schemas ...*Schema) map[string]*Schema {
+	return componentClosure(r.schemas, schemas...)
+}
+
+// componentClosure returns the components of all that the schemas refer
+// to, directly or through other components.
+func componentClosure(all map[string]*Schema, schemas ...*Schema) map[string]*Schema {
 	out := make(map[string]*Schema)
 	var visit func(s *Schema)
 	visit = func(s *Schema) {
@@ -360,7 +366,7 @@ func (r *SchemaRegistry) closureLocked(schemas ...*Schema) map[string]*Schema {
 		}
 		if name, ok := strings.CutPrefix(s.Ref, componentsPrefix); ok {
 			if _, seen := out[name]; !seen {
-				if c := r.schemas[name]; c != nil {
+				if c := all[name]; c != nil {
 					out[name] = c
 					visit(c)
 				}

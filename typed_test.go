@@ -146,8 +146,6 @@ type pager struct {
 	Page int `query:"page" default:"1" minimum:"1"`
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func TestTypedBindKinds(t *testing.T) {
 	when := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 	tests := []struct {

@@ -1,0 +1,841 @@
+package dynroute
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// CRUDOperation names one of the routes CRUD registers.
+type CRUDOperation string
+
+// The operations of CRUD.
+const (
+	CRUDList    CRUDOperation = "list"    // GET    prefix
+	CRUDCreate  CRUDOperation = "create"  // POST   prefix
+	CRUDGet     CRUDOperation = "get"     // GET    prefix/{id}
+	CRUDReplace CRUDOperation = "replace" // PUT    prefix/{id}
+	CRUDPatch   CRUDOperation = "patch"   // PATCH  prefix/{id}
+	CRUDDelete  CRUDOperation = "delete"  // DELETE prefix/{id}
+)
+
+// CRUDOptions configures CRUD. A nil *CRUDOptions means the defaults.
+type CRUDOptions struct {
+	// Name names the resource in route names (list_products,
+	// get_products, ...) and is its default tag. Default: the last segment
+	// of the prefix.
+	Name string
+	// Tags of every route; default [Name].
+	Tags []string
+	// IDField is the JSON member of T that holds the key; default "id".
+	// It is read-only: clients never set it in a body.
+	IDField string
+	// ReadOnly are other JSON members clients may not set (such as a
+	// created_at the store fills in): they are left out of the create,
+	// replace and patch bodies.
+	ReadOnly []string
+	// Operations are the routes to register; nil means all six.
+	Operations []CRUDOperation
+	// DefaultLimit and MaxLimit bound the page size of list: default 20
+	// and 100.
+	DefaultLimit, MaxLimit int
+	// Schemas is the registry T's schema is built in; nil means a new one.
+	Schemas *SchemaRegistry
+	// Schema is the item schema for a T whose Go type says too little, as
+	// for map[string]any rows: an object schema with Properties. It is
+	// documented as the component SchemaName (default: Name).
+	Schema     *Schema
+	SchemaName string
+	// MaxBodyBytes limits request bodies: 0 means 1 MiB, negative no limit.
+	MaxBodyBytes int64
+	// Logger receives store errors answered 500; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Page is the answer of a CRUD list route.
+type Page[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total" doc:"how many items match the filters, on all pages"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// CRUD registers create, read, update and delete routes for the items of
+// store under prefix, with typed schemas in the OpenAPI document:
+//
+//	GET    /products       list: ?limit=20&offset=0&sort=name,-price&<field>=<value> → Page[T]
+//	POST   /products       create: 201, Location: /products/{id}
+//	GET    /products/{id}  get
+//	PUT    /products/{id}  replace
+//	PATCH  /products/{id}  JSON merge patch (RFC 7396)
+//	DELETE /products/{id}  204
+//
+// Bodies are validated with T's JSON Schema, less the key and ReadOnly
+// members (422 with every problem); list filters are equality on T's
+// scalar members and sort takes member names, "-" for descending — any
+// other query parameter, sort key or filter value of the wrong type is a
+// 422, so a Store only ever sees names T declares and values of their type.
+// Store errors ErrNotFound and ErrItemConflict are answered 404 and 409;
+// others 500, logged. The routes are added in one step, all or none.
+//
+// K is a string, an integer type, or implements encoding.TextUnmarshaler;
+// T is a struct (or, with Options.Schema, any JSON object type).
+func CRUD[T any, K comparable](rt *Router, prefix string, store Store[T, K], opts *CRUDOptions) error {
+	c, err := newCRUD[T, K](prefix, store, opts)
+	if err != nil {
+		return fmt.Errorf("dynroute: CRUD %s: %w", prefix, err)
+	}
+	pc := caller(nil)
+	return rt.Update(func(tx *Tx) error {
+		var errs []error
+		for _, op := range c.ops {
+			h := &crudHandler[T, K]{c: c, op: op}
+			h.info = c.describe(op)
+			path, method := c.prefix, http.MethodGet
+			switch op {
+			case CRUDCreate:
+				method = http.MethodPost
+			case CRUDGet:
+				path = c.itemPath
+			case CRUDReplace:
+				path, method = c.itemPath, http.MethodPut
+			case CRUDPatch:
+				path, method = c.itemPath, http.MethodPatch
+			case CRUDDelete:
+				path, method = c.itemPath, http.MethodDelete
+			}
+			o := &RouteOptions{Name: string(op) + "_" + c.name, Tags: c.tags, Summary: c.summary(op)}
+			if err := tx.add(path, []string{method}, h, "", o, pc); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// crud is what the routes of one CRUD call share.
+type crud[T any, K comparable] struct {
+	store            Store[T, K]
+	prefix, itemPath string
+	name, schemaName string
+	tags             []string
+	ops              []CRUDOperation
+	idField          string
+	defLimit, max    int
+	logger           *slog.Logger
+	parseKey         func(string) (K, error)
+
+	reg                   *SchemaRegistry
+	item, create, patch   *Schema            // refs to components
+	components            map[string]*Schema // the registry's and the create and patch schemas
+	idSchema              *Schema
+	fields                map[string]*Schema // scalar members: filters and sort keys
+	fieldOrder            []string
+	createBody, patchBody bodyPlan
+	itemNode              *vnode // validates the result of a patch
+	problem, validation   *Schema
+	createName, patchName string
+	readOnly              []string   // the key and Options.ReadOnly
+	clearReadOnly         []func(*T) // zero the read-only members of an item
+}
+
+func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOptions) (*crud[T, K], error) {
+	var o CRUDOptions
+	if opts != nil {
+		o = *opts
+	}
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil store", ErrInvalidOptions)
+	}
+	if err := checkPrefix(prefix); err != nil || prefix == "" {
+		if err == nil {
+			err = fmt.Errorf("%w: CRUD needs a prefix such as /products", ErrInvalidPath)
+		}
+		return nil, err
+	}
+	c := &crud[T, K]{store: store, prefix: prefix, itemPath: prefix + "/{id}", logger: o.Logger}
+	c.name = o.Name
+	if c.name == "" {
+		c.name = prefix[strings.LastIndexByte(prefix, '/')+1:]
+	}
+	c.tags = o.Tags
+	if c.tags == nil {
+		c.tags = []string{c.name}
+	}
+	c.idField = cmpOr(o.IDField, "id")
+	c.defLimit, c.max = cmpOr(o.DefaultLimit, 20), cmpOr(o.MaxLimit, 100)
+	if c.defLimit > c.max || c.defLimit < 1 {
+		return nil, fmt.Errorf("%w: DefaultLimit %d must be in 1..MaxLimit %d", ErrInvalidOptions, c.defLimit, c.max)
+	}
+	c.ops = o.Operations
+	if c.ops == nil {
+		c.ops = []CRUDOperation{CRUDList, CRUDCreate, CRUDGet, CRUDReplace, CRUDPatch, CRUDDelete}
+	}
+	for _, op := range c.ops {
+		switch op {
+		case CRUDList, CRUDCreate, CRUDGet, CRUDReplace, CRUDPatch, CRUDDelete:
+		default:
+			return nil, fmt.Errorf("%w: unknown operation %q", ErrInvalidOptions, op)
+		}
+	}
+	var err error
+	if c.parseKey, err = keyParser[K](); err != nil {
+		return nil, err
+	}
+	if err := c.schemas(&o); err != nil {
+		return nil, err
+	}
+	maxBytes := o.MaxBodyBytes
+	if maxBytes == 0 {
+		maxBytes = defaultMaxBodyBytes
+	}
+	comp := &schemaCompiler{components: c.components}
+	c.createBody = bodyPlan{typ: reflect.TypeFor[T](), required: true, schema: c.create, maxBytes: maxBytes, loc: []any{"body"}}
+	c.patchBody = bodyPlan{typ: reflect.TypeFor[map[string]any](), required: true, schema: c.patch, maxBytes: maxBytes, loc: []any{"body"}}
+	if c.createBody.node, err = comp.compile(c.create); err != nil {
+		return nil, err
+	}
+	if c.patchBody.node, err = comp.compile(c.patch); err != nil {
+		return nil, err
+	}
+	if c.itemNode, err = comp.compile(c.item); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// schemas builds the item, create and patch schemas and finds the key and
+// the filterable members.
+func (c *crud[T, K]) schemas(o *CRUDOptions) error {
+	c.reg = o.Schemas
+	if c.reg == nil {
+		c.reg = NewSchemaRegistry(nil)
+	}
+	var err error
+	if c.problem, err = c.reg.Schema(reflect.TypeFor[Problem]()); err != nil {
+		return err
+	}
+	if c.validation, err = c.reg.Schema(reflect.TypeFor[ValidationProblem]()); err != nil {
+		return err
+	}
+	var obj *Schema
+	if o.Schema != nil {
+		c.schemaName = cmpOr(o.SchemaName, sanitizeTypeName(c.name))
+		obj = o.Schema
+		c.components = c.reg.Components()
+		if other, taken := c.components[c.schemaName]; taken && other != obj {
+			return fmt.Errorf("%w: SchemaName %q is taken in the registry", ErrInvalidOptions, c.schemaName)
+		}
+		c.components[c.schemaName] = obj
+	} else {
+		ref, err := c.reg.Schema(reflect.TypeFor[T]())
+		if err != nil {
+			return err
+		}
+		name, ok := strings.CutPrefix(ref.Ref, componentsPrefix)
+		if !ok {
+			return fmt.Errorf("%w: %v is not a named struct type; give Options.Schema", ErrInvalidType, reflect.TypeFor[T]())
+		}
+		c.schemaName = name
+		c.components = c.reg.Components()
+		obj = c.components[name]
+	}
+	if obj == nil || obj.Type != "object" || obj.Properties == nil {
+		return fmt.Errorf("%w: the item schema must be an object with properties", ErrInvalidType)
+	}
+	c.item = &Schema{Ref: componentsPrefix + c.schemaName}
+	readOnly := append([]string{c.idField}, o.ReadOnly...)
+	c.readOnly = readOnly
+	c.clearReadOnly = memberClearers[T](readOnly)
+	c.fields = make(map[string]*Schema)
+	create := &Schema{Type: "object", Description: obj.Description, AdditionalProperties: obj.AdditionalProperties}
+	for _, p := range obj.Properties {
+		if p.Name == c.idField {
+			c.idSchema = p.Schema
+		}
+		if !slices.Contains(readOnly, p.Name) {
+			create.Properties = append(create.Properties, p)
+		}
+		if s := resolveSchema(p.Schema, c.components); s != nil && isScalarClass(schemaClass(s)) {
+			c.fields[p.Name] = s
+			c.fieldOrder = append(c.fieldOrder, p.Name)
+		}
+	}
+	if c.idSchema == nil {
+		return fmt.Errorf("%w: %s has no member %q for the key; set IDField", ErrInvalidOptions, c.schemaName, c.idField)
+	}
+	for _, r := range obj.Required {
+		if !slices.Contains(readOnly, r) {
+			create.Required = append(create.Required, r)
+		}
+	}
+	// A merge patch sets the members it has; null removes one, so every
+	// member may be null here. The patched item is checked as a whole.
+	patch := *create
+	patch.Required = nil
+	patch.Properties = make([]Property, len(create.Properties))
+	for i, p := range create.Properties {
+		ps := &Schema{Nullable: true}
+		if p.Schema != nil {
+			c := *p.Schema
+			c.Nullable = true
+			ps = &c
+		}
+		patch.Properties[i] = Property{Name: p.Name, Schema: ps}
+	}
+	c.createName, c.patchName = c.schemaName+"Create", c.schemaName+"Patch"
+	for _, n := range []string{c.createName, c.patchName} {
+		if _, taken := c.components[n]; taken {
+			return fmt.Errorf("%w: the component name %q is taken", ErrInvalidOptions, n)
+		}
+	}
+	c.components[c.createName], c.components[c.patchName] = create, &patch
+	c.create = &Schema{Ref: componentsPrefix + c.createName}
+	c.patch = &Schema{Ref: componentsPrefix + c.patchName}
+	return nil
+}
+
+// resolveSchema follows a $ref to its component.
+func resolveSchema(s *Schema, components map[string]*Schema) *Schema {
+	for i := 0; s != nil && s.Ref != "" && i < 8; i++ {
+		s = components[strings.TrimPrefix(s.Ref, componentsPrefix)]
+	}
+	return s
+}
+
+// keyParser returns the function that parses a path's id into a K.
+func keyParser[K comparable]() (func(string) (K, error), error) {
+	t := reflect.TypeFor[K]()
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return func(s string) (K, error) {
+			var k K
+			err := any(&k).(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
+			return k, err
+		}, nil
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return func(s string) (K, error) {
+			var k K
+			reflect.ValueOf(&k).Elem().SetString(s)
+			return k, nil
+		}, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		bits := t.Bits()
+		return func(s string) (K, error) {
+			var k K
+			n, err := strconv.ParseInt(s, 10, bits)
+			reflect.ValueOf(&k).Elem().SetInt(n)
+			return k, err
+		}, nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		bits := t.Bits()
+		return func(s string) (K, error) {
+			var k K
+			n, err := strconv.ParseUint(s, 10, bits)
+			reflect.ValueOf(&k).Elem().SetUint(n)
+			return k, err
+		}, nil
+	}
+	return nil, fmt.Errorf("%w: key type %v: want a string, an integer or an encoding.TextUnmarshaler", ErrInvalidType, t)
+}
+
+// summary is the summary of an operation's route.
+func (c *crud[T, K]) summary(op CRUDOperation) string {
+	switch op {
+	case CRUDList:
+		return "List " + c.name
+	case CRUDCreate:
+		return "Create one of " + c.name
+	case CRUDGet:
+		return "Get one of " + c.name
+	case CRUDReplace:
+		return "Replace one of " + c.name
+	case CRUDPatch:
+		return "Change one of " + c.name + " (JSON merge patch)"
+	default:
+		return "Delete one of " + c.name
+	}
+}
+
+// crudHandler serves one CRUD operation.
+type crudHandler[T any, K comparable] struct {
+	c    *crud[T, K]
+	op   CRUDOperation
+	info *OperationInfo
+}
+
+var _ interface {
+	ParamsHandler
+	OperationDescriber
+} = (*crudHandler[struct{}, int])(nil)
+
+// DescribeOperation implements OperationDescriber.
+func (h *crudHandler[T, K]) DescribeOperation() *OperationInfo { return h.info }
+
+// ServeHTTP serves requests that did not come through a Router's Params.
+func (h *crudHandler[T, K]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.ServeHTTPParams(w, r, Params{req: r})
+}
+
+// ServeHTTPParams implements ParamsHandler.
+func (h *crudHandler[T, K]) ServeHTTPParams(w http.ResponseWriter, r *http.Request, ps Params) {
+	c := h.c
+	if h.op == CRUDList {
+		c.list(w, r)
+		return
+	}
+	if h.op == CRUDCreate {
+		c.createItem(w, r)
+		return
+	}
+	raw := ps.Get("id")
+	id, err := c.parseKey(raw)
+	if err != nil {
+		WriteError(w, r, &ValidationError{Errors: []FieldError{{Loc: []any{"path", "id"},
+			Msg: "Input is not a valid key: " + err.Error(), Type: "key_parsing", Input: raw}}})
+		return
+	}
+	switch h.op {
+	case CRUDGet:
+		item, err := c.store.Get(r.Context(), id)
+		c.answer(w, r, http.StatusOK, item, err)
+	case CRUDReplace:
+		item, ok := c.readItem(w, r)
+		if !ok {
+			return
+		}
+		c.setKey(&item, raw)
+		item, err = c.store.Replace(r.Context(), id, item)
+		c.answer(w, r, http.StatusOK, item, err)
+	case CRUDPatch:
+		c.patchItem(w, r, id, raw)
+	case CRUDDelete:
+		if err := c.store.Delete(r.Context(), id); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// list serves GET prefix.
+func (c *crud[T, K]) list(w http.ResponseWriter, r *http.Request) {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// Query.Get would drop the pair silently; a filter left out
+		// would list what the client did not ask for.
+		WriteError(w, r, &ValidationError{Errors: []FieldError{{Loc: []any{"query"},
+			Msg: "The query string is malformed: " + err.Error(), Type: "query_parsing", Input: r.URL.RawQuery}}})
+		return
+	}
+	q, errs := c.listQuery(values)
+	if len(errs) > 0 {
+		WriteError(w, r, &ValidationError{Errors: errs})
+		return
+	}
+	items, total, err := c.store.List(r.Context(), q)
+	if items == nil {
+		items = []T{}
+	}
+	c.answer(w, r, http.StatusOK, Page[T]{Items: items, Total: total, Limit: q.Limit, Offset: q.Offset}, err)
+}
+
+// listQuery reads limit, offset, sort and the filters.
+func (c *crud[T, K]) listQuery(values url.Values) (ListQuery, []FieldError) {
+	q := ListQuery{Limit: c.defLimit}
+	var errs []FieldError
+	bad := func(name, msg, typ string, input any) {
+		errs = append(errs, FieldError{Loc: []any{"query", name}, Msg: msg, Type: typ, Input: input})
+	}
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range values {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		vs := values[name]
+		v := vs[len(vs)-1]
+		switch name {
+		case "limit":
+			n, err := strconv.Atoi(v)
+			switch {
+			case err != nil:
+				bad(name, "Input should be a valid integer", "int_parsing", v)
+			case n < 1 || n > c.max:
+				bad(name, fmt.Sprintf("Input should be between 1 and %d", c.max), "range", v)
+			default:
+				q.Limit = n
+			}
+		case "offset":
+			n, err := strconv.Atoi(v)
+			switch {
+			case err != nil:
+				bad(name, "Input should be a valid integer", "int_parsing", v)
+			case n < 0:
+				bad(name, "Input should be greater than or equal to 0", "greater_than_equal", v)
+			default:
+				q.Offset = n
+			}
+		case "sort":
+			for _, key := range strings.Split(v, ",") {
+				field, desc := strings.CutPrefix(key, "-")
+				if c.fields[field] == nil {
+					bad(name, fmt.Sprintf("Cannot sort by %q; the fields are %s", field, strings.Join(c.fieldOrder, ", ")), "sort_field", key)
+					continue
+				}
+				q.Sort = append(q.Sort, SortKey{Field: field, Desc: desc})
+			}
+		default:
+			s := c.fields[name]
+			if s == nil {
+				bad(name, "Unknown query parameter; the filters are "+strings.Join(c.fieldOrder, ", "), "extra_forbidden", v)
+				continue
+			}
+			value, err := filterValue(s, v)
+			if err != nil {
+				bad(name, err.Error(), "filter_parsing", v)
+				continue
+			}
+			q.Filters = append(q.Filters, Filter{Field: name, Value: value})
+		}
+	}
+	return q, errs
+}
+
+// filterValue converts a query value to the Go type of a member's JSON type.
+func filterValue(s *Schema, v string) (any, error) {
+	switch schemaClass(s) {
+	case "integer":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, errors.New("Input should be a valid integer")
+		}
+		return n, nil
+	case "number":
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, errors.New("Input should be a valid number")
+		}
+		return f, nil
+	case "boolean":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, errors.New("Input should be a valid boolean")
+		}
+		return b, nil
+	}
+	return v, nil
+}
+
+// readItem reads and validates a create or replace body into a T.
+func (c *crud[T, K]) readItem(w http.ResponseWriter, r *http.Request) (T, bool) {
+	var item T
+	data, err := c.createBody.read(r, nil)
+	if err != nil {
+		WriteError(w, r, err)
+		return item, false
+	}
+	var v jsonValidator
+	var merged []byte
+	if errs := c.createBody.decode(unsafe.Pointer(&item), data, &v, &merged, nil); len(errs) > 0 {
+		WriteError(w, r, &ValidationError{Errors: errs})
+		return item, false
+	}
+	for _, clear := range c.clearReadOnly {
+		clear(&item) // clients do not set them, even as unknown members
+	}
+	return item, true
+}
+
+// memberClearers returns functions that set each of the named JSON members
+// of a T to its zero value (or, in a map, remove it).
+func memberClearers[T any](names []string) []func(*T) {
+	var out []func(*T)
+	t := reflect.TypeFor[T]()
+	if t.Kind() == reflect.Map {
+		for _, name := range names {
+			out = append(out, func(item *T) {
+				reflect.ValueOf(item).Elem().SetMapIndex(reflect.ValueOf(name), reflect.Value{})
+			})
+		}
+		return out
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for _, f := range jsonFields(t) {
+		if !slices.Contains(names, f.name) {
+			continue
+		}
+		index := f.index
+		out = append(out, func(item *T) {
+			v := reflect.ValueOf(item).Elem()
+			for _, i := range index {
+				if v.Kind() == reflect.Pointer {
+					if v.IsNil() {
+						return
+					}
+					v = v.Elem()
+				}
+				v = v.Field(i)
+			}
+			v.SetZero()
+		})
+	}
+	return out
+}
+
+// setKey sets the key member of item to the path's id, through JSON, so
+// that a replaced item keeps its key whatever T is.
+func (c *crud[T, K]) setKey(item *T, raw string) {
+	if m, ok := any(item).(*map[string]any); ok {
+		if *m == nil {
+			*m = make(map[string]any)
+		}
+		(*m)[c.idField] = keyJSON(c.idSchema, c.components, raw)
+		return
+	}
+	b, err := json.Marshal(map[string]any{c.idField: keyJSON(c.idSchema, c.components, raw)})
+	if err == nil {
+		_ = json.Unmarshal(b, item)
+	}
+}
+
+// keyJSON is the JSON value of a key given as path text.
+func keyJSON(s *Schema, components map[string]*Schema, raw string) any {
+	if v, err := filterValue(resolveSchema(s, components), raw); err == nil {
+		return v
+	}
+	return raw
+}
+
+// createItem serves POST prefix.
+func (c *crud[T, K]) createItem(w http.ResponseWriter, r *http.Request) {
+	item, ok := c.readItem(w, r)
+	if !ok {
+		return
+	}
+	item, err := c.store.Create(r.Context(), item)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if id, ok := c.keyText(item); ok {
+		w.Header().Set("Location", c.prefix+"/"+url.PathEscape(id))
+	}
+	c.answer(w, r, http.StatusCreated, item, nil)
+}
+
+// keyText returns the key member of item as path text.
+func (c *crud[T, K]) keyText(item T) (string, bool) {
+	b, err := json.Marshal(item)
+	if err != nil {
+		return "", false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return "", false
+	}
+	raw, ok := m[c.idField]
+	if !ok {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	return string(raw), true
+}
+
+// patchItem serves PATCH prefix/{id}: a JSON merge patch (RFC 7396) applied
+// in the store's Patch, the result validated as a whole item.
+func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw string) {
+	data, err := c.patchBody.read(r, nil)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	var patch map[string]any
+	var v jsonValidator
+	var merged []byte
+	if errs := c.patchBody.decode(unsafe.Pointer(&patch), data, &v, &merged, nil); len(errs) > 0 {
+		WriteError(w, r, &ValidationError{Errors: errs})
+		return
+	}
+	for _, name := range c.readOnly {
+		delete(patch, name) // clients do not set them
+	}
+	item, err := c.store.Patch(r.Context(), id, func(item *T) error {
+		current, err := json.Marshal(item)
+		if err != nil {
+			return err
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(current, &doc); err != nil {
+			return err
+		}
+		doc = mergePatch(doc, patch).(map[string]any)
+		result, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		v.reset(result, []any{"body"}, nil)
+		if errs := v.validate(c.itemNode); len(errs) > 0 {
+			return &ValidationError{Errors: errs}
+		}
+		var next T
+		if err := json.Unmarshal(result, &next); err != nil {
+			return &ValidationError{Errors: []FieldError{{Loc: []any{"body"}, Msg: err.Error(), Type: "json_invalid"}}}
+		}
+		*item = next
+		return nil
+	})
+	if err == nil {
+		c.setKey(&item, raw)
+	}
+	c.answer(w, r, http.StatusOK, item, err)
+}
+
+// mergePatch applies a JSON merge patch (RFC 7396) to target.
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = make(map[string]any)
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}
+
+// answer writes v as JSON with status, or the error.
+func (c *crud[T, K]) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// fail answers a store or encoding error.
+func (c *crud[T, K]) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		WriteError(w, r, Error(http.StatusNotFound, "No such item."))
+	case errors.Is(err, ErrItemConflict):
+		WriteError(w, r, Error(http.StatusConflict, "The item conflicts with one that exists."))
+	case ErrorStatus(err) < 500:
+		WriteError(w, r, err)
+	default:
+		logger := c.logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.ErrorContext(r.Context(), "dynroute: CRUD store error", "method", r.Method, "path", r.URL.Path, "error", err)
+		WriteError(w, r, err)
+	}
+}
+
+// describe documents one operation.
+func (c *crud[T, K]) describe(op CRUDOperation) *OperationInfo {
+	info := &OperationInfo{Schemas: c.reg}
+	idParam := ParameterInfo{Name: "id", In: "path", Required: true, Schema: c.idSchema, Description: "the key of the item"}
+	problem := func(status int, desc string) ResponseInfo {
+		return ResponseInfo{Status: status, Description: desc, ContentType: "application/problem+json", Schema: c.problem}
+	}
+	validation := ResponseInfo{Status: http.StatusUnprocessableEntity, Description: "Validation Error",
+		ContentType: "application/problem+json", Schema: c.validation}
+	item := ResponseInfo{Status: http.StatusOK, Description: "The item", ContentType: "application/json", Schema: c.item}
+	switch op {
+	case CRUDList:
+		info.Parameters = []ParameterInfo{
+			{Name: "limit", In: "query", Description: "the page size",
+				Schema: &Schema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(c.max)), Default: c.defLimit}},
+			{Name: "offset", In: "query", Description: "how many items to skip",
+				Schema: &Schema{Type: "integer", Minimum: ptr(0.0), Default: 0}},
+			{Name: "sort", In: "query", Description: "members to sort by, comma-separated; - before a member sorts descending: " +
+				strings.Join(c.fieldOrder, ", "), Schema: &Schema{Type: "string"}},
+		}
+		for _, f := range c.fieldOrder {
+			info.Parameters = append(info.Parameters, ParameterInfo{Name: f, In: "query",
+				Description: "keep the items whose " + f + " equals this", Schema: c.fields[f]})
+		}
+		page := &Schema{Type: "object", Properties: []Property{
+			{Name: "items", Schema: &Schema{Type: "array", Items: c.item}},
+			{Name: "total", Schema: &Schema{Type: "integer", Description: "how many items match the filters, on all pages"}},
+			{Name: "limit", Schema: &Schema{Type: "integer"}},
+			{Name: "offset", Schema: &Schema{Type: "integer"}},
+		}, Required: []string{"items", "total", "limit", "offset"}}
+		info.Responses = []ResponseInfo{{Status: http.StatusOK, Description: "A page of items", ContentType: "application/json", Schema: page}, validation}
+	case CRUDCreate:
+		info.RequestBody = &RequestBodyInfo{Required: true, ContentType: "application/json", Schema: c.create}
+		created := item
+		created.Status, created.Description = http.StatusCreated, "The item, as stored"
+		created.Headers = []HeaderInfo{{Name: "Location", Description: "the item's URL", Schema: &Schema{Type: "string"}}}
+		info.Responses = []ResponseInfo{created, problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+	case CRUDGet:
+		info.Parameters = []ParameterInfo{idParam}
+		info.Responses = []ResponseInfo{item, problem(http.StatusNotFound, "No such item"), validation}
+	case CRUDReplace:
+		info.Parameters = []ParameterInfo{idParam}
+		info.RequestBody = &RequestBodyInfo{Required: true, ContentType: "application/json", Schema: c.create}
+		info.Responses = []ResponseInfo{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+	case CRUDPatch:
+		info.Parameters = []ParameterInfo{idParam}
+		info.RequestBody = &RequestBodyInfo{Required: true, ContentType: "application/merge-patch+json", Schema: c.patch,
+			Description: "a JSON merge patch (RFC 7396): members to set; null removes a member"}
+		info.Responses = []ResponseInfo{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+	case CRUDDelete:
+		info.Parameters = []ParameterInfo{idParam}
+		info.Responses = []ResponseInfo{{Status: http.StatusNoContent, Description: "Deleted"}, problem(http.StatusNotFound, "No such item"), validation}
+	}
+	info.Responses = append(info.Responses, ResponseInfo{Description: "Error", ContentType: "application/problem+json", Schema: c.problem})
+	schemas := []*Schema{c.item}
+	for _, p := range info.Parameters {
+		schemas = append(schemas, p.Schema)
+	}
+	if info.RequestBody != nil {
+		schemas = append(schemas, info.RequestBody.Schema)
+	}
+	for _, resp := range info.Responses {
+		schemas = append(schemas, resp.Schema)
+	}
+	info.Components = componentClosure(c.components, schemas...)
+	return info
+}
+
+func ptr[T any](v T) *T { return &v }
