@@ -295,7 +295,7 @@ func docsPage(o *DocsOptions, field, title, specURL string) ([]byte, error) {
 		fmt.Fprintf(&b, "<div id=\"swagger-ui\"></div>\n<script src=\"%s\"></script>\n",
 			html.EscapeString(or(o.SwaggerUIJS, DefaultSwaggerUIJS)))
 		fmt.Fprintf(&b, "<script>\nconst config = %s;\n", js)
-		b.WriteString("config.presets = [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset];\n")
+		b.WriteString("config.presets = [SwaggerUIBundle.presets.apis];\n")
 		b.WriteString("window.ui = SwaggerUIBundle(config);\n</script>\n")
 	default:
 		fmt.Fprintf(&b, "<title>%s - ReDoc</title>\n<style>body { margin: 0; padding: 0; }</style>\n</head>\n<body>\n",

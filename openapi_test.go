@@ -699,7 +699,8 @@ func TestSchemaOpenAPI30(t *testing.T) {
 		want string
 	}{
 		{"nullable type", &Schema{Type: "string", Nullable: true}, `{"type":"string","nullable":true}`},
-		{"nullable ref", &Schema{Ref: "#/components/schemas/A", Nullable: true}, `{"allOf":[{"$ref":"#/components/schemas/A"}],"nullable":true}`},
+		{"nullable ref", &Schema{Ref: "#/components/schemas/A", Nullable: true}, `{"type":"object","nullable":true,"allOf":[{"$ref":"#/components/schemas/A"}]}`},
+		{"null", &Schema{Type: "null"}, `{"type":"string","nullable":true,"enum":[null]}`},
 		{"ref with a description", &Schema{Ref: "#/components/schemas/A", Description: "d"}, `{"allOf":[{"$ref":"#/components/schemas/A"}],"description":"d"}`},
 		{"bare ref", &Schema{Ref: "#/components/schemas/A"}, `{"$ref":"#/components/schemas/A"}`},
 		{"examples", &Schema{Type: "string", Examples: []any{"a", "b"}}, `{"type":"string","example":"a"}`},

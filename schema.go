@@ -87,193 +87,231 @@ func (s *Schema) MarshalJSON() ([]byte, error) { return s.appendJSON(nil, false)
 // v30 the OpenAPI 3.0 schema dialect (nullable, boolean exclusive bounds,
 // example, no $ref siblings, no boolean schemas).
 func (s *Schema) appendJSON(b []byte, v30 bool) ([]byte, error) {
-	b = append(b, '{')
-	first := true
-	key := func(k string) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, '"', ':')
+	w := schemaWriter{b: b, v30: v30}
+	w.schema(s)
+	if w.err != nil {
+		return nil, w.err
 	}
-	var err error
-	val := func(k string, v any) {
-		if err != nil {
-			return
-		}
-		var vb []byte
-		if vb, err = json.Marshal(v); err == nil {
-			key(k)
-			b = append(b, vb...)
-		} else {
-			err = fmt.Errorf("schema keyword %s: %w", k, err)
-		}
+	return w.b, nil
+}
+
+// schemaWriter appends schemas to b; the first error stops it.
+type schemaWriter struct {
+	b     []byte
+	v30   bool
+	first bool // no member written yet in the current object
+	err   error
+}
+
+// key starts a member of the current object.
+func (w *schemaWriter) key(k string) {
+	if !w.first {
+		w.b = append(w.b, ',')
 	}
-	sub := func(k string, c *Schema) {
-		if err != nil {
-			return
-		}
-		key(k)
-		b, err = c.appendJSON(b, v30)
+	w.first = false
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+}
+
+// str writes a string member.
+func (w *schemaWriter) str(k, v string) {
+	w.key(k)
+	w.b = appendJSONString(w.b, v)
+}
+
+// value writes a member of any JSON value.
+func (w *schemaWriter) value(k string, v any) {
+	if w.err != nil {
+		return
 	}
+	vb, err := json.Marshal(v)
+	if err != nil {
+		w.err = fmt.Errorf("schema keyword %s: %w", k, err)
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, vb...)
+}
+
+// literal writes a member whose value is JSON text.
+func (w *schemaWriter) literal(k, v string) {
+	w.key(k)
+	w.b = append(w.b, v...)
+}
+
+func (w *schemaWriter) number(k string, f *float64) {
+	if f != nil {
+		w.key(k)
+		w.b = append(w.b, formatNumber(*f)...)
+	}
+}
+
+func (w *schemaWriter) integer(k string, i *int) {
+	if i != nil {
+		w.key(k)
+		w.b = strconv.AppendInt(w.b, int64(*i), 10)
+	}
+}
+
+// sub writes a member that is a schema.
+func (w *schemaWriter) sub(k string, c *Schema) {
+	w.key(k)
+	w.schema(c)
+}
+
+// schema writes s as an object.
+func (w *schemaWriter) schema(s *Schema) {
+	if w.err != nil {
+		return
+	}
+	w.b = append(w.b, '{')
+	w.first = true
+	v30 := w.v30
 	switch {
 	case s.Ref == "":
 	case v30 && (s.Nullable || s.Description != "" || s.Default != nil || len(s.Examples) > 0):
-		// OpenAPI 3.0 ignores the siblings of a $ref.
-		key("allOf")
-		b = append(b, `[{"$ref":`...)
-		b = strconv.AppendQuote(b, s.Ref)
-		b = append(b, `}]`...)
+		// OpenAPI 3.0 ignores the siblings of a $ref, and nullable needs
+		// a type beside it: components are objects (named structs).
 		if s.Nullable {
-			key("nullable")
-			b = append(b, "true"...)
+			w.str("type", "object")
+			w.literal("nullable", "true")
 		}
+		w.key("allOf")
+		w.b = append(w.b, `[{"$ref":`...)
+		w.b = appendJSONString(w.b, s.Ref)
+		w.b = append(w.b, `}]`...)
 	case s.Nullable:
-		key("anyOf")
-		b = append(b, `[{"$ref":`...)
-		b = strconv.AppendQuote(b, s.Ref)
-		b = append(b, `},{"type":"null"}]`...)
+		w.key("anyOf")
+		w.b = append(w.b, `[{"$ref":`...)
+		w.b = appendJSONString(w.b, s.Ref)
+		w.b = append(w.b, `},{"type":"null"}]`...)
 	default:
-		val("$ref", s.Ref)
+		w.str("$ref", s.Ref)
 	}
 	switch {
 	case v30 && s.Type == "null":
-		key("nullable")
-		b = append(b, "true"...)
+		// 3.0 has no null type: a nullable string that can only be null.
+		w.str("type", "string")
+		w.literal("nullable", "true")
+		w.literal("enum", "[null]")
 	case v30 && s.Type != "" && s.Nullable:
-		val("type", s.Type)
-		key("nullable")
-		b = append(b, "true"...)
+		w.str("type", s.Type)
+		w.literal("nullable", "true")
 	case s.Type != "" && s.Nullable && s.Type != "null":
-		key("type")
-		b = append(b, `["`...)
-		b = append(b, s.Type...)
-		b = append(b, `","null"]`...)
+		w.key("type")
+		w.b = append(w.b, `["`...)
+		w.b = append(w.b, s.Type...)
+		w.b = append(w.b, `","null"]`...)
 	case s.Type != "":
-		val("type", s.Type)
+		w.str("type", s.Type)
 	}
 	switch {
 	case s.Format != "":
-		val("format", s.Format)
+		w.str("format", s.Format)
 	case v30 && s.ContentEncoding == "base64":
-		val("format", "byte")
+		w.str("format", "byte")
 	}
 	if s.ContentEncoding != "" && !v30 {
-		val("contentEncoding", s.ContentEncoding)
+		w.str("contentEncoding", s.ContentEncoding)
 	}
 	if s.Description != "" {
-		val("description", s.Description)
+		w.str("description", s.Description)
 	}
 	if s.Enum != nil {
 		enum := s.Enum
 		if s.Nullable && s.Ref == "" && s.Type != "" {
 			enum = append(slices.Clip(enum), nil) // else null would fail the enum
 		}
-		val("enum", enum)
+		w.value("enum", enum)
 	}
 	if s.Default != nil {
-		val("default", s.Default)
+		w.value("default", s.Default)
 	}
 	switch {
 	case len(s.Examples) > 0 && v30:
-		val("example", s.Examples[0])
+		w.value("example", s.Examples[0])
 	case len(s.Examples) > 0:
-		val("examples", s.Examples)
+		w.value("examples", s.Examples)
 	}
 	if v30 {
 		// OpenAPI 3.0's exclusiveMinimum and exclusiveMaximum are booleans
 		// that qualify minimum and maximum; of an inclusive and an exclusive
 		// bound on one side, the stricter is written.
-		side := func(name, exclName string, incl, excl *float64, stricter func(x, y float64) bool) {
-			switch {
-			case excl != nil && (incl == nil || !stricter(*incl, *excl)):
-				key(name)
-				b = append(b, formatNumber(*excl)...)
-				key(exclName)
-				b = append(b, "true"...)
-			case incl != nil:
-				key(name)
-				b = append(b, formatNumber(*incl)...)
-			}
-		}
-		side("minimum", "exclusiveMinimum", s.Minimum, s.ExclusiveMinimum, func(x, y float64) bool { return x > y })
-		side("maximum", "exclusiveMaximum", s.Maximum, s.ExclusiveMaximum, func(x, y float64) bool { return x < y })
+		w.bound30("minimum", "exclusiveMinimum", s.Minimum, s.ExclusiveMinimum, func(x, y float64) bool { return x > y })
+		w.bound30("maximum", "exclusiveMaximum", s.Maximum, s.ExclusiveMaximum, func(x, y float64) bool { return x < y })
 	} else {
-		for _, n := range []struct {
-			k string
-			f *float64
-		}{{"minimum", s.Minimum}, {"exclusiveMinimum", s.ExclusiveMinimum}, {"maximum", s.Maximum}, {"exclusiveMaximum", s.ExclusiveMaximum}} {
-			if n.f != nil {
-				key(n.k)
-				b = append(b, formatNumber(*n.f)...)
-			}
-		}
+		w.number("minimum", s.Minimum)
+		w.number("exclusiveMinimum", s.ExclusiveMinimum)
+		w.number("maximum", s.Maximum)
+		w.number("exclusiveMaximum", s.ExclusiveMaximum)
 	}
-	for _, n := range []struct {
-		k string
-		i *int
-	}{{"minLength", s.MinLength}, {"maxLength", s.MaxLength}} {
-		if n.i != nil {
-			key(n.k)
-			b = strconv.AppendInt(b, int64(*n.i), 10)
-		}
-	}
+	w.integer("minLength", s.MinLength)
+	w.integer("maxLength", s.MaxLength)
 	if s.Pattern != "" {
-		val("pattern", s.Pattern)
+		w.str("pattern", s.Pattern)
 	}
 	if s.Items != nil {
-		sub("items", s.Items)
+		w.sub("items", s.Items)
 	}
-	for _, n := range []struct {
-		k string
-		i *int
-	}{{"minItems", s.MinItems}, {"maxItems", s.MaxItems}} {
-		if n.i != nil {
-			key(n.k)
-			b = strconv.AppendInt(b, int64(*n.i), 10)
-		}
-	}
+	w.integer("minItems", s.MinItems)
+	w.integer("maxItems", s.MaxItems)
 	if s.Properties != nil {
-		key("properties")
-		b = append(b, '{')
+		w.key("properties")
+		w.b = append(w.b, '{')
 		for i, p := range s.Properties {
 			if i > 0 {
-				b = append(b, ',')
+				w.b = append(w.b, ',')
 			}
-			b = strconv.AppendQuote(b, p.Name) // Go quoting of a Go identifier or tag name is valid JSON
-			b = append(b, ':')
-			if p.Schema == nil {
-				if v30 {
-					b = append(b, "{}"...) // 3.0 has no boolean schemas
-				} else {
-					b = append(b, "true"...)
-				}
-				continue
-			}
-			if b, err = p.Schema.appendJSON(b, v30); err != nil {
-				return nil, err
+			w.b = appendJSONString(w.b, p.Name)
+			w.b = append(w.b, ':')
+			switch {
+			case p.Schema != nil:
+				w.schema(p.Schema)
+			case v30:
+				w.b = append(w.b, "{}"...) // 3.0 has no boolean schemas
+			default:
+				w.b = append(w.b, "true"...)
 			}
 		}
-		b = append(b, '}')
+		w.b = append(w.b, '}')
+		w.first = false
 	}
 	if len(s.Required) > 0 {
-		val("required", s.Required)
+		w.key("required")
+		w.b = append(w.b, '[')
+		for i, r := range s.Required {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = appendJSONString(w.b, r)
+		}
+		w.b = append(w.b, ']')
 	}
 	switch a := s.AdditionalProperties.(type) {
 	case nil:
 	case bool:
-		val("additionalProperties", a)
+		w.literal("additionalProperties", strconv.FormatBool(a))
 	case *Schema:
-		sub("additionalProperties", a)
+		w.sub("additionalProperties", a)
 	default:
-		return nil, fmt.Errorf("additionalProperties is a %T, want a bool or *Schema", a)
+		if w.err == nil {
+			w.err = fmt.Errorf("additionalProperties is a %T, want a bool or *Schema", a)
+		}
 	}
-	if err != nil {
-		return nil, err
+	w.b = append(w.b, '}')
+	w.first = false
+}
+
+// bound30 writes one side's bound in OpenAPI 3.0's form.
+func (w *schemaWriter) bound30(name, exclName string, incl, excl *float64, stricter func(x, y float64) bool) {
+	switch {
+	case excl != nil && (incl == nil || !stricter(*incl, *excl)):
+		w.number(name, excl)
+		w.literal(exclName, "true")
+	case incl != nil:
+		w.number(name, incl)
 	}
-	return append(b, '}'), nil
 }
 
 // SchemaRegistry builds JSON Schemas from Go types and keeps the named
