@@ -166,6 +166,12 @@ type ReloaderOptions struct {
 
 	// Timeout bounds each load and version check. Zero means 30s.
 	Timeout time.Duration
+
+	// AllowEmpty applies a load that gives no routes at all, removing every
+	// route of the source. By default such a load fails and the old routes
+	// keep serving: an empty file is far more often a file caught in the
+	// middle of being rewritten than a wish to serve nothing.
+	AllowEmpty bool
 }
 
 // Reloader keeps the routes of one source — a config file, a SQL table, any
@@ -191,6 +197,7 @@ type Reloader struct {
 	version  func(context.Context) (string, error)
 	checkSum int
 	timeout  time.Duration
+	empty    bool // AllowEmpty
 
 	started atomic.Bool
 	wg      sync.WaitGroup
@@ -248,6 +255,7 @@ func NewReloader(rt *Router, opts *ReloaderOptions) (*Reloader, error) {
 		version:  o.Version,
 		checkSum: o.ChecksumEvery,
 		timeout:  o.Timeout,
+		empty:    o.AllowEmpty,
 		seed:     maphash.MakeSeed(),
 	}
 	if o.Apply != nil {
@@ -444,6 +452,9 @@ func (r *Reloader) reload(ctx context.Context, trig ReloadTrigger, quiet bool) (
 			return fail(err, problems)
 		}
 		warnings = problems
+	}
+	if len(specs) == 0 && err == nil && !r.empty {
+		return fail(fmt.Errorf("%w: the source has no routes; the old ones keep serving (ReloaderOptions.AllowEmpty applies an empty source)", ErrInvalidConfig), nil)
 	}
 	specs, foreign := r.own(specs)
 	if len(foreign) > 0 {

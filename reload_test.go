@@ -830,3 +830,29 @@ func TestReloaderUnnamedRoutes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [3]int{1, 1, 1}, [3]int{ev.Added, ev.Removed, ev.Updated}, "added, removed, updated")
 }
+
+// TestReloaderEmptySource refuses a source with no routes, which is most
+// often a file caught while being rewritten, unless AllowEmpty is set.
+func TestReloaderEmptySource(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		t.Run(fmt.Sprint("AllowEmpty=", allow), func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "routes.yaml")
+			writeFile(t, file, yamlRoutes("a"))
+			h := newHarness(t, &ReloaderOptions{AllowEmpty: allow}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
+				return NewFileReloader(rt, file, o)
+			})
+			h.start()
+			writeFile(t, file, "")
+			ev, err := h.rl.Reload(t.Context())
+			if allow {
+				require.NoError(t, err)
+				assert.Equal(t, 1, ev.Removed)
+				h.servesNow(map[string]string{"/a": ""})
+				return
+			}
+			require.ErrorIs(t, err, ErrReloadFailed)
+			assert.Contains(t, err.Error(), "the source has no routes")
+			h.servesNow(map[string]string{"/a": "a", "/code": "code"})
+		})
+	}
+}
