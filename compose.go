@@ -160,9 +160,11 @@ func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions) (
 	}
 	rec.inner = inner
 	if src.mount != nil {
+		m := &mountHandler{prefix: prefix + src.mount.prefix, h: src.mount.h, opts: src.mount.opts}
+		m.opts.Hidden = rec.route.Hidden
 		rec.route.Mount = true
-		rec.mount = &mountHandler{prefix: prefix + src.mount.prefix, h: src.mount.h, opts: src.mount.opts}
-		rec.inner = rec.mount
+		rec.mount, rec.inner = m, m
+		rec.opIDs = nil
 	}
 	return rec, nil
 }
@@ -286,10 +288,11 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	rec, err := buildRec(path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: true, Source: o.Source}, nil, false)
+	rec, err := buildRec(path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: o.Hidden, Source: o.Source}, nil, false)
 	if err != nil {
 		return nil, err
 	}
+	rec.opIDs = nil // its operations are the mounted application's
 	m := &mountHandler{prefix: prefix, h: h, opts: *o}
 	rec.route.Mount = true
 	rec.mount = m
@@ -356,6 +359,9 @@ func (m *mountHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r2 := r.WithContext(context.WithValue(r.Context(), mountKey{}, info))
 	r2.URL = &u // RequestURI stays the client's, as with http.StripPrefix
 	r2.Pattern = ""
+	if r.PathValue(mountParam) != "" {
+		r2.SetPathValue(mountParam, "") // set when middleware wraps the mount
+	}
 	m.h.ServeHTTP(w, r2)
 }
 

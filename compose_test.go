@@ -407,3 +407,30 @@ func TestMountOpenAPI(t *testing.T) {
 		assert.Equal(t, http.StatusOK, serveGet(t, a, "/b/a/x").StatusCode)
 	})
 }
+
+func TestMountDetails(t *testing.T) {
+	t.Run("no path value leaks into the mounted handler through middleware", func(t *testing.T) {
+		wrap := func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { next.ServeHTTP(w, r) })
+		}
+		rt := New(&Options{Middleware: []Middleware{wrap}})
+		require.NoError(t, rt.Mount("/p", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte("[" + r.PathValue("path") + "]"))
+		}), nil))
+		assert.Equal(t, "[]", serveReq(rt, "GET", "/p/a/b").Body.String())
+	})
+	t.Run("a hidden mount stays hidden through RouteSpecs", func(t *testing.T) {
+		rt := New(nil)
+		plugin := New(nil)
+		plugin.MustAddAPIRoute("/x", []string{"GET"}, echoPath, nil)
+		require.NoError(t, rt.Registry().RegisterApp("p", plugin))
+		_, err := rt.AddRoutes([]RouteSpec{{Name: "p", App: "p", Prefix: "/p", Hidden: true}}, nil)
+		require.NoError(t, err)
+		assert.Empty(t, rt.OpenAPI().Paths)
+		specs := rt.RouteSpecs()
+		require.Len(t, specs, 1)
+		assert.True(t, specs[0].Hidden)
+		assert.Equal(t, "/p", rt.Routes()[0].MountPrefix())
+		assert.Empty(t, (&Route{Path: "/x"}).MountPrefix())
+	})
+}

@@ -210,6 +210,11 @@ func applySpecs(set *routeSet, specs []RouteSpec, recs []*routeRec, problems []e
 			continue
 		}
 		skipped = append(skipped, Skipped{Spec: specs[i], Err: p})
+		if specs[i].App != "" || specs[i].Prefix != "" {
+			logger.Warn("dynroute: skipping mount", "name", specs[i].Name, "prefix", specs[i].Prefix,
+				"app", specs[i].App, "source", specs[i].Source.String(), "error", p.Error())
+			continue
+		}
 		logger.Warn("dynroute: skipping route", "name", specs[i].Name, "path", specs[i].Path,
 			"source", specs[i].Source.String(), "error", p.Error())
 	}
@@ -321,7 +326,8 @@ func (rt *Router) RouteSpecs() []RouteSpec {
 			specs[i] = RouteSpec{
 				Name:        r.Name,
 				App:         r.HandlerName,
-				Prefix:      strings.TrimSuffix(r.Path, "/{"+mountParam+"...}"),
+				Prefix:      r.MountPrefix(),
+				Hidden:      r.Hidden,
 				Tags:        r.Tags,
 				Summary:     r.Summary,
 				Description: r.Description,

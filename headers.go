@@ -23,13 +23,14 @@ type HeaderMatch struct {
 	Regexp bool
 }
 
-// String formats m as in messages: `Accept-Version: "2"` or
-// `Accept-Version ~ "^2\."`.
+// String formats m as in messages, the value as written: `Accept-Version:
+// "2"` or `Accept-Version ~ "^2\."`.
 func (m HeaderMatch) String() string {
+	op := ":"
 	if m.Regexp {
-		return fmt.Sprintf("%s ~ %q", http.CanonicalHeaderKey(m.Name), m.Value)
+		op = " ~"
 	}
-	return fmt.Sprintf("%s: %q", http.CanonicalHeaderKey(m.Name), m.Value)
+	return http.CanonicalHeaderKey(m.Name) + op + ` "` + m.Value + `"`
 }
 
 // headerMatcher is a compiled HeaderMatch.

@@ -168,7 +168,10 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 	headerOps := make(headerOperations)
 	for _, rec := range recs {
 		r := &rec.route
-		if rec.mount != nil && !rec.mount.opts.Hidden {
+		if rec.mount != nil {
+			if r.Hidden {
+				continue
+			}
 			if mounted == nil {
 				mounted = newMountedOps(recs)
 			}
@@ -343,9 +346,9 @@ func (h headerOperations) document() {
 			for _, m := range matches[name] {
 				if m.Regexp {
 					exact = false
-					desc = append(desc, fmt.Sprintf("a value matching %q", m.Value))
+					desc = append(desc, `a value matching "`+m.Value+`"`)
 				} else {
-					desc = append(desc, fmt.Sprintf("%q", m.Value))
+					desc = append(desc, `"`+m.Value+`"`)
 				}
 			}
 			if exact {

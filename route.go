@@ -78,8 +78,18 @@ type Route struct {
 	Source      Source
 	Headers     []HeaderMatch // see RouteOptions.Headers
 	// Mount reports that the route is a Router.Mount: Handler serves every
-	// path under the prefix of Path (which ends in /{path...}).
+	// path under MountPrefix (Path is the prefix and /{path...}), and Hidden
+	// keeps the mounted application's operations out of the document.
 	Mount bool
+}
+
+// MountPrefix returns the prefix of a mount, or "" for a route that is not
+// one.
+func (r *Route) MountPrefix() string {
+	if !r.Mount {
+		return ""
+	}
+	return strings.TrimSuffix(r.Path, "/{"+mountParam+"...}")
 }
 
 // Params returns the names of the route's path parameters in path order.
@@ -108,7 +118,7 @@ func (r *Route) clone() Route {
 // `mount "plugin_a" /plugina (routes.yaml:35)`.
 func (r *Route) String() string {
 	if r.Mount {
-		return describeRoute(r.Name, nil, strings.TrimSuffix(r.Path, "/{"+mountParam+"...}"), r.Source, true)
+		return describeRoute(r.Name, nil, r.MountPrefix(), r.Source, true)
 	}
 	return describeRoute(r.Name, r.Methods, r.Path, r.Source, false)
 }

@@ -302,7 +302,7 @@ func TestRunRoutes(t *testing.T) {
 		for i, name := range tt.want {
 			assert.Equal(t, []string{"GET", "/items/{id}", name}, strings.Fields(lines[i+1])[:3])
 		}
-		assert.Contains(t, lines[1], `Accept-Version ~ "^2(\\.|$)"`)
+		assert.Contains(t, lines[1], `Accept-Version ~ "^2(\.|$)"`)
 		assert.Contains(t, lines[2], `Accept-Version: "1"`)
 	}
 }
@@ -331,7 +331,7 @@ func TestRunServeListenError(t *testing.T) {
 			errs = append(errs, r)
 		}
 	}
-	assert.Equal(t, []string{`get_item_v2 Accept-Version ~ "^2(\\.|$)"`, `get_item_v1 Accept-Version: "1"`, "get_item_default "}, routes)
+	assert.Equal(t, []string{`get_item_v2 Accept-Version ~ "^2(\.|$)"`, `get_item_v1 Accept-Version: "1"`, "get_item_default "}, routes)
 	require.Len(t, errs, 1)
 	assert.Equal(t, "listen", errs[0].Msg)
 	assert.Contains(t, errs[0].Error, "invalid port")
