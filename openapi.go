@@ -159,8 +159,15 @@ func (rt *Router) document(seen []*Router) *Document {
 // last one the Router of recs).
 func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 	doc := &Document{Info: d.info, Servers: d.servers}
-	items := make(map[string]*PathItem)  // by shape
-	templates := make(map[string]string) // template, names aside -> shape
+	items := make(map[string]docItem, len(recs)) // by shape
+	// The templates of routes without {x...}, names aside: a {x...} route
+	// whose template would be one of them keeps its {x...} spelling.
+	templates := make(map[string]bool, len(recs))
+	for _, rec := range recs {
+		if !rec.route.Hidden && rec.mount == nil && !rec.pat.hasCatchAll() {
+			templates[rec.pat.shape()] = true
+		}
+	}
 	var tagOrder []string
 	tagSeen := make(map[string]bool)
 	var merge componentMerger
@@ -197,16 +204,13 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 		}
 		ren := merge.add(info)
 		shape := rec.pat.shape()
-		item := items[shape]
-		if item == nil {
-			item = &PathItem{Path: openAPITemplate(rec.pat, false)}
-			if _, taken := templates[unnamedTemplate(item.Path)]; taken {
-				item.Path = openAPITemplate(rec.pat, true)
-			}
-			templates[unnamedTemplate(item.Path)] = shape
-			items[shape] = item
-			doc.Paths = append(doc.Paths, item)
+		di, ok := items[shape]
+		if !ok {
+			di = newDocItem(rec.pat, templates)
+			items[shape] = di
+			doc.Paths = append(doc.Paths, di.item)
 		}
+		item := di.item
 		var params []ParameterInfo
 		var body *RequestBodyInfo
 		var responses []ResponseInfo
@@ -221,7 +225,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 				continue
 			}
 			if params == nil {
-				params = operationParams(rec, item, info, ren)
+				params = operationParams(rec, di.names, info, ren)
 				body = operationBody(info, ren)
 				responses = operationResponses(r, info, ren)
 			} else { // a second method: its own copies, for callers that edit
@@ -460,6 +464,29 @@ func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerge
 	return items
 }
 
+// docItem is a path item being built, with its template's parameter names.
+type docItem struct {
+	item  *PathItem
+	names []string
+}
+
+// newDocItem starts the path item of routes of p's shape, at p's template
+// unless a route without {x...} has that template (names aside): then p
+// keeps its {name...} spelling. templates holds those templates, as shapes.
+func newDocItem(p *pattern, templates map[string]bool) docItem {
+	if !p.hasCatchAll() {
+		// dynroute's {name} is OpenAPI's: the path is the template.
+		return docItem{item: &PathItem{Path: p.path}, names: p.params}
+	}
+	shape := p.shape()
+	if templates[shape[:len(shape)-len("{...}")]+"{}"] {
+		names := slices.Clone(p.params)
+		names[len(names)-1] += "..."
+		return docItem{item: &PathItem{Path: openAPITemplate(p, true)}, names: names}
+	}
+	return docItem{item: &PathItem{Path: openAPITemplate(p, false)}, names: p.params}
+}
+
 // openAPITemplate writes p as an OpenAPI path template; catchAll keeps the
 // "..." of {name...}.
 func openAPITemplate(p *pattern, catchAll bool) string {
@@ -488,8 +515,7 @@ var stringSchema = &Schema{Type: "string"}
 // operationParams lists the parameters of rec's operations: its path
 // parameters in path order, named as in item's template, then the
 // handler's other parameters.
-func operationParams(rec *routeRec, item *PathItem, info *OperationInfo, ren *componentNames) []ParameterInfo {
-	names := templateParams(item.Path)
+func operationParams(rec *routeRec, names []string, info *OperationInfo, ren *componentNames) []ParameterInfo {
 	params := make([]ParameterInfo, 0, len(rec.pat.params))
 	for i, name := range rec.pat.params {
 		p := ParameterInfo{Name: name, In: "path", Required: true, Schema: stringSchema}
@@ -521,22 +547,6 @@ func operationParams(rec *routeRec, item *PathItem, info *OperationInfo, ren *co
 		}
 	}
 	return params
-}
-
-// unnamedTemplate returns a path template with its parameter names left
-// out: templates equal in this form are the same path to OpenAPI.
-func unnamedTemplate(path string) string {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(path, '{')
-		j := strings.IndexByte(path, '}')
-		if i < 0 || j < i {
-			b.WriteString(path)
-			return b.String()
-		}
-		b.WriteString(path[:i+1])
-		path = path[j:]
-	}
 }
 
 // templateParams returns the parameter names of an OpenAPI path template.
@@ -744,6 +754,10 @@ func hasAnyMethod(a, b []string) bool {
 type componentMerger struct {
 	out   map[string]*Schema
 	names map[any]*componentNames // per registry
+	// from is the registry each component of out came from, if any: a
+	// component of the same Go type from an equally configured registry is
+	// the same schema, without comparing them.
+	from map[string]*SchemaRegistry
 }
 
 // componentNames maps one registry's component names to the names in the
@@ -774,6 +788,7 @@ func (m *componentMerger) addComponents(key any, components map[string]*Schema) 
 	if m.out == nil {
 		m.out = make(map[string]*Schema)
 		m.names = make(map[any]*componentNames)
+		m.from = make(map[string]*SchemaRegistry)
 	}
 	ren := m.names[key]
 	if ren == nil {
@@ -796,12 +811,22 @@ func (m *componentMerger) addComponents(key any, components map[string]*Schema) 
 	// Rename, until nothing changes, each new component whose name holds
 	// a different schema: a rename changes the references of the schemas
 	// that use it, which may make them differ in turn.
+	reg, _ := key.(*SchemaRegistry)
+	sameType := func(name, target string) bool {
+		other := m.from[target]
+		if reg == nil || other == nil || name != target || reg.closed != other.closed {
+			return false
+		}
+		t, ok := reg.TypeOf(name)
+		u, ok2 := other.TypeOf(name)
+		return ok && ok2 && t == u
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, name := range fresh {
 			target := ren.to[name]
 			have := m.out[target]
-			if have == nil || ren.equal(components[name], have) {
+			if have == nil || sameType(name, target) || ren.equal(components[name], have) {
 				continue
 			}
 			ren.to[name] = m.freeName(name, ren, fresh)
@@ -812,6 +837,9 @@ func (m *componentMerger) addComponents(key any, components map[string]*Schema) 
 		target := ren.to[name]
 		if m.out[target] == nil {
 			m.out[target] = ren.rewrite(components[name])
+			if reg != nil {
+				m.from[target] = reg
+			}
 		}
 	}
 	return ren
@@ -906,8 +934,8 @@ func (c *componentNames) equal(s, have *Schema) bool {
 	if c.target(s.Ref) != have.Ref || s.Type != have.Type || s.Nullable != have.Nullable ||
 		s.Format != have.Format || s.ContentEncoding != have.ContentEncoding ||
 		s.Description != have.Description || s.Pattern != have.Pattern ||
-		!reflect.DeepEqual(s.Default, have.Default) || !reflect.DeepEqual(s.Examples, have.Examples) ||
-		!reflect.DeepEqual(s.Enum, have.Enum) ||
+		!equalAny(s.Default, have.Default) || !equalAnys(s.Examples, have.Examples) ||
+		!equalAnys(s.Enum, have.Enum) ||
 		!equalPtr(s.Minimum, have.Minimum) || !equalPtr(s.ExclusiveMinimum, have.ExclusiveMinimum) ||
 		!equalPtr(s.Maximum, have.Maximum) || !equalPtr(s.ExclusiveMaximum, have.ExclusiveMaximum) ||
 		!equalPtr(s.MinLength, have.MinLength) || !equalPtr(s.MaxLength, have.MaxLength) ||
@@ -931,6 +959,16 @@ func (c *componentNames) equal(s, have *Schema) bool {
 	default:
 		return s.AdditionalProperties == have.AdditionalProperties
 	}
+}
+
+// equalAny and equalAnys compare annotation values, without reflection for
+// the common nil case.
+func equalAny(a, b any) bool {
+	return a == nil && b == nil || a != nil && b != nil && reflect.DeepEqual(a, b)
+}
+
+func equalAnys(a, b []any) bool {
+	return a == nil && b == nil || a != nil && b != nil && reflect.DeepEqual(a, b)
 }
 
 func equalPtr[T comparable](a, b *T) bool {

@@ -13,14 +13,24 @@ import (
 // MarshalJSON writes d as an OpenAPI 3.1.0 document. Members are written in
 // a fixed order and maps sorted by key, so the same document always gives
 // the same bytes.
-func (d *Document) MarshalJSON() ([]byte, error) { return d.appendJSON(nil, false) }
+func (d *Document) MarshalJSON() ([]byte, error) { return d.appendJSON(d.buffer(), false) }
 
 // MarshalJSON30 writes d as an equivalent OpenAPI 3.0.3 document, for tools
 // that do not read 3.1: nullable types become nullable: true, numeric
 // exclusive bounds become boolean ones, examples become example, $ref
 // siblings move beside an allOf, base64 content becomes format: byte, and
 // the 3.1-only Info.Summary and License.Identifier are left out.
-func (d *Document) MarshalJSON30() ([]byte, error) { return d.appendJSON(nil, true) }
+func (d *Document) MarshalJSON30() ([]byte, error) { return d.appendJSON(d.buffer(), true) }
+
+// buffer returns a buffer of about the size of d's JSON, so that writing
+// it does not copy it again and again as it grows.
+func (d *Document) buffer() []byte {
+	n := 4096 + 256*len(d.Components)
+	for _, item := range d.Paths {
+		n += 64 + 448*len(item.Operations)
+	}
+	return make([]byte, 0, n)
+}
 
 // docWriter appends an OpenAPI document to b.
 type docWriter struct {
@@ -94,6 +104,9 @@ func (o *docObject) schema(k string, s *Schema) {
 
 // extensions writes x- members, sorted by key.
 func (o *docObject) extensions(ext map[string]any) {
+	if len(ext) == 0 {
+		return
+	}
 	for _, k := range slices.Sorted(maps.Keys(ext)) {
 		o.value(k, ext[k])
 	}

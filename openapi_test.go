@@ -534,6 +534,17 @@ func TestOpenAPITemplates(t *testing.T) {
 		"/files/{path...} GET path...",
 		"/u/{id} GET id,DELETE id",
 	}, paths, "a second route at one template keeps its {name...} spelling; one shape is one path item")
+
+	// In the other order too.
+	rt = New(nil)
+	rt.MustAddAPIRoute("/files/{path...}", []string{"GET"}, h, nil)
+	rt.MustAddAPIRoute("/files/{name}", []string{"GET"}, h, nil)
+	doc = rt.OpenAPI()
+	assert.Equal(t, "/files/{path...}", doc.Paths[0].Path)
+	assert.Equal(t, "/files/{name}", doc.Paths[1].Path)
+	b, err := doc.MarshalJSON()
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"name":"path..."`)
 }
 
 func TestOpenAPIResponses(t *testing.T) {

@@ -39,11 +39,14 @@ const (
 var tagKeywords = []string{tagRequired, tagMinimum, tagMaximum, tagExclusiveMinimum, tagExclusiveMaximum,
 	tagMinLength, tagMaxLength, tagPattern, tagEnum, tagFormat, tagMinItems, tagMaxItems, tagDoc, tagExample, tagDefault}
 
+// tagSeparators drops the separators of a tag key, for misspelledTag.
+var tagSeparators = strings.NewReplacer("_", "", "-", "")
+
 // misspelledTag returns the keyword a tag key was probably meant to be: the
 // same word in other case or with '_' or '-', or the name another library
 // (pydantic, go-playground/validator, JSON Schema prose) uses for it.
 func misspelledTag(key string) string {
-	norm := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(key))
+	norm := strings.ToLower(tagSeparators.Replace(key))
 	for _, k := range tagKeywords {
 		if norm == strings.ToLower(k) {
 			return k
