@@ -1,0 +1,960 @@
+package dynroute
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrInvalidQuery: a ListQuery names a field the store does not map to a
+// column, or a filter value does not fit its field.
+var ErrInvalidQuery = errors.New("invalid list query")
+
+// SQLPlaceholders is how a SQLStore writes bound parameters, and with them
+// the SQL dialect it speaks.
+type SQLPlaceholders int
+
+const (
+	// DetectPlaceholders, the zero value, picks the style from the
+	// driver's Go package: one whose path holds "sqlite" gets
+	// SQLitePlaceholders; "pgx", "lib/pq" or "postgres", PostgresPlaceholders.
+	// NewSQLStore fails for any other driver: set the style.
+	DetectPlaceholders SQLPlaceholders = iota
+	// SQLitePlaceholders writes ? and speaks SQLite (3.35 or later, for
+	// RETURNING).
+	SQLitePlaceholders
+	// PostgresPlaceholders writes $1, $2, … and speaks PostgreSQL: Patch
+	// locks the row with SELECT … FOR UPDATE, and sorting puts NULLs where
+	// SQLite does (first ascending, last descending).
+	PostgresPlaceholders
+)
+
+// SQLStoreOptions configures NewSQLStore. A nil *SQLStoreOptions means the
+// defaults.
+type SQLStoreOptions struct {
+	// Placeholders is the parameter style and dialect; default: detected
+	// from the driver (see DetectPlaceholders).
+	Placeholders SQLPlaceholders
+	// KeyColumn is the column of the key, which must be a column of T of
+	// type K. Default: the field tagged db:"id", else the field whose JSON
+	// member is "id".
+	KeyColumn string
+	// GeneratedKeys says the database assigns keys (INTEGER PRIMARY KEY,
+	// SERIAL, IDENTITY, a DEFAULT): Create leaves the key column out of
+	// the INSERT when the item's key is the zero value, and returns the
+	// key the database chose.
+	GeneratedKeys bool
+}
+
+// SQLStore is a Store over a table of a database/sql database: each
+// exported field of T tagged db:"column" is a column (db:"-" and untagged
+// fields are not stored; embedded structs without a tag are flattened), and
+// one of them is the key. ListQuery fields are the JSON member names of
+// those fields (encoding/json's rules), which the store maps to columns.
+//
+// Field types may be strings, integers, floats, bools, time.Time, []byte,
+// pointers to these (NULL is nil), sql.Null* and any type that implements
+// sql.Scanner (reading) and driver.Valuer (writing). The SQL holds only
+// keywords, placeholders and the table and column names, which NewSQLStore
+// checks and quotes; every value, key, limit and offset is a bound
+// parameter.
+//
+// Every statement returns the row as the database stored it (RETURNING,
+// which SQLite has since 3.35), so Create and the changes return what Get
+// would. Unique and primary-key violations are ErrItemConflict, a missing
+// key ErrNotFound, in errors that name the table and the operation.
+//
+// # Filters and sorting
+//
+// A filter value is first made a value of its field's type (a time.Time
+// from RFC 3339 text, a []byte from base64, a type with UnmarshalJSON from
+// its JSON) and bound as a write would bind it; a nil value matches NULL.
+// Equality and order are then the database's: on SQLite, where times are
+// stored as the driver's text, a time matches only a time stored in the
+// same location (store UTC); text sorts by each database's collation.
+// Sorting always ends with the key, so pages are stable.
+//
+// # Concurrency
+//
+// Patch reads, changes and writes the row in one transaction. On
+// PostgreSQL it locks the row with SELECT … FOR UPDATE, at the database's
+// default isolation (READ COMMITTED), so concurrent patches of a row queue
+// behind each other and none is lost. On SQLite it first takes the
+// database's write lock with a no-op UPDATE of the row (UPDATE triggers
+// fire for it too), so patches are serialised with every other write;
+// set a busy timeout in the DSN (modernc.org/sqlite:
+// _pragma=busy_timeout(10000)) so that writers wait for each other rather
+// than fail with SQLITE_BUSY, and prefer _pragma=journal_mode(WAL), where
+// readers never wait for writers.
+//
+// List reads the page and, only when the page alone does not tell the
+// total (a full page, or an empty one past the first), counts in a second
+// query: a change committed between the two can make the total differ from
+// the page by that change.
+type SQLStore[T any, K comparable] struct {
+	db        *sql.DB
+	table     string // as given, for messages
+	dialect   SQLPlaceholders
+	fields    []sqlField // in column order
+	key       int        // index of the key in fields
+	byJSON    map[string]int
+	generated bool
+
+	selectSQL, countSQL string // SELECT cols FROM t; SELECT count(*) FROM t
+	getSQL, lockSQL     string
+	insertSQL           string // every column
+	insertGenSQL        string // every column but the key
+	updateSQL           string // every column but the key, then the key
+	deleteSQL           string
+}
+
+var _ Store[struct{}, int] = (*SQLStore[struct{}, int])(nil)
+
+// sqlField is one column of a SQLStore: where it is in T and how its
+// values travel, worked out once by NewSQLStore.
+type sqlField struct {
+	column, quoted string
+	json           string // the JSON member, "" if encoding/json skips it
+	index          []int
+	typ            reflect.Type
+	nullable       bool // the Go type holds NULL (sorting names NULLS FIRST/LAST)
+	// arg returns the field's value as a bound parameter.
+	arg func(reflect.Value) (any, error)
+	// set, if not nil, stores a value as the driver gives it (src is the
+	// driver's until the next row); otherwise rows are scanned straight into
+	// the field.
+	set func(v reflect.Value, src any) error
+	// filter converts a Filter value to a bound parameter.
+	filter func(any) (any, error)
+}
+
+// sqlColumnName is what NewSQLStore accepts as a column name.
+var sqlColumnName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+var (
+	sqlBytesType   = reflect.TypeFor[[]byte]()
+	sqlValuerType  = reflect.TypeFor[driver.Valuer]()
+	sqlScannerType = reflect.TypeFor[sql.Scanner]()
+	sqlTimeForms   = []string{
+		time.RFC3339Nano,
+		"2006-01-02 15:04:05.999999999 -0700 MST", // time.Time.String, modernc.org/sqlite's default
+		"2006-01-02 15:04:05.999999999-07:00",
+		"2006-01-02T15:04:05.999999999-07:00",
+		"2006-01-02 15:04:05.999999999Z07:00",
+		"2006-01-02 15:04:05.999999999",
+		"2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04",
+		"2006-01-02T15:04",
+		"2006-01-02",
+	}
+)
+
+// NewSQLStore returns a store of the items of type T in table, a name of
+// letters, digits and underscores, optionally schema-qualified. Names are
+// double-quoted in the SQL, which makes them case-sensitive on PostgreSQL:
+// give tables and columns created unquoted there in lower case. It checks
+// T and the options, not the table: a missing table or column is an error
+// of the first statement that needs it. Errors wrap ErrInvalidOptions.
+func NewSQLStore[T any, K comparable](db *sql.DB, table string, opts *SQLStoreOptions) (*SQLStore[T, K], error) {
+	var o SQLStoreOptions
+	if opts != nil {
+		o = *opts
+	}
+	t := reflect.TypeFor[T]()
+	fail := func(format string, args ...any) (*SQLStore[T, K], error) {
+		return nil, fmt.Errorf("dynroute: NewSQLStore[%v] table %q: %w: %s", t, table, ErrInvalidOptions, fmt.Sprintf(format, args...))
+	}
+	if db == nil {
+		return fail("nil database")
+	}
+	if !sqlTableName.MatchString(table) {
+		return fail("want a table name of letters, digits and underscores, or schema.table")
+	}
+	if t.Kind() != reflect.Struct {
+		return fail("the item type is not a struct")
+	}
+	s := &SQLStore[T, K]{db: db, table: table, dialect: o.Placeholders, generated: o.GeneratedKeys, key: -1}
+	switch s.dialect {
+	case DetectPlaceholders:
+		s.dialect = detectPlaceholders(db.Driver())
+		if s.dialect == DetectPlaceholders {
+			return fail("cannot tell the placeholder style of driver %T: set Placeholders", db.Driver())
+		}
+	case SQLitePlaceholders, PostgresPlaceholders:
+	default:
+		return fail("unknown Placeholders %d", s.dialect)
+	}
+	fields, err := sqlFields(t, nil)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if len(fields) == 0 {
+		return fail("no field has a db tag")
+	}
+	s.fields = fields
+	s.byJSON = make(map[string]int)
+	for _, jf := range jsonFields(t) {
+		for i := range fields {
+			if slices.Equal(fields[i].index, jf.index) {
+				fields[i].json = jf.name
+				s.byJSON[jf.name] = i
+			}
+		}
+	}
+	for i, f := range fields {
+		if slices.ContainsFunc(fields[:i], func(g sqlField) bool { return g.column == f.column }) {
+			return fail("two fields have column %q", f.column)
+		}
+		switch {
+		case o.KeyColumn != "":
+			if f.column == o.KeyColumn {
+				s.key = i
+			}
+		case f.column == "id":
+			s.key = i
+		case f.json == "id" && (s.key < 0 || fields[s.key].column != "id"):
+			s.key = i
+		}
+	}
+	if s.key < 0 {
+		if o.KeyColumn != "" {
+			return fail("KeyColumn %q is not a column of the item type", o.KeyColumn)
+		}
+		return fail("no column id and no JSON member id: set KeyColumn")
+	}
+	if kt, ft := reflect.TypeFor[K](), fields[s.key].typ; kt != ft {
+		return fail("the key column %q holds %v, the key type is %v", fields[s.key].column, ft, kt)
+	}
+	s.prepareSQL(quoteTableName(table))
+	return s, nil
+}
+
+// detectPlaceholders tells the style from the driver's package path, or
+// returns DetectPlaceholders.
+func detectPlaceholders(d driver.Driver) SQLPlaceholders {
+	t := reflect.TypeOf(d)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return DetectPlaceholders
+	}
+	path := strings.ToLower(t.PkgPath())
+	switch {
+	case strings.Contains(path, "sqlite"):
+		return SQLitePlaceholders
+	case strings.Contains(path, "pgx"), strings.Contains(path, "lib/pq"), strings.Contains(path, "postgres"):
+		return PostgresPlaceholders
+	}
+	return DetectPlaceholders
+}
+
+// quoteTableName quotes a name sqlTableName accepts.
+func quoteTableName(table string) string {
+	schema, name, ok := strings.Cut(table, ".")
+	if ok {
+		return quoteIdent(schema) + "." + quoteIdent(name)
+	}
+	return quoteIdent(table)
+}
+
+// sqlFields collects the db-tagged fields of struct type t, whose index in
+// the outermost type starts with prefix.
+func sqlFields(t reflect.Type, prefix []int) ([]sqlField, error) {
+	var out []sqlField
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		index := append(slices.Clip(prefix), i)
+		tag, hasTag := sf.Tag.Lookup("db")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" && hasTag {
+			return nil, fmt.Errorf("field %s: empty db tag: name the column, or db:\"-\"", sf.Name)
+		}
+		if !hasTag {
+			if sf.Anonymous {
+				ft := sf.Type
+				if ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct {
+					return nil, fmt.Errorf("field %s: embedded pointers are not supported: embed the struct, or tag the field db:\"-\"", sf.Name)
+				}
+				if ft.Kind() == reflect.Struct && ft != timeType {
+					inner, err := sqlFields(ft, index)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, inner...)
+				}
+			}
+			continue
+		}
+		if strings.Contains(tag, ",") {
+			return nil, fmt.Errorf("field %s: db tag %q: options are not supported", sf.Name, tag)
+		}
+		if !sqlColumnName.MatchString(tag) {
+			return nil, fmt.Errorf("field %s: column name %q: want letters, digits and underscores", sf.Name, tag)
+		}
+		if !sf.IsExported() {
+			return nil, fmt.Errorf("field %s (column %q) is not exported", sf.Name, tag)
+		}
+		f := sqlField{column: tag, quoted: quoteIdent(tag), index: index, typ: sf.Type}
+		if err := f.plan(); err != nil {
+			return nil, fmt.Errorf("field %s (column %q): %w", sf.Name, tag, err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// plan works out how f's values are bound, scanned and filtered.
+func (f *sqlField) plan() error {
+	t := f.typ
+	arg, err := sqlArg(t)
+	if err != nil {
+		return err
+	}
+	f.arg = arg
+	f.nullable = t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice ||
+		t.Implements(sqlValuerType) || reflect.PointerTo(t).Implements(sqlScannerType)
+	switch {
+	case reflect.PointerTo(t).Implements(sqlScannerType):
+	case t == timeType:
+		f.set = func(v reflect.Value, src any) error {
+			tm, err := sqlTime(src)
+			if err == nil {
+				v.Set(reflect.ValueOf(tm))
+			}
+			return err
+		}
+	case t.Kind() == reflect.Pointer && t.Elem() == timeType:
+		f.set = func(v reflect.Value, src any) error {
+			if src == nil {
+				v.SetZero()
+				return nil
+			}
+			tm, err := sqlTime(src)
+			if err == nil {
+				v.Set(reflect.ValueOf(&tm))
+			}
+			return err
+		}
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && t != sqlBytesType:
+		// database/sql would convert the driver's buffer without copying it.
+		f.set = func(v reflect.Value, src any) error {
+			switch src := src.(type) {
+			case nil:
+				v.SetZero()
+			case []byte:
+				v.SetBytes(bytes.Clone(src))
+			case string:
+				v.SetBytes([]byte(src))
+			default:
+				return fmt.Errorf("cannot store %T in %v", src, t)
+			}
+			return nil
+		}
+	case !sqlScannable(t):
+		return fmt.Errorf("type %v cannot be scanned: implement sql.Scanner", t)
+	}
+	f.filter = sqlFilter(t, arg)
+	return nil
+}
+
+// sqlScannable reports whether database/sql scans into a *t by itself.
+func sqlScannable(t reflect.Type) bool {
+	if reflect.PointerTo(t).Implements(sqlScannerType) {
+		return true
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+		if reflect.PointerTo(t).Implements(sqlScannerType) {
+			return true
+		}
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return t == sqlBytesType
+}
+
+// sqlArg returns the function that makes a bound parameter of a value of
+// type t.
+func sqlArg(t reflect.Type) (func(reflect.Value) (any, error), error) {
+	switch {
+	case t.Implements(sqlValuerType):
+		// database/sql calls Value, and makes a nil pointer NULL.
+		return func(v reflect.Value) (any, error) { return v.Interface(), nil }, nil
+	case reflect.PointerTo(t).Implements(sqlValuerType):
+		return func(v reflect.Value) (any, error) { return v.Addr().Interface(), nil }, nil
+	case t == timeType:
+		// Round(0) drops the monotonic clock reading, which drivers that
+		// write times as text would keep.
+		return func(v reflect.Value) (any, error) { return v.Interface().(time.Time).Round(0), nil }, nil
+	case t.Kind() == reflect.Pointer:
+		if t.Elem().Kind() == reflect.Pointer {
+			return nil, fmt.Errorf("type %v: pointers to pointers are not supported", t)
+		}
+		elem, err := sqlArg(t.Elem())
+		if err != nil {
+			return nil, err
+		}
+		return func(v reflect.Value) (any, error) {
+			if v.IsNil() {
+				return nil, nil
+			}
+			return elem(v.Elem())
+		}, nil
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		return func(v reflect.Value) (any, error) { return v.Bytes(), nil }, nil
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return func(v reflect.Value) (any, error) { return v.String(), nil }, nil
+	case reflect.Bool:
+		return func(v reflect.Value) (any, error) { return v.Bool(), nil }, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return func(v reflect.Value) (any, error) { return v.Int(), nil }, nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return func(v reflect.Value) (any, error) {
+			if u := v.Uint(); u <= math.MaxInt64 {
+				return int64(u), nil
+			}
+			return nil, fmt.Errorf("%d does not fit a 64-bit signed integer column", v.Uint())
+		}, nil
+	case reflect.Float32, reflect.Float64:
+		return func(v reflect.Value) (any, error) { return v.Float(), nil }, nil
+	}
+	return nil, fmt.Errorf("type %v cannot be stored: implement driver.Valuer and sql.Scanner", t)
+}
+
+// sqlFilter returns the function that turns a Filter value (string, int64,
+// float64 or bool) into a bound parameter for a column of type t: first a
+// value of t (of its element type, for pointers), then what arg makes of it.
+func sqlFilter(t reflect.Type, arg func(reflect.Value) (any, error)) func(any) (any, error) {
+	if t.Kind() == reflect.Pointer && !t.Implements(sqlValuerType) {
+		elemArg, err := sqlArg(t.Elem())
+		if err != nil { // sqlArg(t) checked the element type already
+			return func(any) (any, error) { return nil, err }
+		}
+		t, arg = t.Elem(), elemArg
+	}
+	mismatch := func(v any) error { return fmt.Errorf("a %T value does not fit a field of type %v", v, t) }
+	switch {
+	case t == timeType:
+		return func(v any) (any, error) {
+			s, ok := v.(string)
+			if !ok {
+				return nil, mismatch(v)
+			}
+			tm, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				return nil, fmt.Errorf("want an RFC 3339 time: %w", err)
+			}
+			return arg(reflect.ValueOf(tm))
+		}
+	case reflect.PointerTo(t).Implements(jsonUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) ||
+		t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		// The filter value is the field's JSON value: decode it as such.
+		return func(v any) (any, error) {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			p := reflect.New(t)
+			if err := json.Unmarshal(b, p.Interface()); err != nil {
+				return nil, err
+			}
+			return arg(p.Elem())
+		}
+	}
+	var set func(reflect.Value, any) bool
+	switch t.Kind() {
+	case reflect.String:
+		set = func(x reflect.Value, v any) bool {
+			s, ok := v.(string)
+			x.SetString(s)
+			return ok
+		}
+	case reflect.Bool:
+		set = func(x reflect.Value, v any) bool {
+			b, ok := v.(bool)
+			x.SetBool(b)
+			return ok
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		set = func(x reflect.Value, v any) bool {
+			n, ok := filterInt(v)
+			if !ok || x.OverflowInt(n) {
+				return false
+			}
+			x.SetInt(n)
+			return true
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		set = func(x reflect.Value, v any) bool {
+			n, ok := filterInt(v)
+			if !ok || n < 0 || x.OverflowUint(uint64(n)) {
+				return false
+			}
+			x.SetUint(uint64(n))
+			return true
+		}
+	case reflect.Float32, reflect.Float64:
+		set = func(x reflect.Value, v any) bool {
+			switch v := v.(type) {
+			case float64:
+				x.SetFloat(v)
+			case int64:
+				x.SetFloat(float64(v))
+			default:
+				return false
+			}
+			return true
+		}
+	default:
+		// A Valuer of its own kind, such as sql.NullString: the driver
+		// compares the value as given.
+		return func(v any) (any, error) { return v, nil }
+	}
+	return func(v any) (any, error) {
+		x := reflect.New(t).Elem()
+		if !set(x, v) {
+			return nil, mismatch(v)
+		}
+		return arg(x)
+	}
+}
+
+// filterInt returns an integer filter value, also one given as an integral
+// float64.
+func filterInt(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return v, true
+	case float64:
+		if v == math.Trunc(v) && v >= math.MinInt64 && v < math.MaxInt64 {
+			return int64(v), true
+		}
+	}
+	return 0, false
+}
+
+// sqlTime reads a time column's value: a time.Time from drivers that know
+// the column holds times, else text in one of the usual layouts.
+func sqlTime(src any) (time.Time, error) {
+	var s string
+	switch src := src.(type) {
+	case time.Time:
+		return src, nil
+	case string:
+		s = src
+	case []byte:
+		s = string(src)
+	case nil:
+		return time.Time{}, errors.New("NULL in a time.Time field: use *time.Time or sql.NullTime")
+	default:
+		return time.Time{}, fmt.Errorf("cannot read a %T as a time", src)
+	}
+	for _, layout := range sqlTimeForms {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read %q as a time", s)
+}
+
+// prepareSQL writes the statements that do not depend on a query.
+func (s *SQLStore[T, K]) prepareSQL(table string) {
+	var cols, rest []string
+	for i, f := range s.fields {
+		cols = append(cols, f.quoted)
+		if i != s.key {
+			rest = append(rest, f.quoted)
+		}
+	}
+	all := strings.Join(cols, ", ")
+	key := s.fields[s.key].quoted
+	returning := " RETURNING " + all
+	placeholders := func(from, n int) string {
+		ps := make([]string, n)
+		for i := range ps {
+			ps[i] = s.placeholder(from + i)
+		}
+		return strings.Join(ps, ", ")
+	}
+	s.selectSQL = "SELECT " + all + " FROM " + table
+	s.countSQL = "SELECT count(*) FROM " + table
+	s.getSQL = s.selectSQL + " WHERE " + key + " = " + s.placeholder(1)
+	if s.dialect == PostgresPlaceholders {
+		s.lockSQL = s.getSQL + " FOR UPDATE"
+	} else {
+		s.lockSQL = "UPDATE " + table + " SET " + key + " = " + key + " WHERE " + key + " = " + s.placeholder(1) + returning
+	}
+	s.insertSQL = "INSERT INTO " + table + " (" + all + ") VALUES (" + placeholders(1, len(cols)) + ")" + returning
+	if len(rest) == 0 {
+		s.insertGenSQL = "INSERT INTO " + table + " DEFAULT VALUES" + returning
+	} else {
+		s.insertGenSQL = "INSERT INTO " + table + " (" + strings.Join(rest, ", ") + ") VALUES (" + placeholders(1, len(rest)) + ")" + returning
+	}
+	set := make([]string, len(rest))
+	for i, c := range rest {
+		set[i] = c + " = " + s.placeholder(i+1)
+	}
+	if len(set) == 0 {
+		set = []string{key + " = " + key}
+	}
+	s.updateSQL = "UPDATE " + table + " SET " + strings.Join(set, ", ") + " WHERE " + key + " = " + s.placeholder(len(rest)+1) + returning
+	s.deleteSQL = "DELETE FROM " + table + " WHERE " + key + " = " + s.placeholder(1)
+}
+
+// placeholder is the n-th (1-based) parameter.
+func (s *SQLStore[T, K]) placeholder(n int) string {
+	if s.dialect == PostgresPlaceholders {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
+
+// fail wraps an error of operation op: sql.ErrNoRows as ErrNotFound, a
+// unique violation as ErrItemConflict.
+func (s *SQLStore[T, K]) fail(op string, err error) error {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("dynroute: SQLStore %s: %s: %w", s.table, op, ErrNotFound)
+	case isUniqueViolation(err):
+		return fmt.Errorf("dynroute: SQLStore %s: %s: %w: %w", s.table, op, ErrItemConflict, err)
+	}
+	return fmt.Errorf("dynroute: SQLStore %s: %s: %w", s.table, op, err)
+}
+
+// isUniqueViolation reports whether err is a database's unique or
+// primary-key violation, without importing any driver: PostgreSQL's
+// SQLSTATE 23505 (pgx's *pgconn.PgError and lib/pq's *pq.Error have
+// SQLState), SQLite's extended codes SQLITE_CONSTRAINT_PRIMARYKEY and
+// SQLITE_CONSTRAINT_UNIQUE (modernc.org/sqlite's *sqlite.Error has Code),
+// else the messages both databases write.
+func isUniqueViolation(err error) bool {
+	var state interface{ SQLState() string }
+	if errors.As(err, &state) {
+		return state.SQLState() == "23505"
+	}
+	var code interface{ Code() int }
+	if errors.As(err, &code) && (code.Code() == 1555 || code.Code() == 2067) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "PRIMARY KEY must be unique") ||
+		strings.Contains(msg, "duplicate key value violates unique constraint") || strings.Contains(msg, "(SQLSTATE 23505)")
+}
+
+// args returns the bound values of the fields of item at indexes in fields
+// but skip (-1: none), then extra.
+func (s *SQLStore[T, K]) args(item *T, skip int, extra ...any) ([]any, error) {
+	v := reflect.ValueOf(item).Elem()
+	args := make([]any, 0, len(s.fields)+len(extra))
+	for i := range s.fields {
+		if i == skip {
+			continue
+		}
+		f := &s.fields[i]
+		a, err := f.arg(v.FieldByIndex(f.index))
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", f.column, err)
+		}
+		args = append(args, a)
+	}
+	return append(args, extra...), nil
+}
+
+// keyArg returns id as a bound value.
+func (s *SQLStore[T, K]) keyArg(id K) (any, error) {
+	return s.fields[s.key].arg(reflect.ValueOf(&id).Elem())
+}
+
+// setKey sets the key field of item to id.
+func (s *SQLStore[T, K]) setKey(item *T, id K) {
+	reflect.ValueOf(item).Elem().FieldByIndex(s.fields[s.key].index).Set(reflect.ValueOf(id))
+}
+
+// rowScanner reads rows of the store's columns into items; one serves all
+// rows of a query.
+type rowScanner struct {
+	dests   []any
+	setters []fieldSetter
+}
+
+// fieldSetter is the scan destination of a field with a set function.
+type fieldSetter struct {
+	set func(v reflect.Value, src any) error
+	v   reflect.Value
+}
+
+// Scan implements sql.Scanner.
+func (fs *fieldSetter) Scan(src any) error { return fs.set(fs.v, src) }
+
+func (s *SQLStore[T, K]) newRowScanner() *rowScanner {
+	rs := &rowScanner{dests: make([]any, len(s.fields)), setters: make([]fieldSetter, len(s.fields))}
+	for i := range s.fields {
+		rs.setters[i].set = s.fields[i].set
+	}
+	return rs
+}
+
+// scan reads one row into item with scan (Row.Scan or Rows.Scan).
+func (s *SQLStore[T, K]) scan(rs *rowScanner, scan func(...any) error, item *T) error {
+	v := reflect.ValueOf(item).Elem()
+	for i := range s.fields {
+		f := &s.fields[i]
+		if f.set != nil {
+			rs.setters[i].v = v.FieldByIndex(f.index)
+			rs.dests[i] = &rs.setters[i]
+		} else {
+			rs.dests[i] = v.FieldByIndex(f.index).Addr().Interface()
+		}
+	}
+	return scan(rs.dests...)
+}
+
+// queryRow runs a statement that returns one row of the store's columns.
+func (s *SQLStore[T, K]) queryRow(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, query string, args ...any) (T, error) {
+	var item T
+	err := s.scan(s.newRowScanner(), q.QueryRowContext(ctx, query, args...).Scan, &item)
+	return item, err
+}
+
+// List implements Store.
+func (s *SQLStore[T, K]) List(ctx context.Context, q ListQuery) ([]T, int, error) {
+	where, args, err := s.where(q.Filters)
+	if err != nil {
+		return nil, 0, err
+	}
+	if q.Offset < 0 {
+		return nil, 0, fmt.Errorf("dynroute: SQLStore %s: list: %w: offset %d is negative", s.table, ErrInvalidQuery, q.Offset)
+	}
+	var b strings.Builder
+	b.WriteString(s.selectSQL)
+	b.WriteString(where)
+	order := make([]string, 0, len(q.Sort)+1)
+	keySorted := false
+	for _, k := range q.Sort {
+		i, ok := s.byJSON[k.Field]
+		if !ok {
+			return nil, 0, fmt.Errorf("dynroute: SQLStore %s: list: %w: cannot sort by %q: no column has that JSON name", s.table, ErrInvalidQuery, k.Field)
+		}
+		f := &s.fields[i]
+		term := f.quoted
+		if k.Desc {
+			term += " DESC"
+		}
+		if f.nullable && s.dialect == PostgresPlaceholders {
+			// As SQLite sorts them, and MemoryStore.
+			if k.Desc {
+				term += " NULLS LAST"
+			} else {
+				term += " NULLS FIRST"
+			}
+		}
+		order = append(order, term)
+		keySorted = keySorted || i == s.key
+	}
+	if !keySorted {
+		order = append(order, s.fields[s.key].quoted)
+	}
+	b.WriteString(" ORDER BY ")
+	b.WriteString(strings.Join(order, ", "))
+	n := len(args)
+	pageArgs := slices.Clip(args)
+	switch {
+	case q.Limit > 0:
+		fmt.Fprintf(&b, " LIMIT %s OFFSET %s", s.placeholder(n+1), s.placeholder(n+2))
+		pageArgs = append(pageArgs, int64(q.Limit), int64(q.Offset))
+	case s.dialect == PostgresPlaceholders:
+		fmt.Fprintf(&b, " OFFSET %s", s.placeholder(n+1))
+		pageArgs = append(pageArgs, int64(q.Offset))
+	default:
+		fmt.Fprintf(&b, " LIMIT -1 OFFSET %s", s.placeholder(n+1))
+		pageArgs = append(pageArgs, int64(q.Offset))
+	}
+	rows, err := s.db.QueryContext(ctx, b.String(), pageArgs...)
+	if err != nil {
+		return nil, 0, s.fail("list", err)
+	}
+	defer rows.Close()
+	items := make([]T, 0, max(min(q.Limit, 1024), 0))
+	rs := s.newRowScanner()
+	for rows.Next() {
+		items = append(items, *new(T))
+		if err := s.scan(rs, rows.Scan, &items[len(items)-1]); err != nil {
+			return nil, 0, s.fail("list", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, s.fail("list", err)
+	}
+	if len(items) > 0 && (q.Limit <= 0 || len(items) < q.Limit) || len(items) == 0 && q.Offset == 0 {
+		return items, q.Offset + len(items), nil // the page ends the list
+	}
+	var total int
+	if err := s.db.QueryRowContext(ctx, s.countSQL+where, args...).Scan(&total); err != nil {
+		return nil, 0, s.fail("list: count", err)
+	}
+	return items, total, nil
+}
+
+// where returns the WHERE clause of filters, with its parameters from $1.
+func (s *SQLStore[T, K]) where(filters []Filter) (string, []any, error) {
+	if len(filters) == 0 {
+		return "", nil, nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(filters))
+	for i, flt := range filters {
+		if i == 0 {
+			b.WriteString(" WHERE ")
+		} else {
+			b.WriteString(" AND ")
+		}
+		j, ok := s.byJSON[flt.Field]
+		if !ok {
+			return "", nil, fmt.Errorf("dynroute: SQLStore %s: list: %w: cannot filter by %q: no column has that JSON name", s.table, ErrInvalidQuery, flt.Field)
+		}
+		f := &s.fields[j]
+		b.WriteString(f.quoted)
+		if flt.Value == nil {
+			b.WriteString(" IS NULL")
+			continue
+		}
+		v, err := f.filter(flt.Value)
+		if err != nil {
+			return "", nil, fmt.Errorf("dynroute: SQLStore %s: list: %w: filter %q (column %s): %w", s.table, ErrInvalidQuery, flt.Field, f.column, err)
+		}
+		args = append(args, v)
+		b.WriteString(" = ")
+		b.WriteString(s.placeholder(len(args)))
+	}
+	return b.String(), args, nil
+}
+
+// Get implements Store.
+func (s *SQLStore[T, K]) Get(ctx context.Context, id K) (T, error) {
+	k, err := s.keyArg(id)
+	if err != nil {
+		return *new(T), s.fail(fmt.Sprintf("get %v", id), err)
+	}
+	item, err := s.queryRow(ctx, s.db, s.getSQL, k)
+	if err != nil {
+		return *new(T), s.fail(fmt.Sprintf("get %v", id), err)
+	}
+	return item, nil
+}
+
+// Create implements Store. With GeneratedKeys and a zero key, the database
+// chooses the key.
+func (s *SQLStore[T, K]) Create(ctx context.Context, item T) (T, error) {
+	query, skip := s.insertSQL, -1
+	if s.generated && reflect.ValueOf(&item).Elem().FieldByIndex(s.fields[s.key].index).IsZero() {
+		query, skip = s.insertGenSQL, s.key
+	}
+	args, err := s.args(&item, skip)
+	if err != nil {
+		return *new(T), s.fail("create", err)
+	}
+	stored, err := s.queryRow(ctx, s.db, query, args...)
+	if err != nil {
+		return *new(T), s.fail("create", err)
+	}
+	return stored, nil
+}
+
+// Replace implements Store.
+func (s *SQLStore[T, K]) Replace(ctx context.Context, id K, item T) (T, error) {
+	stored, err := s.update(ctx, s.db, id, &item)
+	if err != nil {
+		return *new(T), s.fail(fmt.Sprintf("replace %v", id), err)
+	}
+	return stored, nil
+}
+
+// update writes item under id and returns the row.
+func (s *SQLStore[T, K]) update(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, id K, item *T) (T, error) {
+	s.setKey(item, id)
+	k, err := s.keyArg(id)
+	if err != nil {
+		return *new(T), err
+	}
+	args, err := s.args(item, s.key, k)
+	if err != nil {
+		return *new(T), err
+	}
+	return s.queryRow(ctx, q, s.updateSQL, args...)
+}
+
+// Patch implements Store: the read, apply and write happen in one
+// transaction, with the row locked from the read (see SQLStore on
+// concurrency). An error of apply is returned as it is, and nothing changes.
+func (s *SQLStore[T, K]) Patch(ctx context.Context, id K, apply func(item *T) error) (T, error) {
+	op := fmt.Sprintf("patch %v", id)
+	k, err := s.keyArg(id)
+	if err != nil {
+		return *new(T), s.fail(op, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return *new(T), s.fail(op, err)
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	item, err := s.queryRow(ctx, tx, s.lockSQL, k)
+	if err != nil {
+		return *new(T), s.fail(op, err)
+	}
+	if err := apply(&item); err != nil {
+		return *new(T), err
+	}
+	stored, err := s.update(ctx, tx, id, &item)
+	if err != nil {
+		return *new(T), s.fail(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return *new(T), s.fail(op, err)
+	}
+	return stored, nil
+}
+
+// Delete implements Store.
+func (s *SQLStore[T, K]) Delete(ctx context.Context, id K) error {
+	op := fmt.Sprintf("delete %v", id)
+	k, err := s.keyArg(id)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	res, err := s.db.ExecContext(ctx, s.deleteSQL, k)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if n == 0 {
+		return s.fail(op, sql.ErrNoRows)
+	}
+	return nil
+}
