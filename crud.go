@@ -758,6 +758,8 @@ func (c *crud[T, K]) fail(w http.ResponseWriter, r *http.Request, err error) {
 		WriteError(w, r, Error(http.StatusNotFound, "No such item."))
 	case errors.Is(err, ErrItemConflict):
 		WriteError(w, r, Error(http.StatusConflict, "The item conflicts with one that exists."))
+	case errors.Is(err, ErrInvalidQuery):
+		WriteError(w, r, Error(http.StatusUnprocessableEntity, "The store refused the query."))
 	case ErrorStatus(err) < 500:
 		WriteError(w, r, err)
 	default:
