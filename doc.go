@@ -154,6 +154,16 @@
 // share a method and path when they match different request headers
 // (RouteOptions.Headers, e.g. Accept-Version), for versioning and tenants.
 //
+// # CRUD and databases
+//
+// CRUD registers list, create, get, replace, patch (JSON merge patch) and
+// delete routes for the items of a Store — MemoryStore, SQLStore (a struct
+// with db tags on any database/sql driver; SQLite and PostgreSQL placeholders)
+// or your own — with bodies validated by the item's schema, filters and sort
+// keys checked against it, and every route documented. FromSchema does the
+// same for every table of a live SQLite or PostgreSQL database, building the
+// schemas from the columns.
+//
 // # Routes from data
 //
 // A RouteSpec is the data form of a route; LoadYAML, LoadJSON, LoadEnv,
