@@ -98,6 +98,11 @@ func TestPaired(t *testing.T) {
 		r := c.run(t)
 		fmt.Printf("%-50s %8.3f %7.3f-%-7.3f %12v %12v\n", c.name, r.ratio, r.p25, r.p75, r.aOp, r.bOp)
 	}
+	// The CRUD rows (crud_test.go): requests served from SQLite.
+	for _, c := range crudComparisons(t) {
+		r := c.run(t)
+		fmt.Printf("%-50s %8.3f %7.3f-%-7.3f %12v %12v\n", c.name, r.ratio, r.p25, r.p75, r.aOp, r.bOp)
+	}
 	// The OpenAPI rows (spec_test.go): each round runs a and b once.
 	for _, c := range specComparisons(t) {
 		r := alternate(c.rounds, 1, 1, c.a, c.b)
