@@ -103,19 +103,27 @@ type SQLStoreOptions struct {
 // query: a change committed between the two can make the total differ from
 // the page by that change.
 type SQLStore[T any, K comparable] struct {
-	db        *sql.DB
-	table     string // as given, for messages
-	dialect   SQLPlaceholders
-	fields    []sqlField // in column order
-	key       int        // index of the key in fields
-	byJSON    map[string]int
+	sqlTable
 	generated bool
+
+	insertSQL    string // every column
+	insertGenSQL string // every column but the key
+	updateSQL    string // every column but the key, then the key
+}
+
+// sqlTable is what does not depend on the item type: the columns, the
+// statements that read, page and delete, and the mapping of errors. SQLStore
+// and the map-row store of FromSchema share it.
+type sqlTable struct {
+	db      *sql.DB
+	what    string // "SQLStore products", for messages
+	dialect SQLPlaceholders
+	fields  []sqlField // in column order
+	key     int        // index of the key in fields
+	byJSON  map[string]int
 
 	selectSQL, countSQL string // SELECT cols FROM t; SELECT count(*) FROM t
 	getSQL, lockSQL     string
-	insertSQL           string // every column
-	insertGenSQL        string // every column but the key
-	updateSQL           string // every column but the key, then the key
 	deleteSQL           string
 }
 
@@ -184,7 +192,7 @@ func NewSQLStore[T any, K comparable](db *sql.DB, table string, opts *SQLStoreOp
 	if t.Kind() != reflect.Struct {
 		return fail("the item type is not a struct")
 	}
-	s := &SQLStore[T, K]{db: db, table: table, dialect: o.Placeholders, generated: o.GeneratedKeys, key: -1}
+	s := &SQLStore[T, K]{sqlTable: sqlTable{db: db, what: "SQLStore " + table, dialect: o.Placeholders, key: -1}, generated: o.GeneratedKeys}
 	switch s.dialect {
 	case DetectPlaceholders:
 		s.dialect = detectPlaceholders(db.Driver())
@@ -577,8 +585,33 @@ func sqlTime(src any) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("cannot read %q as a time", s)
 }
 
+// prepareReads writes the statements of table (quoted) that read and delete.
+func (t *sqlTable) prepareReads(table string) {
+	key := t.fields[t.key].quoted
+	returning := t.returning()
+	t.selectSQL = "SELECT " + strings.TrimPrefix(returning, " RETURNING ") + " FROM " + table
+	t.countSQL = "SELECT count(*) FROM " + table
+	t.getSQL = t.selectSQL + " WHERE " + key + " = " + t.placeholder(1)
+	if t.dialect == PostgresPlaceholders {
+		t.lockSQL = t.getSQL + " FOR UPDATE"
+	} else {
+		t.lockSQL = "UPDATE " + table + " SET " + key + " = " + key + " WHERE " + key + " = " + t.placeholder(1) + returning
+	}
+	t.deleteSQL = "DELETE FROM " + table + " WHERE " + key + " = " + t.placeholder(1)
+}
+
+// returning is the RETURNING clause of every column.
+func (t *sqlTable) returning() string {
+	cols := make([]string, len(t.fields))
+	for i, f := range t.fields {
+		cols[i] = f.quoted
+	}
+	return " RETURNING " + strings.Join(cols, ", ")
+}
+
 // prepareSQL writes the statements that do not depend on a query.
 func (s *SQLStore[T, K]) prepareSQL(table string) {
+	s.prepareReads(table)
 	var cols, rest []string
 	for i, f := range s.fields {
 		cols = append(cols, f.quoted)
@@ -596,14 +629,6 @@ func (s *SQLStore[T, K]) prepareSQL(table string) {
 		}
 		return strings.Join(ps, ", ")
 	}
-	s.selectSQL = "SELECT " + all + " FROM " + table
-	s.countSQL = "SELECT count(*) FROM " + table
-	s.getSQL = s.selectSQL + " WHERE " + key + " = " + s.placeholder(1)
-	if s.dialect == PostgresPlaceholders {
-		s.lockSQL = s.getSQL + " FOR UPDATE"
-	} else {
-		s.lockSQL = "UPDATE " + table + " SET " + key + " = " + key + " WHERE " + key + " = " + s.placeholder(1) + returning
-	}
 	s.insertSQL = "INSERT INTO " + table + " (" + all + ") VALUES (" + placeholders(1, len(cols)) + ")" + returning
 	if len(rest) == 0 {
 		s.insertGenSQL = "INSERT INTO " + table + " DEFAULT VALUES" + returning
@@ -618,12 +643,11 @@ func (s *SQLStore[T, K]) prepareSQL(table string) {
 		set = []string{key + " = " + key}
 	}
 	s.updateSQL = "UPDATE " + table + " SET " + strings.Join(set, ", ") + " WHERE " + key + " = " + s.placeholder(len(rest)+1) + returning
-	s.deleteSQL = "DELETE FROM " + table + " WHERE " + key + " = " + s.placeholder(1)
 }
 
 // placeholder is the n-th (1-based) parameter.
-func (s *SQLStore[T, K]) placeholder(n int) string {
-	if s.dialect == PostgresPlaceholders {
+func (t *sqlTable) placeholder(n int) string {
+	if t.dialect == PostgresPlaceholders {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
@@ -631,14 +655,14 @@ func (s *SQLStore[T, K]) placeholder(n int) string {
 
 // fail wraps an error of operation op: sql.ErrNoRows as ErrNotFound, a
 // unique violation as ErrItemConflict.
-func (s *SQLStore[T, K]) fail(op string, err error) error {
+func (t *sqlTable) fail(op string, err error) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("dynroute: SQLStore %s: %s: %w", s.table, op, ErrNotFound)
+		return fmt.Errorf("dynroute: %s: %s: %w", t.what, op, ErrNotFound)
 	case isUniqueViolation(err):
-		return fmt.Errorf("dynroute: SQLStore %s: %s: %w: %w", s.table, op, ErrItemConflict, err)
+		return fmt.Errorf("dynroute: %s: %s: %w: %w", t.what, op, ErrItemConflict, err)
 	}
-	return fmt.Errorf("dynroute: SQLStore %s: %s: %w", s.table, op, err)
+	return fmt.Errorf("dynroute: %s: %s: %w", t.what, op, err)
 }
 
 // isUniqueViolation reports whether err is a database's unique or
@@ -740,58 +764,11 @@ func (s *SQLStore[T, K]) queryRow(ctx context.Context, q interface {
 
 // List implements Store.
 func (s *SQLStore[T, K]) List(ctx context.Context, q ListQuery) ([]T, int, error) {
-	where, args, err := s.where(q.Filters)
+	query, pageArgs, where, args, err := s.listSQL(q)
 	if err != nil {
 		return nil, 0, err
 	}
-	if q.Offset < 0 {
-		return nil, 0, fmt.Errorf("dynroute: SQLStore %s: list: %w: offset %d is negative", s.table, ErrInvalidQuery, q.Offset)
-	}
-	var b strings.Builder
-	b.WriteString(s.selectSQL)
-	b.WriteString(where)
-	order := make([]string, 0, len(q.Sort)+1)
-	keySorted := false
-	for _, k := range q.Sort {
-		i, ok := s.byJSON[k.Field]
-		if !ok {
-			return nil, 0, fmt.Errorf("dynroute: SQLStore %s: list: %w: cannot sort by %q: no column has that JSON name", s.table, ErrInvalidQuery, k.Field)
-		}
-		f := &s.fields[i]
-		term := f.quoted
-		if k.Desc {
-			term += " DESC"
-		}
-		if f.nullable && s.dialect == PostgresPlaceholders {
-			// As SQLite sorts them, and MemoryStore.
-			if k.Desc {
-				term += " NULLS LAST"
-			} else {
-				term += " NULLS FIRST"
-			}
-		}
-		order = append(order, term)
-		keySorted = keySorted || i == s.key
-	}
-	if !keySorted {
-		order = append(order, s.fields[s.key].quoted)
-	}
-	b.WriteString(" ORDER BY ")
-	b.WriteString(strings.Join(order, ", "))
-	n := len(args)
-	pageArgs := slices.Clip(args)
-	switch {
-	case q.Limit > 0:
-		fmt.Fprintf(&b, " LIMIT %s OFFSET %s", s.placeholder(n+1), s.placeholder(n+2))
-		pageArgs = append(pageArgs, int64(q.Limit), int64(q.Offset))
-	case s.dialect == PostgresPlaceholders:
-		fmt.Fprintf(&b, " OFFSET %s", s.placeholder(n+1))
-		pageArgs = append(pageArgs, int64(q.Offset))
-	default:
-		fmt.Fprintf(&b, " LIMIT -1 OFFSET %s", s.placeholder(n+1))
-		pageArgs = append(pageArgs, int64(q.Offset))
-	}
-	rows, err := s.db.QueryContext(ctx, b.String(), pageArgs...)
+	rows, err := s.db.QueryContext(ctx, query, pageArgs...)
 	if err != nil {
 		return nil, 0, s.fail("list", err)
 	}
@@ -807,18 +784,85 @@ func (s *SQLStore[T, K]) List(ctx context.Context, q ListQuery) ([]T, int, error
 	if err := rows.Err(); err != nil {
 		return nil, 0, s.fail("list", err)
 	}
-	if len(items) > 0 && (q.Limit <= 0 || len(items) < q.Limit) || len(items) == 0 && q.Offset == 0 {
-		return items, q.Offset + len(items), nil // the page ends the list
-	}
-	var total int
-	if err := s.db.QueryRowContext(ctx, s.countSQL+where, args...).Scan(&total); err != nil {
-		return nil, 0, s.fail("list: count", err)
+	total, err := s.listTotal(ctx, q, len(items), where, args)
+	if err != nil {
+		return nil, 0, err
 	}
 	return items, total, nil
 }
 
+// listSQL writes the query of the page q selects, with its parameters, and
+// the WHERE clause of q's filters, with theirs (for the count).
+func (t *sqlTable) listSQL(q ListQuery) (query string, pageArgs []any, where string, args []any, err error) {
+	where, args, err = t.where(q.Filters)
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	if q.Offset < 0 {
+		return "", nil, "", nil, fmt.Errorf("dynroute: %s: list: %w: offset %d is negative", t.what, ErrInvalidQuery, q.Offset)
+	}
+	var b strings.Builder
+	b.WriteString(t.selectSQL)
+	b.WriteString(where)
+	order := make([]string, 0, len(q.Sort)+1)
+	keySorted := false
+	for _, k := range q.Sort {
+		i, ok := t.byJSON[k.Field]
+		if !ok {
+			return "", nil, "", nil, fmt.Errorf("dynroute: %s: list: %w: cannot sort by %q: no column has that JSON name", t.what, ErrInvalidQuery, k.Field)
+		}
+		f := &t.fields[i]
+		term := f.quoted
+		if k.Desc {
+			term += " DESC"
+		}
+		if f.nullable && t.dialect == PostgresPlaceholders {
+			// As SQLite sorts them, and MemoryStore.
+			if k.Desc {
+				term += " NULLS LAST"
+			} else {
+				term += " NULLS FIRST"
+			}
+		}
+		order = append(order, term)
+		keySorted = keySorted || i == t.key
+	}
+	if !keySorted {
+		order = append(order, t.fields[t.key].quoted)
+	}
+	b.WriteString(" ORDER BY ")
+	b.WriteString(strings.Join(order, ", "))
+	n := len(args)
+	pageArgs = slices.Clip(args)
+	switch {
+	case q.Limit > 0:
+		fmt.Fprintf(&b, " LIMIT %s OFFSET %s", t.placeholder(n+1), t.placeholder(n+2))
+		pageArgs = append(pageArgs, int64(q.Limit), int64(q.Offset))
+	case t.dialect == PostgresPlaceholders:
+		fmt.Fprintf(&b, " OFFSET %s", t.placeholder(n+1))
+		pageArgs = append(pageArgs, int64(q.Offset))
+	default:
+		fmt.Fprintf(&b, " LIMIT -1 OFFSET %s", t.placeholder(n+1))
+		pageArgs = append(pageArgs, int64(q.Offset))
+	}
+	return b.String(), pageArgs, where, args, nil
+}
+
+// listTotal returns how many rows match q's filters, given that the page
+// of q has n rows: from the page when it ends the list, else counted.
+func (t *sqlTable) listTotal(ctx context.Context, q ListQuery, n int, where string, args []any) (int, error) {
+	if n > 0 && (q.Limit <= 0 || n < q.Limit) || n == 0 && q.Offset == 0 {
+		return q.Offset + n, nil // the page ends the list
+	}
+	var total int
+	if err := t.db.QueryRowContext(ctx, t.countSQL+where, args...).Scan(&total); err != nil {
+		return 0, t.fail("list: count", err)
+	}
+	return total, nil
+}
+
 // where returns the WHERE clause of filters, with its parameters from $1.
-func (s *SQLStore[T, K]) where(filters []Filter) (string, []any, error) {
+func (t *sqlTable) where(filters []Filter) (string, []any, error) {
 	if len(filters) == 0 {
 		return "", nil, nil
 	}
@@ -830,11 +874,11 @@ func (s *SQLStore[T, K]) where(filters []Filter) (string, []any, error) {
 		} else {
 			b.WriteString(" AND ")
 		}
-		j, ok := s.byJSON[flt.Field]
+		j, ok := t.byJSON[flt.Field]
 		if !ok {
-			return "", nil, fmt.Errorf("dynroute: SQLStore %s: list: %w: cannot filter by %q: no column has that JSON name", s.table, ErrInvalidQuery, flt.Field)
+			return "", nil, fmt.Errorf("dynroute: %s: list: %w: cannot filter by %q: no column has that JSON name", t.what, ErrInvalidQuery, flt.Field)
 		}
-		f := &s.fields[j]
+		f := &t.fields[j]
 		b.WriteString(f.quoted)
 		if flt.Value == nil {
 			b.WriteString(" IS NULL")
@@ -842,11 +886,11 @@ func (s *SQLStore[T, K]) where(filters []Filter) (string, []any, error) {
 		}
 		v, err := f.filter(flt.Value)
 		if err != nil {
-			return "", nil, fmt.Errorf("dynroute: SQLStore %s: list: %w: filter %q (column %s): %w", s.table, ErrInvalidQuery, flt.Field, f.column, err)
+			return "", nil, fmt.Errorf("dynroute: %s: list: %w: filter %q (column %s): %w", t.what, ErrInvalidQuery, flt.Field, f.column, err)
 		}
 		args = append(args, v)
 		b.WriteString(" = ")
-		b.WriteString(s.placeholder(len(args)))
+		b.WriteString(t.placeholder(len(args)))
 	}
 	return b.String(), args, nil
 }
@@ -945,16 +989,21 @@ func (s *SQLStore[T, K]) Delete(ctx context.Context, id K) error {
 	if err != nil {
 		return s.fail(op, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.deleteSQL, k)
+	return s.delete(ctx, op, k)
+}
+
+// delete deletes the row of key k (a bound value), or returns ErrNotFound.
+func (t *sqlTable) delete(ctx context.Context, op string, k any) error {
+	res, err := t.db.ExecContext(ctx, t.deleteSQL, k)
 	if err != nil {
-		return s.fail(op, err)
+		return t.fail(op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return s.fail(op, err)
+		return t.fail(op, err)
 	}
 	if n == 0 {
-		return s.fail(op, sql.ErrNoRows)
+		return t.fail(op, sql.ErrNoRows)
 	}
 	return nil
 }
