@@ -92,6 +92,7 @@ func TestPaired(t *testing.T) {
 		// own POST /items/42?q=pen (typed_test.go).
 		{"Typed dynroute/httprouter", named(ty, "dynroute"), named(ty, "httprouter"), nil, []Route{static}, false},
 		{"Typed dynroute/huma", named(ty, "dynroute"), named(ty, "huma"), nil, []Route{static}, false},
+		{"Typed dynroute/huma-default", named(ty, "dynroute"), named(ty, "huma-default"), nil, []Route{static}, false},
 	}
 	fmt.Printf("%-50s %8s %15s %12s %12s\n", "comparison (a/b)", "a/b", "a/b p25-p75", "a per op", "b per op")
 	for _, c := range rows {

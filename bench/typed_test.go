@@ -65,7 +65,11 @@ func typedServers() []server {
 		{"dynroute", func(*table) (http.Handler, error) { return newTypedDynroute() }},
 		{"huma", func(*table) (h http.Handler, err error) {
 			defer recoverTo(&err)
-			return newTypedLoop(newTypedHuma()), nil
+			return newTypedLoop(newTypedHuma(false)), nil
+		}},
+		{"huma-default", func(*table) (h http.Handler, err error) {
+			defer recoverTo(&err)
+			return newTypedLoop(newTypedHuma(true)), nil
 		}},
 		{"httprouter", func(*table) (h http.Handler, err error) {
 			defer recoverTo(&err)
@@ -89,14 +93,17 @@ func newTypedDynroute() (http.Handler, error) {
 	return newTypedLoop(rt), nil
 }
 
-// newTypedHuma serves the endpoint with huma on a ServeMux. The config is
-// huma's default but for its create hook, which would add a $schema member
-// to every answer (and a Link header): without it the answers are the same
-// bytes as the others', and huma does less work.
-func newTypedHuma() http.Handler {
+// newTypedHuma serves the endpoint with huma on a ServeMux. With
+// defaultConfig it is huma's default config, which issue 4's target names;
+// without, the config is the default but for its create hook, which adds a
+// $schema member to every answer (and a Link header): without it the
+// answers are the same bytes as the others', and huma does less work.
+func newTypedHuma(defaultConfig bool) http.Handler {
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("bench", "1.0.0")
-	cfg.CreateHooks = nil
+	if !defaultConfig {
+		cfg.CreateHooks = nil
+	}
 	api := humago.New(mux, cfg)
 	huma.Register(api, huma.Operation{
 		OperationID: "post-item",
@@ -201,7 +208,14 @@ func TestTypedAgree(t *testing.T) {
 	for _, s := range typedServers() {
 		h := build(t, s, nil).(*typedLoop).h
 		w := serve(h, typedTarget, string(typedBody))
-		if got, _ := io.ReadAll(w.Body); w.Code != http.StatusOK || string(got) != want {
+		got, _ := io.ReadAll(w.Body)
+		if s.name == "huma-default" {
+			// huma's default create hook adds a $schema member first.
+			if i := bytes.Index(got, []byte(`"id":`)); bytes.HasPrefix(got, []byte(`{"$schema":`)) && i > 0 {
+				got = append([]byte("{"), got[i:]...)
+			}
+		}
+		if w.Code != http.StatusOK || string(got) != want {
 			t.Errorf("%s: valid request: %d %q, want 200 %q", s.name, w.Code, got, want)
 		}
 		for _, tc := range invalid {
