@@ -22,8 +22,16 @@
 // keys and ids are checked against the model before any SQL is written, and
 // every value is a bound parameter.
 //
+// With -schema the program serves every table of an existing SQLite file
+// instead (-db is required then), and creates nothing in it:
+// dynroute.FromSchema reads the tables and their columns and registers the
+// same six routes for each table at /<table>, with a JSON Schema built from
+// the column types, NOT NULL and the primary key. A table it cannot serve
+// (no single-column primary key, say) is skipped with a warning.
+//
 //	go run ./examples/crud                          # a temporary database, 127.0.0.1:8000
 //	go run ./examples/crud -db shop.db              # a file of your own, kept
+//	go run ./examples/crud -db shop.db -schema      # every table of shop.db, from its schema
 //	go run ./examples/crud -routes                  # print the route table and exit
 //
 //	curl -i --json '{"name":"fountain pen","sku":"FP-0042","price":12.5,"stock":3}' localhost:8000/products
@@ -60,8 +68,9 @@ import (
 )
 
 // newRouter builds the API on db: the two models' CRUD routes, with their
-// tables created if missing.
-func newRouter(ctx context.Context, db *sql.DB, logger *slog.Logger) (*dynroute.Router, error) {
+// tables created if missing, or with schema set the routes FromSchema makes
+// for every table of db.
+func newRouter(ctx context.Context, db *sql.DB, schema bool, logger *slog.Logger) (*dynroute.Router, error) {
 	opts := &dynroute.Options{
 		Title:       "dynroute CRUD",
 		Version:     "1.0.0",
@@ -71,7 +80,18 @@ func newRouter(ctx context.Context, db *sql.DB, logger *slog.Logger) (*dynroute.
 			{Name: "Users", Description: "The shop's users: the User model, table users. Emails are unique."},
 		},
 	}
+	if schema {
+		// One tag per table, named after it.
+		opts.Description = "Create, read, update and delete routes for every table of a SQLite database, from its schema."
+		opts.Tags = nil
+	}
 	rt := dynroute.New(opts)
+	if schema {
+		if err := dynroute.FromSchema(ctx, rt, db, &dynroute.FromSchemaOptions{Logger: logger}); err != nil {
+			return nil, err
+		}
+		return rt, nil
+	}
 	if err := createTables(ctx, db); err != nil {
 		return nil, err
 	}
@@ -81,10 +101,16 @@ func newRouter(ctx context.Context, db *sql.DB, logger *slog.Logger) (*dynroute.
 	return rt, nil
 }
 
-// openDB opens the SQLite database in file. Writers wait for each other
-// (busy_timeout) rather than fail, and readers never wait for writers (WAL).
-func openDB(file string) (*sql.DB, error) {
-	return sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
+// openDB opens the SQLite database in file, with foreign keys enforced.
+// Writers wait for each other (busy_timeout) rather than fail and, with wal,
+// readers never wait for writers; that mode stays with the file, so it is
+// not set on a database -schema is given.
+func openDB(file string, wal bool) (*sql.DB, error) {
+	dsn := "file:" + file + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	if wal {
+		dsn += "&_pragma=journal_mode(WAL)"
+	}
+	return sql.Open("sqlite", dsn)
 }
 
 // Serving.
@@ -93,6 +119,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.addr, "addr", "127.0.0.1:8000", "address to listen on")
 	flag.StringVar(&o.db, "db", "", "SQLite database `file`; default: a new file in a temporary directory, removed on exit")
+	flag.BoolVar(&o.schema, "schema", false, "serve every table of the existing -db file, from its schema, instead of the two models")
 	flag.BoolVar(&o.routes, "routes", false, "print the route table and exit")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -101,14 +128,25 @@ func main() {
 
 // options are the command-line flags.
 type options struct {
-	addr, db string
-	routes   bool
+	addr, db       string
+	schema, routes bool
 }
 
-// run does what the flags ask and returns the exit code.
+// run does what the flags ask and returns the exit code: 0, 1 for a
+// failure, 2 for flags that do not go together.
 func run(o options, stdout io.Writer, logger *slog.Logger) int {
 	file := o.db
-	if file == "" {
+	switch {
+	case o.schema && file == "":
+		logger.Error("flags", "error", "-schema serves the tables of an existing database: give its file with -db")
+		return 2
+	case o.schema:
+		// sql.Open would create a missing file, and serve nothing.
+		if _, err := os.Stat(file); err != nil {
+			logger.Error("database", "error", err.Error())
+			return 1
+		}
+	case file == "":
 		dir, err := os.MkdirTemp("", "dynroute-crud-")
 		if err != nil {
 			logger.Error("database", "error", err.Error())
@@ -117,20 +155,20 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 		defer os.RemoveAll(dir)
 		file = filepath.Join(dir, "crud.db")
 	}
-	db, err := openDB(file)
+	db, err := openDB(file, !o.schema)
 	if err != nil {
 		logger.Error("database", "error", err.Error())
 		return 1
 	}
 	defer db.Close()
-	logger.Info("database", "file", file, "temporary", o.db == "")
+	logger.Info("database", "file", file, "temporary", o.db == "", "schema", o.schema)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal, a second one kills the program at once.
 	context.AfterFunc(ctx, stop)
 
-	rt, err := newRouter(ctx, db, logger)
+	rt, err := newRouter(ctx, db, o.schema, logger)
 	if err != nil {
 		logger.Error("routes", "error", err.Error())
 		return 1

@@ -30,10 +30,10 @@ import (
 // does, and returns it with the database for checks behind its back.
 func newTestAPI(t *testing.T) (*dynroute.Router, *sql.DB) {
 	t.Helper()
-	db, err := openDB(filepath.Join(t.TempDir(), "crud.db"))
+	db, err := openDB(filepath.Join(t.TempDir(), "crud.db"), true)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
-	rt, err := newRouter(t.Context(), db, slog.New(slog.DiscardHandler))
+	rt, err := newRouter(t.Context(), db, false, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	return rt, db
 }
@@ -617,7 +617,7 @@ func TestRunRoutes(t *testing.T) {
 		assert.Equal(t, []string{"DELETE", "/users/{id}", "delete_users", "Users"}, strings.Fields(lines[12]))
 	}
 	// The file is kept, with the tables in it.
-	db, err := openDB(file)
+	db, err := openDB(file, true)
 	require.NoError(t, err)
 	defer db.Close()
 	var n int
@@ -674,4 +674,177 @@ func TestRunBadDatabase(t *testing.T) {
 			assert.Contains(t, errs[0], tt.want)
 		})
 	}
+}
+
+// testSchemaSQL makes the database the -schema tests serve: the common column
+// types, a foreign key, a key the database does not assign and a table
+// without a single-column key.
+var testSchemaSQL = []string{
+	`CREATE TABLE authors (
+		id     INTEGER PRIMARY KEY,
+		name   TEXT NOT NULL,
+		email  VARCHAR(100) UNIQUE,
+		born   DATE,
+		active BOOLEAN NOT NULL DEFAULT 1
+	)`,
+	`CREATE TABLE books (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		author_id INTEGER NOT NULL REFERENCES authors (id),
+		title     TEXT NOT NULL,
+		price     REAL CHECK (price > 0),
+		published TIMESTAMP,
+		cover     BLOB,
+		meta      JSON
+	)`,
+	`CREATE TABLE tags (name TEXT PRIMARY KEY, color TEXT)`,
+	`CREATE TABLE book_tags (book_id INTEGER, tag TEXT, PRIMARY KEY (book_id, tag))`,
+	`INSERT INTO authors (name, email, born) VALUES ('Ursula K. Le Guin', 'ursula@example.com', '1929-10-21')`,
+	`INSERT INTO tags VALUES ('sf', 'blue')`,
+}
+
+// newSchemaFile writes a SQLite file of testSchemaSQL and returns its path.
+func newSchemaFile(t *testing.T) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "library.db")
+	db, err := openDB(file, false)
+	require.NoError(t, err)
+	defer db.Close()
+	for _, stmt := range testSchemaSQL {
+		_, err := db.Exec(stmt)
+		require.NoError(t, err, stmt)
+	}
+	return file
+}
+
+// newSchemaAPI serves file in -schema mode, as run does, and returns the
+// router and the warnings logged, as JSON lines.
+func newSchemaAPI(t *testing.T, file string) (*dynroute.Router, []string) {
+	t.Helper()
+	db, err := openDB(file, false)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	var logs bytes.Buffer
+	rt, err := newRouter(t.Context(), db, true, slog.New(slog.NewJSONHandler(&logs, nil)))
+	require.NoError(t, err)
+	var warns []string
+	sc := bufio.NewScanner(&logs)
+	for sc.Scan() {
+		var rec logRecord
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec))
+		if rec.Level == slog.LevelWarn.String() {
+			warns = append(warns, sc.Text())
+		}
+	}
+	return rt, warns
+}
+
+func TestSchemaMode(t *testing.T) {
+	file := newSchemaFile(t)
+	rt, warns := newSchemaAPI(t, file)
+	require.Len(t, warns, 2, "%s", strings.Join(warns, "\n"))
+	if strings.Contains(warns[1], `"book_tags"`) {
+		warns[0], warns[1] = warns[1], warns[0]
+	}
+	assert.Contains(t, warns[0], `"book_tags"`, "no single-column key: skipped")
+	assert.Contains(t, warns[1], `"tags"`, "a key the database does not assign: no create route")
+
+	body := want(t, rt, http.StatusOK, http.MethodGet, "/openapi.json", "")
+	validateOpenAPI(t, body)
+	validateOpenAPI(t, want(t, rt, http.StatusOK, http.MethodGet, "/openapi-3.0.json", ""))
+	ops := operations(t, body)
+	for _, op := range []string{
+		"get /authors list_authors", "post /authors create_authors", "get /authors/{id} get_authors",
+		"put /authors/{id} replace_authors", "patch /authors/{id} patch_authors", "delete /authors/{id} delete_authors",
+		"get /books list_books", "post /books create_books", "get /tags/{id} get_tags",
+	} {
+		assert.Contains(t, ops, op)
+	}
+	assert.NotContains(t, ops, "post /tags create_tags")
+	for _, op := range ops {
+		assert.NotContains(t, op, "book_tags")
+	}
+
+	t.Run("a row written before", func(t *testing.T) {
+		var got map[string]any
+		require.NoError(t, json.Unmarshal(want(t, rt, http.StatusOK, http.MethodGet, "/authors/1", ""), &got))
+		assert.Equal(t, "Ursula K. Le Guin", got["name"])
+		assert.Equal(t, "ursula@example.com", got["email"])
+		assert.Equal(t, true, got["active"], "SQLite's 1 is a boolean")
+		assert.JSONEq(t, `{"name":"sf","color":"blue"}`, string(want(t, rt, http.StatusOK, http.MethodGet, "/tags/sf", "")))
+	})
+	t.Run("round trip", func(t *testing.T) {
+		id := create(t, rt, "/authors", `{"name":"Octavia E. Butler","email":"octavia@example.com","born":"1947-06-22"}`)
+		item := fmt.Sprintf("/authors/%d", id)
+		var got map[string]any
+		require.NoError(t, json.Unmarshal(want(t, rt, http.StatusOK, http.MethodGet, item, ""), &got))
+		assert.Equal(t, true, got["active"], "the column's default")
+		want(t, rt, http.StatusOK, http.MethodPatch, item, `{"active":false}`)
+		require.NoError(t, json.Unmarshal(want(t, rt, http.StatusOK, http.MethodGet, item, ""), &got))
+		assert.Equal(t, false, got["active"])
+		assert.Equal(t, "Octavia E. Butler", got["name"])
+
+		book := create(t, rt, "/books", fmt.Sprintf(`{"author_id":%d,"title":"Kindred","price":9.5,"published":"1979-06-01T00:00:00Z","cover":"aGk=","meta":{"pages":264}}`, id))
+		p := list[map[string]any](t, rt, fmt.Sprintf("/books?author_id=%d", id))
+		require.Len(t, p.Items, 1)
+		assert.EqualValues(t, book, p.Items[0]["id"])
+		assert.Equal(t, "Kindred", p.Items[0]["title"])
+		assert.Equal(t, map[string]any{"pages": float64(264)}, p.Items[0]["meta"])
+		assert.Equal(t, "aGk=", p.Items[0]["cover"], "a BLOB in base64")
+		assert.Equal(t, "1979-06-01T00:00:00Z", p.Items[0]["published"])
+		assert.InDelta(t, 9.5, p.Items[0]["price"], 0)
+
+		wantProblem(t, rt, http.StatusConflict, http.MethodPost, "/authors", `{"name":"another","email":"octavia@example.com"}`)
+		wantProblem(t, rt, http.StatusConflict, http.MethodPost, "/books", `{"author_id":999,"title":"no such author"}`)
+		p422 := wantProblem(t, rt, http.StatusUnprocessableEntity, http.MethodPost, "/books", `{"author_id":"x"}`)
+		assert.Contains(t, p422.locs(), "body.title missing")
+		// The CHECK is the database's: it refuses the row.
+		wantProblem(t, rt, http.StatusUnprocessableEntity, http.MethodPost, "/books", fmt.Sprintf(`{"author_id":%d,"title":"free","price":-1}`, id))
+		wantProblem(t, rt, http.StatusUnprocessableEntity, http.MethodGet, "/books?sort="+url.QueryEscape("title; DROP TABLE books"), "")
+
+		want(t, rt, http.StatusNoContent, http.MethodDelete, fmt.Sprintf("/books/%d", book), "")
+		want(t, rt, http.StatusNoContent, http.MethodDelete, item, "")
+		wantProblem(t, rt, http.StatusNotFound, http.MethodGet, item, "")
+	})
+}
+
+func TestRunSchema(t *testing.T) {
+	t.Run("routes", func(t *testing.T) {
+		file := newSchemaFile(t)
+		code, stdout, recs := runWith(t, options{db: file, schema: true, routes: true})
+		require.Equal(t, 0, code, "logs: %+v", recs)
+		assert.Contains(t, stdout, "/authors/{id}")
+		assert.Contains(t, stdout, "/books")
+		assert.NotContains(t, stdout, "/products", "nothing of the models")
+		db, err := openDB(file, false)
+		require.NoError(t, err)
+		defer db.Close()
+		var n int
+		require.NoError(t, db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name IN ('products', 'users')`).Scan(&n))
+		assert.Zero(t, n, "-schema creates nothing")
+		var mode string
+		require.NoError(t, db.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
+		assert.Equal(t, "delete", mode, "nor changes the file's journal mode")
+	})
+	t.Run("-db is required", func(t *testing.T) {
+		code, stdout, recs := runWith(t, options{schema: true, routes: true})
+		assert.Equal(t, 2, code)
+		assert.Empty(t, stdout)
+		require.Len(t, errorsOf(recs), 1, "logs: %+v", recs)
+		assert.Contains(t, errorsOf(recs)[0], "give its file with -db")
+	})
+	t.Run("a missing file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "missing.db")
+		code, _, recs := runWith(t, options{db: file, schema: true, routes: true})
+		assert.Equal(t, 1, code)
+		require.Len(t, errorsOf(recs), 1, "logs: %+v", recs)
+		assert.Contains(t, errorsOf(recs)[0], "no such file")
+		_, err := os.Stat(file)
+		assert.ErrorIs(t, err, os.ErrNotExist, "not created")
+	})
+	t.Run("a bad address", func(t *testing.T) {
+		code, _, recs := runWith(t, options{db: newSchemaFile(t), schema: true, addr: "127.0.0.1:-1"})
+		assert.Equal(t, 1, code)
+		require.Len(t, errorsOf(recs), 1, "logs: %+v", recs)
+		assert.Contains(t, errorsOf(recs)[0], "listen: ")
+	})
 }
