@@ -126,8 +126,9 @@ type FromSchemaOptions struct {
 //
 // Tables without a single-column primary key, virtual tables and tables
 // whose names are not path segments are skipped with a warning (an error
-// with Options.Strict), as is nothing else: SQLite's own sqlite_* tables
-// aside, every table of the schema is served or named in a warning.
+// with Options.Strict), and nothing is skipped silently: every table the
+// options select (SQLite's own sqlite_* tables aside) is served or named
+// in a warning.
 // Identifiers come only from the catalog and are quoted; every value is a
 // bound parameter. The routes of all tables are added in one step, all or
 // none, and errors wrap ErrInvalidOptions, ErrUnsupportedTable or the

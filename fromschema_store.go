@@ -488,6 +488,9 @@ func (s *rowStore) failAt(op string, loc []any, err error) error {
 		msg, typ = "The item breaks a CHECK constraint of the table", "check_violation"
 	default:
 		msg, typ = "A value does not fit its column", "value_error"
+		if len(loc) == 2 && loc[0] == "path" {
+			msg, typ = "Input is not a valid key: the database refuses it", "key_parsing"
+		}
 	}
 	return fmt.Errorf("dynroute: %s: %s: %w (%w)", s.what, op, &ValidationError{Errors: []FieldError{{Loc: loc, Msg: msg, Type: typ}}}, err)
 }

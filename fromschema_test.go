@@ -209,6 +209,10 @@ func testFromSchemaIntrospection(t *testing.T, d *fromSchemaDB) {
 	assert.NotContains(t, create["properties"], "id", "the key is read-only")
 	assert.NotContains(t, create["properties"], "twice", "a generated column is read-only")
 	assert.Contains(t, create["properties"], "note")
+
+	doc, err := rt.OpenAPI().MarshalJSON()
+	require.NoError(t, err)
+	validateOpenAPI(t, doc)
 }
 
 // item is one item of a list answer.
@@ -677,6 +681,12 @@ func testFromSchemaPostgresTypes(t *testing.T, d *fromSchemaDB) {
 		code, _, got = call(t, rt, c.method, c.target, c.body)
 		assert.Equal(t, http.StatusUnprocessableEntity, code, "%s %s %s: %v", c.method, c.target, c.body, got)
 	}
+	_, _, got = call(t, rt, "GET", "/kinds/not-a-uuid", "")
+	assert.Equal(t, []any{map[string]any{"loc": []any{"path", "id"}, "msg": "Input is not a valid key: the database refuses it",
+		"type": "key_parsing", "input": nil}}, got["errors"])
+	_, _, got = call(t, rt, "PATCH", "/kinds/"+id, `{"medium":null}`)
+	assert.Equal(t, []any{map[string]any{"loc": []any{"body"}, "msg": "A column that may not be null would be null",
+		"type": "not_null_violation", "input": nil}}, got["errors"])
 	code, _, got = call(t, rt, "GET", "/kinds/00000000-0000-0000-0000-000000000000", "")
 	assert.Equal(t, http.StatusNotFound, code, "%v", got)
 	code, _, got = call(t, rt, "GET", "/kinds?feeling=happy&small=7&c=ab&sort=-at", "")
