@@ -104,9 +104,10 @@ type FromSchemaOptions struct {
 //
 // A NOT NULL column without a default is required; a nullable column may
 // be null, and null or absent is NULL. Create inserts the members a body
-// has, so the database fills in the others; replace and patch write every
-// column clients may set, NULL for a nullable one the body lacks, while a
-// NOT NULL column it lacks (one with a default) keeps its value. SQLite
+// has, so the database fills in the others; replace writes every column
+// clients may set, NULL for a nullable one the body lacks, while a NOT NULL
+// column it lacks (one with a default) keeps its value; a merge patch that
+// sets a NOT NULL column to null is refused (422). SQLite
 // stores date-times as RFC 3339 text in UTC with nine fraction digits, so
 // that they sort in order and a filter matches the text; rows written by
 // other programs in other layouts are read but do not match filters.
@@ -128,8 +129,7 @@ type FromSchemaOptions struct {
 // whose names are not path segments are skipped with a warning (an error
 // with Options.Strict), and nothing is skipped silently: every table the
 // options select (SQLite's own sqlite_* tables aside) is served or named
-// in a warning.
-// Identifiers come only from the catalog and are quoted; every value is a
+// in a warning. Identifiers come only from the catalog and are quoted; every value is a
 // bound parameter. The routes of all tables are added in one step, all or
 // none, and errors wrap ErrInvalidOptions, ErrUnsupportedTable or the
 // router's errors.
