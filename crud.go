@@ -41,7 +41,9 @@ type CRUDOptions struct {
 	IDField string
 	// ReadOnly are other JSON members clients may not set (such as a
 	// created_at the store fills in): they are left out of the create,
-	// replace and patch bodies.
+	// replace and patch bodies, and are zero in the items a Store gets from
+	// create and replace, so a Store must not write them (SQLStore: give
+	// the columns in SQLStoreOptions.ReadOnly).
 	ReadOnly []string
 	// Operations are the routes to register; nil means all six.
 	Operations []CRUDOperation
@@ -273,8 +275,15 @@ func (c *crud[T, K]) schemas(o *CRUDOptions) error {
 		if !slices.Contains(readOnly, p.Name) {
 			create.Properties = append(create.Properties, p)
 		}
-		if s := resolveSchema(p.Schema, c.components); s != nil && isScalarClass(schemaClass(s)) {
-			c.fields[p.Name] = s
+		switch s := resolveSchema(p.Schema, c.components); {
+		case s == nil || !isScalarClass(schemaClass(s)):
+		case p.Name == "limit" || p.Name == "offset" || p.Name == "sort":
+			// The query parameters of list: such a member is not a filter.
+		default:
+			// A filter is equality: it takes any value of the member's
+			// type, not only the values a body may have.
+			c.fields[p.Name] = &Schema{Type: s.Type, Format: s.Format, Enum: s.Enum, Description: s.Description,
+				Minimum: s.Minimum, Maximum: s.Maximum}
 			c.fieldOrder = append(c.fieldOrder, p.Name)
 		}
 	}
@@ -409,8 +418,12 @@ func (h *crudHandler[T, K]) ServeHTTPParams(w http.ResponseWriter, r *http.Reque
 	raw := ps.Get("id")
 	id, err := c.parseKey(raw)
 	if err != nil {
+		msg := "Input is not a valid key"
+		if t := schemaClass(resolveSchema(c.idSchema, c.components)); t == "integer" {
+			msg = "Input should be a valid integer key"
+		}
 		WriteError(w, r, &ValidationError{Errors: []FieldError{{Loc: []any{"path", "id"},
-			Msg: "Input is not a valid key: " + err.Error(), Type: "key_parsing", Input: raw}}})
+			Msg: msg, Type: "key_parsing", Input: raw}}})
 		return
 	}
 	switch h.op {

@@ -55,6 +55,11 @@ type SQLStoreOptions struct {
 	// the INSERT when the item's key is the zero value, and returns the
 	// key the database chose.
 	GeneratedKeys bool
+	// ReadOnly are columns the store never writes: the database fills
+	// them in (a DEFAULT, a trigger, a generated column) and every
+	// statement reads them back. Give the columns of CRUDOptions.ReadOnly
+	// here, or their zero values are written.
+	ReadOnly []string
 }
 
 // SQLStore is a Store over a table of a database/sql database: each
@@ -105,6 +110,7 @@ type SQLStoreOptions struct {
 type SQLStore[T any, K comparable] struct {
 	sqlTable
 	generated bool
+	readOnly  []bool // per field: never written
 
 	insertSQL    string // every column
 	insertGenSQL string // every column but the key
@@ -193,6 +199,7 @@ func NewSQLStore[T any, K comparable](db *sql.DB, table string, opts *SQLStoreOp
 		return fail("the item type is not a struct")
 	}
 	s := &SQLStore[T, K]{sqlTable: sqlTable{db: db, what: "SQLStore " + table, dialect: o.Placeholders, key: -1}, generated: o.GeneratedKeys}
+	readOnly := o.ReadOnly
 	switch s.dialect {
 	case DetectPlaceholders:
 		s.dialect = detectPlaceholders(db.Driver())
@@ -234,6 +241,17 @@ func NewSQLStore[T any, K comparable](db *sql.DB, table string, opts *SQLStoreOp
 		case f.json == "id" && (s.key < 0 || fields[s.key].column != "id"):
 			s.key = i
 		}
+	}
+	s.readOnly = make([]bool, len(fields))
+	for _, c := range readOnly {
+		i := slices.IndexFunc(fields, func(f sqlField) bool { return f.column == c })
+		switch {
+		case i < 0:
+			return fail("ReadOnly column %q is not a column of the item type", c)
+		case i == s.key:
+			return fail("ReadOnly column %q is the key; see GeneratedKeys", c)
+		}
+		s.readOnly[i] = true
 	}
 	if s.key < 0 {
 		if o.KeyColumn != "" {
@@ -612,11 +630,14 @@ func (t *sqlTable) returning() string {
 // prepareSQL writes the statements that do not depend on a query.
 func (s *SQLStore[T, K]) prepareSQL(table string) {
 	s.prepareReads(table)
-	var cols, rest []string
+	var cols, written, rest []string // all, written with the key, written without
 	for i, f := range s.fields {
 		cols = append(cols, f.quoted)
-		if i != s.key {
-			rest = append(rest, f.quoted)
+		if !s.readOnly[i] {
+			written = append(written, f.quoted)
+			if i != s.key {
+				rest = append(rest, f.quoted)
+			}
 		}
 	}
 	all := strings.Join(cols, ", ")
@@ -629,7 +650,7 @@ func (s *SQLStore[T, K]) prepareSQL(table string) {
 		}
 		return strings.Join(ps, ", ")
 	}
-	s.insertSQL = "INSERT INTO " + table + " (" + all + ") VALUES (" + placeholders(1, len(cols)) + ")" + returning
+	s.insertSQL = "INSERT INTO " + table + " (" + strings.Join(written, ", ") + ") VALUES (" + placeholders(1, len(written)) + ")" + returning
 	if len(rest) == 0 {
 		s.insertGenSQL = "INSERT INTO " + table + " DEFAULT VALUES" + returning
 	} else {
@@ -691,7 +712,7 @@ func (s *SQLStore[T, K]) args(item *T, skip int, extra ...any) ([]any, error) {
 	v := reflect.ValueOf(item).Elem()
 	args := make([]any, 0, len(s.fields)+len(extra))
 	for i := range s.fields {
-		if i == skip {
+		if i == skip || s.readOnly[i] {
 			continue
 		}
 		f := &s.fields[i]

@@ -931,3 +931,40 @@ func BenchmarkSQLStore(b *testing.B) {
 		}
 	})
 }
+
+// sqlMemo has a column the database fills in.
+type sqlMemo struct {
+	ID      int64     `json:"id" db:"id"`
+	Text    string    `json:"text" db:"text"`
+	Created time.Time `json:"created_at" db:"created_at"`
+}
+
+// TestSQLStoreReadOnly leaves read-only columns to the database: created
+// by its DEFAULT, kept by Replace and Patch, and read back each time.
+func TestSQLStoreReadOnly(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "notes.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	_, err = db.Exec(`CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL,
+		created_at TIMESTAMP NOT NULL DEFAULT '2026-01-02T03:04:05Z')`)
+	require.NoError(t, err)
+	s, err := NewSQLStore[sqlMemo, int64](db, "notes", &SQLStoreOptions{GeneratedKeys: true, ReadOnly: []string{"created_at"}})
+	require.NoError(t, err)
+	ctx := t.Context()
+	created, err := s.Create(ctx, sqlMemo{Text: "a"})
+	require.NoError(t, err)
+	want := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	assert.True(t, want.Equal(created.Created), "%v", created.Created)
+	replaced, err := s.Replace(ctx, created.ID, sqlMemo{Text: "b"})
+	require.NoError(t, err)
+	assert.True(t, want.Equal(replaced.Created), "kept by Replace: %v", replaced.Created)
+	patched, err := s.Patch(ctx, created.ID, func(n *sqlMemo) error { n.Text, n.Created = "c", time.Time{}; return nil })
+	require.NoError(t, err)
+	assert.Equal(t, "c", patched.Text)
+	assert.True(t, want.Equal(patched.Created), "kept by Patch: %v", patched.Created)
+
+	for _, bad := range [][]string{{"nope"}, {"id"}} {
+		_, err := NewSQLStore[sqlMemo, int64](db, "notes", &SQLStoreOptions{ReadOnly: bad})
+		assert.ErrorIs(t, err, ErrInvalidOptions, "%v", bad)
+	}
+}
