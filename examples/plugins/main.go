@@ -54,13 +54,10 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 
 	"github.com/dynroute/dynroute"
@@ -207,20 +204,7 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 	for _, p := range listPlugins(rt).Plugins {
 		logger.Info("plugin", "name", p.Name, "app", p.App, "prefix", p.Prefix, "documented", p.Documented)
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		logger.Error("listen", "error", err)
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// After the first signal, a second one kills the program at once.
-	context.AfterFunc(ctx, stop)
-	if err := seed.Serve(ctx, ln, rt, logger); err != nil {
-		logger.Error("serve", "error", err)
-		return 1
-	}
-	return 0
+	return seed.ListenAndServe(o.addr, rt, logger)
 }
 
 // printRoutes prints the route table aligned in columns; a mount's HANDLER

@@ -48,17 +48,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 
 	"github.com/dynroute/dynroute"
@@ -162,20 +158,7 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 		logger.Info("route", "methods", strings.Join(r.Methods, ","), "path", r.Path,
 			"name", r.Name, "headers", headers(r.Headers), "source", r.Source.String())
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		logger.Error("listen", "error", err)
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// After the first signal, a second one kills the program at once.
-	context.AfterFunc(ctx, stop)
-	if err := seed.Serve(ctx, ln, rt, logger); err != nil {
-		logger.Error("serve", "error", err)
-		return 1
-	}
-	return 0
+	return seed.ListenAndServe(o.addr, rt, logger)
 }
 
 // headers formats a route's header matches for the route table.

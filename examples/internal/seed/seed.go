@@ -11,6 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/dynroute/dynroute"
@@ -195,6 +198,27 @@ func write(w http.ResponseWriter, status int, contentType string, v any) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// ListenAndServe serves h on addr until SIGINT or SIGTERM (a second one
+// ends the program at once), then shuts down gracefully, and returns the
+// program's exit code: 0, or 1 after logging why it could not listen or
+// serve.
+func ListenAndServe(addr string, h http.Handler, logger *slog.Logger) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		logger.Error("listen", "error", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// After the first signal, a second one kills the program at once.
+	context.AfterFunc(ctx, stop)
+	if err := Serve(ctx, ln, h, logger); err != nil {
+		logger.Error("serve", "error", err)
+		return 1
+	}
+	return 0
 }
 
 // Serve serves h on ln until ctx is done, then shuts down gracefully: it
