@@ -61,6 +61,8 @@ type CRUDOptions struct {
 	MaxBodyBytes int64
 	// Logger receives store errors answered 500; nil means slog.Default().
 	Logger *slog.Logger
+	// Source is the routes' Source; zero means the caller of CRUD.
+	Source Source
 }
 
 // Page is the answer of a CRUD list route.
@@ -115,7 +117,7 @@ func CRUD[T any, K comparable](rt *Router, prefix string, store Store[T, K], opt
 			case CRUDDelete:
 				path, method = c.itemPath, http.MethodDelete
 			}
-			o := &RouteOptions{Name: string(op) + "_" + c.name, Tags: c.tags, Summary: c.summary(op)}
+			o := &RouteOptions{Name: string(op) + "_" + c.name, Tags: c.tags, Summary: c.summary(op), Source: c.source}
 			if err := tx.add(path, []string{method}, h, "", o, pc); err != nil {
 				errs = append(errs, err)
 			}
@@ -134,6 +136,7 @@ type crud[T any, K comparable] struct {
 	idField          string
 	defLimit, max    int
 	logger           *slog.Logger
+	source           Source
 	parseKey         func(string) (K, error)
 
 	reg                   *SchemaRegistry
@@ -164,7 +167,7 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOp
 		}
 		return nil, err
 	}
-	c := &crud[T, K]{store: store, prefix: prefix, itemPath: prefix + "/{id}", logger: o.Logger}
+	c := &crud[T, K]{store: store, prefix: prefix, itemPath: prefix + "/{id}", logger: o.Logger, source: o.Source}
 	c.name = o.Name
 	if c.name == "" {
 		c.name = prefix[strings.LastIndexByte(prefix, '/')+1:]

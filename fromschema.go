@@ -212,6 +212,7 @@ func FromSchema(ctx context.Context, rt *Router, db *sql.DB, opts *FromSchemaOpt
 		}
 		store := newRowStore(db, dialect, t, plan.cols, plan.key)
 		plan.crud.Schemas, plan.crud.Logger = reg, o.Logger
+		plan.crud.Source = Source{Table: t.name}
 		if err := CRUD(sub, "/"+t.name, Store[map[string]any, string](store), &plan.crud); err != nil {
 			errs = append(errs, err)
 		}

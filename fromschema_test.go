@@ -169,6 +169,7 @@ func testFromSchemaIntrospection(t *testing.T, d *fromSchemaDB) {
 	var routes []string
 	for _, r := range rt.Routes() {
 		routes = append(routes, r.Methods[0]+" "+r.Path)
+		assert.Equal(t, Source{Table: strings.Split(r.Path, "/")[1]}, r.Source, "a route's source is its table")
 	}
 	assert.ElementsMatch(t, []string{
 		"GET /items", "POST /items", "GET /items/{id}", "PUT /items/{id}", "PATCH /items/{id}", "DELETE /items/{id}",
