@@ -1,11 +1,13 @@
 package dynroute
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -300,5 +302,62 @@ func FuzzRouteSet(f *testing.F) {
 		rng := rand.New(rand.NewPCG(seed1, seed2))
 		rs := randomRouteSet(rng, 1+int(maxRoutes%64), 1+int(maxDepth%8))
 		checkRouteSet(t, rng, rs)
+	})
+}
+
+// fuzzTable is the table FuzzServePath sends requests to: literals beside
+// parameters, catch-alls, trailing slashes, GitHub's ambiguous pair.
+var fuzzTable = []string{
+	"/", "/pet", "/pet/findByStatus", "/pet/{petId}", "/pet/{petId}/uploadImage",
+	"/user/login", "/user/{username}", "/files/{path...}", "/files/", "/a/b/", "/a/{x}/c",
+	"/repos/{owner}/{repo}/issues/comments/{comment_id}", "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+	"/{any}/static", "/static/{rest...}",
+}
+
+// FuzzServePath sends arbitrary methods and paths (raw, as a client may
+// send them) to a compiled table: the Router must not panic or answer 5xx,
+// a 200 must come from the route the reference rule picks for the cleaned
+// path, and a redirect must point at a clean path.
+func FuzzServePath(f *testing.F) {
+	for _, s := range []string{"/", "/pet/7", "/pet/findByStatus", "//pet/./7/", "/files/a/../b", "/files",
+		"/a/b", "/a/%2F/c", "/repos/o/r/issues/comments/1", "/x/static", "/static/", "/%zz", "/pet/7?x=1#f"} {
+		f.Add("GET", s)
+	}
+	f.Add("POST", "/user/login")
+	f.Add("OPTIONS", "*")
+	f.Add("HEAD", "/files/")
+	rt := New(&Options{Docs: &DocsOptions{Disabled: true}})
+	for i, r := range fuzzTable {
+		pat, err := parsePattern(r)
+		require.NoError(f, err)
+		rt.MustAddAPIRoute(r, []string{"GET", "HEAD"}, indexHandler(i, pat.params), nil)
+	}
+	f.Fuzz(func(t *testing.T, method, target string) {
+		if !isToken(method) || len(target) > 2048 {
+			return
+		}
+		r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")))
+		if err != nil {
+			return // net/http would refuse it before any handler
+		}
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		switch {
+		case w.Code >= 500:
+			t.Fatalf("%s %q: %d %s", method, target, w.Code, w.Body.String())
+		case w.Code == http.StatusOK && (r.Method == http.MethodGet) && strings.HasPrefix(w.Body.String(), "route "):
+			want := refMatch(fuzzTable, r.URL.Path)
+			var got int
+			fmt.Sscanf(w.Body.String(), "route %d", &got)
+			if got != want {
+				t.Fatalf("GET %q (path %q): route %d (%s), the reference picks %d", target, r.URL.Path, got, fuzzTable[got], want)
+			}
+		case w.Code >= 300 && w.Code < 400:
+			loc := w.Header().Get("Location")
+			u, err := url.Parse(loc)
+			if err != nil || u.Path != cleanPath(u.Path) {
+				t.Fatalf("%s %q: redirect to %q, not a clean path", method, target, loc)
+			}
+		}
 	})
 }
