@@ -660,7 +660,7 @@ func nameWords(name string) string {
 // for GET /users/{id}); a route with several methods gets the method
 // appended to each ("user_get", "user_delete"). A hidden route without
 // OperationID has none.
-func operationIDs(r *Route, p *pattern) []string {
+func operationIDs(r *Route, p *pattern, buf []string) []string {
 	base := r.OperationID
 	if base == "" {
 		if r.Hidden {
@@ -669,14 +669,14 @@ func operationIDs(r *Route, p *pattern) []string {
 		base = r.Name
 	}
 	if base != "" && len(r.Methods) == 1 {
-		return []string{base}
+		return append(buf, base)
 	}
-	ids := make([]string, len(r.Methods))
-	for i, m := range r.Methods {
+	ids := buf
+	for _, m := range r.Methods {
 		if base != "" {
-			ids[i] = base + "_" + strings.ToLower(m)
+			ids = append(ids, base+"_"+strings.ToLower(m))
 		} else {
-			ids[i] = pathOperationID(m, p)
+			ids = append(ids, pathOperationID(m, p))
 		}
 	}
 	return ids
@@ -687,8 +687,15 @@ func operationIDs(r *Route, p *pattern) []string {
 // other than letters and digits made one '_', each parameter as by_name, a
 // trailing slash as "slash" and the root as "root".
 func pathOperationID(method string, p *pattern) string {
-	b := make([]byte, 0, len(method)+len(p.shapeStr)+8)
-	b = append(b, strings.ToLower(method)...)
+	var buf [128]byte // on the stack: the string is the one allocation
+	b := buf[:0]
+	for i := 0; i < len(method); i++ {
+		c := method[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
 	word := func(prefix, s string) {
 		start := len(b)
 		b = append(b, '_')

@@ -103,6 +103,7 @@ type routeRec struct {
 	// opIDs are the route's OpenAPI operationIds, one per method in the
 	// order of route.Methods; nil for a hidden route without OperationID.
 	opIDs []string
+	idbuf [1]string // opIDs of a one-method route, without an allocation
 
 	headers []headerMatcher // compiled route.Headers
 	hkey    string          // canonical form of headers; "" for none
@@ -353,7 +354,7 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 	}
 	rec.class = o.RouteClass
 	rec.headers, rec.hkey = headers, hkey
-	rec.opIDs = operationIDs(&rec.route, rec.pat)
+	rec.opIDs = operationIDs(&rec.route, rec.pat, rec.idbuf[:0])
 	if c, ok := h.(RouteChecker); ok {
 		if err := c.CheckRoute(&rec.route); err != nil {
 			return nil, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
