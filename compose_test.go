@@ -1,10 +1,12 @@
 package dynroute
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -433,4 +435,51 @@ func TestMountDetails(t *testing.T) {
 		assert.Equal(t, "/p", rt.Routes()[0].MountPrefix())
 		assert.Empty(t, (&Route{Path: "/x"}).MountPrefix())
 	})
+}
+
+// TestMountFileServerStaysInRoot sends path tricks to a file server mounted
+// under a prefix: none may reach the file beside its root.
+func TestMountFileServerStaysInRoot(t *testing.T) {
+	dir := t.TempDir()
+	root := dir + "/public"
+	require.NoError(t, os.Mkdir(root, 0o755))
+	require.NoError(t, os.WriteFile(root+"/hello.txt", []byte("hello"), 0o644))
+	require.NoError(t, os.WriteFile(dir+"/secret.txt", []byte("TOP-SECRET"), 0o644))
+	rt := New(nil)
+	require.NoError(t, rt.Mount("/files", http.FileServer(http.Dir(root)), nil))
+
+	w := serveRaw(t, rt, "/files/hello.txt")
+	require.Equal(t, http.StatusOK, w.Code)
+	require.Equal(t, "hello", w.Body.String())
+
+	for _, target := range []string{
+		"/files/../secret.txt", "/files/..%2fsecret.txt", "/files/%2e%2e/secret.txt", "/files/%2E%2E%2Fsecret.txt",
+		"/files/.%2e/secret.txt", "/files/..\\secret.txt", "/files/..%5csecret.txt", "/files/%00/../secret.txt",
+		"/files/hello.txt%00", "/files//../secret.txt", "/files/./../secret.txt", "/files%2f..%2fsecret.txt",
+		"/files/a/../../secret.txt", "/files/%252e%252e/secret.txt", "/files/..;/secret.txt",
+	} {
+		t.Run(target, func(t *testing.T) {
+			w := serveRaw(t, rt, target)
+			assert.NotContains(t, w.Body.String(), "TOP-SECRET", "%d", w.Code)
+			if loc := w.Header().Get("Location"); loc != "" {
+				// Following a redirect must not get there either.
+				w = serveRaw(t, rt, loc)
+				assert.NotContains(t, w.Body.String(), "TOP-SECRET", "after the redirect to %s: %d", loc, w.Code)
+			}
+		})
+	}
+}
+
+// serveRaw serves a request for target as a client sends it, unparsed by
+// httptest (which would clean some of it).
+func serveRaw(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")))
+	w := httptest.NewRecorder()
+	if err != nil {
+		w.Code = http.StatusBadRequest // net/http refuses it before any handler
+		return w
+	}
+	h.ServeHTTP(w, r)
+	return w
 }
