@@ -254,7 +254,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 			if op.Description == "" && r.HandlerName != "" && d.reg != nil {
 				op.Description = d.reg.Description(r.HandlerName)
 			}
-			if r.Path != item.Path && openAPITemplate(rec.pat, true) != item.Path {
+			if r.Path != item.Path {
 				// The template does not say what the route matches ({rest...},
 				// or other parameter names): say it for LoadOpenAPI.
 				if op.Extensions == nil {
@@ -470,43 +470,22 @@ type docItem struct {
 	names []string
 }
 
-// newDocItem starts the path item of routes of p's shape, at p's template
-// unless a route without {x...} has that template (names aside): then p
-// keeps its {name...} spelling. templates holds those templates, as shapes.
+// newDocItem starts the path item of routes of p's shape. dynroute's path
+// syntax is OpenAPI's but for {name...}, written {name} unless a route
+// without {x...} has that template (names aside): then p keeps its
+// {name...} spelling. templates holds those templates, as shapes.
 func newDocItem(p *pattern, templates map[string]bool) docItem {
 	if !p.hasCatchAll() {
-		// dynroute's {name} is OpenAPI's: the path is the template.
 		return docItem{item: &PathItem{Path: p.path}, names: p.params}
 	}
 	shape := p.shape()
 	if templates[shape[:len(shape)-len("{...}")]+"{}"] {
 		names := slices.Clone(p.params)
 		names[len(names)-1] += "..."
-		return docItem{item: &PathItem{Path: openAPITemplate(p, true)}, names: names}
+		return docItem{item: &PathItem{Path: p.path}, names: names}
 	}
-	return docItem{item: &PathItem{Path: openAPITemplate(p, false)}, names: p.params}
-}
-
-// openAPITemplate writes p as an OpenAPI path template; catchAll keeps the
-// "..." of {name...}.
-func openAPITemplate(p *pattern, catchAll bool) string {
-	var b strings.Builder
-	for _, s := range p.segs {
-		b.WriteByte('/')
-		switch s.kind {
-		case segLiteral:
-			b.WriteString(s.text)
-		case segParam:
-			b.WriteString("{" + s.text + "}")
-		case segCatchAll:
-			if catchAll {
-				b.WriteString("{" + s.text + "...}")
-			} else {
-				b.WriteString("{" + s.text + "}")
-			}
-		}
-	}
-	return b.String()
+	// {name...}, the last segment, is written {name}.
+	return docItem{item: &PathItem{Path: strings.TrimSuffix(p.path, "...}") + "}"}, names: p.params}
 }
 
 // stringSchema is the schema of a path parameter no handler describes.
@@ -547,23 +526,6 @@ func operationParams(rec *routeRec, names []string, info *OperationInfo, ren *co
 		}
 	}
 	return params
-}
-
-// templateParams returns the parameter names of an OpenAPI path template.
-func templateParams(path string) []string {
-	var names []string
-	for {
-		i := strings.IndexByte(path, '{')
-		if i < 0 {
-			return names
-		}
-		j := strings.IndexByte(path[i:], '}')
-		if j < 0 {
-			return names
-		}
-		names = append(names, path[i+1:i+j])
-		path = path[i+j+1:]
-	}
 }
 
 // operationBody returns the request body the handler described, if any.

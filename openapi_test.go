@@ -829,3 +829,20 @@ func TestOpenAPIHandlerDescription(t *testing.T) {
 	assert.Equal(t, "Lists the users.", doc.Paths[0].Operations[0].Description)
 	assert.Equal(t, "Its own.", doc.Paths[1].Operations[0].Description)
 }
+
+// templateParams returns the parameter names of an OpenAPI path template.
+func templateParams(path string) []string {
+	var names []string
+	for {
+		i := strings.IndexByte(path, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(path[i:], '}')
+		if j < 0 {
+			return names
+		}
+		names = append(names, path[i+1:i+j])
+		path = path[i+j+1:]
+	}
+}
