@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"cmp"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -176,8 +177,8 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOp
 	if c.tags == nil {
 		c.tags = []string{c.name}
 	}
-	c.idField = cmpOr(o.IDField, "id")
-	c.defLimit, c.max = cmpOr(o.DefaultLimit, 20), cmpOr(o.MaxLimit, 100)
+	c.idField = cmp.Or(o.IDField, "id")
+	c.defLimit, c.max = cmp.Or(o.DefaultLimit, 20), cmp.Or(o.MaxLimit, 100)
 	if c.defLimit > c.max || c.defLimit < 1 {
 		return nil, fmt.Errorf("%w: DefaultLimit %d must be in 1..MaxLimit %d", ErrInvalidOptions, c.defLimit, c.max)
 	}
@@ -218,14 +219,6 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOp
 	return c, nil
 }
 
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
 // schemas builds the item, create and patch schemas and finds the key and
 // the filterable members.
 func (c *crud[T, K]) schemas(o *CRUDOptions) error {
@@ -242,7 +235,7 @@ func (c *crud[T, K]) schemas(o *CRUDOptions) error {
 	}
 	var obj *Schema
 	if o.Schema != nil {
-		c.schemaName = cmpOr(o.SchemaName, sanitizeTypeName(c.name))
+		c.schemaName = cmp.Or(o.SchemaName, sanitizeTypeName(c.name))
 		obj = o.Schema
 		c.components = c.reg.Components()
 		if other, taken := c.components[c.schemaName]; taken && other != obj {
