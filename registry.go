@@ -2,6 +2,7 @@ package dynroute
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -31,11 +32,8 @@ func NewRegistry() *Registry {
 // Register adds h under name. An empty name, a name with surrounding white
 // space, a nil handler or a name already taken is an error.
 func (g *Registry) Register(name string, h http.Handler) error {
-	switch {
-	case name == "" || strings.TrimSpace(name) != name:
-		return fmt.Errorf("dynroute: register handler %q: %w: name must be non-empty without surrounding spaces", name, ErrInvalidHandler)
-	case h == nil:
-		return fmt.Errorf("dynroute: register handler %q: %w: nil handler", name, ErrInvalidHandler)
+	if err := checkRegistration("handler", name, h); err != nil {
+		return err
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -111,11 +109,7 @@ func (g *Registry) resolve(name string) (http.Handler, error) {
 }
 
 func (g *Registry) unknownLocked(name string) error {
-	names := make([]string, 0, len(g.handlers))
-	for n := range g.handlers {
-		names = append(names, n)
-	}
-	return unknownName(ErrUnknownHandler, "handlers", name, names)
+	return unknownName(ErrUnknownHandler, "handlers", name, slices.Collect(maps.Keys(g.handlers)))
 }
 
 // unknownName is the error for a name that is not among names: err, with
@@ -139,11 +133,8 @@ func unknownName(err error, kind, name string, names []string) error {
 // host registers its plugins. The rules of Register apply; handlers and apps
 // have separate names.
 func (g *Registry) RegisterApp(name string, h http.Handler) error {
-	switch {
-	case name == "" || strings.TrimSpace(name) != name:
-		return fmt.Errorf("dynroute: register app %q: %w: name must be non-empty without surrounding spaces", name, ErrInvalidHandler)
-	case h == nil:
-		return fmt.Errorf("dynroute: register app %q: %w: nil handler", name, ErrInvalidHandler)
+	if err := checkRegistration("app", name, h); err != nil {
+		return err
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -154,6 +145,18 @@ func (g *Registry) RegisterApp(name string, h http.Handler) error {
 		return fmt.Errorf("dynroute: register app %q: %w", name, ErrDuplicateHandler)
 	}
 	g.apps[name] = h
+	return nil
+}
+
+// checkRegistration checks the name and handler given to Register (kind
+// "handler") or RegisterApp ("app").
+func checkRegistration(kind, name string, h http.Handler) error {
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		return fmt.Errorf("dynroute: register %s %q: %w: name must be non-empty without surrounding spaces", kind, name, ErrInvalidHandler)
+	case h == nil:
+		return fmt.Errorf("dynroute: register %s %q: %w: nil handler", kind, name, ErrInvalidHandler)
+	}
 	return nil
 }
 
@@ -185,11 +188,7 @@ func (g *Registry) resolveApp(name string) (http.Handler, error) {
 	if h, ok := g.apps[name]; ok {
 		return h, nil
 	}
-	names := make([]string, 0, len(g.apps))
-	for n := range g.apps {
-		names = append(names, n)
-	}
-	return nil, unknownName(ErrUnknownApp, "apps", name, names)
+	return nil, unknownName(ErrUnknownApp, "apps", name, slices.Collect(maps.Keys(g.apps)))
 }
 
 func quoteJoin(names []string, sep string) string {
