@@ -111,13 +111,11 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 		for _, src := range recs {
 			rec, err := includedRec(sub, src, prefix, &o)
 			if err == nil {
-				err = tx.set.insert(rec)
+				err = tx.insert(rec)
 			}
 			if err != nil {
 				errs = append(errs, err)
-				continue
 			}
-			tx.added++
 		}
 		return errors.Join(errs...)
 	})
@@ -259,11 +257,7 @@ func (tx *Tx) mount(prefix string, h http.Handler, opts *MountOptions, pc uintpt
 	if err != nil {
 		return err
 	}
-	if err := tx.set.insert(rec); err != nil {
-		return err
-	}
-	tx.added++
-	return nil
+	return tx.insert(rec)
 }
 
 // mountRec makes the route record of a mount, reporting every problem.

@@ -64,6 +64,11 @@ func (tx *Tx) add(path string, methods []string, h http.Handler, handlerName str
 	if err != nil {
 		return err
 	}
+	return tx.insert(rec)
+}
+
+// insert adds rec to the Tx's routes, counting it, if it fits.
+func (tx *Tx) insert(rec *routeRec) error {
 	if err := tx.set.insert(rec); err != nil {
 		return err
 	}
