@@ -597,17 +597,9 @@ func memberClearers[T any](names []string) []func(*T) {
 		}
 		index := f.index
 		out = append(out, func(item *T) {
-			v := reflect.ValueOf(item).Elem()
-			for _, i := range index {
-				if v.Kind() == reflect.Pointer {
-					if v.IsNil() {
-						return
-					}
-					v = v.Elem()
-				}
-				v = v.Field(i)
+			if v, err := reflect.ValueOf(item).Elem().FieldByIndexErr(index); err == nil {
+				v.SetZero() // else it is in a nil embedded struct: zero already
 			}
-			v.SetZero()
 		})
 	}
 	return out

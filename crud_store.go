@@ -98,15 +98,9 @@ func jsonFieldGetters[T any]() map[string]func(*T) any {
 	for _, f := range jsonFields(t) {
 		index := f.index
 		out[f.name] = func(item *T) any {
-			v := reflect.ValueOf(item).Elem()
-			for _, i := range index {
-				if v.Kind() == reflect.Pointer {
-					if v.IsNil() {
-						return nil
-					}
-					v = v.Elem()
-				}
-				v = v.Field(i)
+			v, err := reflect.ValueOf(item).Elem().FieldByIndexErr(index)
+			if err != nil {
+				return nil // in a nil embedded struct
 			}
 			return comparableValue(v)
 		}
