@@ -640,18 +640,19 @@ func (c *crud[T, K]) createItem(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	if id, ok := c.keyText(item); ok {
-		w.Header().Set("Location", c.prefix+"/"+url.PathEscape(id))
-	}
-	c.answer(w, r, http.StatusCreated, item, nil)
-}
-
-// keyText returns the key member of item as path text.
-func (c *crud[T, K]) keyText(item T) (string, bool) {
 	b, err := json.Marshal(item)
 	if err != nil {
-		return "", false
+		c.fail(w, r, err)
+		return
 	}
+	if id, ok := c.keyText(b); ok {
+		w.Header().Set("Location", c.prefix+"/"+url.PathEscape(id))
+	}
+	writeJSON(w, http.StatusCreated, b)
+}
+
+// keyText returns the key member of an item's JSON as path text.
+func (c *crud[T, K]) keyText(b []byte) (string, bool) {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(b, &m) != nil {
 		return "", false
@@ -747,6 +748,11 @@ func (c *crud[T, K]) answer(w http.ResponseWriter, r *http.Request, status int, 
 		c.fail(w, r, err)
 		return
 	}
+	writeJSON(w, status, b)
+}
+
+// writeJSON answers with b, a JSON document.
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
