@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -118,20 +117,9 @@ func TestFromSchemaSQLite(t *testing.T) {
 }
 
 func TestFromSchemaPostgres(t *testing.T) {
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set, and CI must run the PostgreSQL test: eval \"$(.ci/postgres.sh)\" first", postgresEnv)
-		}
-		t.Skipf("%s is not set: set it to a PostgreSQL DSN (.ci/postgres.sh prints one) to run this test", postgresEnv)
-	}
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	db.SetMaxOpenConns(16) // leave connections to other tests on the server
-	require.NoError(t, db.PingContext(t.Context()), "PostgreSQL at %s=%s", postgresEnv, dsn)
+	db := openPostgres(t, postgresDSN(t))
 	schema := "fromschema_" + randomHex(t)
-	_, err = db.ExecContext(t.Context(), "CREATE SCHEMA "+schema)
+	_, err := db.ExecContext(t.Context(), "CREATE SCHEMA "+schema)
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE") })
 	d := &fromSchemaDB{name: "postgres", db: db, schema: schema, prefix: schema + "."}

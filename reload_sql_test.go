@@ -20,6 +20,32 @@ import (
 // for the tests; CI sets it (see .ci/postgres.sh).
 const postgresEnv = "DYNROUTE_TEST_POSTGRES"
 
+// postgresDSN returns the DSN of the PostgreSQL tests. Without one the test
+// is skipped, or fails when CI is set: CI must run it.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv(postgresEnv)
+	if dsn == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set, and CI must run the PostgreSQL test: eval \"$(.ci/postgres.sh)\" first", postgresEnv)
+		}
+		t.Skipf("%s is not set: set it to a PostgreSQL DSN (.ci/postgres.sh prints one) to run this test", postgresEnv)
+	}
+	return dsn
+}
+
+// openPostgres connects to dsn for the test, closing it at the end, with at
+// most 16 connections so that other tests on the server get theirs.
+func openPostgres(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	db.SetMaxOpenConns(16)
+	require.NoError(t, db.PingContext(t.Context()), "PostgreSQL at %s=%s", postgresEnv, dsn)
+	return db
+}
+
 // sqlDialect is what the poll test needs to know about a database.
 type sqlDialect struct {
 	name string
@@ -62,22 +88,10 @@ func TestSQLReloaderSQLite(t *testing.T) {
 }
 
 func TestSQLReloaderPostgres(t *testing.T) {
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set, and CI must run the PostgreSQL test: eval \"$(.ci/postgres.sh)\" first", postgresEnv)
-		}
-		t.Skipf("%s is not set: set it to a PostgreSQL DSN (.ci/postgres.sh prints one) to run this test", postgresEnv)
-	}
+	dsn := postgresDSN(t)
 	testSQLReloader(t, sqlDialect{
 		name: "postgres",
-		open: func(t *testing.T) *sql.DB {
-			db, err := sql.Open("pgx", dsn)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = db.Close() })
-			require.NoError(t, db.PingContext(t.Context()), "PostgreSQL at %s=%s", postgresEnv, dsn)
-			return db
-		},
+		open: func(t *testing.T) *sql.DB { return openPostgres(t, dsn) },
 		table: func(name string, versioned bool) string {
 			col := ""
 			if versioned {
