@@ -205,6 +205,10 @@ type MountOptions struct {
 	Hidden bool
 	// Source says where the mount was declared; zero means the caller.
 	Source Source
+	// MaxBodyBytes limits the request bodies the application gets, as
+	// RouteOptions.MaxBodyBytes does; 0 means Options.MaxBodyBytes, except
+	// for a mounted Router, which applies its own limits.
+	MaxBodyBytes int64
 }
 
 // mountMethods are the methods a Mount serves by default.
@@ -282,7 +286,7 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	rec, err := buildRec(path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: o.Hidden, Source: o.Source}, nil, false)
+	rec, err := buildRec(path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: o.Hidden, Source: o.Source, MaxBodyBytes: o.MaxBodyBytes}, nil, false)
 	if err != nil {
 		return nil, err
 	}

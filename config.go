@@ -118,6 +118,9 @@ type RouteSpec struct {
 	// has no path, methods or handler. LoadYAML and LoadJSON read them.
 	App    string `json:"app,omitempty" yaml:"app,omitempty"`
 	Prefix string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+	// MaxBodyBytes is RouteOptions.MaxBodyBytes (MountOptions.MaxBodyBytes
+	// for a mount). LoadYAML and LoadJSON read it.
+	MaxBodyBytes int64 `json:"max_body_bytes,omitempty" yaml:"max_body_bytes,omitempty"`
 	// Source is where the spec was read; loaders set it.
 	Source Source `json:"-" yaml:"-"`
 }
@@ -228,17 +231,18 @@ func (rt *Router) specRec(s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
 		return rt.mountSpecRec(s)
 	}
 	opts := RouteOptions{
-		Name:        s.Name,
-		OperationID: s.OperationID,
-		Summary:     s.Summary,
-		Description: s.Description,
-		Tags:        s.Tags,
-		StatusCode:  s.StatusCode,
-		Deprecated:  s.Deprecated,
-		Hidden:      s.Hidden,
-		Extra:       s.Extra,
-		Source:      s.Source,
-		Headers:     specHeaders(s),
+		Name:         s.Name,
+		OperationID:  s.OperationID,
+		Summary:      s.Summary,
+		Description:  s.Description,
+		Tags:         s.Tags,
+		StatusCode:   s.StatusCode,
+		Deprecated:   s.Deprecated,
+		Hidden:       s.Hidden,
+		Extra:        s.Extra,
+		Source:       s.Source,
+		Headers:      specHeaders(s),
+		MaxBodyBytes: s.MaxBodyBytes,
 	}
 	if len(opts.Tags) == 0 {
 		opts.Tags = slices.Clone(o.DefaultTags)
@@ -304,7 +308,7 @@ func (rt *Router) mountSpecRec(s *RouteSpec) (*routeRec, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	rec, err := mountRec(s.Prefix, h, &MountOptions{Name: s.Name, Tags: s.Tags, Hidden: s.Hidden, Source: s.Source})
+	rec, err := mountRec(s.Prefix, h, &MountOptions{Name: s.Name, Tags: s.Tags, Hidden: s.Hidden, Source: s.Source, MaxBodyBytes: s.MaxBodyBytes})
 	if err != nil {
 		return nil, err
 	}
@@ -324,33 +328,35 @@ func (rt *Router) RouteSpecs() []RouteSpec {
 	for i, r := range routes {
 		if r.Mount {
 			specs[i] = RouteSpec{
-				Name:        r.Name,
-				App:         r.HandlerName,
-				Prefix:      r.MountPrefix(),
-				Hidden:      r.Hidden,
-				Tags:        r.Tags,
-				Summary:     r.Summary,
-				Description: r.Description,
-				Deprecated:  r.Deprecated,
-				Extra:       r.Extra,
-				Source:      r.Source,
+				Name:         r.Name,
+				App:          r.HandlerName,
+				Prefix:       r.MountPrefix(),
+				Hidden:       r.Hidden,
+				Tags:         r.Tags,
+				Summary:      r.Summary,
+				Description:  r.Description,
+				Deprecated:   r.Deprecated,
+				Extra:        r.Extra,
+				Source:       r.Source,
+				MaxBodyBytes: r.MaxBodyBytes,
 			}
 			continue
 		}
 		specs[i] = RouteSpec{
-			Name:        r.Name,
-			Path:        r.Path,
-			Methods:     r.Methods,
-			Handler:     r.HandlerName,
-			Tags:        r.Tags,
-			Summary:     r.Summary,
-			Description: r.Description,
-			StatusCode:  r.StatusCode,
-			OperationID: r.OperationID,
-			Deprecated:  r.Deprecated,
-			Hidden:      r.Hidden,
-			Extra:       r.Extra,
-			Source:      r.Source,
+			Name:         r.Name,
+			Path:         r.Path,
+			Methods:      r.Methods,
+			Handler:      r.HandlerName,
+			Tags:         r.Tags,
+			Summary:      r.Summary,
+			Description:  r.Description,
+			StatusCode:   r.StatusCode,
+			OperationID:  r.OperationID,
+			Deprecated:   r.Deprecated,
+			Hidden:       r.Hidden,
+			Extra:        r.Extra,
+			Source:       r.Source,
+			MaxBodyBytes: r.MaxBodyBytes,
 		}
 		for _, m := range r.Headers {
 			if m.Regexp {

@@ -119,7 +119,7 @@ func clip(s string) string {
 var specKeys = [...]string{
 	"name", "path", "methods", "handler", "handler_name", "tags", "summary", "description",
 	"status_code", "operation_id", "deprecated", "hidden", "extra",
-	"headers", "header_patterns", "app", "prefix",
+	"headers", "header_patterns", "app", "prefix", "max_body_bytes",
 }
 
 // specKeyIndex maps each of specKeys to its index. It is never modified.
@@ -330,6 +330,8 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 			s.App = e.str(k, p.val)
 		case "prefix":
 			s.Prefix = e.str(k, p.val)
+		case "max_body_bytes":
+			s.MaxBodyBytes = int64(e.integer(k, p.val))
 		default:
 			e.problem(p.key.line, true, "%s", unknownKey(k))
 		}

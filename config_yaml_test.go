@@ -360,7 +360,7 @@ func TestLoadProblemDetails(t *testing.T) {
 			name: "unknown key without a close match lists the keys",
 			load: LoadYAML,
 			in:   "- {path: /x, methods: [GET], handler: h, zzzzzzzz: 1}\n",
-			want: []string{`dynroute: route GET /x (routes.yaml:1): unknown key "zzzzzzzz"; the keys are name, path, methods, handler, handler_name, tags, summary, description, status_code, operation_id, deprecated, hidden, extra, headers, header_patterns, app, prefix`},
+			want: []string{`dynroute: route GET /x (routes.yaml:1): unknown key "zzzzzzzz"; the keys are name, path, methods, handler, handler_name, tags, summary, description, status_code, operation_id, deprecated, hidden, extra, headers, header_patterns, app, prefix, max_body_bytes`},
 		},
 		{
 			name: "json numbers are not strings",

@@ -194,6 +194,32 @@
 // Reloader keeps one source's routes up to date: it watches a config file,
 // reloads on SIGHUP or polls a SQL table, and refuses a bad version whole.
 //
+// # Hostile input
+//
+// The defaults are meant for the internet:
+//
+//   - A handler that panics gets the request a 500 application/problem+json
+//     answer, without the panic value; the panic is logged once, with the
+//     route, the request and the stack, and the server goes on serving.
+//     Options.Recover changes the logger and the answer, or turns recovery
+//     off.
+//   - Request bodies are limited to 1 MiB: a request that declares a longer
+//     body gets 413 before its handler runs, and a handler reading a
+//     chunked body past the limit gets an error wrapping
+//     *http.MaxBytesError. Options.MaxBodyBytes, RouteOptions.MaxBodyBytes
+//     (max_body_bytes in config) and MountOptions.MaxBodyBytes change it;
+//     typed and CRUD handlers apply their own (TypedOptions.MaxBodyBytes).
+//   - Typed handlers refuse JSON nested deeper than 10,000 levels, as
+//     encoding/json does, with a 422, and bodies of other media types with
+//     a 415.
+//   - Paths with empty, "." or ".." segments never reach a handler: they
+//     redirect to their clean form, and a Mount strips its prefix only from
+//     clean paths, so a file server mounted with http.FileServer stays in its
+//     root.
+//
+// Header sizes and timeouts are the http.Server's: set ReadHeaderTimeout,
+// ReadTimeout, WriteTimeout and IdleTimeout, as the examples do.
+//
 // # Errors
 //
 // Every error wraps a sentinel (ErrInvalidPath, ErrInvalidMethod,

@@ -53,6 +53,12 @@ type RouteOptions struct {
 	// Options.HeaderMismatchStatus. The OpenAPI document shows one operation
 	// for them, the first route's, with each header as a parameter.
 	Headers []HeaderMatch
+
+	// MaxBodyBytes limits this route's request body: 0 means the Router's
+	// Options.MaxBodyBytes (or, for a typed or CRUD handler or a mounted
+	// Router, the handler's own limit), a negative value no limit set by
+	// the Router. A handler's own limit still applies: the smaller wins.
+	MaxBodyBytes int64
 }
 
 // Route is the stored metadata of one route: what it matches, what serves it
@@ -81,6 +87,8 @@ type Route struct {
 	// path under MountPrefix (Path is the prefix and /{path...}), and Hidden
 	// keeps the mounted application's operations out of the document.
 	Mount bool
+	// MaxBodyBytes is RouteOptions.MaxBodyBytes.
+	MaxBodyBytes int64
 }
 
 // MountPrefix returns the prefix of a mount, or "" for a route that is not

@@ -66,6 +66,21 @@ type Options struct {
 	// only routes with RouteOptions.Headers, none of which hold: 0 means
 	// 404 (Options.NotFound, if set), and 406 or 400 are common choices.
 	HeaderMismatchStatus int
+
+	// Recover says what happens when a handler panics. Nil means recover,
+	// log the panic once and answer 500 application/problem+json; see
+	// RecoverOptions.
+	Recover *RecoverOptions
+
+	// MaxBodyBytes limits the request body of every route: 0 means 1 MiB,
+	// a negative value no limit. A request whose Content-Length is over the
+	// limit is answered 413 application/problem+json before its handler
+	// runs; for a body of unknown length, the handler's reads past the limit
+	// fail with an error wrapping *http.MaxBytesError (answer 413 then).
+	// Typed and CRUD handlers and mounted Routers apply their own limits
+	// instead (TypedOptions.MaxBodyBytes, CRUDOptions.MaxBodyBytes).
+	// RouteOptions.MaxBodyBytes sets one route's.
+	MaxBodyBytes int64
 }
 
 // Router is an http.Handler that dispatches requests to the routes added to
@@ -92,6 +107,8 @@ type Router struct {
 	class      RouteClass
 	middleware []Middleware
 	mismatch   http.HandlerFunc // answers header mismatches
+	recover    *recoverer       // nil: panics go on to net/http
+	maxBody    int64            // Options.MaxBodyBytes
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
@@ -131,6 +148,8 @@ func New(opts *Options) *Router {
 		sources:          make(map[uintptr]Source),
 		class:            o.RouteClass,
 		middleware:       slices.Clone(o.Middleware),
+		recover:          newRecoverer(o.Recover),
+		maxBody:          o.MaxBodyBytes,
 	}
 	rt.mismatch = func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -334,23 +353,24 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 	}
 	rec.pat = &rec.p
 	rec.route = Route{
-		Name:        o.Name,
-		Methods:     ms, // normalizeMethods made a new slice
-		Path:        path,
-		Handler:     h,
-		HandlerName: handlerName,
-		OperationID: o.OperationID,
-		Summary:     o.Summary,
-		Description: o.Description,
-		Tags:        slices.Clone(o.Tags),
-		StatusCode:  o.StatusCode,
-		Deprecated:  o.Deprecated,
-		Hidden:      o.Hidden,
-		Responses:   maps.Clone(o.Responses),
-		Extensions:  maps.Clone(o.Extensions),
-		Extra:       maps.Clone(o.Extra),
-		Source:      o.Source,
-		Headers:     slices.Clone(o.Headers),
+		Name:         o.Name,
+		Methods:      ms, // normalizeMethods made a new slice
+		Path:         path,
+		Handler:      h,
+		HandlerName:  handlerName,
+		OperationID:  o.OperationID,
+		Summary:      o.Summary,
+		Description:  o.Description,
+		Tags:         slices.Clone(o.Tags),
+		StatusCode:   o.StatusCode,
+		Deprecated:   o.Deprecated,
+		Hidden:       o.Hidden,
+		Responses:    maps.Clone(o.Responses),
+		Extensions:   maps.Clone(o.Extensions),
+		Extra:        maps.Clone(o.Extra),
+		Source:       o.Source,
+		Headers:      slices.Clone(o.Headers),
+		MaxBodyBytes: o.MaxBodyBytes,
 	}
 	rec.class = o.RouteClass
 	rec.headers, rec.hkey = headers, hkey
@@ -433,9 +453,12 @@ func (rt *Router) compileLocked() *table {
 	n := len(rt.set.recs)
 	all := make([]*routeRec, n, n+len(rt.builtin))
 	copy(all, rt.set.recs)
-	t := compile(append(all, rt.builtin...), rt.wrap, rt.notFound, rt.methodNotAllowed, rt.mismatch)
+	t := compile(append(all, rt.builtin...), rt.wrap, rt.maxBody, rt.notFound, rt.methodNotAllowed, rt.mismatch)
 	t.recs = all[:n:n]
 	t.spec = new(specCache)
+	if t.single != nil && rt.recover != nil {
+		t.single.PanicHandler = rt.panicked // see Router.guard
+	}
 	for _, rec := range t.recs {
 		if rec.mount != nil {
 			t.mounts = append(t.mounts, rec)
@@ -550,8 +573,11 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t = rt.current()
 	}
 	if t.single != nil {
-		t.single.ServeHTTP(w, r)
+		t.single.ServeHTTP(w, r) // recovers with its PanicHandler
 		return
+	}
+	if rt.recover != nil {
+		defer rt.guard(w, r)
 	}
 	path := r.URL.Path
 	for _, l := range t.layers {

@@ -43,14 +43,15 @@ type entry struct {
 	handle     httprouter.Handle
 	routerPath string
 	headers    []headerMatcher // the route's header matches
+	maxBody    int64           // the body limit; 0: none (see bodyLimit)
 }
 
 // entryOf returns the entry of rec, made on first use: a route's entry
 // depends only on the route and its Router's route classes and middleware,
 // which never change, so tables compiled after a change reuse it. wrap, if
 // not nil, applies those to the handler, once. Callers hold the Router's
-// mutex.
-func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler) *entry {
+// mutex. maxBody is the Router's default body limit, Options.MaxBodyBytes.
+func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64) *entry {
 	e := &rec.e
 	if e.handle == nil {
 		*e = entry{
@@ -60,6 +61,7 @@ func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler) *entry {
 			catchAll:   rec.pat.hasCatchAll(),
 			routerPath: rec.pat.routerPath(),
 			headers:    rec.headers,
+			maxBody:    bodyLimit(rec, maxBody),
 		}
 		h := rec.route.Handler
 		if wrap != nil {
@@ -83,22 +85,34 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 		switch {
 		case isFunc:
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+				if !e.bodyOK(w, r) {
+					return
+				}
 				r.Pattern = path
 				fn(w, r, Params{e: e})
 			}
 		case isFast:
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+				if !e.bodyOK(w, r) {
+					return
+				}
 				r.Pattern = path
 				fast.ServeHTTPParams(w, r, Params{e: e})
 			}
 		case isStd:
 			// Calling the func directly saves HandlerFunc.ServeHTTP's hop.
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+				if !e.bodyOK(w, r) {
+					return
+				}
 				r.Pattern = path
 				std(w, r)
 			}
 		default:
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+				if !e.bodyOK(w, r) {
+					return
+				}
 				r.Pattern = path
 				h.ServeHTTP(w, r)
 			}
@@ -108,6 +122,9 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 		if !e.prepare(ps) {
 			redirect(w, r, cleanPath(r.URL.Path))
+			return
+		}
+		if !e.bodyOK(w, r) {
 			return
 		}
 		r.Pattern = path
@@ -157,7 +174,7 @@ func cleanSegment(v string) bool {
 }
 
 // compile builds the table for recs.
-func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, methodNotAllowed http.Handler, mismatch http.HandlerFunc) *table {
+func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64, notFound, methodNotAllowed http.Handler, mismatch http.HandlerFunc) *table {
 	t := &table{
 		notFound:         notFound,
 		methodNotAllowed: methodNotAllowed,
@@ -165,7 +182,7 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 	}
 	byMethod := t.entries
 	for _, rec := range recs {
-		e := entryOf(rec, wrap)
+		e := entryOf(rec, wrap, maxBody)
 		for _, m := range rec.route.Methods {
 			byMethod[m] = append(byMethod[m], e)
 		}

@@ -1,0 +1,58 @@
+package dynroute
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// Request bodies are limited by default, so that a client cannot make a
+// handler read without end: Options.MaxBodyBytes for every route (1 MiB
+// unless set), RouteOptions.MaxBodyBytes for one.
+
+// bodyLimiter is implemented by handlers that limit the request body
+// themselves: typed handlers (TypedOptions.MaxBodyBytes), CRUD handlers
+// (CRUDOptions.MaxBodyBytes) and Routers (their own routes' limits). The
+// Router leaves their bodies to them unless the route sets its own limit.
+type bodyLimiter interface {
+	limitsBody() bool
+}
+
+func (h *TypedHandler[In, Out]) limitsBody() bool { return true }
+func (h *crudHandler[T, K]) limitsBody() bool     { return true }
+func (rt *Router) limitsBody() bool               { return true }
+
+// bodyLimit returns the body limit the Router applies to rec, given its
+// default def (Options.MaxBodyBytes); 0 means none.
+func bodyLimit(rec *routeRec, def int64) int64 {
+	n := rec.route.MaxBodyBytes
+	if n == 0 {
+		if l, ok := rec.route.Handler.(bodyLimiter); ok && l.limitsBody() {
+			return 0
+		}
+		n = def
+		if n == 0 {
+			n = defaultMaxBodyBytes
+		}
+	}
+	return max(n, 0)
+}
+
+// bodyOK applies the entry's body limit to r and reports whether the
+// request goes on to the handler. Requests without a body (every GET from
+// net/http's server has http.NoBody) cost two comparisons.
+func (e *entry) bodyOK(w http.ResponseWriter, r *http.Request) bool {
+	return e.maxBody == 0 || r.Body == nil || r.Body == http.NoBody || e.limitBody(w, r)
+}
+
+// limitBody answers 413 to a request whose declared length is over the
+// limit; otherwise it wraps the body in http.MaxBytesReader, whose reads
+// past the limit fail with *http.MaxBytesError, and reports true.
+func (e *entry) limitBody(w http.ResponseWriter, r *http.Request) bool {
+	if r.ContentLength > e.maxBody {
+		writeProblem(w, http.StatusRequestEntityTooLarge,
+			"the request body is larger than "+strconv.FormatInt(e.maxBody, 10)+" bytes")
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, e.maxBody)
+	return true
+}

@@ -1,0 +1,167 @@
+package dynroute
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// bodyEcho answers with the length of the body it read, or 413 when the
+// read hit the limit, as handlers should.
+var bodyEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	n, err := io.Copy(io.Discard, r.Body)
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		return
+	}
+	_, _ = io.WriteString(w, strconv.FormatInt(n, 10))
+})
+
+// bodyRequest is a POST of n bytes; chunked hides its length, as a
+// Transfer-Encoding: chunked request does.
+func bodyRequest(target string, n int, chunked bool) *http.Request {
+	body := io.Reader(strings.NewReader(strings.Repeat("x", n)))
+	if chunked {
+		body = io.MultiReader(body) // not a type NewRequest measures
+	}
+	r := httptest.NewRequest(http.MethodPost, target, body)
+	if chunked {
+		r.ContentLength = -1
+	}
+	return r
+}
+
+func TestMaxBodyBytes(t *testing.T) {
+	const mib = 1 << 20
+	type big struct {
+		Body struct {
+			S string `json:"s"`
+		}
+	}
+	typed := MustTyped(func(_ context.Context, in *big) (*struct{ N int }, error) {
+		return &struct{ N int }{len(in.Body.S)}, nil
+	}, &TypedOptions{MaxBodyBytes: 4 * mib})
+	typedBody := func(n int) string { return `{"s":"` + strings.Repeat("x", n) + `"}` }
+
+	tests := []struct {
+		name    string
+		opts    *Options
+		route   *RouteOptions
+		h       http.Handler
+		req     *http.Request
+		status  int
+		body    string // a substring of the answer
+		problem bool   // the Router answered 413 itself
+	}{
+		{name: "default 1 MiB, under", h: bodyEcho, req: bodyRequest("/b", mib, false), status: 200, body: "1048576"},
+		{name: "default 1 MiB, declared over", h: bodyEcho, req: bodyRequest("/b", mib+1, false), status: 413, body: "larger than 1048576 bytes", problem: true},
+		{name: "default 1 MiB, chunked over", h: bodyEcho, req: bodyRequest("/b", mib+1, true), status: 413},
+		{name: "default 1 MiB, chunked under", h: bodyEcho, req: bodyRequest("/b", 10, true), status: 200, body: "10"},
+		{name: "router limit", opts: &Options{MaxBodyBytes: 5}, h: bodyEcho, req: bodyRequest("/b", 6, false), status: 413, problem: true},
+		{name: "router without limit", opts: &Options{MaxBodyBytes: -1}, h: bodyEcho, req: bodyRequest("/b", 2*mib, true), status: 200, body: "2097152"},
+		{name: "route limit over the router's", opts: &Options{MaxBodyBytes: 5}, route: &RouteOptions{MaxBodyBytes: 2 * mib}, h: bodyEcho, req: bodyRequest("/b", 2*mib, false), status: 200},
+		{name: "route limit under the router's", route: &RouteOptions{MaxBodyBytes: 3}, h: bodyEcho, req: bodyRequest("/b", 4, true), status: 413},
+		{name: "route without limit", opts: &Options{MaxBodyBytes: 5}, route: &RouteOptions{MaxBodyBytes: -1}, h: bodyEcho, req: bodyRequest("/b", 100, false), status: 200, body: "100"},
+		{name: "fast path handler", opts: &Options{MaxBodyBytes: 5}, h: HandlerFunc(func(w http.ResponseWriter, r *http.Request, _ Params) { bodyEcho(w, r) }), req: bodyRequest("/b", 6, false), status: 413, problem: true},
+		{name: "route with a parameter", opts: &Options{MaxBodyBytes: 5}, h: bodyEcho, req: bodyRequest("/p/1", 6, false), status: 413, problem: true},
+		// A typed handler's own limit (4 MiB) replaces the Router's 1 MiB.
+		{name: "typed handler's own limit", h: typed, req: httptest.NewRequest(http.MethodPost, "/b", strings.NewReader(typedBody(2*mib))), status: 200, body: `"N":2097152`},
+		{name: "typed handler over its own limit", h: typed, req: httptest.NewRequest(http.MethodPost, "/b", strings.NewReader(typedBody(4*mib))), status: 413},
+		// A route limit applies on top of the handler's: the smaller wins.
+		{name: "typed handler, route limit", route: &RouteOptions{MaxBodyBytes: 100}, h: typed, req: httptest.NewRequest(http.MethodPost, "/b", strings.NewReader(typedBody(200))), status: 413},
+		{name: "typed handler, route limit, chunked", route: &RouteOptions{MaxBodyBytes: 100}, h: typed, req: func() *http.Request {
+			r := httptest.NewRequest(http.MethodPost, "/b", io.MultiReader(strings.NewReader(typedBody(200))))
+			r.ContentLength = -1
+			return r
+		}(), status: 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := New(tt.opts)
+			require.NoError(t, rt.AddAPIRoute("/b", []string{"POST"}, tt.h, tt.route))
+			require.NoError(t, rt.AddAPIRoute("/p/{id}", []string{"POST"}, tt.h, tt.route))
+			w := httptest.NewRecorder()
+			rt.ServeHTTP(w, tt.req)
+			assert.Equal(t, tt.status, w.Code, w.Body.String())
+			assert.Contains(t, w.Body.String(), tt.body)
+			if tt.problem {
+				doc := rttProblem(t, w)
+				assert.Equal(t, float64(413), doc["status"])
+			}
+		})
+	}
+}
+
+// TestMaxBodyBytesServer sends bodies over the limit to a real server:
+// the declared one is refused before the handler runs, and the server
+// stays usable.
+func TestMaxBodyBytesServer(t *testing.T) {
+	calls := 0
+	rt := New(&Options{MaxBodyBytes: 1024})
+	rt.Post("/b", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		bodyEcho(w, r)
+	}))
+	srv := httptest.NewServer(rt)
+	defer srv.Close()
+
+	post := func(body io.Reader) (int, string) {
+		res, err := srv.Client().Post(srv.URL+"/b", "text/plain", body)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res.StatusCode, string(b)
+	}
+	status, body := post(strings.NewReader(strings.Repeat("x", 4096)))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Contains(t, body, "larger than 1024 bytes")
+	assert.Equal(t, 0, calls, "the handler never ran")
+
+	// io.MultiReader hides the length: the client sends it chunked.
+	status, _ = post(io.MultiReader(strings.NewReader(strings.Repeat("x", 4096))))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Equal(t, 1, calls)
+
+	status, body = post(strings.NewReader("small"))
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "5", body)
+}
+
+func TestMaxBodyBytesConfig(t *testing.T) {
+	specs, err := LoadYAML(strings.NewReader(`
+routes:
+  - path: /upload
+    methods: [POST]
+    handler: echo
+    max_body_bytes: 8
+`), "routes.yaml")
+	require.NoError(t, err)
+	require.Len(t, specs, 1)
+	assert.Equal(t, int64(8), specs[0].MaxBodyBytes)
+
+	rt := New(nil)
+	require.NoError(t, rt.Registry().Register("echo", bodyEcho))
+	_, err = rt.AddRoutes(specs, nil)
+	require.NoError(t, err)
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, bodyRequest("/upload", 9, false))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+	assert.Equal(t, int64(8), rt.Routes()[0].MaxBodyBytes)
+	assert.Equal(t, int64(8), rt.RouteSpecs()[0].MaxBodyBytes, "exported back")
+
+	_, err = LoadYAML(strings.NewReader(`
+routes:
+  - {path: /u, methods: [POST], handler: echo, max_body_bytes: lots}
+`), "routes.yaml")
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "max_body_bytes must be an integer")
+}
