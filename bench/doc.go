@@ -2,13 +2,19 @@
 // compared against in DESIGN.md: raw julienschmidt/httprouter (which dynroute
 // is built on), net/http.ServeMux and go-chi/chi.
 //
-// It is its own module so that the benchmark dependencies (chi) stay out of
-// dynroute's go.mod. Every router is built from the same route table and
-// serves the same requests; TestTablesAgree checks that they pick the same
-// route and read the same parameter values, so the benchmarks compare equal
-// work. The typed-endpoint and OpenAPI benchmarks (typed_test.go,
-// spec_test.go) compare it with huma v2 the same way: TestTypedAgree and
-// TestSpecAgree check that both sides answer and document the same
-// operations. Run ./run.sh to get a benchstat table with one column per
-// router.
+// It is its own module so that the benchmark dependencies (chi, huma,
+// fuego, SQLite) stay out of dynroute's go.mod. Every router is built from
+// the same route table and serves the same requests; TestTablesAgree checks
+// that they pick the same route and read the same parameter values, so the
+// benchmarks compare equal work. dynroute recovers handler panics by
+// default, so the httprouter baseline has a PanicHandler; TestPaired also
+// compares both without one. The typed-endpoint and OpenAPI benchmarks
+// (typed_test.go, spec_test.go) compare it with huma v2 the same way, and
+// the typed endpoint also with fuego: TestTypedAgree and TestSpecAgree check
+// that every side answers and documents the same operations.
+//
+// Run ./run.sh to get the benchstat tables, with one column per router, and
+// TestPaired's ratios (paired_test.go); it writes them, with the machine,
+// the versions compared and the goals of DESIGN.md checked against the data
+// (internal/report), to BENCHMARKS.md at the root of the repository.
 package bench

@@ -3,9 +3,11 @@
 package bench
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -13,9 +15,14 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/julienschmidt/httprouter"
 )
 
-var paired = flag.Bool("paired", false, "run TestPaired: dynroute's cost relative to its baselines, measured in interleaved rounds of thread CPU time")
+var (
+	paired     = flag.Bool("paired", false, "run TestPaired: dynroute's cost relative to its baselines, measured in interleaved rounds of thread CPU time")
+	pairedJSON = flag.String("paired-json", "", "TestPaired: also write its rows to this file as a JSON array of objects with the fields of pairedRow (run.sh's report reads it)")
+)
 
 // clockThreadCPUTimeID is Linux's CLOCK_THREAD_CPUTIME_ID, which package
 // syscall does not name.
@@ -77,12 +84,24 @@ func TestPaired(t *testing.T) {
 	static := GitHubAPI[routeIndex(t, GitHubAPI, staticRoute)]
 	param := GitHubAPI[routeIndex(t, GitHubAPI, paramRoute)]
 	gen1k, gen10k := Generated(1_000), Generated(10_000)
+	noRecover := server{"dynroute-norecover", func(t *table) (http.Handler, error) {
+		return newDynrouteNoRecover(t, func(int, []string) http.Handler { return noop })
+	}}
+	fastNoRecover := server{"dynroute-fast-norecover", func(t *table) (http.Handler, error) {
+		return newDynrouteNoRecover(t, fastHandler)
+	}}
+	rawHR := func(mk func(int, []string) httprouter.Handle) server {
+		return server{"httprouter-raw", func(t *table) (http.Handler, error) { return newRawHTTPRouter(t, mk) }}
+	}
 	rows := []comparison{
 		{"Static dynroute/httprouter", named(n, "dynroute"), named(n, "httprouter"), GitHubAPI, []Route{static}, false},
 		{"Param dynroute-fast/httprouter", named(d, "dynroute-fast"), named(d, "httprouter"), GitHubAPI, []Route{param}, false},
 		{"Param dynroute-compat/httprouter-setpathvalue", named(d, "dynroute-compat"), named(d, "httprouter-setpathvalue"), GitHubAPI, []Route{param}, false},
 		{"GitHubAll dynroute-fast/httprouter", named(d, "dynroute-fast"), named(d, "httprouter"), GitHubAPI, GitHubAPI, false},
 		{"GitHubAll dynroute-compat/httprouter-setpathvalue", named(d, "dynroute-compat"), named(d, "httprouter-setpathvalue"), GitHubAPI, GitHubAPI, false},
+		// Both sides recover handler panics above; here neither does.
+		{"Static dynroute-norecover/httprouter-raw", noRecover, rawHR(func(int, []string) httprouter.Handle { return noopHandle }), GitHubAPI, []Route{static}, false},
+		{"Param dynroute-fast-norecover/httprouter-raw", fastNoRecover, rawHR(byNameHandle), GitHubAPI, []Route{param}, false},
 		{"Static dynroute/servemux", named(n, "dynroute"), named(n, "servemux"), GitHubAPI, []Route{static}, false},
 		{"Param dynroute-fast/servemux", named(d, "dynroute-fast"), named(d, "servemux"), GitHubAPI, []Route{param}, false},
 		// The last generated route has two parameters.
@@ -93,22 +112,45 @@ func TestPaired(t *testing.T) {
 		{"Typed dynroute/httprouter", named(ty, "dynroute"), named(ty, "httprouter"), nil, []Route{static}, false},
 		{"Typed dynroute/huma", named(ty, "dynroute"), named(ty, "huma"), nil, []Route{static}, false},
 		{"Typed dynroute/huma-default", named(ty, "dynroute"), named(ty, "huma-default"), nil, []Route{static}, false},
+		{"Typed dynroute/fuego", named(ty, "dynroute"), named(ty, "fuego"), nil, []Route{static}, false},
+	}
+	var out []pairedRow
+	report := func(name string, r pairedResult) {
+		fmt.Printf("%-50s %8.3f %7.3f-%-7.3f %12v %12v\n", name, r.ratio, r.p25, r.p75, r.aOp, r.bOp)
+		out = append(out, pairedRow{name, r.ratio, r.p25, r.p75, r.aOp.Nanoseconds(), r.bOp.Nanoseconds()})
 	}
 	fmt.Printf("%-50s %8s %15s %12s %12s\n", "comparison (a/b)", "a/b", "a/b p25-p75", "a per op", "b per op")
 	for _, c := range rows {
-		r := c.run(t)
-		fmt.Printf("%-50s %8.3f %7.3f-%-7.3f %12v %12v\n", c.name, r.ratio, r.p25, r.p75, r.aOp, r.bOp)
+		report(c.name, c.run(t))
 	}
 	// The CRUD rows (crud_test.go): requests served from SQLite.
 	for _, c := range crudComparisons(t) {
-		r := c.run(t)
-		fmt.Printf("%-50s %8.3f %7.3f-%-7.3f %12v %12v\n", c.name, r.ratio, r.p25, r.p75, r.aOp, r.bOp)
+		report(c.name, c.run(t))
 	}
 	// The OpenAPI rows (spec_test.go): each round runs a and b once.
 	for _, c := range specComparisons(t) {
-		r := alternate(c.rounds, 1, 1, c.a, c.b)
-		fmt.Printf("%-50s %8.3f %7.3f-%-7.3f %12v %12v\n", c.name, r.ratio, r.p25, r.p75, r.aOp, r.bOp)
+		report(c.name, alternate(c.rounds, 1, 1, c.a, c.b))
 	}
+	if *pairedJSON != "" {
+		data, err := json.MarshalIndent(out, "", "\t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(*pairedJSON, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// pairedRow is a row of TestPaired as -paired-json writes it; the field
+// names are those internal/report reads.
+type pairedRow struct {
+	Name  string  `json:"name"`  // "what a/b", as printed
+	Ratio float64 `json:"ratio"` // median of the per-round a/b
+	P25   float64 `json:"p25"`
+	P75   float64 `json:"p75"`
+	ANs   int64   `json:"a_ns"` // median thread CPU time per op of a
+	BNs   int64   `json:"b_ns"`
 }
 
 // pairedResult summarizes the rounds of one comparison.

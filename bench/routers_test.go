@@ -168,7 +168,16 @@ func noopServers() []server {
 // into an error so that a broken table fails the benchmark with a message.
 
 func newDynroute(t *table, mk func(int, []string) http.Handler) (http.Handler, error) {
-	rt := dynroute.New(nil)
+	return buildDynroute(t, mk, nil)
+}
+
+// newDynrouteNoRecover is newDynroute with panic recovery turned off.
+func newDynrouteNoRecover(t *table, mk func(int, []string) http.Handler) (http.Handler, error) {
+	return buildDynroute(t, mk, &dynroute.Options{Recover: &dynroute.RecoverOptions{Disabled: true}})
+}
+
+func buildDynroute(t *table, mk func(int, []string) http.Handler, opts *dynroute.Options) (http.Handler, error) {
+	rt := dynroute.New(opts)
 	for i, r := range t.routes {
 		if err := rt.AddAPIRoute(r.Path, t.methods[i], mk(i, t.names[i]), nil); err != nil {
 			return nil, err
@@ -177,9 +186,28 @@ func newDynroute(t *table, mk func(int, []string) http.Handler) (http.Handler, e
 	return rt, nil
 }
 
+// newHTTPRouter builds the httprouter baseline. dynroute recovers handler
+// panics by default (Options.Recover), so the baseline does the same work:
+// its PanicHandler is set, which costs a deferred call per request.
+// newRawHTTPRouter leaves it unset, for the rows that compare dynroute with
+// recovery turned off.
 func newHTTPRouter(t *table, mk func(int, []string) httprouter.Handle) (h http.Handler, err error) {
+	return buildHTTPRouter(t, mk, panicked)
+}
+
+func newRawHTTPRouter(t *table, mk func(int, []string) httprouter.Handle) (h http.Handler, err error) {
+	return buildHTTPRouter(t, mk, nil)
+}
+
+// panicked answers a request whose handler panicked, as a PanicHandler.
+func panicked(w http.ResponseWriter, _ *http.Request, _ any) {
+	w.WriteHeader(http.StatusInternalServerError)
+}
+
+func buildHTTPRouter(t *table, mk func(int, []string) httprouter.Handle, onPanic func(http.ResponseWriter, *http.Request, any)) (h http.Handler, err error) {
 	defer recoverTo(&err)
 	rt := httprouter.New()
+	rt.PanicHandler = onPanic
 	for i, r := range t.routes {
 		rt.Handle(r.Method, t.hrPaths[i], mk(i, t.names[i]))
 	}
