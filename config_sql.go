@@ -279,7 +279,9 @@ func sqlBool(v any, unset bool) (b, ok bool) {
 	case bool:
 		return v, true
 	case int64:
-		return v != 0, v == 0 || v == 1
+		// Only 0 and 1 read; any other integer is false, like every value
+		// that cannot be read, so that an unreadable enabled is off.
+		return v == 1, v == 0 || v == 1
 	case string, []byte:
 		s, _ := sqlText(v)
 		if s = strings.TrimSpace(s); s == "" {

@@ -193,6 +193,7 @@ func TestLoadSQLErrors(t *testing.T) {
 				`INSERT INTO routes VALUES (3, 'float', '/float', 'GET', 'h', 20.5, 2, 'maybe', 1)`,
 				`INSERT INTO routes VALUES (4, 1.5, '/name', 'GET', 'h', NULL, NULL, NULL, NULL)`,
 				`INSERT INTO routes VALUES (5, 'off', '/off', 'GET', 'h', NULL, NULL, NULL, 'perhaps')`,
+				`INSERT INTO routes VALUES (6, 'two', '/two', 'GET', 'h', NULL, NULL, NULL, 2)`,
 			},
 			table:    "routes",
 			wantKeys: []string{"1", "2", "3", "4"},
@@ -203,6 +204,7 @@ func TestLoadSQLErrors(t *testing.T) {
 				`(table routes key 3): invalid route config: column hidden is string "maybe", want a boolean`,
 				`route GET /name (table routes key 4): invalid route config: column name is float64 1.5, want text`,
 				`route "off" GET /off (table routes key 5): invalid route config: column enabled is string "perhaps", want a boolean (true, false, 1 or 0); the row is left out`,
+				`route "two" GET /two (table routes key 6): invalid route config: column enabled is int64 2, want a boolean (true, false, 1 or 0); the row is left out`,
 			},
 		},
 	}
