@@ -10,13 +10,15 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"unicode/utf8"
 )
 
 // ErrUnsupportedTable: FromSchema cannot serve a table, or cannot serve all
 // of it: it has no single-column primary key, it is a virtual table, its
 // name is not a path segment, its key is not assigned by the database (no
-// create route), or a column clients cannot set is NOT NULL without a
-// default. Lenient FromSchema logs these and goes on; strict returns them.
+// create route), a column clients cannot set is NOT NULL without a
+// default, or a column's name is not valid UTF-8 (JSON cannot name it; the
+// table is served without it, or skipped if it is the key). Lenient FromSchema logs these and goes on; strict returns them.
 var ErrUnsupportedTable = errors.New("unsupported table")
 
 // FromSchemaOptions configures FromSchema. A nil *FromSchemaOptions means
@@ -319,6 +321,17 @@ func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*Schema) (plan
 		c := &t.columns[i]
 		isKey := i == t.key
 		hidden := limited && !isKey && !slices.Contains(expose, c.name)
+		if !utf8.ValidString(c.name) {
+			// No JSON member can name it: encoding/json would write U+FFFD,
+			// and a write of that member back could never reach the column.
+			if isKey {
+				return nil, fmt.Sprintf("the name of its key column %q is not valid UTF-8", c.name), nil
+			}
+			if !hidden {
+				warnings = append(warnings, fmt.Sprintf("column %q: its name is not valid UTF-8, which JSON cannot carry: served without it", c.name))
+			}
+			hidden = true
+		}
 		ro := c.generated || slices.Contains(readOnly, c.name)
 		if (hidden || ro) && !isKey && c.notNull && !c.hasDefault && !c.generated && slices.Contains(ops, CRUDCreate) {
 			warnings = append(warnings, fmt.Sprintf("column %q is NOT NULL without a default, and clients cannot set it: creates will fail", c.name))

@@ -592,6 +592,9 @@ func TestFromSchemaSQLiteTables(t *testing.T) {
 		`CREATE TABLE words (id INTEGER PRIMARY KEY, w TEXT NOT NULL) WITHOUT ROWID`,
 		`CREATE TABLE uuids (id TEXT PRIMARY KEY DEFAULT (lower(hex(randomblob(16)))), "select" TEXT, "quo""te" INTEGER)`,
 		`CREATE VIRTUAL TABLE docs USING fts5(body)`,
+		// Names that are not UTF-8: JSON cannot carry them.
+		"CREATE TABLE latin1 (id INTEGER PRIMARY KEY, \"\xb5\" INTEGER, name TEXT)",
+		"CREATE TABLE latin1key (\"\xb5\" INTEGER PRIMARY KEY, name TEXT)",
 	} {
 		_, err := db.ExecContext(t.Context(), stmt)
 		require.NoError(t, err, stmt)
@@ -606,9 +609,23 @@ func TestFromSchemaSQLiteTables(t *testing.T) {
 	assert.Contains(t, warnings, `table=words problem="the database does not assign its key`)
 	assert.Contains(t, warnings, `table=docs reason="it is a virtual table"`)
 	assert.Contains(t, warnings, `table=docs_data reason="it is a shadow table of a virtual table"`)
+	assert.Contains(t, warnings, `table=latin1 problem="column \"\\xb5\": its name is not valid UTF-8, which JSON cannot carry: served without it"`)
+	assert.Contains(t, warnings, `table=latin1key reason="the name of its key column \"\\xb5\" is not valid UTF-8"`)
+
+	// The table without the column: a write leaves it as it is.
+	_, err = db.ExecContext(t.Context(), "INSERT INTO latin1 VALUES (1, 5, 'a')")
+	require.NoError(t, err)
+	code, _, got := call(t, rt, "GET", "/latin1/1", "")
+	require.Equal(t, http.StatusOK, code, "%v", got)
+	assert.Equal(t, map[string]any{"id": 1.0, "name": "a"}, got)
+	code, _, got = call(t, rt, "PUT", "/latin1/1", `{"id":1,"name":"b"}`)
+	require.Equal(t, http.StatusOK, code, "%v", got)
+	var kept int
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT \"\xb5\" FROM latin1 WHERE id = 1").Scan(&kept))
+	assert.Equal(t, 5, kept)
 
 	// A key from a DEFAULT, and identifiers that need quoting.
-	code, _, got := call(t, rt, "POST", "/uuids", `{"select":"x","quo\"te":3}`)
+	code, _, got = call(t, rt, "POST", "/uuids", `{"select":"x","quo\"te":3}`)
 	require.Equal(t, http.StatusCreated, code, "%v", got)
 	id, _ := got["id"].(string)
 	assert.Len(t, id, 32)
