@@ -68,7 +68,8 @@ type bodyPlan struct {
 	required bool
 	schema   *Schema
 	node     *vnode
-	maxBytes int64 // < 0: no limit
+	fast     *fastDec // nil: encoding/json decodes the whole body
+	maxBytes int64    // < 0: no limit
 	doc      string
 	loc      []any // ["body"], the location prefix of its problems
 }
@@ -207,6 +208,7 @@ func (p *inputPlan) bodyField(w *schemaWalk, in reflect.Type, sf reflect.StructF
 		b.required = *tags.required
 	}
 	b.schema = w.typeSchema(sf.Type, in, sf.Name)
+	b.fast = fastDecoderOf(sf.Type)
 	p.body = b
 }
 

@@ -13,7 +13,9 @@ import (
 )
 
 // The request body: read within a limit, validated by the compiled schema,
-// then decoded by encoding/json into the In value's Body field.
+// then decoded into the In value's Body field by the decoder compiled from
+// its type (bind_body_decode.go), or by encoding/json where that one gives
+// up.
 
 // jsonMediaType reports whether a Content-Type names JSON:
 // application/json or any type with the +json suffix.
@@ -91,7 +93,14 @@ func (b *bodyPlan) decode(base unsafe.Pointer, data []byte, v *jsonValidator, me
 	if len(errs) > before {
 		return errs
 	}
-	target := reflect.NewAt(b.typ, unsafe.Add(base, b.offset)).Interface()
+	field := unsafe.Add(base, b.offset)
+	if b.fast != nil {
+		if b.fast.decodeBody(data, field, &v.strBuf) {
+			return errs
+		}
+		reflect.NewAt(b.typ, field).Elem().SetZero() // encoding/json starts again
+	}
+	target := reflect.NewAt(b.typ, field).Interface()
 	if err := json.Unmarshal(data, target); err != nil {
 		errs = append(errs, b.decodeProblem(data, err))
 	}

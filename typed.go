@@ -61,10 +61,11 @@ type TypedOptions struct {
 //
 // Everything that needs reflection — reading the types' fields and tags,
 // building their JSON Schemas, compiling the validator and making a setter
-// per parameter — is done once, by Typed. A request costs parsing, checks
-// and encoding/json; reflect only hands the Body field to encoding/json and
-// encoding.TextUnmarshaler fields to their method (reflect.NewAt, a
-// constant-time conversion that walks no type).
+// per parameter and a decoder for the body — is done once, by Typed. A
+// request costs parsing, checks, stores and encoding the answer; reflect only
+// allocates the body's pointers and slices and hands values the decoder
+// leaves to encoding/json (maps, interfaces, types with their own
+// unmarshaling) and encoding.TextUnmarshaler parameters to their method.
 //
 // # Binding
 //
@@ -91,7 +92,9 @@ type TypedOptions struct {
 // The body must be application/json (or another +json type) when a
 // Content-Type is given, and at most TypedOptions.MaxBodyBytes long. A Body
 // of pointer type is optional: an empty body leaves it nil. Body types are
-// decoded by encoding/json after validation, so their json tags apply; a
+// decoded after validation as encoding/json decodes them (by a decoder
+// compiled from the type, which hands what it does not handle to
+// encoding/json), so their json tags apply; a
 // member is required unless its json tag says omitempty or omitzero, it is
 // a pointer (nullable then) or it has a default — the required tag decides
 // when present. Unknown members are allowed unless
