@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -153,7 +154,7 @@ func (c *fastCompiler) structFields(d *fastDec, t reflect.Type) bool {
 	}
 	var out []fastField
 	for _, f := range fields {
-		if f.quoted || (f.sf.Tag.Get("json") != "" && hasTagOption(tagOptions(f.sf.Tag.Get("json")), "string")) {
+		if f.quoted || hasTagOption(tagOptions(f.sf.Tag.Get("json")), "string") || !tagNameAgrees(f.sf) {
 			return true
 		}
 		offset, ok := fieldOffset(t, f.index)
@@ -176,6 +177,20 @@ func (c *fastCompiler) structFields(d *fastDec, t reflect.Type) bool {
 		d.index = make(map[string]int, len(out))
 		for i, f := range out {
 			d.index[f.name] = i
+		}
+	}
+	return true
+}
+
+// tagNameAgrees reports whether encoding/json takes the name of a field's
+// json tag exactly when jsonFields does: they differ on tag names with
+// characters beyond ASCII that are neither letters nor digits, which
+// encoding/json refuses.
+func tagNameAgrees(sf reflect.StructField) bool {
+	name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+	for _, c := range name {
+		if c >= utf8.RuneSelf && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
+			return false
 		}
 	}
 	return true

@@ -173,8 +173,31 @@ type typedScratch struct {
 // jsonEncoder encodes answers into a buffer, so that an encoding error is
 // answered 500 instead of a truncated body.
 type jsonEncoder struct {
+	b   []byte // the compiled encoder's output
 	buf bytes.Buffer
 	enc *json.Encoder
+}
+
+// encode encodes out, with the compiled encoder fast when it can, and
+// returns the bytes, valid until e is reused.
+func (e *jsonEncoder) encode(fast *fastEnc, out unsafe.Pointer, v any) ([]byte, error) {
+	if fast != nil {
+		b, ok := fast.encodeAnswer(e.b[:0], out)
+		e.b = b
+		if ok {
+			return b, nil
+		}
+	}
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return e.buf.Bytes(), nil
+}
+
+// reusable reports whether e's buffers are small enough to pool.
+func (e *jsonEncoder) reusable() bool {
+	return cap(e.b) <= maxPooledBytes && e.buf.Cap() <= maxPooledBytes
 }
 
 // maxPooledBytes is the largest buffer kept for reuse; larger ones, from
@@ -332,10 +355,11 @@ func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, p
 		status = rt.StatusCode
 	}
 	var enc *jsonEncoder
+	var body []byte
 	if bodyAllowed(status) {
 		enc = h.encoders.Get().(*jsonEncoder)
-		enc.buf.Reset()
-		if err := enc.enc.Encode(out); err != nil {
+		var err error
+		if body, err = enc.encode(h.out.fast, unsafe.Pointer(out), out); err != nil {
 			h.encoders.Put(enc)
 			h.fail(w, r, fmt.Errorf("dynroute: encoding the answer of type %T: %w", out, err))
 			return
@@ -355,8 +379,8 @@ func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, p
 	}
 	hdr.Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(enc.buf.Bytes())
-	if enc.buf.Cap() <= maxPooledBytes {
+	_, _ = w.Write(body)
+	if enc.reusable() {
 		h.encoders.Put(enc)
 	}
 }
@@ -408,6 +432,7 @@ func (h *TypedHandler[In, Out]) DescribeOperation() *OperationInfo { return h.in
 // outputPlan says how to answer with an Out value.
 type outputPlan struct {
 	schema     *Schema
+	fast       *fastEnc // nil: json.Encoder encodes the whole answer
 	headers    []headerWriter
 	headerInfo []HeaderInfo
 }
@@ -458,6 +483,7 @@ func buildOutput(t reflect.Type, reg *SchemaRegistry) (*outputPlan, error) {
 		errs = append(errs, err)
 	}
 	o.schema = s
+	o.fast = fastEncoderOf(t)
 	return o, errors.Join(errs...)
 }
 
