@@ -377,7 +377,7 @@ func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, p
 		w.WriteHeader(status)
 		return
 	}
-	hdr.Set("Content-Type", "application/json")
+	hdr["Content-Type"] = []string{"application/json"} // Set, without canonicalizing a canonical key
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	if enc.reusable() {

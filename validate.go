@@ -123,12 +123,14 @@ func (n *vnode) lookup(key string) int {
 }
 
 // locPart is one step of a location inside the body: a member name (raw, as
-// it appears between the quotes) or an array index.
+// it appears between the quotes, at data[start:end]) or an array index. It
+// holds offsets, not a slice of the body, so that keeping the path holds no
+// pointers and costs no write barriers.
 type locPart struct {
-	key     []byte
-	esc     bool
-	index   int
-	isIndex bool
+	start, end int
+	esc        bool
+	index      int
+	isIndex    bool
 }
 
 // edit is a change to the body before decoding: a default spliced into an
@@ -401,7 +403,7 @@ func (v *jsonValidator) object(n *vnode) {
 					child = n.additional
 				}
 			}
-			v.loc = append(v.loc, locPart{key: key, esc: flags != strPlain})
+			v.loc = append(v.loc, locPart{start: kstart + 1, end: kstart + 1 + len(key), esc: flags != strPlain})
 			if extra {
 				v.ws()
 				s := v.pos
@@ -608,10 +610,10 @@ func (v *jsonValidator) location(member string) []any {
 	for _, p := range v.loc {
 		if p.isIndex {
 			loc = append(loc, p.index)
-		} else if p.esc || !utf8.Valid(p.key) {
-			loc = append(loc, string(appendUnquoted(nil, p.key)))
+		} else if key := v.data[p.start:p.end]; p.esc || !utf8.Valid(key) {
+			loc = append(loc, string(appendUnquoted(nil, key)))
 		} else {
-			loc = append(loc, string(p.key))
+			loc = append(loc, string(key))
 		}
 	}
 	if member != "" {
