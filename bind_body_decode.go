@@ -440,42 +440,33 @@ func (s *fastDecoder) number(d *fastDec, p unsafe.Pointer) bool {
 }
 
 // scanStr moves past the string at s.pos and returns its raw content and
-// whether it needs unquoting: escapes, or bytes outside ASCII that may not
-// be valid UTF-8.
+// whether that is its value: no escapes, and valid UTF-8 if any byte is
+// beyond ASCII.
 func (s *fastDecoder) scanStr() (raw []byte, plain bool, ok bool) {
+	b := s.data
 	start := s.pos + 1
 	i := start
-	plain = true
-	for i < len(s.data) {
-		switch c := s.data[i]; {
-		case c == '"':
-			s.pos = i + 1
-			raw = s.data[start:i]
-			if !plain && utf8.Valid(raw) && !hasByte(raw, '\\') {
-				plain = true
-			}
-			return raw, plain, true
-		case c == '\\':
-			plain = false
-			i += 2
-		case c >= utf8.RuneSelf:
-			plain = false
-			i++
-		default:
-			i++
-		}
+	for i < len(b) && b[i] != '"' && b[i] != '\\' && b[i] < utf8.RuneSelf {
+		i++
 	}
-	return nil, false, false
-}
-
-// hasByte reports whether b holds c.
-func hasByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
+	if i < len(b) && b[i] == '"' { // the usual case: plain ASCII
+		s.pos = i + 1
+		return b[start:i], true, true
 	}
-	return false
+	escaped := false
+	for i < len(b) && b[i] != '"' {
+		if b[i] == '\\' {
+			escaped = true
+			i++ // the escaped byte, which may be a quote
+		}
+		i++
+	}
+	if i >= len(b) {
+		return nil, false, false
+	}
+	s.pos = i + 1
+	raw = b[start:i]
+	return raw, !escaped && utf8.Valid(raw), true
 }
 
 // str decodes a string value, as encoding/json does.
