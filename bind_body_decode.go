@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
@@ -66,14 +67,23 @@ type fastField struct {
 // members seen are a bit set, to refuse duplicates.
 const maxFastFields = 64
 
-// fastDecoderOf compiles the decoder of Body type t, or returns nil when
+// fastDecoders caches the decoders of Body types (reflect.Type →
+// *fastDec, nil for encoding/json's), which depend on the type alone: an
+// API registers many handlers of few body types.
+var fastDecoders sync.Map
+
+// fastDecoderOf returns the decoder of Body type t, or nil when
 // encoding/json must decode the whole body.
 func fastDecoderOf(t reflect.Type) *fastDec {
+	if d, ok := fastDecoders.Load(t); ok {
+		return d.(*fastDec)
+	}
 	c := fastCompiler{seen: make(map[reflect.Type]*fastDec)}
 	d, ok := c.compile(t)
 	if !ok || d.kind == decDelegate {
-		return nil
+		d = nil
 	}
+	fastDecoders.Store(t, d)
 	return d
 }
 

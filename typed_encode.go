@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -60,14 +61,21 @@ type encField struct {
 
 var isZeroerType = reflect.TypeFor[interface{ IsZero() bool }]()
 
-// fastEncoderOf compiles the encoder of Out type t, or returns nil when
+// fastEncoders caches the encoders of Out types (reflect.Type →
+// *fastEnc, nil for encoding/json's), as fastDecoders does the decoders.
+var fastEncoders sync.Map
+
+// fastEncoderOf returns the encoder of Out type t, or nil when
 // encoding/json must encode the whole answer.
 func fastEncoderOf(t reflect.Type) *fastEnc {
-	seen := make(map[reflect.Type]*fastEnc)
-	e := compileEnc(t, seen)
-	if e.kind == encDelegate {
-		return nil
+	if e, ok := fastEncoders.Load(t); ok {
+		return e.(*fastEnc)
 	}
+	e := compileEnc(t, make(map[reflect.Type]*fastEnc))
+	if e.kind == encDelegate {
+		e = nil
+	}
+	fastEncoders.Store(t, e)
 	return e
 }
 
