@@ -265,6 +265,14 @@ func foldRune(r rune) rune {
 	}
 }
 
+// lookupFrom is lookup trying member next first (names are unique).
+func (d *fastDec) lookupFrom(key string, next int) int {
+	if next < len(d.fields) && d.fields[next].name == key {
+		return next
+	}
+	return d.lookup(key)
+}
+
 // lookup returns the index of the member named key, or -1.
 func (d *fastDec) lookup(key string) int {
 	if d.index != nil {
@@ -496,6 +504,7 @@ func (s *fastDecoder) str() (string, bool) {
 func (s *fastDecoder) object(d *fastDec, p unsafe.Pointer) bool {
 	s.pos++ // {
 	var seen uint64
+	next := 0 // the member expected next: members usually come in field order
 	s.ws()
 	if s.pos < len(s.data) && s.data[s.pos] == '}' {
 		s.pos++
@@ -515,7 +524,10 @@ func (s *fastDecoder) object(d *fastDec, p unsafe.Pointer) bool {
 			s.buf = appendUnquoted(s.buf[:0], raw)
 			key = unsafeString(s.buf)
 		}
-		i := d.lookup(key)
+		i := d.lookupFrom(key, next)
+		if i >= 0 {
+			next = i + 1
+		}
 		if i < 0 && d.folded[unsafeString(foldJSONName(s.buf[len(s.buf):], []byte(key)))] {
 			return false // encoding/json's case-insensitive match
 		}

@@ -122,6 +122,11 @@ func (c *schemaCompiler) compileObject(n *vnode, s *Schema) error {
 			delete(required, r)
 		}
 	}
+	names := make(map[string]bool, len(n.props))
+	for _, p := range n.props {
+		names[p.name] = true
+	}
+	n.uniqueNames = len(names) == len(n.props)
 	if len(n.props) > 8 {
 		n.propIndex = make(map[string]int, len(n.props))
 		for i := len(n.props) - 1; i >= 0; i-- {

@@ -96,6 +96,7 @@ type vnode struct {
 	closed      bool           // undeclared members are errors
 	nRequired   int
 	hasDefaults bool
+	uniqueNames bool // no two props share a name, so lookupFrom may guess
 }
 
 // vprop is one declared member of an object.
@@ -104,6 +105,16 @@ type vprop struct {
 	node     *vnode
 	required bool
 	def      []byte // `"name":<default>`, inserted when the member is missing
+}
+
+// lookupFrom is lookup trying member next first: members usually come in
+// the order they are declared, so the one after the last found is the
+// likely one.
+func (n *vnode) lookupFrom(key string, next int) int {
+	if n.uniqueNames && next < len(n.props) && n.props[next].name == key {
+		return next
+	}
+	return n.lookup(key)
 }
 
 // lookup returns the index of the declared member named key.
@@ -364,7 +375,7 @@ func (v *jsonValidator) object(n *vnode) {
 	if n != nil && len(n.props) > 64 {
 		seenBig = make([]bool, len(n.props))
 	}
-	members := 0
+	members, next := 0, 0
 	v.ws()
 	if v.pos < len(v.data) && v.data[v.pos] == '}' {
 		v.pos++
@@ -390,7 +401,8 @@ func (v *jsonValidator) object(n *vnode) {
 			var child *vnode
 			extra := false
 			if n != nil {
-				if i := v.lookupKey(n, key, flags); i >= 0 {
+				if i := v.lookupKey(n, key, flags, next); i >= 0 {
+					next = i + 1
 					if seenBig != nil {
 						seenBig[i] = true
 					} else {

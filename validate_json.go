@@ -161,14 +161,15 @@ func (v *jsonValidator) decodeString(raw []byte, flags int) string {
 	return unsafeString(v.strBuf)
 }
 
-// lookupKey finds the declared member a raw member name stands for. Plain
-// names, nearly all of them, are looked up as they are.
-func (v *jsonValidator) lookupKey(n *vnode, raw []byte, flags int) int {
+// lookupKey finds the declared member a raw member name stands for,
+// trying member next first. Plain names, nearly all of them, are looked up
+// as they are.
+func (v *jsonValidator) lookupKey(n *vnode, raw []byte, flags int, next int) int {
 	if flags == strPlain {
-		return n.lookup(unsafeString(raw))
+		return n.lookupFrom(unsafeString(raw), next)
 	}
 	v.keyBuf = appendUnquoted(v.keyBuf[:0], raw)
-	return n.lookup(unsafeString(v.keyBuf))
+	return n.lookupFrom(unsafeString(v.keyBuf), next)
 }
 
 // unsafeString views b as a string without copying, for comparisons and
