@@ -1,8 +1,10 @@
 package dynroute
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -276,4 +278,95 @@ func TestTypedBodyGiveUp(t *testing.T) {
 		require.Equal(t, http.StatusOK, w.Code, "%s: %s", tt.body, w.Body.String())
 		assert.Equal(t, tt.want, got.Body, tt.body)
 	}
+}
+
+// The types of the codec agreement tests: optional members of most kinds,
+// so that many bodies pass validation and reach the decoder.
+type (
+	tcItem struct {
+		SKU string   `json:"sku" pattern:"^[A-Z]+-[0-9]+$"`
+		Qty int8     `json:"qty" minimum:"1"`
+		Sub *tcItem  `json:"sub,omitempty"`
+		Tag []string `json:"tag,omitempty" maxItems:"2" default:"[\"t\"]"`
+	}
+	tcBody struct {
+		Name  string          `json:"name" minLength:"1"`
+		Price float64         `json:"price,omitempty"`
+		Count *uint16         `json:"count,omitempty"`
+		Items []tcItem        `json:"items,omitempty" maxItems:"3"`
+		Meta  map[string]bool `json:"meta,omitempty"`
+		Any   any             `json:"any,omitempty"`
+		When  *time.Time      `json:"when,omitempty"`
+		Kind  string          `json:"kind" enum:"a,b" default:"a"`
+		Flag  bool            `json:"flag,omitempty"`
+		Ratio float32         `json:"ratio,omitempty"`
+	}
+	tcIn struct{ Body tcBody }
+)
+
+// tcHandlers returns a typed handler echoing its body with the compiled
+// codecs, and the same handler with encoding/json's.
+func tcHandlers(t testing.TB) (fast, slow http.Handler) {
+	fn := func(_ context.Context, in *tcIn) (*tcBody, error) { return &in.Body, nil }
+	f := MustTyped(fn, nil)
+	require.NotNil(t, f.in.body.fast)
+	require.NotNil(t, f.out.fast)
+	s := MustTyped(fn, nil)
+	s.in.body.fast, s.out.fast = nil, nil
+	rt, rs := New(nil), New(nil)
+	rt.Post("/c", f)
+	rs.Post("/c", s)
+	return rt, rs
+}
+
+// tcAgree serves body to both handlers and requires the same answer.
+func tcAgree(t testing.TB, fast, slow http.Handler, body string) int {
+	serve := func(h http.Handler) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/c", strings.NewReader(body)))
+		return w
+	}
+	wf, ws := serve(fast), serve(slow)
+	require.Equal(t, ws.Code, wf.Code, body)
+	require.Equal(t, ws.Header(), wf.Header(), body)
+	require.Equal(t, ws.Body.String(), wf.Body.String(), body)
+	return wf.Code
+}
+
+var tcBodies = []string{
+	`{"name":"n"}`,
+	`{"name":"<b>&</b>\u2028","price":1e21,"count":65535,"items":[{"sku":"A-1","qty":1,"sub":{"sku":"B-2","qty":127,"tag":[]}}],` +
+		`"meta":{"x":true},"any":[1,"a",{"b":null}],"when":"2024-01-01T00:00:00+01:00","kind":"b","flag":true,"ratio":1e-7}`,
+	`{"name":"n","count":65536}`, `{"name":"n","count":-1}`, `{"name":"n","count":1.0}`, `{"name":"n","count":1e2}`,
+	`{"name":"n","items":[{"sku":"A-1","qty":1.0},{"sku":"A-2","qty":2e1}]}`, `{"name":"n","items":[{"sku":"A-1","qty":300}]}`,
+	`{"name":"n","price":1e400}`, `{"name":"n","ratio":1e39}`, `{"name":"n","name":"m"}`, `{"name":"n","NAME":"m"}`,
+	`{"name":"n","Price":2}`, `{"name":"n","when":null,"count":null,"items":null,"meta":null,"any":null}`,
+	`{"name":"n","when":"yesterday"}`, `{"name":"n","meta":{"a":1}}`, `{"name":"n","extra":{"deep":[1,2,{"x":"}"}]}}`,
+	`{"name":"\ud800\udc00\ud800 \\ \" \/ \b\f\n\r\t \u0000","kind":"a"}`, "{\"name\":\"bad \xff utf8\"}",
+	` { "name" : "spaces" , "items" : [ ] } `, `{"name":""}`, `{}`, `null`, `[]`, `{"name":"n",}`, ``,
+	`{"name":"n","items":[{"sku":"A-1","qty":1,"tag":["a","b"]},{"sku":"A-1","qty":1,"tag":null}]}`,
+}
+
+// TestTypedCodecsAgree serves bodies, valid and not, to a handler with the
+// compiled codecs and to one without: the answers are the same bytes.
+func TestTypedCodecsAgree(t *testing.T) {
+	fast, slow := tcHandlers(t)
+	ok := 0
+	for _, body := range tcBodies {
+		if tcAgree(t, fast, slow, body) == http.StatusOK {
+			ok++
+		}
+	}
+	assert.GreaterOrEqual(t, ok, 10, "most bodies should be valid")
+}
+
+// FuzzTypedCodecs is TestTypedCodecsAgree on arbitrary bodies.
+func FuzzTypedCodecs(f *testing.F) {
+	for _, body := range tcBodies {
+		f.Add(body)
+	}
+	fast, slow := tcHandlers(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		tcAgree(t, fast, slow, body)
+	})
 }
