@@ -184,12 +184,14 @@ func TestFastEncoderOf(t *testing.T) {
 }
 
 // FuzzFastEncode compares the compiled encoder with json.Encoder on
-// arbitrary strings and numbers.
+// arbitrary strings and numbers (floats given by their bits).
 func FuzzFastEncode(f *testing.F) {
-	f.Add("<a href=\"x\">&\u2028\xff</a>", 1e21, float32(1e-7), int64(-5), uint64(7))
-	f.Add("", 0.0, float32(0), int64(0), uint64(0))
+	for _, a := range fastEncodeSeeds {
+		f.Add(a.s, a.f64, a.f32, a.i, a.u)
+	}
 	enc := fastEncoderOf(reflect.TypeFor[feOut]())
-	f.Fuzz(func(t *testing.T, s string, f64 float64, f32 float32, i int64, u uint64) {
+	f.Fuzz(func(t *testing.T, s string, f64bits uint64, f32bits uint32, ibits, u uint64) {
+		f64, f32, i := math.Float64frombits(f64bits), math.Float32frombits(f32bits), int64(ibits)
 		v := &feOut{S: s, SE: s, F64: f64, FE: f64, FZ: f64, F32: f32, I64: i, I: int(i), I8: int8(i), U64: u, U8: uint8(u),
 			Named: fdStr(s), PS: &feInner{B: &s}, Nested: [][]string{{s}}}
 		if math.IsNaN(f64) || math.IsInf(f64, 0) || math.IsNaN(float64(f32)) || math.IsInf(float64(f32), 0) {
@@ -198,4 +200,20 @@ func FuzzFastEncode(f *testing.F) {
 		}
 		assert.True(t, feCheck(t, enc, v))
 	})
+}
+
+// fastEncodeSeeds are FuzzFastEncode's seeds: strings and numbers that take
+// encoding/json's special cases.
+var fastEncodeSeeds = []struct {
+	s    string
+	f64  uint64
+	f32  uint32
+	i, u uint64
+}{
+	{"<a href=\"x\">&\u2028\xff</a>", math.Float64bits(1e21), math.Float32bits(1e-7), 1<<64 - 5, 7},
+	{"", 0, 0, 0, 0},
+	{"\x00\x1f\x7f\"\\\b\f\n\r\t é 😀", math.Float64bits(math.Copysign(0, -1)), math.Float32bits(1e21), 1 << 63, math.MaxUint64},
+	{"\u2029", math.Float64bits(1e-7), math.Float32bits(math.MaxFloat32), 1<<63 - 1, 1 << 63},
+	{"nan", math.Float64bits(math.NaN()), 0, 0, 0},
+	{"inf", 0, math.Float32bits(float32(math.Inf(-1))), 0, 0},
 }
