@@ -25,7 +25,7 @@ import (
 )
 
 // maxBodyBytes is the body limit of a typed handler made with nil options,
-// which handle_dynamic_product is.
+// which handle_dynamic_product is, and the Router's default for the others.
 const maxBodyBytes = 1 << 20 // 1 MiB
 
 // newTestRouter builds the example's router from the built-in config, as
@@ -355,8 +355,18 @@ func TestRoutes(t *testing.T) {
 			},
 		},
 		{
-			name: "echo does not read the body, so a large one is no error", method: "POST", target: "/dynamic/echo/c",
+			// The Router's own limit (Options.MaxBodyBytes, 1 MiB) refuses
+			// a declared length over it before echo runs.
+			name: "echo body over the Router's 1 MiB limit", method: "POST", target: "/dynamic/echo/c",
 			body:       strings.Repeat("x", maxBodyBytes+1),
+			wantStatus: 413, wantType: "application/problem+json",
+			checkProblem: func(t *testing.T, p map[string]any) {
+				assert.Contains(t, p["detail"], "larger than 1048576 bytes")
+			},
+		},
+		{
+			name: "echo does not read the body, so one of 1 MiB is no error", method: "POST", target: "/dynamic/echo/c",
+			body:       strings.Repeat("x", maxBodyBytes),
 			wantStatus: 200, wantType: "application/json",
 			check: func(t *testing.T, body []byte) {
 				assert.JSONEq(t, echoBody("POST", "c"), string(body))
