@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	htmltemplate "html/template"
+	"maps"
 	"net/netip"
 	"net/url"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -327,4 +329,33 @@ func TestSchemaDescribeOperation(t *testing.T) {
 	require.Len(t, empty.Responses, 2, "no 422: nothing to validate")
 	assert.Equal(t, ResponseInfo{Status: 204, Description: "No Content"}, empty.Responses[0])
 	assert.False(t, errors.Is(err, ErrInvalidType))
+}
+
+// TestSchemaMemberNamesFollowEncodingJSON: a json tag name encoding/json
+// refuses (it then uses the Go field name) is refused by the schema too, so
+// the documented and validated member is the one the body decodes.
+func TestSchemaMemberNamesFollowEncodingJSON(t *testing.T) {
+	type Tags struct {
+		Arrow  int `json:"a→b"` // a symbol, neither letter nor digit
+		Accent int `json:"café"`
+		Punct  int `json:"x-y.z"`
+		Quote  int `json:"a\"b"`
+		Digits int `json:"٣٤"` // Arabic-Indic digits
+	}
+	reg := NewSchemaRegistry(nil)
+	s, err := reg.Schema(reflect.TypeFor[Tags]())
+	require.NoError(t, err)
+	obj := reg.Components()[strings.TrimPrefix(s.Ref, componentsPrefix)]
+	require.NotNil(t, obj, "%+v", s)
+	var ours []string
+	for _, p := range obj.Properties {
+		ours = append(ours, p.Name)
+	}
+	b, err := json.Marshal(Tags{})
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	assert.ElementsMatch(t, slices.Collect(maps.Keys(doc)), ours)
+	assert.Contains(t, ours, "Arrow")
+	assert.Contains(t, ours, "café")
 }
