@@ -72,6 +72,9 @@ type bodyPlan struct {
 	maxBytes int64    // < 0: no limit
 	doc      string
 	loc      []any // ["body"], the location prefix of its problems
+	// useNumber decodes numbers in interface values as json.Number
+	// (CRUDOptions.exactNumbers).
+	useNumber bool
 }
 
 // setMode is how a parsed value is stored: in the field, in a new value the

@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,6 +95,12 @@ func (b *bodyPlan) decode(base unsafe.Pointer, data []byte, v *jsonValidator, me
 		return errs
 	}
 	field := unsafe.Add(base, b.offset)
+	if b.useNumber {
+		if err := unmarshalNumbers(data, reflect.NewAt(b.typ, field).Interface()); err != nil {
+			errs = append(errs, b.decodeProblem(data, err))
+		}
+		return errs
+	}
 	if b.fast != nil {
 		if b.fast.decodeBody(data, field, &v.strBuf) {
 			return errs
@@ -128,4 +135,13 @@ func (b *bodyPlan) decodeProblem(data []byte, err error) FieldError {
 		return fe
 	}
 	return FieldError{Loc: []any{"body"}, Type: "value_error", Msg: "Value error, " + err.Error()}
+}
+
+// unmarshalNumbers is json.Unmarshal with numbers in interface values
+// decoded as json.Number, which keeps every digit. data holds one JSON
+// value (the validator checked it).
+func unmarshalNumbers(data []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	return d.Decode(v)
 }

@@ -104,6 +104,9 @@ type FromSchemaOptions struct {
 //	JSON, jsonb; SQLite columns of no type   any JSON value
 //	other PostgreSQL types (enums, arrays)   string: their PostgreSQL text form
 //
+// Integers keep every digit both ways, also beyond 2^53 (bodies are decoded
+// with json.Number, not float64).
+//
 // A NOT NULL column without a default is required; a nullable column may
 // be null, and null or absent is NULL. Create inserts the members a body
 // has, so the database fills in the others; replace writes every column
@@ -215,6 +218,7 @@ func FromSchema(ctx context.Context, rt *Router, db *sql.DB, opts *FromSchemaOpt
 		store := newRowStore(db, dialect, t, plan.cols, plan.key)
 		plan.crud.Schemas, plan.crud.Logger = reg, o.Logger
 		plan.crud.Source = Source{Table: t.name}
+		plan.crud.exactNumbers = true // toSQL takes json.Number: BIGINTs keep every digit
 		if err := CRUD(sub, "/"+t.name, Store[map[string]any, string](store), &plan.crud); err != nil {
 			errs = append(errs, err)
 		}

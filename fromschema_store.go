@@ -89,6 +89,11 @@ func (c *rowColumn) toSQL(v any) (any, error) {
 			return v, nil
 		case int64:
 			return float64(v), nil
+		case json.Number:
+			if f, err := v.Float64(); err == nil {
+				return f, nil
+			}
+			return nil, fmt.Errorf("%s does not fit a 64-bit float", v)
 		}
 		return nil, mismatch("a number")
 	case kindBoolean:
@@ -140,12 +145,28 @@ func (c *rowColumn) toSQL(v any) (any, error) {
 		if c.kind == kindAny {
 			return v, nil
 		}
+	case json.Number:
+		if c.kind == kindAny {
+			return numberArg(v), nil
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
 	return string(b), nil
+}
+
+// numberArg is a JSON number as a bound value: an int64 when it is an
+// integer that fits, else a float64 (or its text, if it fits no float64).
+func numberArg(n json.Number) any {
+	if i, err := n.Int64(); err == nil {
+		return i
+	}
+	if f, err := n.Float64(); err == nil {
+		return f
+	}
+	return n.String()
 }
 
 // jsonTypeName names the JSON type of a decoded value, for messages.

@@ -700,3 +700,37 @@ func testFromSchemaPostgresTypes(t *testing.T, d *fromSchemaDB) {
 	assert.Equal(t, 1.0, got["total"])
 	assert.Equal(t, 1, d.count(t, "kinds"))
 }
+
+// TestFromSchemaBigIntegers: integers beyond float64's 53 bits go to the
+// database and come back digit for digit, through create, replace and a
+// patch of another column.
+func TestFromSchemaBigIntegers(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "big.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	_, err = db.ExecContext(t.Context(), `CREATE TABLE big (id INTEGER PRIMARY KEY, n BIGINT, m INTEGER, anything, f REAL)`)
+	require.NoError(t, err)
+	rt := New(nil)
+	require.NoError(t, FromSchema(t.Context(), rt, db, &FromSchemaOptions{Strict: true}))
+
+	raw := func(method, target, body string) string {
+		t.Helper()
+		r := httptest.NewRequest(method, target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		require.Less(t, w.Code, 300, "%s %s: %s", method, target, w.Body.String())
+		return w.Body.String()
+	}
+	const n, a = "9007199254740993", "-9223372036854775808"
+	assert.JSONEq(t, `{"id":1,"n":`+n+`,"m":1,"anything":`+a+`,"f":0.5}`,
+		raw("POST", "/big", `{"n":`+n+`,"m":1,"anything":`+a+`,"f":0.5}`))
+	assert.JSONEq(t, `{"id":1,"n":`+n+`,"m":2,"anything":`+a+`,"f":0.5}`, raw("PATCH", "/big/1", `{"m":2}`))
+	assert.JSONEq(t, `{"id":1,"n":`+n+`,"m":3,"anything":`+a+`,"f":0.5}`,
+		raw("PUT", "/big/1", `{"n":`+n+`,"m":3,"anything":`+a+`,"f":0.5}`))
+	var got, any string
+	require.NoError(t, db.QueryRowContext(t.Context(), "SELECT CAST(n AS TEXT), CAST(anything AS TEXT) FROM big").Scan(&got, &any))
+	assert.Equal(t, n, got)
+	assert.Equal(t, a, any)
+	assert.Contains(t, raw("GET", "/big?n="+n, ""), `"total":1`)
+}

@@ -292,6 +292,14 @@ func filterInt(v any) (int64, bool) {
 	switch v := v.(type) {
 	case int64:
 		return v, true
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return n, true
+		}
+		// 1e3 and 2.0 are integers too, as encoding/json's float64 was.
+		if f, err := v.Float64(); err == nil {
+			return filterInt(f)
+		}
 	case float64:
 		if v == math.Trunc(v) && v >= math.MinInt64 && v < math.MaxInt64 {
 			return int64(v), true
