@@ -769,7 +769,9 @@ func (c *crud[T, K]) answer(w http.ResponseWriter, r *http.Request, status int, 
 
 // writeJSON answers with b, a JSON document.
 func writeJSON(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
 }

@@ -377,7 +377,10 @@ func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, p
 		w.WriteHeader(status)
 		return
 	}
-	hdr["Content-Type"] = []string{"application/json"} // Set, without canonicalizing a canonical key
+	// Set, without canonicalizing canonical keys. nosniff keeps browsers
+	// from reading the JSON as another type, as on every problem answer.
+	hdr["Content-Type"] = []string{"application/json"}
+	hdr["X-Content-Type-Options"] = []string{"nosniff"}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	if enc.reusable() {

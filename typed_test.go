@@ -494,12 +494,12 @@ func TestTypedAnswers(t *testing.T) {
 		wantHeader http.Header
 	}{
 		{"route status and headers", full, nil, &RouteOptions{StatusCode: 201}, "POST", 201, `{"id":7}` + "\n", http.Header{
-			"Content-Type": {"application/json"}, "Location": {"/items/7"}, "X-Count": {"3"},
+			"Content-Type": {"application/json"}, "X-Content-Type-Options": {"nosniff"}, "Location": {"/items/7"}, "X-Count": {"3"},
 			"Last-Modified": {"Tue, 02 Jan 2024 02:04:05 GMT"}, "Vary": {"Accept", "Cookie"}, "Content-Language": {"EN"},
 			"X-Ratio": {"0.5"}, "X-Flag": {"true"}, "X-Big": {"18446744073709551615"}, "X-Small": {"-1"},
 		}},
 		{"handler status when the route has none", &createdOut{ID: 1}, &TypedOptions{StatusCode: 202}, nil, "POST", 202, `{"id":1}` + "\n", http.Header{
-			"Content-Type": {"application/json"}, "X-Count": {"0"}, "X-Flag": {"false"}, "X-Big": {"0"}, "X-Small": {"0"},
+			"Content-Type": {"application/json"}, "X-Content-Type-Options": {"nosniff"}, "X-Count": {"0"}, "X-Flag": {"false"}, "X-Big": {"0"}, "X-Small": {"0"},
 		}},
 		{"route status beats handler status", &createdOut{ID: 1}, &TypedOptions{StatusCode: 202}, &RouteOptions{StatusCode: 200}, "POST", 200, `{"id":1}` + "\n", nil},
 		{"nil answer is 204", nil, nil, &RouteOptions{StatusCode: 201}, "POST", 204, "", http.Header{}},
