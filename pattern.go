@@ -66,12 +66,22 @@ func (p *pattern) parse(path string) error {
 	p.path = path
 	p.segs = p.buf[:0] // most paths are short: one allocation for both
 	params := 0
-	rest := path[1:]
-	for {
-		text, tail, more := strings.Cut(rest, "/")
-		seg, err := parseSegment(path, text, more)
-		if err != nil {
-			return err
+	// One pass over the bytes finds the segments; only a segment with a
+	// byte of the parameter syntax, or a dot segment, needs parseSegment.
+	start, special := 1, false
+	for i := 1; ; i++ {
+		if i < len(path) && path[i] != '/' {
+			special = special || syntaxByte(path[i])
+			continue
+		}
+		more := i < len(path)
+		text := path[start:i]
+		seg := segment{kind: segLiteral, text: text}
+		if special || isDots(text) {
+			var err error
+			if seg, err = parseSegment(path, text, more); err != nil {
+				return err
+			}
 		}
 		if seg.kind != segLiteral {
 			for _, s := range p.segs {
@@ -88,7 +98,7 @@ func (p *pattern) parse(path string) error {
 		if !more {
 			break
 		}
-		rest = tail
+		start, special = i+1, false
 	}
 	if params == 0 {
 		p.shapeStr = path // a literal path is its own shape and router path
@@ -129,6 +139,17 @@ func (p *pattern) parse(path string) error {
 	both := b.String()
 	p.shapeStr, p.hrPath = both[:n], both[n:]
 	return nil
+}
+
+// syntaxByte reports whether c is one of the bytes that make a segment more
+// than a plain literal: the braces of {name}, or httprouter's ':' and '*'.
+func syntaxByte(c byte) bool {
+	return c == '{' || c == '}' || c == ':' || c == '*'
+}
+
+// isDots reports whether a segment is "." or "..".
+func isDots(text string) bool {
+	return text == "." || text == ".."
 }
 
 // parseSegment parses the text between two slashes; more reports whether

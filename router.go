@@ -83,6 +83,9 @@ type Router struct {
 
 	srcMu   sync.Mutex
 	sources map[uintptr]Source // caller PC -> source, so loops resolve once
+	// lastSrc is the source resolved last: routes added in a loop find
+	// theirs here without the lock and the map.
+	lastSrc atomic.Pointer[pcSource]
 
 	table atomic.Pointer[table] // nil: not compiled since the last change
 
@@ -382,20 +385,30 @@ func (rt *Router) routeError(path string, methods []string, opts *RouteOptions, 
 	return &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
 }
 
+// pcSource is a program counter and its resolved source.
+type pcSource struct {
+	pc  uintptr
+	src Source
+}
+
 // sourceAt returns the file and line of pc. The result is cached per program
 // counter: routes added in a loop cost one symbol lookup.
 func (rt *Router) sourceAt(pc uintptr) Source {
 	if pc == 0 {
 		return Source{}
 	}
+	if last := rt.lastSrc.Load(); last != nil && last.pc == pc {
+		return last.src
+	}
 	rt.srcMu.Lock()
 	defer rt.srcMu.Unlock()
-	if s, ok := rt.sources[pc]; ok {
-		return s
+	s, ok := rt.sources[pc]
+	if !ok {
+		f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+		s = Source{File: filepath.Base(f.File), Line: f.Line}
+		rt.sources[pc] = s
 	}
-	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-	s := Source{File: filepath.Base(f.File), Line: f.Line}
-	rt.sources[pc] = s
+	rt.lastSrc.Store(&pcSource{pc: pc, src: s})
 	return s
 }
 
@@ -405,7 +418,9 @@ func (rt *Router) sourceAt(pc uintptr) Source {
 // compile.
 func (rt *Router) publishLocked() {
 	if !rt.serving {
-		rt.table.Store(nil)
+		if rt.table.Load() != nil { // storing nil again would cost a barrier per route
+			rt.table.Store(nil)
+		}
 		return
 	}
 	rt.table.Store(rt.compileLocked())
