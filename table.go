@@ -258,39 +258,133 @@ func (t *table) addMethod(method string, es []*entry) {
 // {x} or {x...} child can hold a conflict, so the nodes that have one are
 // collected first (from the few routes with parameters) and every segment
 // is then checked against them; a table without parameters needs no check.
+//
+// Nodes are named by a hash of the shape prefix that leads to them (see
+// shapeNodes), not by the prefix: each shape is read once, and no string is
+// hashed or compared per node. Two prefixes with one hash can only pool
+// their kinds, which shows a conflict where there is none and never hides
+// one, so a collision (about 2^-63 per pair) costs addMethod's exact, layered
+// placement, never a wrong table.
 func oneLayer(es []*entry) bool {
-	var wild layerSet
+	var wild nodeKinds
+	var buf [8]nodeKind
 	for _, e := range es {
 		if len(e.names) == 0 {
 			continue
 		}
-		if wild == nil {
-			wild = make(layerSet)
-		}
-		ok := childKinds(e.pat, func(node string, kind uint8) bool {
-			if kind == childParam || kind == childCatchAll {
-				wild[node] |= kind
-				return compatible(wild[node])
+		for _, nk := range shapeNodes(e.pat.shape(), buf[:0]) {
+			if nk.kind == childParam || nk.kind == childCatchAll {
+				if !compatible(wild.add(nk.node, nk.kind)) {
+					return false
+				}
 			}
-			return true
-		})
-		if !ok {
-			return false
 		}
 	}
-	if wild == nil {
+	if wild.n == 0 {
 		return true
 	}
 	for _, e := range es {
-		ok := childKinds(e.pat, func(node string, kind uint8) bool {
-			have, found := wild[node]
-			return !found || compatible(have|kind)
-		})
-		if !ok {
-			return false
+		for _, nk := range shapeNodes(e.pat.shape(), buf[:0]) {
+			if have := wild.get(nk.node); have != 0 && !compatible(have|nk.kind) {
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// nodeKind is one segment of a shape: the node it hangs from, as a hash of
+// the shape prefix naming that node, and its kind of child.
+type nodeKind struct {
+	node uint64
+	kind uint8
+}
+
+// shapeNodes appends the nodeKind of each segment of shape to buf. The
+// hashes are FNV-1a over the prefix before each '/', taken in the one pass
+// over the shape; the kind is read from the shape too ("{}", "{...}", ""
+// or a literal, which never starts with '{'), so the pattern's segments are
+// not touched.
+func shapeNodes(shape string, buf []nodeKind) []nodeKind {
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	h := uint64(offset64)
+	for i := 0; i < len(shape); i++ {
+		c := shape[i]
+		if c == '/' {
+			kind := childLiteral
+			switch {
+			case i+1 == len(shape):
+				kind = childEmpty
+			case shape[i+1] != '{':
+			case i+2 < len(shape) && shape[i+2] == '}':
+				kind = childParam
+			default:
+				kind = childCatchAll
+			}
+			buf = append(buf, nodeKind{node: h | 1, kind: kind}) // 0 marks a free slot
+		}
+		h ^= uint64(c)
+		h *= prime64
+	}
+	return buf
+}
+
+// nodeKinds maps node hashes to the kinds of child seen at each: a small
+// open-addressing table, as oneLayer needs nothing but add and get.
+type nodeKinds struct {
+	keys  []uint64 // 0: free
+	kinds []uint8
+	n     int
+}
+
+// add records a child of kind at node and returns the node's kinds.
+func (t *nodeKinds) add(node uint64, kind uint8) uint8 {
+	if 2*(t.n+1) > len(t.keys) {
+		t.grow()
+	}
+	mask := len(t.keys) - 1
+	for i := int(node>>32^node) & mask; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case 0:
+			t.keys[i], t.kinds[i] = node, kind
+			t.n++
+			return kind
+		case node:
+			t.kinds[i] |= kind
+			return t.kinds[i]
+		}
+	}
+}
+
+// get returns the kinds recorded at node, 0 for none.
+func (t *nodeKinds) get(node uint64) uint8 {
+	if t.n == 0 {
+		return 0
+	}
+	mask := len(t.keys) - 1
+	for i := int(node>>32^node) & mask; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case 0:
+			return 0
+		case node:
+			return t.kinds[i]
+		}
+	}
+}
+
+// grow doubles the table (to 64 slots at first) and re-adds its entries.
+func (t *nodeKinds) grow() {
+	keys, kinds := t.keys, t.kinds
+	size := max(64, 2*len(keys))
+	t.keys, t.kinds, t.n = make([]uint64, size), make([]uint8, size), 0
+	for i, k := range keys {
+		if k != 0 {
+			t.add(k, kinds[i])
+		}
+	}
 }
 
 // layer returns layer i, adding layers as needed.
