@@ -495,7 +495,7 @@ func (rt *Router) MatchedRoute(r *http.Request) (route *Route, ok bool) {
 // may contain slashes. Errors wrap ErrUnknownRoute or ErrInvalidParams.
 func (rt *Router) URL(name string, params ...string) (string, error) {
 	rt.mu.Lock()
-	rec := rt.set.names[name]
+	rec := rt.set.names.get(indexKeyOf(name))
 	rt.mu.Unlock()
 	if rec == nil {
 		return "", fmt.Errorf("dynroute: URL: %w %q", ErrUnknownRoute, name)

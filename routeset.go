@@ -12,22 +12,20 @@ import (
 // takes it over on commit.
 type routeSet struct {
 	strict   bool
-	recs     []*routeRec                     // in registration order
-	names    map[string]*routeRec            // route name -> route
-	opIDs    map[string]*routeRec            // operationId -> route
-	reserved map[string]*routeRec            // shape -> the Router's own route (docs)
-	mounts   map[string]*routeRec            // mount prefix -> the mount's route
-	shapes   map[string]map[string]*routeRec // method -> shape -> route
-	overlaps map[string]*conflictNode        // per method; only with StrictConflicts
+	recs     []*routeRec              // in registration order
+	names    recIndex                 // route name -> route
+	opIDs    recIndex                 // operationId -> route
+	reserved map[string]*routeRec     // shape -> the Router's own route (docs)
+	mounts   map[string]*routeRec     // mount prefix -> the mount's route
+	shapes   map[string]*recIndex     // method -> shape and header key -> route
+	overlaps map[string]*conflictNode // per method; only with StrictConflicts
 }
 
 func newRouteSet(strict bool) *routeSet {
 	return &routeSet{
 		strict:   strict,
-		names:    make(map[string]*routeRec),
-		opIDs:    make(map[string]*routeRec),
 		mounts:   make(map[string]*routeRec),
-		shapes:   make(map[string]map[string]*routeRec),
+		shapes:   make(map[string]*recIndex),
 		overlaps: make(map[string]*conflictNode),
 	}
 }
@@ -38,21 +36,14 @@ func (s *routeSet) clone() *routeSet {
 	c := newRouteSet(s.strict)
 	c.reserved = s.reserved // never changes after New
 	c.recs = slices.Clone(s.recs)
-	for k, v := range s.names {
-		c.names[k] = v
-	}
-	for k, v := range s.opIDs {
-		c.opIDs[k] = v
-	}
+	c.names = s.names.clone()
+	c.opIDs = s.opIDs.clone()
 	for k, v := range s.mounts {
 		c.mounts[k] = v
 	}
 	for m, byShape := range s.shapes {
-		inner := make(map[string]*routeRec, len(byShape))
-		for k, v := range byShape {
-			inner[k] = v
-		}
-		c.shapes[m] = inner
+		inner := byShape.clone()
+		c.shapes[m] = &inner
 	}
 	if s.strict {
 		for _, rec := range s.recs {
@@ -72,23 +63,27 @@ func (s *routeSet) insert(rec *routeRec) error {
 		}
 		return &RouteError{Name: r.Name, Methods: r.Methods, Path: r.Path, Source: r.Source, Err: err, Detail: detail}
 	}
+	name := indexKeyOf(r.Name)
 	if r.Name != "" {
-		if other := s.names[r.Name]; other != nil {
+		if other := s.names.get(name); other != nil {
 			return fail(ErrDuplicateName, "the name is taken by "+other.route.String())
 		}
 	}
 	shape := rec.pat.shape()
-	key := shape + rec.hkey // routes with different header matches may share a shape
+	key := indexKeyOf(shape + rec.hkey) // routes with different header matches may share a shape
 	if other := s.reserved[shape]; other != nil && hasAnyMethod(other.route.Methods, r.Methods) {
 		return fail(ErrDuplicateRoute, "duplicates "+other.route.String()+", served by the Router (set Options.Docs to move or disable it)")
 	}
 	for _, m := range r.Methods {
-		if other := s.shapes[m][key]; other != nil {
+		if other := s.shapes[m].get(key); other != nil {
 			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
 		}
 	}
+	var idbuf [2]indexKey
+	ids := idbuf[:0]
 	for i, id := range rec.opIDs {
-		other := s.opIDs[id]
+		ids = append(ids, indexKeyOf(id))
+		other := s.opIDs.get(ids[i])
 		if other == nil {
 			for _, prev := range rec.opIDs[:i] {
 				if prev == id {
@@ -113,20 +108,20 @@ func (s *routeSet) insert(rec *routeRec) error {
 		s.mounts[rec.mount.prefix] = rec
 	}
 	if r.Name != "" {
-		s.names[r.Name] = rec
+		s.names.set(name, rec)
 	}
-	for _, id := range rec.opIDs {
-		if s.opIDs[id] == nil { // a header sibling may hold it already
-			s.opIDs[id] = rec
+	for _, id := range ids {
+		if s.opIDs.get(id) == nil { // a header sibling may hold it already
+			s.opIDs.set(id, rec)
 		}
 	}
 	for _, m := range r.Methods {
 		byShape := s.shapes[m]
 		if byShape == nil {
-			byShape = make(map[string]*routeRec)
+			byShape = new(recIndex)
 			s.shapes[m] = byShape
 		}
-		byShape[key] = rec
+		byShape.set(key, rec)
 	}
 	if s.strict {
 		s.index(rec)
@@ -227,21 +222,19 @@ func (s *routeSet) strictConflict(rec *routeRec) string {
 func (s *routeSet) remove(recs ...*routeRec) {
 	for _, rec := range recs {
 		r := &rec.route
-		if r.Name != "" && s.names[r.Name] == rec {
-			delete(s.names, r.Name)
+		if r.Name != "" {
+			s.names.deleteIf(indexKeyOf(r.Name), rec)
 		}
 		for _, id := range rec.opIDs {
-			if s.opIDs[id] == rec {
-				delete(s.opIDs, id)
-			}
+			s.opIDs.deleteIf(indexKeyOf(id), rec)
 		}
 		if rec.mount != nil && s.mounts[rec.mount.prefix] == rec {
 			delete(s.mounts, rec.mount.prefix)
 		}
-		key := rec.pat.shape() + rec.hkey
+		key := indexKeyOf(rec.pat.shape() + rec.hkey)
 		for _, m := range r.Methods {
-			if s.shapes[m][key] == rec {
-				delete(s.shapes[m], key)
+			if byShape := s.shapes[m]; byShape != nil {
+				byShape.deleteIf(key, rec)
 			}
 			s.overlaps[m].remove(rec.pat, rec)
 		}

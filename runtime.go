@@ -92,7 +92,7 @@ func (tx *Tx) AddRoutes(specs []RouteSpec, opts *ApplyOptions) ([]Skipped, error
 // RemoveRoute removes the named route. An unknown name is an error wrapping
 // ErrUnknownRoute.
 func (tx *Tx) RemoveRoute(name string) error {
-	rec := tx.set.names[name]
+	rec := tx.set.names.get(indexKeyOf(name))
 	if rec == nil {
 		return fmt.Errorf("dynroute: remove route: %w %q", ErrUnknownRoute, name)
 	}
