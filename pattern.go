@@ -31,8 +31,11 @@ type pattern struct {
 	params   []string // parameter names in path order
 	shapeStr string   // see shape
 	hrPath   string   // see routerPath
-	buf      [4]segment
-	pbuf     [2]string
+	// buf and pbuf hold segs and params of most paths, so that they cost no
+	// allocation of their own; five segments still keep a routeRec within
+	// the 768-byte size class.
+	buf  [5]segment
+	pbuf [2]string
 }
 
 // hasCatchAll reports whether the pattern ends in a {name...} segment.

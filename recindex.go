@@ -73,8 +73,9 @@ func (x *recIndex) get(k indexKey) *routeRec {
 	return nil
 }
 
-// set makes rec the route of k.
-func (x *recIndex) set(k indexKey, rec *routeRec) {
+// putIfAbsent makes rec the route of k and returns nil if k has none, or
+// returns k's route. A check and an insert cost one probe.
+func (x *recIndex) putIfAbsent(k indexKey, rec *routeRec) *routeRec {
 	if 2*(x.n+1) > len(x.slots) {
 		x.grow()
 	}
@@ -84,11 +85,10 @@ func (x *recIndex) set(k indexKey, rec *routeRec) {
 		if s.rec == nil {
 			*s = recSlot{hash: k.hash, key: k.s, rec: rec}
 			x.n++
-			return
+			return nil
 		}
 		if s.hash == k.hash && s.key == k.s {
-			s.rec = rec
-			return
+			return s.rec
 		}
 	}
 }
@@ -111,7 +111,7 @@ func (x *recIndex) grow() {
 	}
 }
 
-// deleteIf removes k if rec is its route.
+// deleteIf removes k if rec is its route. A nil *recIndex is empty.
 func (x *recIndex) deleteIf(k indexKey, rec *routeRec) {
 	i := x.find(k)
 	if i < 0 || x.slots[i].rec != rec {

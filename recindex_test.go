@@ -17,16 +17,16 @@ func TestRecIndex(t *testing.T) {
 		want map[string]*routeRec
 	}{
 		{"empty", func(x *recIndex) {}, map[string]*routeRec{}},
-		{"set", func(x *recIndex) { x.set(indexKeyOf("a"), a); x.set(indexKeyOf("b"), b) }, map[string]*routeRec{"a": a, "b": b}},
-		{"set replaces", func(x *recIndex) { x.set(indexKeyOf("a"), a); x.set(indexKeyOf("a"), b) }, map[string]*routeRec{"a": b}},
-		{"empty key", func(x *recIndex) { x.set(indexKeyOf(""), a) }, map[string]*routeRec{"": a}},
+		{"put", func(x *recIndex) { x.putIfAbsent(indexKeyOf("a"), a); x.putIfAbsent(indexKeyOf("b"), b) }, map[string]*routeRec{"a": a, "b": b}},
+		{"put keeps the first", func(x *recIndex) { x.putIfAbsent(indexKeyOf("a"), a); x.putIfAbsent(indexKeyOf("a"), b) }, map[string]*routeRec{"a": a}},
+		{"empty key", func(x *recIndex) { x.putIfAbsent(indexKeyOf(""), a) }, map[string]*routeRec{"": a}},
 		{"delete", func(x *recIndex) {
-			x.set(indexKeyOf("a"), a)
-			x.set(indexKeyOf("b"), b)
+			x.putIfAbsent(indexKeyOf("a"), a)
+			x.putIfAbsent(indexKeyOf("b"), b)
 			x.deleteIf(indexKeyOf("a"), a)
 		}, map[string]*routeRec{"b": b}},
-		{"delete other route", func(x *recIndex) { x.set(indexKeyOf("a"), a); x.deleteIf(indexKeyOf("a"), b) }, map[string]*routeRec{"a": a}},
-		{"delete missing", func(x *recIndex) { x.set(indexKeyOf("a"), a); x.deleteIf(indexKeyOf("c"), a) }, map[string]*routeRec{"a": a}},
+		{"delete other route", func(x *recIndex) { x.putIfAbsent(indexKeyOf("a"), a); x.deleteIf(indexKeyOf("a"), b) }, map[string]*routeRec{"a": a}},
+		{"delete missing", func(x *recIndex) { x.putIfAbsent(indexKeyOf("a"), a); x.deleteIf(indexKeyOf("c"), a) }, map[string]*routeRec{"a": a}},
 		{"delete from empty", func(x *recIndex) { x.deleteIf(indexKeyOf("a"), a) }, map[string]*routeRec{}},
 	}
 	for _, tt := range tests {
@@ -66,8 +66,11 @@ func TestRecIndexAgainstMap(t *testing.T) {
 					delete(m, k)
 				}
 			} else {
-				x.set(indexKeyOf(k), r)
-				m[k] = r
+				got := x.putIfAbsent(indexKeyOf(k), r)
+				require.Same(t, m[k], got, "put %q finds the route it has", k)
+				if m[k] == nil {
+					m[k] = r
+				}
 			}
 		}
 		require.Equal(t, len(m), x.len(), "round %d", round)
@@ -78,7 +81,7 @@ func TestRecIndexAgainstMap(t *testing.T) {
 		c := x.clone()
 		for k, v := range m { // changes to x leave the clone alone
 			x.deleteIf(indexKeyOf(k), v)
-			x.set(indexKeyOf(k+"x"), v)
+			x.putIfAbsent(indexKeyOf(k+"x"), v)
 		}
 		for k, v := range m {
 			require.Same(t, v, c.get(indexKeyOf(k)), "clone, key %q", k)

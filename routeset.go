@@ -55,42 +55,42 @@ func (s *routeSet) clone() *routeSet {
 
 // insert checks rec against the routes already added and, if it fits,
 // adds it. Nothing changes on error.
+//
+// Each index is probed once per key: putIfAbsent both checks a key and
+// files rec under it, and a failed check takes rec out of the indexes
+// again (unindex) before it returns.
 func (s *routeSet) insert(rec *routeRec) error {
 	r := &rec.route
 	fail := func(err error, detail string) error {
+		s.unindex(rec)
 		if rec.mount != nil {
 			return &RouteError{Name: r.Name, Path: rec.mount.prefix, Source: r.Source, Err: err, Detail: detail, Mount: true}
 		}
 		return &RouteError{Name: r.Name, Methods: r.Methods, Path: r.Path, Source: r.Source, Err: err, Detail: detail}
 	}
-	name := indexKeyOf(r.Name)
 	if r.Name != "" {
-		if other := s.names.get(name); other != nil {
+		if other := s.names.putIfAbsent(indexKeyOf(r.Name), rec); other != nil {
 			return fail(ErrDuplicateName, "the name is taken by "+other.route.String())
 		}
 	}
 	shape := rec.pat.shape()
-	key := indexKeyOf(shape + rec.hkey) // routes with different header matches may share a shape
 	if other := s.reserved[shape]; other != nil && hasAnyMethod(other.route.Methods, r.Methods) {
 		return fail(ErrDuplicateRoute, "duplicates "+other.route.String()+", served by the Router (set Options.Docs to move or disable it)")
 	}
+	key := rec.shapeKey()
 	for _, m := range r.Methods {
-		if other := s.shapes[m].get(key); other != nil {
+		byShape := s.shapes[m]
+		if byShape == nil {
+			byShape = new(recIndex)
+			s.shapes[m] = byShape
+		}
+		if other := byShape.putIfAbsent(key, rec); other != nil {
 			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
 		}
 	}
-	var idbuf [2]indexKey
-	ids := idbuf[:0]
-	for i, id := range rec.opIDs {
-		ids = append(ids, indexKeyOf(id))
-		other := s.opIDs.get(ids[i])
-		if other == nil {
-			for _, prev := range rec.opIDs[:i] {
-				if prev == id {
-					other = rec
-				}
-			}
-		}
+	for _, id := range rec.opIDs {
+		// An id twice in rec.opIDs finds rec, which is no header sibling.
+		other := s.opIDs.putIfAbsent(indexKeyOf(id), rec)
 		if other != nil && !headerSiblings(rec, other) {
 			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q%s is taken by %s", id, opIDOrigin(r), other.route.String()))
 		}
@@ -107,26 +107,35 @@ func (s *routeSet) insert(rec *routeRec) error {
 	if rec.mount != nil {
 		s.mounts[rec.mount.prefix] = rec
 	}
-	if r.Name != "" {
-		s.names.set(name, rec)
-	}
-	for _, id := range ids {
-		if s.opIDs.get(id) == nil { // a header sibling may hold it already
-			s.opIDs.set(id, rec)
-		}
-	}
-	for _, m := range r.Methods {
-		byShape := s.shapes[m]
-		if byShape == nil {
-			byShape = new(recIndex)
-			s.shapes[m] = byShape
-		}
-		byShape.set(key, rec)
-	}
 	if s.strict {
 		s.index(rec)
 	}
 	return nil
+}
+
+// shapeKey is the key of rec in routeSet.shapes: its shape and header
+// key, as routes with different header matches may share a shape.
+func (rec *routeRec) shapeKey() indexKey {
+	if rec.hkey == "" {
+		return indexKeyOf(rec.pat.shape())
+	}
+	return indexKeyOf(rec.pat.shape() + rec.hkey)
+}
+
+// unindex takes rec out of the names, operationIds and shapes, where it is
+// filed; keys filed under other routes stay.
+func (s *routeSet) unindex(rec *routeRec) {
+	r := &rec.route
+	if r.Name != "" {
+		s.names.deleteIf(indexKeyOf(r.Name), rec)
+	}
+	for _, id := range rec.opIDs {
+		s.opIDs.deleteIf(indexKeyOf(id), rec)
+	}
+	key := rec.shapeKey()
+	for _, m := range r.Methods {
+		s.shapes[m].deleteIf(key, rec)
+	}
 }
 
 // headerSiblings reports whether a and b are routes told apart by their
@@ -221,21 +230,11 @@ func (s *routeSet) strictConflict(rec *routeRec) string {
 // remove takes recs out of the set.
 func (s *routeSet) remove(recs ...*routeRec) {
 	for _, rec := range recs {
-		r := &rec.route
-		if r.Name != "" {
-			s.names.deleteIf(indexKeyOf(r.Name), rec)
-		}
-		for _, id := range rec.opIDs {
-			s.opIDs.deleteIf(indexKeyOf(id), rec)
-		}
+		s.unindex(rec)
 		if rec.mount != nil && s.mounts[rec.mount.prefix] == rec {
 			delete(s.mounts, rec.mount.prefix)
 		}
-		key := indexKeyOf(rec.pat.shape() + rec.hkey)
-		for _, m := range r.Methods {
-			if byShape := s.shapes[m]; byShape != nil {
-				byShape.deleteIf(key, rec)
-			}
+		for _, m := range rec.route.Methods {
 			s.overlaps[m].remove(rec.pat, rec)
 		}
 	}
