@@ -1,28 +1,48 @@
 package dynroute
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"slices"
+)
 
 // recIndex is a hash index of routes by a string key: a route name, an
 // operationId, a shape. It is what a map[string]*routeRec would be, for the
-// routeSet's use: each slot keeps its key's hash, so that growing moves
-// slots without hashing any key again and a probe compares strings only
-// where the hashes agree, and cloning copies one slice. Go's maps rehash
-// every key whenever they grow, which made a map insert the largest cost of
-// adding routes one by one.
+// routeSet's use. A slot holds a key's hash and its route, 16 bytes: the
+// key itself is the route's, and is read (by has) only where the hashes
+// agree, so that a probe for a new key touches no route and no string.
+// Growing moves slots by their stored hash without hashing any key again,
+// and cloning copies one slice. Go's maps rehash every key whenever they
+// grow, which made a map insert the largest cost of adding routes one by
+// one.
 //
 // It is open addressing with linear probing and backward-shift deletion
 // (no tombstones), kept at most half full.
 type recIndex struct {
 	slots []recSlot
 	n     int
+	has   func(rec *routeRec, key string) bool // whether rec has the key
 }
 
 // recSlot is one slot of a recIndex; rec is nil in a free slot.
 type recSlot struct {
 	hash uint64
-	key  string
 	rec  *routeRec
 }
+
+// newRecIndex returns an empty index whose routes have the keys has says.
+func newRecIndex(has func(rec *routeRec, key string) bool) *recIndex {
+	return &recIndex{has: has}
+}
+
+// The keys of routeSet's indexes.
+var (
+	nameIndex  = func(rec *routeRec, key string) bool { return rec.route.Name == key }
+	opIDIndex  = func(rec *routeRec, key string) bool { return slices.Contains(rec.opIDs, key) }
+	shapeIndex = func(rec *routeRec, key string) bool {
+		shape := rec.pat.shape()
+		return len(key) == len(shape)+len(rec.hkey) && key[:len(shape)] == shape && key[len(shape):] == rec.hkey
+	}
+)
 
 // indexSeed seeds the hashes of every recIndex. Nothing depends on the
 // order of slots, so one random seed per process is enough.
@@ -59,7 +79,7 @@ func (x *recIndex) find(k indexKey) int {
 		if s.rec == nil {
 			return -1
 		}
-		if s.hash == k.hash && s.key == k.s {
+		if s.hash == k.hash && x.has(s.rec, k.s) {
 			return i
 		}
 	}
@@ -83,11 +103,11 @@ func (x *recIndex) putIfAbsent(k indexKey, rec *routeRec) *routeRec {
 	for i := x.home(k.hash); ; i = (i + 1) & mask {
 		s := &x.slots[i]
 		if s.rec == nil {
-			*s = recSlot{hash: k.hash, key: k.s, rec: rec}
+			*s = recSlot{hash: k.hash, rec: rec}
 			x.n++
 			return nil
 		}
-		if s.hash == k.hash && s.key == k.s {
+		if s.hash == k.hash && x.has(s.rec, k.s) {
 			return s.rec
 		}
 	}
@@ -135,9 +155,10 @@ func (x *recIndex) deleteIf(k indexKey, rec *routeRec) {
 }
 
 // clone returns an independent copy of x.
-func (x *recIndex) clone() recIndex {
-	if x.n == 0 {
-		return recIndex{}
+func (x *recIndex) clone() *recIndex {
+	c := &recIndex{n: x.n, has: x.has}
+	if x.n > 0 {
+		c.slots = slices.Clone(x.slots)
 	}
-	return recIndex{slots: append([]recSlot(nil), x.slots...), n: x.n}
+	return c
 }

@@ -13,8 +13,8 @@ import (
 type routeSet struct {
 	strict   bool
 	recs     []*routeRec              // in registration order
-	names    recIndex                 // route name -> route
-	opIDs    recIndex                 // operationId -> route
+	names    *recIndex                // route name -> route
+	opIDs    *recIndex                // operationId -> route
 	reserved map[string]*routeRec     // shape -> the Router's own route (docs)
 	mounts   map[string]*routeRec     // mount prefix -> the mount's route
 	shapes   map[string]*recIndex     // method -> shape and header key -> route
@@ -24,6 +24,8 @@ type routeSet struct {
 func newRouteSet(strict bool) *routeSet {
 	return &routeSet{
 		strict:   strict,
+		names:    newRecIndex(nameIndex),
+		opIDs:    newRecIndex(opIDIndex),
 		mounts:   make(map[string]*routeRec),
 		shapes:   make(map[string]*recIndex),
 		overlaps: make(map[string]*conflictNode),
@@ -42,8 +44,7 @@ func (s *routeSet) clone() *routeSet {
 		c.mounts[k] = v
 	}
 	for m, byShape := range s.shapes {
-		inner := byShape.clone()
-		c.shapes[m] = &inner
+		c.shapes[m] = byShape.clone()
 	}
 	if s.strict {
 		for _, rec := range s.recs {
@@ -81,7 +82,7 @@ func (s *routeSet) insert(rec *routeRec) error {
 	for _, m := range r.Methods {
 		byShape := s.shapes[m]
 		if byShape == nil {
-			byShape = new(recIndex)
+			byShape = newRecIndex(shapeIndex)
 			s.shapes[m] = byShape
 		}
 		if other := byShape.putIfAbsent(key, rec); other != nil {
