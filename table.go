@@ -163,34 +163,44 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 		methodNotAllowed: methodNotAllowed,
 		entries:          make(map[string][]*entry),
 	}
-	byMethod := t.entries
+	// One pass over the routes makes their entries and reads each shape
+	// once, for the nodes oneLayer checks: later passes over a large table
+	// go over the compact nodes instead of back over every route.
+	var lists methodLists
+	var buf [8]nodeKind
 	for _, rec := range recs {
 		e := entryOf(rec, wrap)
+		nodes := shapeNodes(e.pat.shape(), buf[:0])
 		for _, m := range rec.route.Methods {
-			byMethod[m] = append(byMethod[m], e)
+			l := lists.of(m)
+			l.es = append(l.es, e)
+			l.nodes = append(l.nodes, nodes...)
 		}
 	}
-	if len(byMethod[http.MethodHead]) > 0 {
+	if head := lists.find(http.MethodHead); head != nil {
 		// With explicit HEAD routes, HEAD requests pick the most specific
 		// of the HEAD and GET routes (the HEAD route on equal shapes), so
 		// GET routes join the HEAD tree. Without them miss falls back to GET.
 		heads := make(map[string]bool)
-		for _, e := range byMethod[http.MethodHead] {
+		for _, e := range head.es {
 			heads[e.pat.shape()] = true
 		}
-		for _, e := range byMethod[http.MethodGet] {
-			if !heads[e.pat.shape()] {
-				byMethod[http.MethodHead] = append(byMethod[http.MethodHead], e)
+		if get := lists.find(http.MethodGet); get != nil {
+			for _, e := range get.es {
+				if !heads[e.pat.shape()] {
+					head.es = append(head.es, e)
+					head.nodes = shapeNodes(e.pat.shape(), head.nodes)
+				}
 			}
 		}
 		t.headMerged = true
 	}
-	for m := range byMethod {
-		t.methods = append(t.methods, m)
-	}
-	slices.Sort(t.methods)
-	for _, m := range t.methods {
-		t.addMethod(m, headerGroups(byMethod[m], mismatch))
+	slices.SortFunc(lists, func(a, b methodList) int { return strings.Compare(a.method, b.method) })
+	for i := range lists {
+		l := &lists[i]
+		t.methods = append(t.methods, l.method)
+		t.entries[l.method] = l.es
+		t.addMethod(l.method, headerGroups(l.es, mismatch), l.nodes)
 	}
 	if len(t.layers) == 1 {
 		// One tree: let httprouter dispatch, which saves a call per request;
@@ -199,6 +209,38 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 		t.single.NotFound = http.HandlerFunc(t.miss)
 	}
 	return t
+}
+
+// methodList is the entries of one method as compile gathers them, with
+// the nodes of their shapes (see shapeNodes).
+type methodList struct {
+	method string
+	es     []*entry
+	nodes  []nodeKind
+}
+
+// methodLists is compile's lists, one per method: a few, so a slice
+// searched by method is cheaper than a map that hashes the method for
+// every route.
+type methodLists []methodList
+
+// find returns the list of method, or nil.
+func (ls methodLists) find(method string) *methodList {
+	for i := range ls {
+		if ls[i].method == method {
+			return &ls[i]
+		}
+	}
+	return nil
+}
+
+// of returns the list of method, adding it if needed.
+func (ls *methodLists) of(method string) *methodList {
+	if l := ls.find(method); l != nil {
+		return l
+	}
+	*ls = append(*ls, methodList{method: method})
+	return &(*ls)[len(*ls)-1]
 }
 
 // entryFor returns the entry that serves pattern path for method.
@@ -225,8 +267,12 @@ func (t *table) entryFor(method, path string) *entry {
 // (b) has no route httprouter would refuse beside it. Within a layer at most
 // one route matches any path, so the first layer that matches has the best
 // route.
-func (t *table) addMethod(method string, es []*entry) {
-	if oneLayer(es) {
+//
+// nodes are the nodes of every route's shape (see shapeNodes), which decide
+// whether one tree is enough. Grouping routes by headers (headerGroups)
+// leaves them as they are: the routes of a group share one shape.
+func (t *table) addMethod(method string, es []*entry, nodes []nodeKind) {
+	if oneLayer(nodes) {
 		l := t.layer(0)
 		for _, e := range es {
 			l.Handle(method, e.routerPath, e.handle)
@@ -254,57 +300,55 @@ func (t *table) addMethod(method string, es []*entry) {
 	}
 }
 
-// oneLayer reports whether es fit in one httprouter tree. Only a node with a
-// {x} or {x...} child can hold a conflict, so the nodes that have one are
-// collected first (from the few routes with parameters) and every segment
-// is then checked against them; a table without parameters needs no check.
+// oneLayer reports whether routes fit in one httprouter tree, given the
+// nodes of their shapes (see shapeNodes). Only a node with a {x} or {x...}
+// child can hold a conflict, so the nodes that have one are collected
+// first and every segment is then checked against them; a table without
+// parameters needs no check.
 //
-// Nodes are named by a hash of the shape prefix that leads to them (see
-// shapeNodes), not by the prefix: each shape is read once, and no string is
-// hashed or compared per node. Two prefixes with one hash can only pool
-// their kinds, which shows a conflict where there is none and never hides
-// one, so a collision (about 2^-63 per pair) costs addMethod's exact, layered
-// placement, never a wrong table.
-func oneLayer(es []*entry) bool {
+// Nodes are named by a hash of the shape prefix that leads to them, not by
+// the prefix: each shape is read once, and no string is hashed or compared
+// per node. Two prefixes with one hash can only pool their kinds, which
+// shows a conflict where there is none and never hides one, so a collision
+// (about 2^-60 per pair) costs addMethod's exact, layered placement, never
+// a wrong table.
+func oneLayer(nodes []nodeKind) bool {
 	var wild nodeKinds
-	var buf [8]nodeKind
-	for _, e := range es {
-		if len(e.names) == 0 {
-			continue
-		}
-		for _, nk := range shapeNodes(e.pat.shape(), buf[:0]) {
-			if nk.kind == childParam || nk.kind == childCatchAll {
-				if !compatible(wild.add(nk.node, nk.kind)) {
-					return false
-				}
+	for _, nk := range nodes {
+		if k := nk.kind(); k == childParam || k == childCatchAll {
+			if !compatible(wild.add(nk.node(), k)) {
+				return false
 			}
 		}
 	}
 	if wild.n == 0 {
 		return true
 	}
-	for _, e := range es {
-		for _, nk := range shapeNodes(e.pat.shape(), buf[:0]) {
-			if have := wild.get(nk.node); have != 0 && !compatible(have|nk.kind) {
-				return false
-			}
+	for _, nk := range nodes {
+		if have := wild.get(nk.node()); have != 0 && !compatible(have|nk.kind()) {
+			return false
 		}
 	}
 	return true
 }
 
-// nodeKind is one segment of a shape: the node it hangs from, as a hash of
-// the shape prefix naming that node, and its kind of child.
-type nodeKind struct {
-	node uint64
-	kind uint8
-}
+// nodeKind is one segment of a shape: the node it hangs from, named by a
+// hash of the shape prefix before the segment, and its kind of child
+// (childLiteral …), packed in one word: the hash in the upper 60 bits, the
+// kind in the lower 4.
+type nodeKind uint64
+
+// node returns the hash naming the node, never 0.
+func (nk nodeKind) node() uint64 { return uint64(nk)&^0xf | 1 }
+
+// kind returns the kind of the segment.
+func (nk nodeKind) kind() uint8 { return uint8(nk & 0xf) }
 
 // shapeNodes appends the nodeKind of each segment of shape to buf. The
-// hashes are FNV-1a over the prefix before each '/', taken in the one pass
-// over the shape; the kind is read from the shape too ("{}", "{...}", ""
-// or a literal, which never starts with '{'), so the pattern's segments are
-// not touched.
+// hashes are FNV-1a over the prefix before each '/', taken in one pass over
+// the shape; the kind is read from the shape too ("{}", "{...}", "" or a
+// literal, which never starts with '{'), so the pattern's segments are not
+// touched.
 func shapeNodes(shape string, buf []nodeKind) []nodeKind {
 	const (
 		offset64 = 14695981039346656037
@@ -324,7 +368,7 @@ func shapeNodes(shape string, buf []nodeKind) []nodeKind {
 			default:
 				kind = childCatchAll
 			}
-			buf = append(buf, nodeKind{node: h | 1, kind: kind}) // 0 marks a free slot
+			buf = append(buf, nodeKind(h&^0xf|uint64(kind)))
 		}
 		h ^= uint64(c)
 		h *= prime64
