@@ -26,11 +26,13 @@ type segment struct {
 // pattern is a parsed route path. The path "/a/{b}/" has the segments
 // "a", {b} and "" (the empty literal that a trailing slash leaves).
 type pattern struct {
-	path     string
-	segs     []segment
-	params   []string // parameter names in path order
+	// The fields a compile reads come first (see routeRec).
 	shapeStr string   // see shape
 	hrPath   string   // see routerPath
+	params   []string // parameter names in path order
+	catchAll bool     // the last segment is {name...}
+	segs     []segment
+	path     string
 	// buf and pbuf hold segs and params of most paths, so that they cost no
 	// allocation of their own; five segments still keep a routeRec within
 	// the 768-byte size class.
@@ -39,9 +41,7 @@ type pattern struct {
 }
 
 // hasCatchAll reports whether the pattern ends in a {name...} segment.
-func (p *pattern) hasCatchAll() bool {
-	return len(p.segs) > 0 && p.segs[len(p.segs)-1].kind == segCatchAll
-}
+func (p *pattern) hasCatchAll() bool { return p.catchAll }
 
 // shape is the pattern with parameter names erased ("/users/{}",
 // "/files/{...}"); two patterns with the same shape match the same requests.
@@ -109,6 +109,7 @@ func (p *pattern) parse(path string) error {
 		return nil
 	}
 	p.params = p.pbuf[:0]
+	p.catchAll = p.segs[len(p.segs)-1].kind == segCatchAll
 	// The shape and the router path are built in one buffer: one allocation.
 	var b strings.Builder
 	b.Grow(2*len(path) + 8)

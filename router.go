@@ -98,21 +98,25 @@ type Router struct {
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
+//
+// The fields a compile reads come first, the entry and the pattern's own
+// strings next to each other, so that a compile of a large table, which
+// finds most records out of cache, touches few cache lines per route.
 type routeRec struct {
-	route Route
-	pat   *pattern // points to p
-	p     pattern  // allocated with the record: one allocation per route
-	e     entry    // the compiled form, made by the first compile (entryOf)
+	e       entry           // the compiled form, made by the first compile (entryOf)
+	headers []headerMatcher // compiled route.Headers
+	p       pattern         // allocated with the record: one allocation per route
+	pat     *pattern        // points to p
+	route   Route
 	// opIDs are the route's OpenAPI operationIds, one per method in the
 	// order of route.Methods; nil for a hidden route without OperationID.
 	opIDs []string
 	idbuf [1]string // opIDs of a one-method route, without an allocation
 
-	headers []headerMatcher // compiled route.Headers
-	hkey    string          // canonical form of headers; "" for none
-	class   RouteClass      // the route's own, from RouteOptions
-	inner   http.Handler    // serves instead of route.Handler (Include, Mount)
-	mount   *mountHandler   // the mount this route is, if it is one
+	hkey  string        // canonical form of headers; "" for none
+	class RouteClass    // the route's own, from RouteOptions
+	inner http.Handler  // serves instead of route.Handler (Include, Mount)
+	mount *mountHandler // the mount this route is, if it is one
 }
 
 var _ http.Handler = (*Router)(nil)
