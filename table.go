@@ -172,7 +172,7 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 		e := entryOf(rec, wrap)
 		nodes := shapeNodes(e.pat.shape(), buf[:0])
 		for _, m := range rec.route.Methods {
-			l := lists.of(m)
+			l := lists.of(m, len(recs))
 			l.es = append(l.es, e)
 			l.nodes = append(l.nodes, nodes...)
 		}
@@ -234,12 +234,19 @@ func (ls methodLists) find(method string) *methodList {
 	return nil
 }
 
-// of returns the list of method, adding it if needed.
-func (ls *methodLists) of(method string) *methodList {
+// of returns the list of method, adding it if needed. The first list made
+// is sized for n routes of three segments: most tables are mostly of one
+// method, and the first route's is a good guess, so the largest list
+// seldom grows.
+func (ls *methodLists) of(method string, n int) *methodList {
 	if l := ls.find(method); l != nil {
 		return l
 	}
-	*ls = append(*ls, methodList{method: method})
+	l := methodList{method: method}
+	if len(*ls) == 0 {
+		l.es, l.nodes = make([]*entry, 0, n), make([]nodeKind, 0, 3*n)
+	}
+	*ls = append(*ls, l)
 	return &(*ls)[len(*ls)-1]
 }
 
@@ -313,16 +320,25 @@ func (t *table) addMethod(method string, es []*entry, nodes []nodeKind) {
 // (about 2^-60 per pair) costs addMethod's exact, layered placement, never
 // a wrong table.
 func oneLayer(nodes []nodeKind) bool {
+	// Counting the parameters first sizes the table once; the nodes are
+	// compact, so the extra pass is cheap next to growing the table.
+	params := 0
+	for _, nk := range nodes {
+		if k := nk.kind(); k == childParam || k == childCatchAll {
+			params++
+		}
+	}
+	if params == 0 {
+		return true
+	}
 	var wild nodeKinds
+	wild.size(params)
 	for _, nk := range nodes {
 		if k := nk.kind(); k == childParam || k == childCatchAll {
 			if !compatible(wild.add(nk.node(), k)) {
 				return false
 			}
 		}
-	}
-	if wild.n == 0 {
-		return true
 	}
 	for _, nk := range nodes {
 		if have := wild.get(nk.node()); have != 0 && !compatible(have|nk.kind()) {
@@ -422,13 +438,22 @@ func (t *nodeKinds) get(node uint64) uint8 {
 // grow doubles the table (to 64 slots at first) and re-adds its entries.
 func (t *nodeKinds) grow() {
 	keys, kinds := t.keys, t.kinds
-	size := max(64, 2*len(keys))
-	t.keys, t.kinds, t.n = make([]uint64, size), make([]uint8, size), 0
+	t.size(max(32, len(keys)))
 	for i, k := range keys {
 		if k != 0 {
 			t.add(k, kinds[i])
 		}
 	}
+}
+
+// size makes t an empty table with room for n nodes: a power of two, at
+// least 2n slots.
+func (t *nodeKinds) size(n int) {
+	slots := 64
+	for slots < 2*n {
+		slots *= 2
+	}
+	t.keys, t.kinds, t.n = make([]uint64, slots), make([]uint8, slots), 0
 }
 
 // layer returns layer i, adding layers as needed.
