@@ -86,9 +86,12 @@ func (p *pattern) parse(path string) error {
 		text := path[start:i]
 		seg := segment{kind: segLiteral, text: text}
 		if special || isDots(text) {
-			var err error
-			if seg, err = parseSegment(path, text, more); err != nil {
-				return err
+			var ok bool
+			if seg, ok = paramSegment(text, more); !ok {
+				var err error
+				if seg, err = parseSegment(path, text, more); err != nil {
+					return err
+				}
 			}
 		}
 		if seg.kind != segLiteral {
@@ -164,6 +167,32 @@ const (
 // isDots reports whether a segment is "." or "..".
 func isDots(text string) bool {
 	return text == "." || text == ".."
+}
+
+// paramSegment parses the common forms of a parameter, {name} and, last,
+// {name...}, with an ASCII identifier for a name; ok is false for anything
+// else, which parseSegment accepts the same way or explains.
+func paramSegment(text string, more bool) (seg segment, ok bool) {
+	if len(text) < 3 || text[0] != '{' || text[len(text)-1] != '}' {
+		return segment{}, false
+	}
+	name, kind := text[1:len(text)-1], segParam
+	if n, rest := strings.CutSuffix(name, "..."); rest {
+		if more {
+			return segment{}, false
+		}
+		name, kind = n, segCatchAll
+	}
+	if name == "" {
+		return segment{}, false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return segment{}, false
+		}
+	}
+	return segment{kind: kind, text: name}, true
 }
 
 // parseSegment parses the text between two slashes; more reports whether

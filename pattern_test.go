@@ -472,3 +472,29 @@ func FuzzParsePattern(f *testing.F) {
 		}()
 	})
 }
+
+// TestParamSegmentAgreesWithParseSegment checks the fast path for {name}
+// and {name...} against parseSegment: whatever it accepts, parseSegment
+// accepts the same way.
+func TestParamSegmentAgreesWithParseSegment(t *testing.T) {
+	texts := []string{
+		"{id}", "{id...}", "{_}", "{A1_b}", "{x9}", "{a.b}", "{1a}", "{}", "{...}", "{....}",
+		"{a}}", "{{a}", "{a", "a}", "{a b}", "{é}", "{naïve}", "{a-b}", "{$}", "x", "{a}b", "f.{ext}",
+		":id", "*path", "{id.}", "{id..}", "{a...b}",
+	}
+	for _, text := range texts {
+		for _, more := range []bool{false, true} {
+			seg, ok := paramSegment(text, more)
+			want, err := parseSegment("/"+text, text, more)
+			if !ok {
+				continue // parseSegment decides
+			}
+			require.NoError(t, err, "%q more=%v: the fast path accepts what parseSegment rejects", text, more)
+			assert.Equal(t, want, seg, "%q more=%v", text, more)
+		}
+	}
+	_, ok := paramSegment("{id}", false)
+	assert.True(t, ok, "the common case takes the fast path")
+	_, ok = paramSegment("{rest...}", true)
+	assert.False(t, ok, "a {x...} before another segment is parseSegment's to report")
+}

@@ -175,6 +175,7 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 			l := lists.of(m, len(recs))
 			l.es = append(l.es, e)
 			l.nodes = append(l.nodes, nodes...)
+			l.headers = l.headers || len(e.headers) > 0
 		}
 	}
 	if head := lists.find(http.MethodHead); head != nil {
@@ -190,6 +191,7 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 				if !heads[e.pat.shape()] {
 					head.es = append(head.es, e)
 					head.nodes = shapeNodes(e.pat.shape(), head.nodes)
+					head.headers = head.headers || len(e.headers) > 0
 				}
 			}
 		}
@@ -200,7 +202,11 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 		l := &lists[i]
 		t.methods = append(t.methods, l.method)
 		t.entries[l.method] = l.es
-		t.addMethod(l.method, headerGroups(l.es, mismatch), l.nodes)
+		es := l.es
+		if l.headers { // known from the first pass: no second one over every entry
+			es = headerGroups(es, mismatch)
+		}
+		t.addMethod(l.method, es, l.nodes)
 	}
 	if len(t.layers) == 1 {
 		// One tree: let httprouter dispatch, which saves a call per request;
@@ -214,9 +220,10 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, notFound, meth
 // methodList is the entries of one method as compile gathers them, with
 // the nodes of their shapes (see shapeNodes).
 type methodList struct {
-	method string
-	es     []*entry
-	nodes  []nodeKind
+	method  string
+	es      []*entry
+	nodes   []nodeKind
+	headers bool // some entry has header matches (see headerGroups)
 }
 
 // methodLists is compile's lists, one per method: a few, so a slice
