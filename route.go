@@ -203,6 +203,9 @@ func checkOptions(o *RouteOptions) error {
 	if o.StatusCode != 0 && (o.StatusCode < 100 || o.StatusCode > 599) {
 		return fmt.Errorf("%w: status code %d is not in 100–599", ErrInvalidOptions, o.StatusCode)
 	}
+	if len(o.Responses) == 0 && len(o.Extensions) == 0 {
+		return nil // most routes: no map to range over (each range sets up an iterator)
+	}
 	for code := range o.Responses {
 		if code < 100 || code > 599 {
 			return fmt.Errorf("%w: response status %d is not in 100–599", ErrInvalidOptions, code)
