@@ -26,19 +26,22 @@ type segment struct {
 // pattern is a parsed route path. The path "/a/{b}/" has the segments
 // "a", {b} and "" (the empty literal that a trailing slash leaves).
 type pattern struct {
-	path     string
-	segs     []segment
-	params   []string // parameter names in path order
+	// The fields a compile reads come first (see routeRec).
 	shapeStr string   // see shape
 	hrPath   string   // see routerPath
-	buf      [4]segment
-	pbuf     [2]string
+	params   []string // parameter names in path order
+	catchAll bool     // the last segment is {name...}
+	segs     []segment
+	path     string
+	// buf and pbuf hold segs and params of most paths, so that they cost no
+	// allocation of their own; five segments still keep a routeRec within
+	// the 768-byte size class.
+	buf  [5]segment
+	pbuf [2]string
 }
 
 // hasCatchAll reports whether the pattern ends in a {name...} segment.
-func (p *pattern) hasCatchAll() bool {
-	return len(p.segs) > 0 && p.segs[len(p.segs)-1].kind == segCatchAll
-}
+func (p *pattern) hasCatchAll() bool { return p.catchAll }
 
 // shape is the pattern with parameter names erased ("/users/{}",
 // "/files/{...}"); two patterns with the same shape match the same requests.
@@ -66,12 +69,30 @@ func (p *pattern) parse(path string) error {
 	p.path = path
 	p.segs = p.buf[:0] // most paths are short: one allocation for both
 	params := 0
-	rest := path[1:]
-	for {
-		text, tail, more := strings.Cut(rest, "/")
-		seg, err := parseSegment(path, text, more)
-		if err != nil {
-			return err
+	// One pass over the bytes finds the segments; only a segment with a
+	// byte of the parameter syntax, or a dot segment, needs parseSegment.
+	start, special := 1, false
+	for i := 1; ; i++ {
+		if i < len(path) {
+			switch pathBytes[path[i]] {
+			case 0:
+				continue
+			case syntaxByte:
+				special = true
+				continue
+			}
+		}
+		more := i < len(path)
+		text := path[start:i]
+		seg := segment{kind: segLiteral, text: text}
+		if special || isDots(text) {
+			var ok bool
+			if seg, ok = paramSegment(text, more); !ok {
+				var err error
+				if seg, err = parseSegment(path, text, more); err != nil {
+					return err
+				}
+			}
 		}
 		if seg.kind != segLiteral {
 			for _, s := range p.segs {
@@ -88,7 +109,7 @@ func (p *pattern) parse(path string) error {
 		if !more {
 			break
 		}
-		rest = tail
+		start, special = i+1, false
 	}
 	if params == 0 {
 		p.shapeStr = path // a literal path is its own shape and router path
@@ -96,6 +117,7 @@ func (p *pattern) parse(path string) error {
 		return nil
 	}
 	p.params = p.pbuf[:0]
+	p.catchAll = p.segs[len(p.segs)-1].kind == segCatchAll
 	// The shape and the router path are built in one buffer: one allocation.
 	var b strings.Builder
 	b.Grow(2*len(path) + 8)
@@ -129,6 +151,48 @@ func (p *pattern) parse(path string) error {
 	both := b.String()
 	p.shapeStr, p.hrPath = both[:n], both[n:]
 	return nil
+}
+
+// pathBytes marks the bytes parse stops at: the slash between segments,
+// and the bytes that make a segment more than a plain literal (syntaxByte:
+// the braces of {name}, httprouter's ':' and '*'). One table lookup per
+// byte is the whole cost of a plain literal byte.
+var pathBytes = [256]uint8{'/': slashByte, '{': syntaxByte, '}': syntaxByte, ':': syntaxByte, '*': syntaxByte}
+
+const (
+	slashByte uint8 = 1 + iota
+	syntaxByte
+)
+
+// isDots reports whether a segment is "." or "..".
+func isDots(text string) bool {
+	return text == "." || text == ".."
+}
+
+// paramSegment parses the common forms of a parameter, {name} and, last,
+// {name...}, with an ASCII identifier for a name; ok is false for anything
+// else, which parseSegment accepts the same way or explains.
+func paramSegment(text string, more bool) (seg segment, ok bool) {
+	if len(text) < 3 || text[0] != '{' || text[len(text)-1] != '}' {
+		return segment{}, false
+	}
+	name, kind := text[1:len(text)-1], segParam
+	if n, rest := strings.CutSuffix(name, "..."); rest {
+		if more {
+			return segment{}, false
+		}
+		name, kind = n, segCatchAll
+	}
+	if name == "" {
+		return segment{}, false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return segment{}, false
+		}
+	}
+	return segment{kind: kind, text: name}, true
 }
 
 // parseSegment parses the text between two slashes; more reports whether

@@ -78,6 +78,8 @@ func TestParsePatternErrors(t *testing.T) {
 		{"double slash mid", "/a//b", []string{`empty segment ("//")`}},
 		{"double slash end", "/a//", []string{`empty segment ("//")`}},
 		{"colon in literal", "/a:b", []string{`literal segment "a:b" contains ':' or '*'`}},
+		{"colon in last segment", "/a/b/c:", []string{`literal segment "c:" contains ':' or '*'`}},
+		{"dot segment after literals", "/a/b/.", []string{`"." segments are not allowed`}},
 		{"star in literal", "/a*b", []string{`literal segment "a*b" contains ':' or '*'`}},
 		{"colon at end of literal", "/v1:", []string{"contains ':' or '*'"}},
 	}
@@ -167,6 +169,18 @@ func TestParsePatternValid(t *testing.T) {
 			name: "punctuation literals", in: "/a.b/c-d/~e/f_g/v1.2/...",
 			segs:  []segment{ptLit("a.b"), ptLit("c-d"), ptLit("~e"), ptLit("f_g"), ptLit("v1.2"), ptLit("...")},
 			shape: "/a.b/c-d/~e/f_g/v1.2/...", routerPath: "/a.b/c-d/~e/f_g/v1.2/...",
+		},
+		{
+			// Dots are only rejected as a whole segment.
+			name: "dot-led literals", in: "/.well-known/..a/a./.../{id}",
+			segs:   []segment{ptLit(".well-known"), ptLit("..a"), ptLit("a."), ptLit("..."), ptParam("id")},
+			params: []string{"id"},
+			shape:  "/.well-known/..a/a./.../{}", routerPath: "/.well-known/..a/a./.../:p4",
+		},
+		{
+			name: "many literal segments", in: "/a/b/c/d/e/f/",
+			segs:  []segment{ptLit("a"), ptLit("b"), ptLit("c"), ptLit("d"), ptLit("e"), ptLit("f"), ptLit("")},
+			shape: "/a/b/c/d/e/f/", routerPath: "/a/b/c/d/e/f/",
 		},
 		{
 			name: "identifier-like names", in: "/{_}/{A1_b}/{camelCase}",
@@ -457,4 +471,30 @@ func FuzzParsePattern(f *testing.F) {
 			}
 		}()
 	})
+}
+
+// TestParamSegmentAgreesWithParseSegment checks the fast path for {name}
+// and {name...} against parseSegment: whatever it accepts, parseSegment
+// accepts the same way.
+func TestParamSegmentAgreesWithParseSegment(t *testing.T) {
+	texts := []string{
+		"{id}", "{id...}", "{_}", "{A1_b}", "{x9}", "{a.b}", "{1a}", "{}", "{...}", "{....}",
+		"{a}}", "{{a}", "{a", "a}", "{a b}", "{é}", "{naïve}", "{a-b}", "{$}", "x", "{a}b", "f.{ext}",
+		":id", "*path", "{id.}", "{id..}", "{a...b}",
+	}
+	for _, text := range texts {
+		for _, more := range []bool{false, true} {
+			seg, ok := paramSegment(text, more)
+			want, err := parseSegment("/"+text, text, more)
+			if !ok {
+				continue // parseSegment decides
+			}
+			require.NoError(t, err, "%q more=%v: the fast path accepts what parseSegment rejects", text, more)
+			assert.Equal(t, want, seg, "%q more=%v", text, more)
+		}
+	}
+	_, ok := paramSegment("{id}", false)
+	assert.True(t, ok, "the common case takes the fast path")
+	_, ok = paramSegment("{rest...}", true)
+	assert.False(t, ok, "a {x...} before another segment is parseSegment's to report")
 }

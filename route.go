@@ -140,7 +140,7 @@ func normalizeMethods(methods []string) ([]string, error) {
 	if len(methods) == 1 {
 		// Most routes have one standard method: share its slice rather than
 		// allocate one per route. Route.Methods is never modified in place.
-		if one, ok := singleMethods[methods[0]]; ok {
+		if one := singleMethod(methods[0]); one != nil {
 			return one, nil
 		}
 	}
@@ -158,16 +158,36 @@ func normalizeMethods(methods []string) ([]string, error) {
 }
 
 // singleMethods holds a read-only one-element slice per standard method.
-var singleMethods = func() map[string][]string {
-	m := make(map[string][]string)
-	for _, name := range []string{
-		http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace,
-	} {
-		m[name] = []string{name}
+var singleMethods = [...][]string{
+	{http.MethodGet}, {http.MethodHead}, {http.MethodPost}, {http.MethodPut}, {http.MethodPatch},
+	{http.MethodDelete}, {http.MethodConnect}, {http.MethodOptions}, {http.MethodTrace},
+}
+
+// singleMethod returns the slice of singleMethods for m, or nil. It is a
+// switch rather than a map because a map would hash m on every route.
+func singleMethod(m string) []string {
+	switch m {
+	case http.MethodGet:
+		return singleMethods[0]
+	case http.MethodHead:
+		return singleMethods[1]
+	case http.MethodPost:
+		return singleMethods[2]
+	case http.MethodPut:
+		return singleMethods[3]
+	case http.MethodPatch:
+		return singleMethods[4]
+	case http.MethodDelete:
+		return singleMethods[5]
+	case http.MethodConnect:
+		return singleMethods[6]
+	case http.MethodOptions:
+		return singleMethods[7]
+	case http.MethodTrace:
+		return singleMethods[8]
 	}
-	return m
-}()
+	return nil
+}
 
 // isToken reports whether s is a non-empty RFC 9110 token.
 func isToken(s string) bool {
@@ -190,6 +210,9 @@ func isToken(s string) bool {
 func checkOptions(o *RouteOptions) error {
 	if o.StatusCode != 0 && (o.StatusCode < 100 || o.StatusCode > 599) {
 		return fmt.Errorf("%w: status code %d is not in 100–599", ErrInvalidOptions, o.StatusCode)
+	}
+	if len(o.Responses) == 0 && len(o.Extensions) == 0 {
+		return nil // most routes: no map to range over (each range sets up an iterator)
 	}
 	for code := range o.Responses {
 		if code < 100 || code > 599 {

@@ -98,6 +98,9 @@ type Router struct {
 
 	srcMu   sync.Mutex
 	sources map[uintptr]Source // caller PC -> source, so loops resolve once
+	// lastSrc is the source resolved last: routes added in a loop find
+	// theirs here without the lock and the map.
+	lastSrc atomic.Pointer[pcSource]
 
 	table atomic.Pointer[table] // nil: not compiled since the last change
 
@@ -112,21 +115,25 @@ type Router struct {
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
+//
+// The fields a compile reads come first, the entry and the pattern's own
+// strings next to each other, so that a compile of a large table, which
+// finds most records out of cache, touches few cache lines per route.
 type routeRec struct {
-	route Route
-	pat   *pattern // points to p
-	p     pattern  // allocated with the record: one allocation per route
-	e     entry    // the compiled form, made by the first compile (entryOf)
+	e       entry           // the compiled form, made by the first compile (entryOf)
+	headers []headerMatcher // compiled route.Headers
+	p       pattern         // allocated with the record: one allocation per route
+	pat     *pattern        // points to p
+	route   Route
 	// opIDs are the route's OpenAPI operationIds, one per method in the
 	// order of route.Methods; nil for a hidden route without OperationID.
 	opIDs []string
 	idbuf [1]string // opIDs of a one-method route, without an allocation
 
-	headers []headerMatcher // compiled route.Headers
-	hkey    string          // canonical form of headers; "" for none
-	class   RouteClass      // the route's own, from RouteOptions
-	inner   http.Handler    // serves instead of route.Handler (Include, Mount)
-	mount   *mountHandler   // the mount this route is, if it is one
+	hkey  string        // canonical form of headers; "" for none
+	class RouteClass    // the route's own, from RouteOptions
+	inner http.Handler  // serves instead of route.Handler (Include, Mount)
+	mount *mountHandler // the mount this route is, if it is one
 }
 
 var _ http.Handler = (*Router)(nil)
@@ -213,7 +220,11 @@ func (rt *Router) Registry() *Registry { return rt.reg }
 // ErrDuplicateOperationID or ErrConflict, and names the route and where it
 // was declared. On error nothing is added.
 func (rt *Router) AddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) error {
-	return rt.add(path, methods, h, "", opts, caller(opts))
+	var pc [1]uintptr // see caller; inlined by hand, as in the other adders
+	if wantCaller(opts) {
+		runtime.Callers(2, pc[:])
+	}
+	return rt.add(path, methods, h, "", opts, pc[0])
 }
 
 // AddAPIRouteByName is AddAPIRoute with the handler named in the Registry.
@@ -230,38 +241,64 @@ func (rt *Router) AddAPIRouteByName(path string, methods []string, handlerName s
 
 // MustAddAPIRoute is like AddAPIRoute but panics with the error.
 func (rt *Router) MustAddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) {
-	if err := rt.add(path, methods, h, "", opts, caller(opts)); err != nil {
+	var pc [1]uintptr
+	if wantCaller(opts) {
+		runtime.Callers(2, pc[:])
+	}
+	if err := rt.add(path, methods, h, "", opts, pc[0]); err != nil {
 		panic(err)
 	}
 }
 
 // Handle adds a route for one method and panics on error; see AddAPIRoute.
 func (rt *Router) Handle(method, path string, h http.Handler) {
-	if err := rt.add(path, []string{method}, h, "", nil, caller(nil)); err != nil {
-		panic(err)
-	}
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:])
+	rt.must(method, path, h, pc[0])
 }
 
 // Get adds a GET route (which also answers HEAD) and panics on error.
-func (rt *Router) Get(path string, h http.Handler) { rt.must(http.MethodGet, path, h, caller(nil)) }
+func (rt *Router) Get(path string, h http.Handler) {
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:])
+	rt.must(http.MethodGet, path, h, pc[0])
+}
 
 // Post adds a POST route and panics on error.
-func (rt *Router) Post(path string, h http.Handler) { rt.must(http.MethodPost, path, h, caller(nil)) }
+func (rt *Router) Post(path string, h http.Handler) {
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:])
+	rt.must(http.MethodPost, path, h, pc[0])
+}
 
 // Put adds a PUT route and panics on error.
-func (rt *Router) Put(path string, h http.Handler) { rt.must(http.MethodPut, path, h, caller(nil)) }
+func (rt *Router) Put(path string, h http.Handler) {
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:])
+	rt.must(http.MethodPut, path, h, pc[0])
+}
 
 // Patch adds a PATCH route and panics on error.
-func (rt *Router) Patch(path string, h http.Handler) { rt.must(http.MethodPatch, path, h, caller(nil)) }
+func (rt *Router) Patch(path string, h http.Handler) {
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:])
+	rt.must(http.MethodPatch, path, h, pc[0])
+}
 
 // Delete adds a DELETE route and panics on error.
 func (rt *Router) Delete(path string, h http.Handler) {
-	rt.must(http.MethodDelete, path, h, caller(nil))
+	var pc [1]uintptr
+	runtime.Callers(2, pc[:])
+	rt.must(http.MethodDelete, path, h, pc[0])
 }
 
 // must adds a route for one method and panics on error.
 func (rt *Router) must(method, path string, h http.Handler, pc uintptr) {
-	if err := rt.add(path, []string{method}, h, "", nil, pc); err != nil {
+	methods := singleMethod(method) // shared and never modified: no allocation
+	if methods == nil {
+		methods = []string{method}
+	}
+	if err := rt.add(path, methods, h, "", nil, pc); err != nil {
 		panic(err)
 	}
 }
@@ -269,8 +306,13 @@ func (rt *Router) must(method, path string, h http.Handler, pc uintptr) {
 // caller returns the program counter of the code that called the exported
 // method that calls caller, for the route's Source; 0 when opts has a Source.
 // Exported methods call it first thing, so that the stack walk is short.
+//
+// The stack walk is most of what adding a route in a loop costs, and each
+// frame counts: caller cannot be inlined (runtime.Callers alone is over the
+// budget), so the adders called once per route (AddAPIRoute, Get …) call
+// runtime.Callers(2, …) themselves, one frame fewer.
 func caller(opts *RouteOptions) uintptr {
-	if opts != nil && !opts.Source.IsZero() {
+	if !wantCaller(opts) {
 		return 0
 	}
 	var pcs [1]uintptr
@@ -278,6 +320,11 @@ func caller(opts *RouteOptions) uintptr {
 		return 0
 	}
 	return pcs[0]
+}
+
+// wantCaller reports whether a route needs its caller for its Source.
+func wantCaller(opts *RouteOptions) bool {
+	return opts == nil || opts.Source.IsZero()
 }
 
 // add validates one route, then inserts it and publishes the new table.
@@ -402,20 +449,30 @@ func (rt *Router) routeError(path string, methods []string, opts *RouteOptions, 
 	return &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err}
 }
 
+// pcSource is a program counter and its resolved source.
+type pcSource struct {
+	pc  uintptr
+	src Source
+}
+
 // sourceAt returns the file and line of pc. The result is cached per program
 // counter: routes added in a loop cost one symbol lookup.
 func (rt *Router) sourceAt(pc uintptr) Source {
 	if pc == 0 {
 		return Source{}
 	}
+	if last := rt.lastSrc.Load(); last != nil && last.pc == pc {
+		return last.src
+	}
 	rt.srcMu.Lock()
 	defer rt.srcMu.Unlock()
-	if s, ok := rt.sources[pc]; ok {
-		return s
+	s, ok := rt.sources[pc]
+	if !ok {
+		f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+		s = Source{File: filepath.Base(f.File), Line: f.Line}
+		rt.sources[pc] = s
 	}
-	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-	s := Source{File: filepath.Base(f.File), Line: f.Line}
-	rt.sources[pc] = s
+	rt.lastSrc.Store(&pcSource{pc: pc, src: s})
 	return s
 }
 
@@ -425,7 +482,9 @@ func (rt *Router) sourceAt(pc uintptr) Source {
 // compile.
 func (rt *Router) publishLocked() {
 	if !rt.serving {
-		rt.table.Store(nil)
+		if rt.table.Load() != nil { // storing nil again would cost a barrier per route
+			rt.table.Store(nil)
+		}
 		return
 	}
 	rt.table.Store(rt.compileLocked())
@@ -503,7 +562,7 @@ func (rt *Router) MatchedRoute(r *http.Request) (route *Route, ok bool) {
 // may contain slashes. Errors wrap ErrUnknownRoute or ErrInvalidParams.
 func (rt *Router) URL(name string, params ...string) (string, error) {
 	rt.mu.Lock()
-	rec := rt.set.names[name]
+	rec := rt.set.names.get(indexKeyOf(name))
 	rt.mu.Unlock()
 	if rec == nil {
 		return "", fmt.Errorf("dynroute: URL: %w %q", ErrUnknownRoute, name)

@@ -1312,6 +1312,12 @@ func TestRoutesSource(t *testing.T) {
 	require.NoError(t, rt.AddAPIRoute("/add", []string{"GET"}, h, &RouteOptions{Name: "add"}))
 	want["/byname"] = rttLine() + 1
 	require.NoError(t, rt.AddAPIRouteByName("/byname", []string{"GET"}, "named", nil))
+	want["/propfind"] = rttLine() + 1
+	rt.Handle("propfind", "/propfind", h)
+	require.NoError(t, rt.Update(func(tx *Tx) error {
+		want["/tx"] = rttLine() + 1
+		return tx.AddAPIRoute("/tx", []string{"GET"}, h, nil)
+	}))
 	loopLine := rttLine() + 2
 	for i := range 3 {
 		rt.Get(fmt.Sprintf("/loop/%d", i), h)

@@ -12,22 +12,22 @@ import (
 // takes it over on commit.
 type routeSet struct {
 	strict   bool
-	recs     []*routeRec                     // in registration order
-	names    map[string]*routeRec            // route name -> route
-	opIDs    map[string]*routeRec            // operationId -> route
-	reserved map[string]*routeRec            // shape -> the Router's own route (docs)
-	mounts   map[string]*routeRec            // mount prefix -> the mount's route
-	shapes   map[string]map[string]*routeRec // method -> shape -> route
-	overlaps map[string]*conflictNode        // per method; only with StrictConflicts
+	recs     []*routeRec              // in registration order
+	names    *recIndex                // route name -> route
+	opIDs    *recIndex                // operationId -> route
+	reserved map[string]*routeRec     // shape -> the Router's own route (docs)
+	mounts   map[string]*routeRec     // mount prefix -> the mount's route
+	shapes   map[string]*recIndex     // method -> shape and header key -> route
+	overlaps map[string]*conflictNode // per method; only with StrictConflicts
 }
 
 func newRouteSet(strict bool) *routeSet {
 	return &routeSet{
 		strict:   strict,
-		names:    make(map[string]*routeRec),
-		opIDs:    make(map[string]*routeRec),
+		names:    newRecIndex(nameIndex),
+		opIDs:    newRecIndex(opIDIndex),
 		mounts:   make(map[string]*routeRec),
-		shapes:   make(map[string]map[string]*routeRec),
+		shapes:   make(map[string]*recIndex),
 		overlaps: make(map[string]*conflictNode),
 	}
 }
@@ -38,21 +38,13 @@ func (s *routeSet) clone() *routeSet {
 	c := newRouteSet(s.strict)
 	c.reserved = s.reserved // never changes after New
 	c.recs = slices.Clone(s.recs)
-	for k, v := range s.names {
-		c.names[k] = v
-	}
-	for k, v := range s.opIDs {
-		c.opIDs[k] = v
-	}
+	c.names = s.names.clone()
+	c.opIDs = s.opIDs.clone()
 	for k, v := range s.mounts {
 		c.mounts[k] = v
 	}
 	for m, byShape := range s.shapes {
-		inner := make(map[string]*routeRec, len(byShape))
-		for k, v := range byShape {
-			inner[k] = v
-		}
-		c.shapes[m] = inner
+		c.shapes[m] = byShape.clone()
 	}
 	if s.strict {
 		for _, rec := range s.recs {
@@ -64,38 +56,42 @@ func (s *routeSet) clone() *routeSet {
 
 // insert checks rec against the routes already added and, if it fits,
 // adds it. Nothing changes on error.
+//
+// Each index is probed once per key: putIfAbsent both checks a key and
+// files rec under it, and a failed check takes rec out of the indexes
+// again (unindex) before it returns.
 func (s *routeSet) insert(rec *routeRec) error {
 	r := &rec.route
 	fail := func(err error, detail string) error {
+		s.unindex(rec)
 		if rec.mount != nil {
 			return &RouteError{Name: r.Name, Path: rec.mount.prefix, Source: r.Source, Err: err, Detail: detail, Mount: true}
 		}
 		return &RouteError{Name: r.Name, Methods: r.Methods, Path: r.Path, Source: r.Source, Err: err, Detail: detail}
 	}
 	if r.Name != "" {
-		if other := s.names[r.Name]; other != nil {
+		if other := s.names.putIfAbsent(indexKeyOf(r.Name), rec); other != nil {
 			return fail(ErrDuplicateName, "the name is taken by "+other.route.String())
 		}
 	}
 	shape := rec.pat.shape()
-	key := shape + rec.hkey // routes with different header matches may share a shape
 	if other := s.reserved[shape]; other != nil && hasAnyMethod(other.route.Methods, r.Methods) {
 		return fail(ErrDuplicateRoute, "duplicates "+other.route.String()+", served by the Router (set Options.Docs to move or disable it)")
 	}
+	key := rec.shapeKey()
 	for _, m := range r.Methods {
-		if other := s.shapes[m][key]; other != nil {
+		byShape := s.shapes[m]
+		if byShape == nil {
+			byShape = newRecIndex(shapeIndex)
+			s.shapes[m] = byShape
+		}
+		if other := byShape.putIfAbsent(key, rec); other != nil {
 			return fail(ErrDuplicateRoute, "duplicates "+other.route.String())
 		}
 	}
-	for i, id := range rec.opIDs {
-		other := s.opIDs[id]
-		if other == nil {
-			for _, prev := range rec.opIDs[:i] {
-				if prev == id {
-					other = rec
-				}
-			}
-		}
+	for _, id := range rec.opIDs {
+		// An id twice in rec.opIDs finds rec, which is no header sibling.
+		other := s.opIDs.putIfAbsent(indexKeyOf(id), rec)
 		if other != nil && !headerSiblings(rec, other) {
 			return fail(ErrDuplicateOperationID, fmt.Sprintf("operationId %q%s is taken by %s", id, opIDOrigin(r), other.route.String()))
 		}
@@ -112,26 +108,35 @@ func (s *routeSet) insert(rec *routeRec) error {
 	if rec.mount != nil {
 		s.mounts[rec.mount.prefix] = rec
 	}
-	if r.Name != "" {
-		s.names[r.Name] = rec
-	}
-	for _, id := range rec.opIDs {
-		if s.opIDs[id] == nil { // a header sibling may hold it already
-			s.opIDs[id] = rec
-		}
-	}
-	for _, m := range r.Methods {
-		byShape := s.shapes[m]
-		if byShape == nil {
-			byShape = make(map[string]*routeRec)
-			s.shapes[m] = byShape
-		}
-		byShape[key] = rec
-	}
 	if s.strict {
 		s.index(rec)
 	}
 	return nil
+}
+
+// shapeKey is the key of rec in routeSet.shapes: its shape and header
+// key, as routes with different header matches may share a shape.
+func (rec *routeRec) shapeKey() indexKey {
+	if rec.hkey == "" {
+		return indexKeyOf(rec.pat.shape())
+	}
+	return indexKeyOf(rec.pat.shape() + rec.hkey)
+}
+
+// unindex takes rec out of the names, operationIds and shapes, where it is
+// filed; keys filed under other routes stay.
+func (s *routeSet) unindex(rec *routeRec) {
+	r := &rec.route
+	if r.Name != "" {
+		s.names.deleteIf(indexKeyOf(r.Name), rec)
+	}
+	for _, id := range rec.opIDs {
+		s.opIDs.deleteIf(indexKeyOf(id), rec)
+	}
+	key := rec.shapeKey()
+	for _, m := range r.Methods {
+		s.shapes[m].deleteIf(key, rec)
+	}
 }
 
 // headerSiblings reports whether a and b are routes told apart by their
@@ -226,23 +231,11 @@ func (s *routeSet) strictConflict(rec *routeRec) string {
 // remove takes recs out of the set.
 func (s *routeSet) remove(recs ...*routeRec) {
 	for _, rec := range recs {
-		r := &rec.route
-		if r.Name != "" && s.names[r.Name] == rec {
-			delete(s.names, r.Name)
-		}
-		for _, id := range rec.opIDs {
-			if s.opIDs[id] == rec {
-				delete(s.opIDs, id)
-			}
-		}
+		s.unindex(rec)
 		if rec.mount != nil && s.mounts[rec.mount.prefix] == rec {
 			delete(s.mounts, rec.mount.prefix)
 		}
-		key := rec.pat.shape() + rec.hkey
-		for _, m := range r.Methods {
-			if s.shapes[m][key] == rec {
-				delete(s.shapes[m], key)
-			}
+		for _, m := range rec.route.Methods {
 			s.overlaps[m].remove(rec.pat, rec)
 		}
 	}

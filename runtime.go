@@ -3,6 +3,7 @@ package dynroute
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 )
 
@@ -46,7 +47,11 @@ func (tx *Tx) Removed() int { return tx.removed }
 
 // AddAPIRoute is Router.AddAPIRoute inside the Tx.
 func (tx *Tx) AddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) error {
-	return tx.add(path, methods, h, "", opts, caller(opts))
+	var pc [1]uintptr // see caller
+	if wantCaller(opts) {
+		runtime.Callers(2, pc[:])
+	}
+	return tx.add(path, methods, h, "", opts, pc[0])
 }
 
 // AddAPIRouteByName is Router.AddAPIRouteByName inside the Tx.
@@ -92,7 +97,7 @@ func (tx *Tx) AddRoutes(specs []RouteSpec, opts *ApplyOptions) ([]Skipped, error
 // RemoveRoute removes the named route. An unknown name is an error wrapping
 // ErrUnknownRoute.
 func (tx *Tx) RemoveRoute(name string) error {
-	rec := tx.set.names[name]
+	rec := tx.set.names.get(indexKeyOf(name))
 	if rec == nil {
 		return fmt.Errorf("dynroute: remove route: %w %q", ErrUnknownRoute, name)
 	}

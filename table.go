@@ -180,34 +180,50 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64,
 		methodNotAllowed: methodNotAllowed,
 		entries:          make(map[string][]*entry),
 	}
-	byMethod := t.entries
+	// One pass over the routes makes their entries and reads each shape
+	// once, for the nodes oneLayer checks: later passes over a large table
+	// go over the compact nodes instead of back over every route.
+	var lists methodLists
+	var buf [8]nodeKind
 	for _, rec := range recs {
 		e := entryOf(rec, wrap, maxBody)
+		nodes := shapeNodes(e.pat.shape(), buf[:0])
 		for _, m := range rec.route.Methods {
-			byMethod[m] = append(byMethod[m], e)
+			l := lists.of(m, len(recs))
+			l.es = append(l.es, e)
+			l.nodes = append(l.nodes, nodes...)
+			l.headers = l.headers || len(e.headers) > 0
 		}
 	}
-	if len(byMethod[http.MethodHead]) > 0 {
+	if head := lists.find(http.MethodHead); head != nil {
 		// With explicit HEAD routes, HEAD requests pick the most specific
 		// of the HEAD and GET routes (the HEAD route on equal shapes), so
 		// GET routes join the HEAD tree. Without them miss falls back to GET.
 		heads := make(map[string]bool)
-		for _, e := range byMethod[http.MethodHead] {
+		for _, e := range head.es {
 			heads[e.pat.shape()] = true
 		}
-		for _, e := range byMethod[http.MethodGet] {
-			if !heads[e.pat.shape()] {
-				byMethod[http.MethodHead] = append(byMethod[http.MethodHead], e)
+		if get := lists.find(http.MethodGet); get != nil {
+			for _, e := range get.es {
+				if !heads[e.pat.shape()] {
+					head.es = append(head.es, e)
+					head.nodes = shapeNodes(e.pat.shape(), head.nodes)
+					head.headers = head.headers || len(e.headers) > 0
+				}
 			}
 		}
 		t.headMerged = true
 	}
-	for m := range byMethod {
-		t.methods = append(t.methods, m)
-	}
-	slices.Sort(t.methods)
-	for _, m := range t.methods {
-		t.addMethod(m, headerGroups(byMethod[m], mismatch))
+	slices.SortFunc(lists, func(a, b methodList) int { return strings.Compare(a.method, b.method) })
+	for i := range lists {
+		l := &lists[i]
+		t.methods = append(t.methods, l.method)
+		t.entries[l.method] = l.es
+		es := l.es
+		if l.headers { // known from the first pass: no second one over every entry
+			es = headerGroups(es, mismatch)
+		}
+		t.addMethod(l.method, es, l.nodes)
 	}
 	if len(t.layers) == 1 {
 		// One tree: let httprouter dispatch, which saves a call per request;
@@ -216,6 +232,46 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64,
 		t.single.NotFound = http.HandlerFunc(t.miss)
 	}
 	return t
+}
+
+// methodList is the entries of one method as compile gathers them, with
+// the nodes of their shapes (see shapeNodes).
+type methodList struct {
+	method  string
+	es      []*entry
+	nodes   []nodeKind
+	headers bool // some entry has header matches (see headerGroups)
+}
+
+// methodLists is compile's lists, one per method: a few, so a slice
+// searched by method is cheaper than a map that hashes the method for
+// every route.
+type methodLists []methodList
+
+// find returns the list of method, or nil.
+func (ls methodLists) find(method string) *methodList {
+	for i := range ls {
+		if ls[i].method == method {
+			return &ls[i]
+		}
+	}
+	return nil
+}
+
+// of returns the list of method, adding it if needed. The first list made
+// is sized for n routes of three segments: most tables are mostly of one
+// method, and the first route's is a good guess, so the largest list
+// seldom grows.
+func (ls *methodLists) of(method string, n int) *methodList {
+	if l := ls.find(method); l != nil {
+		return l
+	}
+	l := methodList{method: method}
+	if len(*ls) == 0 {
+		l.es, l.nodes = make([]*entry, 0, n), make([]nodeKind, 0, 3*n)
+	}
+	*ls = append(*ls, l)
+	return &(*ls)[len(*ls)-1]
 }
 
 // entryFor returns the entry that serves pattern path for method.
@@ -242,8 +298,12 @@ func (t *table) entryFor(method, path string) *entry {
 // (b) has no route httprouter would refuse beside it. Within a layer at most
 // one route matches any path, so the first layer that matches has the best
 // route.
-func (t *table) addMethod(method string, es []*entry) {
-	if oneLayer(es) {
+//
+// nodes are the nodes of every route's shape (see shapeNodes), which decide
+// whether one tree is enough. Grouping routes by headers (headerGroups)
+// leaves them as they are: the routes of a group share one shape.
+func (t *table) addMethod(method string, es []*entry, nodes []nodeKind) {
+	if oneLayer(nodes) {
 		l := t.layer(0)
 		for _, e := range es {
 			l.Handle(method, e.routerPath, e.handle)
@@ -271,43 +331,153 @@ func (t *table) addMethod(method string, es []*entry) {
 	}
 }
 
-// oneLayer reports whether es fit in one httprouter tree. Only a node with a
-// {x} or {x...} child can hold a conflict, so the nodes that have one are
-// collected first (from the few routes with parameters) and every segment
-// is then checked against them; a table without parameters needs no check.
-func oneLayer(es []*entry) bool {
-	var wild layerSet
-	for _, e := range es {
-		if len(e.names) == 0 {
-			continue
-		}
-		if wild == nil {
-			wild = make(layerSet)
-		}
-		ok := childKinds(e.pat, func(node string, kind uint8) bool {
-			if kind == childParam || kind == childCatchAll {
-				wild[node] |= kind
-				return compatible(wild[node])
-			}
-			return true
-		})
-		if !ok {
-			return false
+// oneLayer reports whether routes fit in one httprouter tree, given the
+// nodes of their shapes (see shapeNodes). Only a node with a {x} or {x...}
+// child can hold a conflict, so the nodes that have one are collected
+// first and every segment is then checked against them; a table without
+// parameters needs no check.
+//
+// Nodes are named by a hash of the shape prefix that leads to them, not by
+// the prefix: each shape is read once, and no string is hashed or compared
+// per node. Two prefixes with one hash can only pool their kinds, which
+// shows a conflict where there is none and never hides one, so a collision
+// (about 2^-60 per pair) costs addMethod's exact, layered placement, never
+// a wrong table.
+func oneLayer(nodes []nodeKind) bool {
+	// Counting the parameters first sizes the table once; the nodes are
+	// compact, so the extra pass is cheap next to growing the table.
+	params := 0
+	for _, nk := range nodes {
+		if k := nk.kind(); k == childParam || k == childCatchAll {
+			params++
 		}
 	}
-	if wild == nil {
+	if params == 0 {
 		return true
 	}
-	for _, e := range es {
-		ok := childKinds(e.pat, func(node string, kind uint8) bool {
-			have, found := wild[node]
-			return !found || compatible(have|kind)
-		})
-		if !ok {
+	var wild nodeKinds
+	wild.size(params)
+	for _, nk := range nodes {
+		if k := nk.kind(); k == childParam || k == childCatchAll {
+			if !compatible(wild.add(nk.node(), k)) {
+				return false
+			}
+		}
+	}
+	for _, nk := range nodes {
+		if have := wild.get(nk.node()); have != 0 && !compatible(have|nk.kind()) {
 			return false
 		}
 	}
 	return true
+}
+
+// nodeKind is one segment of a shape: the node it hangs from, named by a
+// hash of the shape prefix before the segment, and its kind of child
+// (childLiteral …), packed in one word: the hash in the upper 60 bits, the
+// kind in the lower 4.
+type nodeKind uint64
+
+// node returns the hash naming the node, never 0.
+func (nk nodeKind) node() uint64 { return uint64(nk)&^0xf | 1 }
+
+// kind returns the kind of the segment.
+func (nk nodeKind) kind() uint8 { return uint8(nk & 0xf) }
+
+// shapeNodes appends the nodeKind of each segment of shape to buf. The
+// hashes are FNV-1a over the prefix before each '/', taken in one pass over
+// the shape; the kind is read from the shape too ("{}", "{...}", "" or a
+// literal, which never starts with '{'), so the pattern's segments are not
+// touched.
+func shapeNodes(shape string, buf []nodeKind) []nodeKind {
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	h := uint64(offset64)
+	for i := 0; i < len(shape); i++ {
+		c := shape[i]
+		if c == '/' {
+			kind := childLiteral
+			switch {
+			case i+1 == len(shape):
+				kind = childEmpty
+			case shape[i+1] != '{':
+			case i+2 < len(shape) && shape[i+2] == '}':
+				kind = childParam
+			default:
+				kind = childCatchAll
+			}
+			buf = append(buf, nodeKind(h&^0xf|uint64(kind)))
+		}
+		h ^= uint64(c)
+		h *= prime64
+	}
+	return buf
+}
+
+// nodeKinds maps node hashes to the kinds of child seen at each: a small
+// open-addressing table, as oneLayer needs nothing but add and get.
+type nodeKinds struct {
+	keys  []uint64 // 0: free
+	kinds []uint8
+	n     int
+}
+
+// add records a child of kind at node and returns the node's kinds.
+func (t *nodeKinds) add(node uint64, kind uint8) uint8 {
+	if 2*(t.n+1) > len(t.keys) {
+		t.grow()
+	}
+	mask := len(t.keys) - 1
+	for i := int(node>>32^node) & mask; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case 0:
+			t.keys[i], t.kinds[i] = node, kind
+			t.n++
+			return kind
+		case node:
+			t.kinds[i] |= kind
+			return t.kinds[i]
+		}
+	}
+}
+
+// get returns the kinds recorded at node, 0 for none.
+func (t *nodeKinds) get(node uint64) uint8 {
+	if t.n == 0 {
+		return 0
+	}
+	mask := len(t.keys) - 1
+	for i := int(node>>32^node) & mask; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case 0:
+			return 0
+		case node:
+			return t.kinds[i]
+		}
+	}
+}
+
+// grow doubles the table (to 64 slots at first) and re-adds its entries.
+func (t *nodeKinds) grow() {
+	keys, kinds := t.keys, t.kinds
+	t.size(max(32, len(keys)))
+	for i, k := range keys {
+		if k != 0 {
+			t.add(k, kinds[i])
+		}
+	}
+}
+
+// size makes t an empty table with room for n nodes: a power of two, at
+// least 2n slots.
+func (t *nodeKinds) size(n int) {
+	slots := 64
+	for slots < 2*n {
+		slots *= 2
+	}
+	t.keys, t.kinds, t.n = make([]uint64, slots), make([]uint8, slots), 0
 }
 
 // layer returns layer i, adding layers as needed.
