@@ -37,11 +37,11 @@ func bodyLimit(rec *routeRec, def int64) int64 {
 	return max(n, 0)
 }
 
-// bodyOK applies the entry's body limit to r and reports whether the
-// request goes on to the handler. Requests without a body (every GET from
-// net/http's server has http.NoBody) cost two comparisons.
-func (e *entry) bodyOK(w http.ResponseWriter, r *http.Request) bool {
-	return e.maxBody == 0 || r.Body == nil || r.Body == http.NoBody || e.limitBody(w, r)
+// hasBody reports whether r has a body for the route's limit to apply to.
+// Requests without one (every GET from net/http's server has http.NoBody)
+// cost two comparisons.
+func hasBody(r *http.Request) bool {
+	return r.Body != nil && r.Body != http.NoBody
 }
 
 // limitBody answers 413 to a request whose declared length is over the

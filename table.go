@@ -78,6 +78,9 @@ func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64
 // Params and skip SetPathValue.
 func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 	path := e.route.Path
+	// The closures keep the limit themselves, beside path and the handler,
+	// so a request without a body reads nothing more of the entry.
+	limit := e.maxBody
 	fn, isFunc := h.(HandlerFunc)
 	fast, isFast := h.(ParamsHandler)
 	std, isStd := h.(http.HandlerFunc)
@@ -85,7 +88,7 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 		switch {
 		case isFunc:
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-				if !e.bodyOK(w, r) {
+				if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
 					return
 				}
 				r.Pattern = path
@@ -93,7 +96,7 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 			}
 		case isFast:
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-				if !e.bodyOK(w, r) {
+				if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
 					return
 				}
 				r.Pattern = path
@@ -102,7 +105,7 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 		case isStd:
 			// Calling the func directly saves HandlerFunc.ServeHTTP's hop.
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-				if !e.bodyOK(w, r) {
+				if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
 					return
 				}
 				r.Pattern = path
@@ -110,7 +113,7 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 			}
 		default:
 			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-				if !e.bodyOK(w, r) {
+				if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
 					return
 				}
 				r.Pattern = path
@@ -124,7 +127,7 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 			redirect(w, r, cleanPath(r.URL.Path))
 			return
 		}
-		if !e.bodyOK(w, r) {
+		if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
 			return
 		}
 		r.Pattern = path
