@@ -636,8 +636,23 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rt.recover != nil {
-		defer rt.guard(w, r)
+		rt.serveGuarded(t, w, r)
+		return
 	}
+	t.serve(w, r)
+}
+
+// serveGuarded serves r from the layers of t, recovering a panic. The
+// defer lives here, not in ServeHTTP, whose single-tree path would pay for
+// it on every request.
+func (rt *Router) serveGuarded(t *table, w http.ResponseWriter, r *http.Request) {
+	defer rt.guard(w, r)
+	t.serve(w, r)
+}
+
+// serve serves r from the layers of t: the first layer that matches has
+// the most specific route.
+func (t *table) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	for _, l := range t.layers {
 		if h, ps, _ := l.Lookup(r.Method, path); h != nil {
