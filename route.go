@@ -163,28 +163,12 @@ var singleMethods = [...][]string{
 	{http.MethodDelete}, {http.MethodConnect}, {http.MethodOptions}, {http.MethodTrace},
 }
 
-// singleMethod returns the slice of singleMethods for m, or nil. It is a
-// switch rather than a map because a map would hash m on every route.
+// singleMethod returns the slice of singleMethods for m, or nil.
 func singleMethod(m string) []string {
-	switch m {
-	case http.MethodGet:
-		return singleMethods[0]
-	case http.MethodHead:
-		return singleMethods[1]
-	case http.MethodPost:
-		return singleMethods[2]
-	case http.MethodPut:
-		return singleMethods[3]
-	case http.MethodPatch:
-		return singleMethods[4]
-	case http.MethodDelete:
-		return singleMethods[5]
-	case http.MethodConnect:
-		return singleMethods[6]
-	case http.MethodOptions:
-		return singleMethods[7]
-	case http.MethodTrace:
-		return singleMethods[8]
+	for _, ms := range singleMethods {
+		if ms[0] == m {
+			return ms
+		}
 	}
 	return nil
 }

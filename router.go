@@ -220,11 +220,7 @@ func (rt *Router) Registry() *Registry { return rt.reg }
 // ErrDuplicateOperationID or ErrConflict, and names the route and where it
 // was declared. On error nothing is added.
 func (rt *Router) AddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) error {
-	var pc [1]uintptr // see caller; inlined by hand, as in the other adders
-	if wantCaller(opts) {
-		runtime.Callers(2, pc[:])
-	}
-	return rt.add(path, methods, h, "", opts, pc[0])
+	return rt.add(path, methods, h, "", opts, caller(opts))
 }
 
 // AddAPIRouteByName is AddAPIRoute with the handler named in the Registry.
@@ -241,55 +237,39 @@ func (rt *Router) AddAPIRouteByName(path string, methods []string, handlerName s
 
 // MustAddAPIRoute is like AddAPIRoute but panics with the error.
 func (rt *Router) MustAddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) {
-	var pc [1]uintptr
-	if wantCaller(opts) {
-		runtime.Callers(2, pc[:])
-	}
-	if err := rt.add(path, methods, h, "", opts, pc[0]); err != nil {
+	if err := rt.add(path, methods, h, "", opts, caller(opts)); err != nil {
 		panic(err)
 	}
 }
 
 // Handle adds a route for one method and panics on error; see AddAPIRoute.
 func (rt *Router) Handle(method, path string, h http.Handler) {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	rt.must(method, path, h, pc[0])
+	rt.must(method, path, h, caller(nil))
 }
 
 // Get adds a GET route (which also answers HEAD) and panics on error.
 func (rt *Router) Get(path string, h http.Handler) {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	rt.must(http.MethodGet, path, h, pc[0])
+	rt.must(http.MethodGet, path, h, caller(nil))
 }
 
 // Post adds a POST route and panics on error.
 func (rt *Router) Post(path string, h http.Handler) {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	rt.must(http.MethodPost, path, h, pc[0])
+	rt.must(http.MethodPost, path, h, caller(nil))
 }
 
 // Put adds a PUT route and panics on error.
 func (rt *Router) Put(path string, h http.Handler) {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	rt.must(http.MethodPut, path, h, pc[0])
+	rt.must(http.MethodPut, path, h, caller(nil))
 }
 
 // Patch adds a PATCH route and panics on error.
 func (rt *Router) Patch(path string, h http.Handler) {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	rt.must(http.MethodPatch, path, h, pc[0])
+	rt.must(http.MethodPatch, path, h, caller(nil))
 }
 
 // Delete adds a DELETE route and panics on error.
 func (rt *Router) Delete(path string, h http.Handler) {
-	var pc [1]uintptr
-	runtime.Callers(2, pc[:])
-	rt.must(http.MethodDelete, path, h, pc[0])
+	rt.must(http.MethodDelete, path, h, caller(nil))
 }
 
 // must adds a route for one method and panics on error.
@@ -306,13 +286,8 @@ func (rt *Router) must(method, path string, h http.Handler, pc uintptr) {
 // caller returns the program counter of the code that called the exported
 // method that calls caller, for the route's Source; 0 when opts has a Source.
 // Exported methods call it first thing, so that the stack walk is short.
-//
-// The stack walk is most of what adding a route in a loop costs, and each
-// frame counts: caller cannot be inlined (runtime.Callers alone is over the
-// budget), so the adders called once per route (AddAPIRoute, Get …) call
-// runtime.Callers(2, …) themselves, one frame fewer.
 func caller(opts *RouteOptions) uintptr {
-	if !wantCaller(opts) {
+	if opts != nil && !opts.Source.IsZero() {
 		return 0
 	}
 	var pcs [1]uintptr
@@ -320,11 +295,6 @@ func caller(opts *RouteOptions) uintptr {
 		return 0
 	}
 	return pcs[0]
-}
-
-// wantCaller reports whether a route needs its caller for its Source.
-func wantCaller(opts *RouteOptions) bool {
-	return opts == nil || opts.Source.IsZero()
 }
 
 // add validates one route, then inserts it and publishes the new table.

@@ -3,7 +3,6 @@ package dynroute
 import (
 	"fmt"
 	"net/http"
-	"runtime"
 	"strings"
 )
 
@@ -47,11 +46,7 @@ func (tx *Tx) Removed() int { return tx.removed }
 
 // AddAPIRoute is Router.AddAPIRoute inside the Tx.
 func (tx *Tx) AddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) error {
-	var pc [1]uintptr // see caller
-	if wantCaller(opts) {
-		runtime.Callers(2, pc[:])
-	}
-	return tx.add(path, methods, h, "", opts, pc[0])
+	return tx.add(path, methods, h, "", opts, caller(opts))
 }
 
 // AddAPIRouteByName is Router.AddAPIRouteByName inside the Tx.
