@@ -137,6 +137,15 @@ func (b *bodyPlan) decodeProblem(data []byte, err error) FieldError {
 	return FieldError{Loc: []any{"body"}, Type: "value_error", Msg: "Value error, " + err.Error()}
 }
 
+// unmarshal decodes data into v as the plan decodes bodies: numbers in
+// interface values as json.Number with useNumber.
+func (b *bodyPlan) unmarshal(data []byte, v any) error {
+	if b.useNumber {
+		return unmarshalNumbers(data, v)
+	}
+	return json.Unmarshal(data, v)
+}
+
 // unmarshalNumbers is json.Unmarshal with numbers in interface values
 // decoded as json.Number, which keeps every digit. data holds one JSON
 // value (the validator checked it).

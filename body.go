@@ -14,19 +14,19 @@ import (
 // (CRUDOptions.MaxBodyBytes) and Routers (their own routes' limits). The
 // Router leaves their bodies to them unless the route sets its own limit.
 type bodyLimiter interface {
-	limitsBody() bool
+	limitsBody()
 }
 
-func (h *TypedHandler[In, Out]) limitsBody() bool { return true }
-func (h *crudHandler[T, K]) limitsBody() bool     { return true }
-func (rt *Router) limitsBody() bool               { return true }
+func (h *TypedHandler[In, Out]) limitsBody() {}
+func (h *crudHandler[T, K]) limitsBody()     {}
+func (rt *Router) limitsBody()               {}
 
 // bodyLimit returns the body limit the Router applies to rec, given its
 // default def (Options.MaxBodyBytes); 0 means none.
 func bodyLimit(rec *routeRec, def int64) int64 {
 	n := rec.route.MaxBodyBytes
 	if n == 0 {
-		if l, ok := rec.route.Handler.(bodyLimiter); ok && l.limitsBody() {
+		if _, ok := rec.route.Handler.(bodyLimiter); ok {
 			return 0
 		}
 		n = def

@@ -157,7 +157,6 @@ type crud[T any, K comparable] struct {
 	createName, patchName string
 	readOnly              []string   // the key and Options.ReadOnly
 	clearReadOnly         []func(*T) // zero the read-only members of an item
-	exactNumbers          bool       // CRUDOptions.exactNumbers
 }
 
 func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOptions) (*crud[T, K], error) {
@@ -213,7 +212,6 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOp
 	comp := &schemaCompiler{components: c.components}
 	c.createBody = bodyPlan{typ: reflect.TypeFor[T](), required: true, schema: c.create, maxBytes: maxBytes, loc: []any{"body"}, useNumber: o.exactNumbers}
 	c.patchBody = bodyPlan{typ: reflect.TypeFor[map[string]any](), required: true, schema: c.patch, maxBytes: maxBytes, loc: []any{"body"}, useNumber: o.exactNumbers}
-	c.exactNumbers = o.exactNumbers
 	if c.createBody.node, err = comp.compile(c.create); err != nil {
 		return nil, err
 	}
@@ -699,7 +697,7 @@ func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw
 			return err
 		}
 		var doc map[string]any
-		if err := c.unmarshal(current, &doc); err != nil {
+		if err := c.patchBody.unmarshal(current, &doc); err != nil {
 			return err
 		}
 		doc = mergePatch(doc, patch).(map[string]any)
@@ -712,7 +710,7 @@ func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw
 			return &ValidationError{Errors: errs}
 		}
 		var next T
-		if err := c.unmarshal(result, &next); err != nil {
+		if err := c.patchBody.unmarshal(result, &next); err != nil {
 			return &ValidationError{Errors: []FieldError{{Loc: []any{"body"}, Msg: err.Error(), Type: "json_invalid"}}}
 		}
 		*item = next
@@ -722,15 +720,6 @@ func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw
 		c.setKey(&item, raw)
 	}
 	c.answer(w, r, http.StatusOK, item, err)
-}
-
-// unmarshal decodes data into v as the bodies are decoded: numbers in
-// interface values as json.Number with CRUDOptions.exactNumbers.
-func (c *crud[T, K]) unmarshal(data []byte, v any) error {
-	if !c.exactNumbers {
-		return json.Unmarshal(data, v)
-	}
-	return unmarshalNumbers(data, v)
 }
 
 // mergePatch applies a JSON merge patch (RFC 7396) to target.
