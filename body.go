@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 )
@@ -39,9 +40,17 @@ func bodyLimit(rec *routeRec, def int64) int64 {
 
 // hasBody reports whether r has a body for the route's limit to apply to.
 // Requests without one (every GET from net/http's server has http.NoBody)
-// cost two comparisons.
+// cost two comparisons of r.Body's type word: r.Body != http.NoBody would
+// also call the runtime to compare two empty structs.
 func hasBody(r *http.Request) bool {
-	return r.Body != nil && r.Body != http.NoBody
+	return r.Body != nil && !isType(r.Body, http.NoBody)
+}
+
+// isType reports whether x's dynamic type is T. T is inferred from a value,
+// so that it can be a type another package does not export.
+func isType[T any](x io.ReadCloser, _ T) bool {
+	_, ok := x.(T)
+	return ok
 }
 
 // limitBody answers 413 to a request whose declared length is over the

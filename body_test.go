@@ -25,6 +25,28 @@ var bodyEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, strconv.FormatInt(n, 10))
 })
 
+// paramsEcho is bodyEcho that also reads the path's parameters: it
+// answers with their values, from Params on the fast path, then ":" and
+// the length of the body.
+type paramsEcho struct{}
+
+func (paramsEcho) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	echoAfter(w, r, r.PathValue("id")+r.PathValue("rest"))
+}
+
+func (paramsEcho) ServeHTTPParams(w http.ResponseWriter, r *http.Request, ps Params) {
+	echoAfter(w, r, ps.Get("id")+ps.Get("rest"))
+}
+
+func echoAfter(w http.ResponseWriter, r *http.Request, prefix string) {
+	n, err := io.Copy(io.Discard, r.Body)
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		return
+	}
+	_, _ = io.WriteString(w, prefix+":"+strconv.FormatInt(n, 10))
+}
+
 // bodyRequest is a POST of n bytes; chunked hides its length, as a
 // Transfer-Encoding: chunked request does.
 func bodyRequest(target string, n int, chunked bool) *http.Request {
@@ -72,6 +94,20 @@ func TestMaxBodyBytes(t *testing.T) {
 		{name: "route without limit", opts: &Options{MaxBodyBytes: 5}, route: &RouteOptions{MaxBodyBytes: -1}, h: bodyEcho, req: bodyRequest("/b", 100, false), status: 200, body: "100"},
 		{name: "fast path handler", opts: &Options{MaxBodyBytes: 5}, h: HandlerFunc(func(w http.ResponseWriter, r *http.Request, _ Params) { bodyEcho(w, r) }), req: bodyRequest("/b", 6, false), status: 413, problem: true},
 		{name: "route with a parameter", opts: &Options{MaxBodyBytes: 5}, h: bodyEcho, req: bodyRequest("/p/1", 6, false), status: 413, problem: true},
+		// Each kind of handler, on each kind of route: the closures test for
+		// a body inline and leave it to entry.serveSlow.
+		{name: "ParamsHandler, static, over", opts: &Options{MaxBodyBytes: 5}, h: paramsEcho{}, req: bodyRequest("/b", 6, false), status: 413, problem: true},
+		{name: "ParamsHandler, static, under", opts: &Options{MaxBodyBytes: 5}, h: paramsEcho{}, req: bodyRequest("/b", 5, true), status: 200, body: ":5"},
+		{name: "ParamsHandler, parameter, under", opts: &Options{MaxBodyBytes: 5}, h: paramsEcho{}, req: bodyRequest("/p/x1", 5, false), status: 200, body: "x1:5"},
+		{name: "ParamsHandler, parameter, chunked over", opts: &Options{MaxBodyBytes: 5}, h: paramsEcho{}, req: bodyRequest("/p/x1", 6, true), status: 413},
+		{name: "HandlerFunc, parameter, under", opts: &Options{MaxBodyBytes: 5}, h: HandlerFunc(paramsEcho{}.ServeHTTPParams), req: bodyRequest("/p/x2", 4, false), status: 200, body: "x2:4"},
+		{name: "HandlerFunc, parameter, over", opts: &Options{MaxBodyBytes: 5}, h: HandlerFunc(paramsEcho{}.ServeHTTPParams), req: bodyRequest("/p/x2", 6, false), status: 413, problem: true},
+		{name: "http.Handler, parameter, under", opts: &Options{MaxBodyBytes: 5}, h: http.HandlerFunc(paramsEcho{}.ServeHTTP), req: bodyRequest("/p/x3", 5, true), status: 200, body: "x3:5"},
+		{name: "HandlerFunc, catch-all, under", opts: &Options{MaxBodyBytes: 5}, h: HandlerFunc(paramsEcho{}.ServeHTTPParams), req: bodyRequest("/c/a/b", 5, false), status: 200, body: "a/b:5"},
+		{name: "http.Handler, catch-all, over", opts: &Options{MaxBodyBytes: 5}, h: paramsEcho{}, req: bodyRequest("/c/a/b", 6, false), status: 413, problem: true},
+		{name: "http.Handler, catch-all, chunked under", opts: &Options{MaxBodyBytes: 5}, h: http.HandlerFunc(paramsEcho{}.ServeHTTP), req: bodyRequest("/c/a/b", 3, true), status: 200, body: "a/b:3"},
+		// An unclean value is redirected before the body is looked at.
+		{name: "unclean parameter", opts: &Options{MaxBodyBytes: 5}, h: HandlerFunc(paramsEcho{}.ServeHTTPParams), req: bodyRequest("/c/a/../b", 6, false), status: http.StatusPermanentRedirect},
 		// A typed handler's own limit (4 MiB) replaces the Router's 1 MiB.
 		{name: "typed handler's own limit", h: typed, req: httptest.NewRequest(http.MethodPost, "/b", strings.NewReader(typedBody(2*mib))), status: 200, body: `"N":2097152`},
 		{name: "typed handler over its own limit", h: typed, req: httptest.NewRequest(http.MethodPost, "/b", strings.NewReader(typedBody(4*mib))), status: 413},
@@ -88,6 +124,7 @@ func TestMaxBodyBytes(t *testing.T) {
 			rt := New(tt.opts)
 			require.NoError(t, rt.AddAPIRoute("/b", []string{"POST"}, tt.h, tt.route))
 			require.NoError(t, rt.AddAPIRoute("/p/{id}", []string{"POST"}, tt.h, tt.route))
+			require.NoError(t, rt.AddAPIRoute("/c/{rest...}", []string{"POST"}, tt.h, tt.route))
 			w := httptest.NewRecorder()
 			rt.ServeHTTP(w, tt.req)
 			assert.Equal(t, tt.status, w.Code, w.Body.String())
@@ -164,4 +201,26 @@ routes:
 `), "routes.yaml")
 	require.ErrorIs(t, err, ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "max_body_bytes must be an integer")
+}
+
+func TestHasBody(t *testing.T) {
+	type empty struct{ io.ReadCloser } // another type, for the type word
+	tests := []struct {
+		name string
+		body io.ReadCloser
+		want bool
+	}{
+		{"nil", nil, false},
+		{"http.NoBody", http.NoBody, false},
+		{"NopCloser of an empty reader", io.NopCloser(strings.NewReader("")), true},
+		{"NopCloser of http.NoBody", io.NopCloser(http.NoBody), true},
+		{"a type of its own", empty{http.NoBody}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Body = tt.body
+			assert.Equal(t, tt.want, hasBody(r))
+		})
+	}
 }

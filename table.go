@@ -44,6 +44,7 @@ type entry struct {
 	routerPath string
 	headers    []headerMatcher // the route's header matches
 	maxBody    int64           // the body limit; 0: none (see bodyLimit)
+	h          http.Handler    // the handler, wrapped (entryOf)
 }
 
 // entryOf returns the entry of rec, made on first use: a route's entry
@@ -76,27 +77,39 @@ func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64
 // what the route needs so that each request does only that: routes without
 // parameters skip the parameter checks, HandlerFunc and ParamsHandler get
 // Params and skip SetPathValue.
+//
+// Each closure tests inline for the common case, a request without a body
+// whose parameter values are clean, and leaves everything else to
+// serveSlow, in tail position: with no other call before the handler's,
+// the compiler keeps the closure's values in registers instead of saving
+// them all on the stack first.
 func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
-	path := e.route.Path
+	e.h = h
+	if e.catchAll {
+		// A {x...} value always needs its leading slash cut (prepare).
+		return e.serveSlow
+	}
 	// The closures keep the limit themselves, beside path and the handler,
 	// so a request without a body reads nothing more of the entry.
-	limit := e.maxBody
+	path, limit := e.route.Path, e.maxBody
 	fn, isFunc := h.(HandlerFunc)
 	fast, isFast := h.(ParamsHandler)
 	std, isStd := h.(http.HandlerFunc)
 	if len(e.names) == 0 {
 		switch {
 		case isFunc:
-			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-				if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
+			return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+				if limit != 0 && hasBody(r) {
+					e.serveSlow(w, r, ps)
 					return
 				}
 				r.Pattern = path
 				fn(w, r, Params{e: e})
 			}
 		case isFast:
-			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-				if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
+			return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+				if limit != 0 && hasBody(r) {
+					e.serveSlow(w, r, ps)
 					return
 				}
 				r.Pattern = path
@@ -104,16 +117,18 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 			}
 		case isStd:
 			// Calling the func directly saves HandlerFunc.ServeHTTP's hop.
-			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-				if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
+			return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+				if limit != 0 && hasBody(r) {
+					e.serveSlow(w, r, ps)
 					return
 				}
 				r.Pattern = path
 				std(w, r)
 			}
 		default:
-			return func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
-				if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
+			return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+				if limit != 0 && hasBody(r) {
+					e.serveSlow(w, r, ps)
 					return
 				}
 				r.Pattern = path
@@ -121,31 +136,77 @@ func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 			}
 		}
 	}
+	switch {
+	case isFunc:
+		return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+			if !cleanValues(ps) || limit != 0 && hasBody(r) {
+				e.serveSlow(w, r, ps)
+				return
+			}
+			r.Pattern = path
+			fn(w, r, Params{e: e, ps: ps})
+		}
+	case isFast:
+		return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+			if !cleanValues(ps) || limit != 0 && hasBody(r) {
+				e.serveSlow(w, r, ps)
+				return
+			}
+			r.Pattern = path
+			fast.ServeHTTPParams(w, r, Params{e: e, ps: ps})
+		}
+	}
 	names := e.names
 	return func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-		if !e.prepare(ps) {
-			redirect(w, r, cleanPath(r.URL.Path))
-			return
-		}
-		if hasBody(r) && limit != 0 && !e.limitBody(w, r) {
+		if !cleanValues(ps) || limit != 0 && hasBody(r) {
+			e.serveSlow(w, r, ps)
 			return
 		}
 		r.Pattern = path
-		switch {
-		case isFunc:
-			fn(w, r, Params{e: e, ps: ps})
-		case isFast:
-			fast.ServeHTTPParams(w, r, Params{e: e, ps: ps})
-		default:
-			for i, name := range names {
-				r.SetPathValue(name, ps[i].Value)
-			}
-			if isStd {
-				std(w, r)
-				return
-			}
-			h.ServeHTTP(w, r)
+		for i, name := range names {
+			r.SetPathValue(name, ps[i].Value)
 		}
+		if isStd {
+			std(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}
+}
+
+// cleanValues reports whether every value in ps is a clean {x} value
+// (cleanSegment).
+func cleanValues(ps httprouter.Params) bool {
+	for i := range ps {
+		if !cleanSegment(ps[i].Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// serveSlow serves a request the entry's closure does not: one with a
+// {x...} value, an unclean value or a body. It does every step, and the
+// closure the common case's only.
+func (e *entry) serveSlow(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	if !e.prepare(ps) {
+		redirect(w, r, cleanPath(r.URL.Path))
+		return
+	}
+	if e.maxBody != 0 && hasBody(r) && !e.limitBody(w, r) {
+		return
+	}
+	r.Pattern = e.route.Path
+	switch h := e.h.(type) {
+	case HandlerFunc:
+		h(w, r, Params{e: e, ps: ps})
+	case ParamsHandler:
+		h.ServeHTTPParams(w, r, Params{e: e, ps: ps})
+	default:
+		for i, name := range e.names {
+			r.SetPathValue(name, ps[i].Value)
+		}
+		h.ServeHTTP(w, r)
 	}
 }
 

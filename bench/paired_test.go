@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -22,6 +23,7 @@ import (
 var (
 	paired     = flag.Bool("paired", false, "run TestPaired: dynroute's cost relative to its baselines, measured in interleaved rounds of thread CPU time")
 	pairedJSON = flag.String("paired-json", "", "TestPaired: also write its rows to this file as a JSON array of objects with the fields of pairedRow (run.sh's report reads it)")
+	pairedRows = flag.String("paired-rows", "", "TestPaired: run only the rows whose name matches this regexp (default: every row)")
 )
 
 // clockThreadCPUTimeID is Linux's CLOCK_THREAD_CPUTIME_ID, which package
@@ -114,6 +116,10 @@ func TestPaired(t *testing.T) {
 		{"Typed dynroute/huma-default", named(ty, "dynroute"), named(ty, "huma-default"), nil, []Route{static}, false},
 		{"Typed dynroute/fuego", named(ty, "dynroute"), named(ty, "fuego"), nil, []Route{static}, false},
 	}
+	only, err := regexp.Compile(*pairedRows)
+	if err != nil {
+		t.Fatalf("-paired-rows: %v", err)
+	}
 	var out []pairedRow
 	report := func(name string, r pairedResult) {
 		fmt.Printf("%-50s %8.3f %7.3f-%-7.3f %12v %12v\n", name, r.ratio, r.p25, r.p75, r.aOp, r.bOp)
@@ -121,15 +127,21 @@ func TestPaired(t *testing.T) {
 	}
 	fmt.Printf("%-50s %8s %15s %12s %12s\n", "comparison (a/b)", "a/b", "a/b p25-p75", "a per op", "b per op")
 	for _, c := range rows {
-		report(c.name, c.run(t))
+		if only.MatchString(c.name) {
+			report(c.name, c.run(t))
+		}
 	}
 	// The CRUD rows (crud_test.go): requests served from SQLite.
 	for _, c := range crudComparisons(t) {
-		report(c.name, c.run(t))
+		if only.MatchString(c.name) {
+			report(c.name, c.run(t))
+		}
 	}
 	// The OpenAPI rows (spec_test.go): each round runs a and b once.
 	for _, c := range specComparisons(t) {
-		report(c.name, alternate(c.rounds, 1, 1, c.a, c.b))
+		if only.MatchString(c.name) {
+			report(c.name, alternate(c.rounds, 1, 1, c.a, c.b))
+		}
 	}
 	if *pairedJSON != "" {
 		data, err := json.MarshalIndent(out, "", "\t")
