@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/julienschmidt/httprouter"
 )
 
 // Options configures a Router. A nil *Options means the defaults.
@@ -103,6 +105,9 @@ type Router struct {
 	lastSrc atomic.Pointer[pcSource]
 
 	table atomic.Pointer[table] // nil: not compiled since the last change
+	// single is table's single tree, or nil: ServeHTTP serves from it with
+	// one load. Stored after table, so that it is never newer than table.
+	single atomic.Pointer[httprouter.Router]
 
 	doc     docInfo     // the OpenAPI document's info, servers and tags
 	builtin []*routeRec // the documentation routes, served after the others
@@ -120,11 +125,10 @@ type Router struct {
 // strings next to each other, so that a compile of a large table, which
 // finds most records out of cache, touches few cache lines per route.
 type routeRec struct {
-	e       entry           // the compiled form, made by the first compile (entryOf)
-	headers []headerMatcher // compiled route.Headers
-	p       pattern         // allocated with the record: one allocation per route
-	pat     *pattern        // points to p
-	route   Route
+	e     entry    // the compiled form: headers from buildRec, the rest from the first compile (entryOf)
+	p     pattern  // allocated with the record: one allocation per route
+	pat   *pattern // points to p
+	route Route
 	// opIDs are the route's OpenAPI operationIds, one per method in the
 	// order of route.Methods; nil for a hidden route without OperationID.
 	opIDs []string
@@ -390,7 +394,7 @@ func buildRec(path string, methods []string, h http.Handler, handlerName string,
 		MaxBodyBytes: o.MaxBodyBytes,
 	}
 	rec.class = o.RouteClass
-	rec.headers, rec.hkey = headers, hkey
+	rec.e.headers, rec.hkey = headers, hkey
 	rec.opIDs = operationIDs(&rec.route, rec.pat, rec.idbuf[:0])
 	if c, ok := h.(RouteChecker); ok {
 		if err := c.CheckRoute(&rec.route); err != nil {
@@ -453,11 +457,21 @@ func (rt *Router) sourceAt(pc uintptr) Source {
 func (rt *Router) publishLocked() {
 	if !rt.serving {
 		if rt.table.Load() != nil { // storing nil again would cost a barrier per route
-			rt.table.Store(nil)
+			rt.storeTable(nil)
 		}
 		return
 	}
-	rt.table.Store(rt.compileLocked())
+	rt.storeTable(rt.compileLocked())
+}
+
+// storeTable publishes t, or nil to have the next request compile a table.
+func (rt *Router) storeTable(t *table) {
+	rt.table.Store(t)
+	var single *httprouter.Router
+	if t != nil {
+		single = t.single
+	}
+	rt.single.Store(single)
 }
 
 // current returns the table to serve, compiling it if routes changed before
@@ -473,7 +487,7 @@ func (rt *Router) current() *table {
 	}
 	t := rt.compileLocked()
 	rt.serving = true
-	rt.table.Store(t)
+	rt.storeTable(t)
 	return t
 }
 
@@ -597,12 +611,19 @@ func (rt *Router) URL(name string, params ...string) (string, error) {
 
 // ServeHTTP dispatches r to the most specific matching route.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t := rt.table.Load()
-	if t == nil {
-		t = rt.current()
+	if s := rt.single.Load(); s != nil {
+		s.ServeHTTP(w, r) // recovers with its PanicHandler
+		return
 	}
+	rt.serveTable(w, r)
+}
+
+// serveTable serves r from the current table, compiling it first if routes
+// changed before the first request.
+func (rt *Router) serveTable(w http.ResponseWriter, r *http.Request) {
+	t := rt.current()
 	if t.single != nil {
-		t.single.ServeHTTP(w, r) // recovers with its PanicHandler
+		t.single.ServeHTTP(w, r)
 		return
 	}
 	if rt.recover != nil {

@@ -36,15 +36,13 @@ type patternKey struct{ method, path string }
 
 // entry is the compiled form of one route.
 type entry struct {
-	route      *Route
-	pat        *pattern
-	names      []string // parameter names in path order
-	catchAll   bool
-	handle     httprouter.Handle
-	routerPath string
-	headers    []headerMatcher // the route's header matches
-	maxBody    int64           // the body limit; 0: none (see bodyLimit)
-	h          http.Handler    // the handler, wrapped (entryOf)
+	route   *Route
+	pat     *pattern
+	names   []string // parameter names in path order
+	handle  httprouter.Handle
+	headers []headerMatcher // the route's header matches, set by buildRec
+	maxBody int64           // the body limit; 0: none (see bodyLimit)
+	h       http.Handler    // the handler, wrapped (entryOf)
 }
 
 // entryOf returns the entry of rec, made on first use: a route's entry
@@ -56,13 +54,11 @@ func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64
 	e := &rec.e
 	if e.handle == nil {
 		*e = entry{
-			route:      &rec.route,
-			pat:        rec.pat,
-			names:      rec.pat.params,
-			catchAll:   rec.pat.hasCatchAll(),
-			routerPath: rec.pat.routerPath(),
-			headers:    rec.headers,
-			maxBody:    bodyLimit(rec, maxBody),
+			route:   &rec.route,
+			pat:     rec.pat,
+			names:   rec.pat.params,
+			headers: e.headers,
+			maxBody: bodyLimit(rec, maxBody),
 		}
 		h := rec.route.Handler
 		if wrap != nil {
@@ -85,7 +81,7 @@ func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64
 // them all on the stack first.
 func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 	e.h = h
-	if e.catchAll {
+	if e.pat.catchAll {
 		// A {x...} value always needs its leading slash cut (prepare).
 		return e.serveSlow
 	}
@@ -216,7 +212,7 @@ func (e *entry) serveSlow(w http.ResponseWriter, r *http.Request, ps httprouter.
 // checking the values is enough.
 func (e *entry) prepare(ps httprouter.Params) bool {
 	n := len(ps)
-	if e.catchAll {
+	if e.pat.catchAll {
 		n--
 		last := &ps[n]
 		last.Value = last.Value[1:]
@@ -370,7 +366,7 @@ func (t *table) addMethod(method string, es []*entry, nodes []nodeKind) {
 	if oneLayer(nodes) {
 		l := t.layer(0)
 		for _, e := range es {
-			l.Handle(method, e.routerPath, e.handle)
+			l.Handle(method, e.pat.hrPath, e.handle)
 		}
 		return
 	}
@@ -391,7 +387,7 @@ func (t *table) addMethod(method string, es []*entry, nodes []nodeKind) {
 		}
 		shapes[l].add(e.pat)
 		placed.insert(e.pat, l)
-		t.layer(l).Handle(method, e.routerPath, e.handle)
+		t.layer(l).Handle(method, e.pat.hrPath, e.handle)
 	}
 }
 

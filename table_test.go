@@ -3,6 +3,7 @@ package dynroute
 import (
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -124,4 +125,11 @@ func TestShapeNodes(t *testing.T) {
 	for _, nk := range append(a, b...) {
 		assert.NotZero(t, nk.node(), "0 marks a free slot")
 	}
+}
+
+// TestRouteRecSize keeps a route's record, allocated once per route, within
+// the 768-byte size class of the allocator: the next class is 896 bytes,
+// 1.3 MB more for 10,000 routes.
+func TestRouteRecSize(t *testing.T) {
+	assert.LessOrEqual(t, unsafe.Sizeof(routeRec{}), uintptr(768))
 }
