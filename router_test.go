@@ -1519,6 +1519,34 @@ func TestRoutesAddedWhileServing(t *testing.T) {
 	assert.Equal(t, "/new", rttServe(rt, "GET", "/new").Body.String())
 }
 
+// TestServeOneTreeAndLayers adds and removes routes while serving so that
+// the table goes from one httprouter tree, which ServeHTTP serves from
+// directly, to layers and back.
+func TestServeOneTreeAndLayers(t *testing.T) {
+	rt := New(nil)
+	rt.Get("/i/{n}/comments", rttPattern())
+	rt.Get("/users/{id}", rttPattern())
+	assert.Equal(t, "/users/{id}", rttServe(rt, "GET", "/users/7").Body.String())
+	require.NotNil(t, rt.single.Load(), "one tree: ServeHTTP goes straight to it")
+
+	// A route httprouter cannot hold in the same tree as /i/{n}/comments:
+	// the table gets a second layer, and ServeHTTP must stop using the tree
+	// it had.
+	require.NoError(t, rt.AddAPIRoute("/i/comments/{c}", []string{"GET"}, rttPattern(), &RouteOptions{Name: "c"}))
+	assert.Nil(t, rt.single.Load(), "layers: ServeHTTP goes through the table")
+	for path, want := range map[string]string{
+		"/i/comments/7": "/i/comments/{c}",
+		"/i/7/comments": "/i/{n}/comments",
+		"/users/7":      "/users/{id}",
+	} {
+		assert.Equal(t, want, rttServe(rt, "GET", path).Body.String(), path)
+	}
+	require.NoError(t, rt.RemoveRoute("c"))
+	require.NotNil(t, rt.single.Load(), "one tree again")
+	assert.Equal(t, "/i/{n}/comments", rttServe(rt, "GET", "/i/comments/comments").Body.String())
+	assert.Equal(t, http.StatusNotFound, rttServe(rt, "GET", "/i/comments/7").Code)
+}
+
 func TestRouteErrorFormat(t *testing.T) {
 	tests := []struct {
 		name string
