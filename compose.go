@@ -147,7 +147,7 @@ func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions) (
 			opts.Tags = append(slices.Clip(opts.Tags), t)
 		}
 	}
-	rec, err := buildRec(prefix+r.Path, r.Methods, r.Handler, r.HandlerName, &opts, nil, false)
+	rec, err := buildRec(new(routeRec), prefix+r.Path, r.Methods, r.Handler, r.HandlerName, &opts, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +286,7 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	rec, err := buildRec(path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: o.Hidden, Source: o.Source, MaxBodyBytes: o.MaxBodyBytes}, nil, false)
+	rec, err := buildRec(new(routeRec), path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: o.Hidden, Source: o.Source, MaxBodyBytes: o.MaxBodyBytes}, nil, false)
 	if err != nil {
 		return nil, err
 	}

@@ -173,8 +173,9 @@ func (rt *Router) AddRoutes(specs []RouteSpec, opts *ApplyOptions) ([]Skipped, e
 func (rt *Router) specRecs(specs []RouteSpec, o *ApplyOptions) (recs []*routeRec, problems []error) {
 	recs = make([]*routeRec, len(specs))
 	problems = make([]error, len(specs))
+	block := recBlock{free: make([]routeRec, len(specs))} // a batch is added, and replaced, as one
 	for i := range specs {
-		recs[i], problems[i] = rt.specRec(&specs[i], o)
+		recs[i], problems[i] = rt.specRec(block.next(), &specs[i], o)
 	}
 	return recs, problems
 }
@@ -224,9 +225,9 @@ func applySpecs(set *routeSet, specs []RouteSpec, recs []*routeRec, problems []e
 	return skipped, len(inserted), nil
 }
 
-// specRec turns a spec into a route record, reporting every problem the spec
-// has on its own.
-func (rt *Router) specRec(s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
+// specRec turns a spec into a route record, filling rec (a mount has one of
+// its own), and reports every problem the spec has on its own.
+func (rt *Router) specRec(rec *routeRec, s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
 	if s.App != "" || s.Prefix != "" {
 		return rt.mountSpecRec(s)
 	}
@@ -254,7 +255,7 @@ func (rt *Router) specRec(s *RouteSpec, o *ApplyOptions) (*routeRec, error) {
 	} else {
 		h, handlerErr = rt.reg.resolve(s.Handler)
 	}
-	return buildRec(s.Path, s.Methods, h, s.Handler, &opts, handlerErr, true)
+	return buildRec(rec, s.Path, s.Methods, h, s.Handler, &opts, handlerErr, true)
 }
 
 // specHeaders returns the header matches of a spec, sorted by name.

@@ -111,7 +111,7 @@ func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
 			}
 		}
 		h := docHandler{rt: rt, serve: d.serve}
-		rec, err := buildRec(d.path, []string{http.MethodGet}, h, "", &RouteOptions{Name: d.name, Hidden: true}, nil, false)
+		rec, err := buildRec(new(routeRec), d.path, []string{http.MethodGet}, h, "", &RouteOptions{Name: d.name, Hidden: true}, nil, false)
 		if err != nil {
 			return nil, fmt.Errorf("Options.Docs.%s: %w", d.field, err)
 		}

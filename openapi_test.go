@@ -358,7 +358,7 @@ func TestOpenAPIOperationIDs(t *testing.T) {
 			if o == nil {
 				o = &RouteOptions{}
 			}
-			rec, err := buildRec(tt.path, tt.methods, h, "", o, nil, false)
+			rec, err := buildRec(new(routeRec), tt.path, tt.methods, h, "", o, nil, false)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, rec.opIDs)
 		})

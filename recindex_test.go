@@ -121,7 +121,7 @@ func TestRecIndexAgainstMap(t *testing.T) {
 // TestRouteSetIndexKeys checks the keys routeSet files routes under: a
 // route's name, each of its operationIds, and its shape with its header key.
 func TestRouteSetIndexKeys(t *testing.T) {
-	rec, err := buildRec("/users/{id}", []string{"GET", "POST"}, http.NotFoundHandler(), "", &RouteOptions{Name: "user"}, nil, false)
+	rec, err := buildRec(new(routeRec), "/users/{id}", []string{"GET", "POST"}, http.NotFoundHandler(), "", &RouteOptions{Name: "user"}, nil, false)
 	require.NoError(t, err)
 	assert.True(t, nameIndex(rec, "user"))
 	assert.False(t, nameIndex(rec, "users"))

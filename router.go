@@ -94,9 +94,10 @@ type Router struct {
 	notFound         http.Handler
 	methodNotAllowed http.Handler
 
-	mu      sync.Mutex // guards set, serving and the table's stores
+	mu      sync.Mutex // guards set, serving, block and the table's stores
 	set     *routeSet
-	serving bool // a table has been served; compile eagerly from now on
+	serving bool     // a table has been served; compile eagerly from now on
+	block   recBlock // records for the routes added before the first request
 
 	srcMu   sync.Mutex
 	sources map[uintptr]Source // caller PC -> source, so loops resolve once
@@ -138,6 +139,35 @@ type routeRec struct {
 	class RouteClass    // the route's own, from RouteOptions
 	inner http.Handler  // serves instead of route.Handler (Include, Mount)
 	mount *mountHandler // the mount this route is, if it is one
+}
+
+// recBlock hands out zero records from blocks, one allocation for many
+// routes: a record is the largest allocation per route, and allocating and
+// collecting 10,000 of them one by one is a good part of registering them.
+// A block lives as long as any of its records, so blocks serve only routes
+// that come in bulk and usually go together — the routes a Router gets
+// before its first request, a batch of AddRoutes — and a route replaced or
+// removed alone keeps at most its block's memory, which was in use anyway.
+type recBlock struct {
+	free  []routeRec
+	given int // records handed out so far
+}
+
+// maxRecBlock records, 24 KiB, are the most allocated at a time: within
+// the allocator's small size classes.
+const maxRecBlock = 32
+
+// next returns the next zero record. When the block runs out, the next
+// holds as many records as were handed out so far, up to maxRecBlock, so a
+// Router of a few routes allocates no more than it uses, as slices grow.
+func (b *recBlock) next() *routeRec {
+	if len(b.free) == 0 {
+		b.free = make([]routeRec, min(max(b.given, 1), maxRecBlock))
+	}
+	rec := &b.free[0]
+	b.free = b.free[1:]
+	b.given++
+	return rec
 }
 
 var _ http.Handler = (*Router)(nil)
@@ -304,7 +334,7 @@ func caller(opts *RouteOptions) uintptr {
 // add validates one route, then inserts it and publishes the new table.
 // pc is the caller's program counter (see caller).
 func (rt *Router) add(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) error {
-	rec, err := rt.newRec(path, methods, h, handlerName, opts, pc)
+	rec, err := rt.newRec(rt.record(), path, methods, h, handlerName, opts, pc)
 	if err != nil {
 		return err
 	}
@@ -317,8 +347,22 @@ func (rt *Router) add(path string, methods []string, h http.Handler, handlerName
 	return nil
 }
 
-// newRec parses and checks a route on its own, before it meets the others.
-func (rt *Router) newRec(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) (*routeRec, error) {
+// record returns a zero record for a route about to be added: from the
+// Router's block before the first request, when routes come in bulk, and
+// allocated on its own after, when a route may be replaced or removed
+// alone (see recBlock).
+func (rt *Router) record() *routeRec {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.serving {
+		return new(routeRec)
+	}
+	return rt.block.next()
+}
+
+// newRec parses and checks a route on its own, before it meets the others,
+// filling rec.
+func (rt *Router) newRec(rec *routeRec, path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) (*routeRec, error) {
 	var o RouteOptions
 	if opts != nil {
 		o = *opts
@@ -330,19 +374,18 @@ func (rt *Router) newRec(path string, methods []string, h http.Handler, handlerN
 	if h == nil {
 		handlerErr = fmt.Errorf("%w: nil handler", ErrInvalidHandler)
 	}
-	return buildRec(path, methods, h, handlerName, &o, handlerErr, false)
+	return buildRec(rec, path, methods, h, handlerName, &o, handlerErr, false)
 }
 
 // buildRec checks a route on its own and reports every problem it has, each
-// as a *RouteError (joined when there are several). handlerErr is a problem
-// the caller found with the handler. For config, an empty path or method
-// list is reported as missing.
-func buildRec(path string, methods []string, h http.Handler, handlerName string, o *RouteOptions, handlerErr error, config bool) (*routeRec, error) {
+// as a *RouteError (joined when there are several), and fills rec, a zero
+// record, with it. handlerErr is a problem the caller found with the
+// handler. For config, an empty path or method list is reported as missing.
+func buildRec(rec *routeRec, path string, methods []string, h http.Handler, handlerName string, o *RouteOptions, handlerErr error, config bool) (*routeRec, error) {
 	var errs []error
 	fail := func(err error) {
 		errs = append(errs, &RouteError{Name: o.Name, Methods: methods, Path: path, Source: o.Source, Err: err})
 	}
-	rec := new(routeRec)
 	var ms []string
 	var err error
 	if config && path == "" {
@@ -487,6 +530,7 @@ func (rt *Router) current() *table {
 	}
 	t := rt.compileLocked()
 	rt.serving = true
+	rt.block = recBlock{} // routes come one at a time from now on
 	rt.storeTable(t)
 	return t
 }

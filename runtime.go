@@ -60,7 +60,7 @@ func (tx *Tx) AddAPIRouteByName(path string, methods []string, handlerName strin
 }
 
 func (tx *Tx) add(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) error {
-	rec, err := tx.rt.newRec(path, methods, h, handlerName, opts, pc)
+	rec, err := tx.rt.newRec(new(routeRec), path, methods, h, handlerName, opts, pc)
 	if err != nil {
 		return err
 	}

@@ -133,3 +133,22 @@ func TestShapeNodes(t *testing.T) {
 func TestRouteRecSize(t *testing.T) {
 	assert.LessOrEqual(t, unsafe.Sizeof(routeRec{}), uintptr(768))
 }
+
+// TestRecBlock checks that records come zeroed and distinct, from blocks
+// that grow with the records handed out, up to maxRecBlock.
+func TestRecBlock(t *testing.T) {
+	var b recBlock
+	seen := map[*routeRec]bool{}
+	var sizes []int
+	for range 200 {
+		if len(b.free) == 0 {
+			sizes = append(sizes, min(max(b.given, 1), maxRecBlock))
+		}
+		rec := b.next()
+		require.False(t, seen[rec], "a record handed out twice")
+		seen[rec] = true
+		assert.Zero(t, *rec)
+		rec.route.Path = "/used" // the next record must still be zero
+	}
+	assert.Equal(t, []int{1, 1, 2, 4, 8, 16, 32, 32, 32, 32, 32, 32}, sizes[:12])
+}
