@@ -175,7 +175,10 @@ func (rt *Router) specRecs(specs []RouteSpec, o *ApplyOptions) (recs []*routeRec
 	problems = make([]error, len(specs))
 	block := recBlock{free: make([]routeRec, len(specs))} // a batch is added, and replaced, as one
 	for i := range specs {
-		recs[i], problems[i] = rt.specRec(block.next(), &specs[i], o)
+		slot := block.next()
+		if recs[i], problems[i] = rt.specRec(slot, &specs[i], o); problems[i] != nil {
+			*slot = routeRec{} // keep nothing of the spec alive in the block
+		}
 	}
 	return recs, problems
 }

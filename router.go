@@ -334,13 +334,16 @@ func caller(opts *RouteOptions) uintptr {
 // add validates one route, then inserts it and publishes the new table.
 // pc is the caller's program counter (see caller).
 func (rt *Router) add(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) error {
-	rec, err := rt.newRec(rt.record(), path, methods, h, handlerName, opts, pc)
+	slot := rt.record()
+	rec, err := rt.newRec(slot, path, methods, h, handlerName, opts, pc)
 	if err != nil {
+		*slot = routeRec{} // keep nothing of the route alive in its block
 		return err
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if err := rt.set.insert(rec); err != nil {
+		*slot = routeRec{}
 		return err
 	}
 	rt.publishLocked()
