@@ -235,7 +235,7 @@ const mountParam = "path"
 // components; a mounted Router keeps serving its own runtime changes, and
 // the document follows them.
 func (rt *Router) Mount(prefix string, h http.Handler, opts *MountOptions) error {
-	pc := caller(nil)
+	pc := callerPC()[0]
 	return rt.Update(func(tx *Tx) error {
 		return tx.mount(prefix, h, opts, pc)
 	})
@@ -243,7 +243,7 @@ func (rt *Router) Mount(prefix string, h http.Handler, opts *MountOptions) error
 
 // Mount is Router.Mount inside the Tx.
 func (tx *Tx) Mount(prefix string, h http.Handler, opts *MountOptions) error {
-	return tx.mount(prefix, h, opts, caller(nil))
+	return tx.mount(prefix, h, opts, callerPC()[0])
 }
 
 func (tx *Tx) mount(prefix string, h http.Handler, opts *MountOptions, pc uintptr) error {

@@ -104,7 +104,7 @@ func CRUD[T any, K comparable](rt *Router, prefix string, store Store[T, K], opt
 	if err != nil {
 		return fmt.Errorf("dynroute: CRUD %s: %w", prefix, err)
 	}
-	pc := caller(nil)
+	pc := callerPC()[0]
 	return rt.Update(func(tx *Tx) error {
 		var errs []error
 		for _, op := range c.ops {

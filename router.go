@@ -254,56 +254,67 @@ func (rt *Router) Registry() *Registry { return rt.reg }
 // ErrDuplicateOperationID or ErrConflict, and names the route and where it
 // was declared. On error nothing is added.
 func (rt *Router) AddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) error {
-	return rt.add(path, methods, h, "", opts, caller(opts))
+	var pc [1]uintptr
+	if opts == nil || opts.Source.IsZero() {
+		pc = callerPC() // see callerPC
+	}
+	return rt.add(path, methods, h, "", opts, pc[0])
 }
 
 // AddAPIRouteByName is AddAPIRoute with the handler named in the Registry.
 // An unknown name is an error wrapping ErrUnknownHandler that suggests the
 // closest registered names. The route's HandlerName records the name.
 func (rt *Router) AddAPIRouteByName(path string, methods []string, handlerName string, opts *RouteOptions) error {
-	pc := caller(opts)
+	var pc [1]uintptr
+	if opts == nil || opts.Source.IsZero() {
+		pc = callerPC()
+	}
 	h, err := rt.reg.resolve(handlerName)
 	if err != nil {
-		return rt.routeError(path, methods, opts, err, pc)
+		return rt.routeError(path, methods, opts, err, pc[0])
 	}
-	return rt.add(path, methods, h, handlerName, opts, pc)
+	return rt.add(path, methods, h, handlerName, opts, pc[0])
 }
 
 // MustAddAPIRoute is like AddAPIRoute but panics with the error.
 func (rt *Router) MustAddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) {
-	if err := rt.add(path, methods, h, "", opts, caller(opts)); err != nil {
+	var pc [1]uintptr
+	if opts == nil || opts.Source.IsZero() {
+		pc = callerPC()
+	}
+	if err := rt.add(path, methods, h, "", opts, pc[0]); err != nil {
 		panic(err)
 	}
 }
 
 // Handle adds a route for one method and panics on error; see AddAPIRoute.
 func (rt *Router) Handle(method, path string, h http.Handler) {
-	rt.must(method, path, h, caller(nil))
+	rt.must(method, path, h, callerPC()[0])
 }
 
 // Get adds a GET route (which also answers HEAD) and panics on error.
 func (rt *Router) Get(path string, h http.Handler) {
-	rt.must(http.MethodGet, path, h, caller(nil))
+	rt.must(http.MethodGet, path, h, callerPC()[0])
 }
 
 // Post adds a POST route and panics on error.
 func (rt *Router) Post(path string, h http.Handler) {
-	rt.must(http.MethodPost, path, h, caller(nil))
+	rt.must(http.MethodPost, path, h, callerPC()[0])
 }
 
 // Put adds a PUT route and panics on error.
 func (rt *Router) Put(path string, h http.Handler) {
-	rt.must(http.MethodPut, path, h, caller(nil))
+	rt.must(http.MethodPut, path, h, callerPC()[0])
 }
 
 // Patch adds a PATCH route and panics on error.
 func (rt *Router) Patch(path string, h http.Handler) {
-	rt.must(http.MethodPatch, path, h, caller(nil))
+	rt.must(http.MethodPatch, path, h, callerPC()[0])
 }
 
 // Delete adds a DELETE route and panics on error.
 func (rt *Router) Delete(path string, h http.Handler) {
-	rt.must(http.MethodDelete, path, h, caller(nil))
+	rt.must(http.MethodDelete, path, h, callerPC()[0])
 }
 
 // must adds a route for one method and panics on error.
@@ -317,22 +328,19 @@ func (rt *Router) must(method, path string, h http.Handler, pc uintptr) {
 	}
 }
 
-// caller returns the program counter of the code that called the exported
-// method that calls caller, for the route's Source; 0 when opts has a Source.
-// Exported methods call it first thing, so that the stack walk is short.
-func caller(opts *RouteOptions) uintptr {
-	if opts != nil && !opts.Source.IsZero() {
-		return 0
-	}
-	var pcs [1]uintptr
-	if runtime.Callers(3, pcs[:]) == 0 { // runtime.Callers, caller, the method
-		return 0
-	}
-	return pcs[0]
+// callerPC returns, in an array so that it stays small enough to be
+// inlined, the program counter of the code that called the exported method
+// that calls callerPC, for the route's Source. Exported methods call it
+// first thing, where opts has no Source. Inlined, it saves the stack walk a
+// frame; runtime.Callers counts inlined calls as frames, so the skip is the
+// same whether it is inlined or not.
+func callerPC() (pc [1]uintptr) {
+	runtime.Callers(3, pc[:]) // runtime.Callers, callerPC, the method
+	return pc
 }
 
 // add validates one route, then inserts it and publishes the new table.
-// pc is the caller's program counter (see caller).
+// pc is the caller's program counter (see callerPC).
 func (rt *Router) add(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) error {
 	slot := rt.record()
 	rec, err := rt.newRec(slot, path, methods, h, handlerName, opts, pc)

@@ -1583,3 +1583,96 @@ func TestRouteErrorFormat(t *testing.T) {
 		})
 	}
 }
+
+// TestSourceOfEveryAdder checks that each way of adding a route in code
+// records the file and line of its call, as callerPC's stack walk must
+// find it. Each case makes its call on the line it reads with here().
+func TestSourceOfEveryAdder(t *testing.T) {
+	h := http.NotFoundHandler()
+	here := func() int { _, _, line, _ := runtime.Caller(1); return line }
+	noSource := &RouteOptions{Summary: "options without a Source"}
+	tests := []struct {
+		name string
+		add  func(t *testing.T, rt *Router) int // returns the line of its call
+	}{
+		{"AddAPIRoute", func(t *testing.T, rt *Router) int {
+			l, err := here(), rt.AddAPIRoute("/x", []string{"GET"}, h, nil)
+			require.NoError(t, err)
+			return l
+		}},
+		{"AddAPIRoute with options", func(t *testing.T, rt *Router) int {
+			l, err := here(), rt.AddAPIRoute("/x", []string{"GET"}, h, noSource)
+			require.NoError(t, err)
+			return l
+		}},
+		{"AddAPIRouteByName", func(t *testing.T, rt *Router) int {
+			l, err := here(), rt.AddAPIRouteByName("/x", []string{"GET"}, "h", nil)
+			require.NoError(t, err)
+			return l
+		}},
+		{"MustAddAPIRoute", func(t *testing.T, rt *Router) int {
+			l := here() + 1 // the next line
+			rt.MustAddAPIRoute("/x", []string{"GET"}, h, noSource)
+			return l
+		}},
+		{"Handle", func(t *testing.T, rt *Router) int { l := here(); rt.Handle("GET", "/x", h); return l }},
+		{"Get", func(t *testing.T, rt *Router) int { l := here(); rt.Get("/x", h); return l }},
+		{"Post", func(t *testing.T, rt *Router) int { l := here(); rt.Post("/x", h); return l }},
+		{"Put", func(t *testing.T, rt *Router) int { l := here(); rt.Put("/x", h); return l }},
+		{"Patch", func(t *testing.T, rt *Router) int { l := here(); rt.Patch("/x", h); return l }},
+		{"Delete", func(t *testing.T, rt *Router) int { l := here(); rt.Delete("/x", h); return l }},
+		{"Mount", func(t *testing.T, rt *Router) int {
+			l, err := here(), rt.Mount("/x", h, nil)
+			require.NoError(t, err)
+			return l
+		}},
+		{"ReplaceRoute", func(t *testing.T, rt *Router) int {
+			require.NoError(t, rt.AddAPIRoute("/old", []string{"GET"}, h, &RouteOptions{Name: "r"}))
+			l, err := here(), rt.ReplaceRoute("r", "/x", []string{"GET"}, h, nil)
+			require.NoError(t, err)
+			return l
+		}},
+		{"Tx.AddAPIRoute", func(t *testing.T, rt *Router) int {
+			var l int
+			require.NoError(t, rt.Update(func(tx *Tx) error {
+				var err error
+				l, err = here(), tx.AddAPIRoute("/x", []string{"GET"}, h, noSource)
+				return err
+			}))
+			return l
+		}},
+		{"Tx.AddAPIRouteByName", func(t *testing.T, rt *Router) int {
+			var l int
+			require.NoError(t, rt.Update(func(tx *Tx) error {
+				var err error
+				l, err = here(), tx.AddAPIRouteByName("/x", []string{"GET"}, "h", nil)
+				return err
+			}))
+			return l
+		}},
+		{"Tx.Mount", func(t *testing.T, rt *Router) int {
+			var l int
+			require.NoError(t, rt.Update(func(tx *Tx) error {
+				var err error
+				l, err = here(), tx.Mount("/x", h, nil)
+				return err
+			}))
+			return l
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := New(nil)
+			require.NoError(t, rt.Registry().Register("h", h))
+			line := tt.add(t, rt)
+			var got []Source
+			for _, r := range rt.Routes() {
+				if r.Path == "/x" || r.Mount {
+					got = append(got, r.Source)
+				}
+			}
+			require.Len(t, got, 1)
+			assert.Equal(t, rttSrc(line), got[0])
+		})
+	}
+}

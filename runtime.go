@@ -46,17 +46,24 @@ func (tx *Tx) Removed() int { return tx.removed }
 
 // AddAPIRoute is Router.AddAPIRoute inside the Tx.
 func (tx *Tx) AddAPIRoute(path string, methods []string, h http.Handler, opts *RouteOptions) error {
-	return tx.add(path, methods, h, "", opts, caller(opts))
+	var pc [1]uintptr
+	if opts == nil || opts.Source.IsZero() {
+		pc = callerPC()
+	}
+	return tx.add(path, methods, h, "", opts, pc[0])
 }
 
 // AddAPIRouteByName is Router.AddAPIRouteByName inside the Tx.
 func (tx *Tx) AddAPIRouteByName(path string, methods []string, handlerName string, opts *RouteOptions) error {
-	pc := caller(opts)
+	var pc [1]uintptr
+	if opts == nil || opts.Source.IsZero() {
+		pc = callerPC()
+	}
 	h, err := tx.rt.reg.resolve(handlerName)
 	if err != nil {
-		return tx.rt.routeError(path, methods, opts, err, pc)
+		return tx.rt.routeError(path, methods, opts, err, pc[0])
 	}
-	return tx.add(path, methods, h, handlerName, opts, pc)
+	return tx.add(path, methods, h, handlerName, opts, pc[0])
 }
 
 func (tx *Tx) add(path string, methods []string, h http.Handler, handlerName string, opts *RouteOptions, pc uintptr) error {
@@ -135,6 +142,10 @@ func (rt *Router) RemoveRoute(name string) error {
 // route keeps the name unless opts gives another. On error the old route
 // stays.
 func (rt *Router) ReplaceRoute(name string, path string, methods []string, h http.Handler, opts *RouteOptions) error {
+	var pc [1]uintptr
+	if opts == nil || opts.Source.IsZero() {
+		pc = callerPC()
+	}
 	var o RouteOptions
 	if opts != nil {
 		o = *opts
@@ -142,12 +153,11 @@ func (rt *Router) ReplaceRoute(name string, path string, methods []string, h htt
 	if o.Name == "" {
 		o.Name = name
 	}
-	pc := caller(opts)
 	return rt.Update(func(tx *Tx) error {
 		if err := tx.RemoveRoute(name); err != nil {
 			return err
 		}
-		return tx.add(path, methods, h, "", &o, pc)
+		return tx.add(path, methods, h, "", &o, pc[0])
 	})
 }
 
