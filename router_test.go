@@ -1650,6 +1650,12 @@ func TestSourceOfEveryAdder(t *testing.T) {
 			}))
 			return l
 		}},
+		{"CRUD", func(t *testing.T, rt *Router) int {
+			store := NewMemoryStore(func(p *crudProduct) *int64 { return &p.ID }, nil)
+			l, err := here(), CRUD(rt, "/x", store, nil)
+			require.NoError(t, err)
+			return l
+		}},
 		{"Tx.Mount", func(t *testing.T, rt *Router) int {
 			var l int
 			require.NoError(t, rt.Update(func(tx *Tx) error {
@@ -1667,12 +1673,14 @@ func TestSourceOfEveryAdder(t *testing.T) {
 			line := tt.add(t, rt)
 			var got []Source
 			for _, r := range rt.Routes() {
-				if r.Path == "/x" || r.Mount {
+				if r.Path == "/x" || r.Mount || strings.HasPrefix(r.Path, "/x/") {
 					got = append(got, r.Source)
 				}
 			}
-			require.Len(t, got, 1)
-			assert.Equal(t, rttSrc(line), got[0])
+			require.NotEmpty(t, got)
+			for _, src := range got {
+				assert.Equal(t, rttSrc(line), src)
+			}
 		})
 	}
 }
