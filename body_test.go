@@ -17,12 +17,7 @@ import (
 // bodyEcho answers with the length of the body it read, or 413 when the
 // read hit the limit, as handlers should.
 var bodyEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-	n, err := io.Copy(io.Discard, r.Body)
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		return
-	}
-	_, _ = io.WriteString(w, strconv.FormatInt(n, 10))
+	echoAfter(w, r, "")
 })
 
 // paramsEcho is bodyEcho that also reads the path's parameters: it
@@ -31,20 +26,23 @@ var bodyEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 type paramsEcho struct{}
 
 func (paramsEcho) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	echoAfter(w, r, r.PathValue("id")+r.PathValue("rest"))
+	echoAfter(w, r, r.PathValue("id")+r.PathValue("rest")+":")
 }
 
 func (paramsEcho) ServeHTTPParams(w http.ResponseWriter, r *http.Request, ps Params) {
-	echoAfter(w, r, ps.Get("id")+ps.Get("rest"))
+	echoAfter(w, r, ps.Get("id")+ps.Get("rest")+":")
 }
 
+// echoAfter reads the whole body, then answers with prefix and the body's
+// length, or 413 when the read hit the limit. It writes nothing before the
+// body is read, so that the status can still be 413.
 func echoAfter(w http.ResponseWriter, r *http.Request, prefix string) {
 	n, err := io.Copy(io.Discard, r.Body)
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	_, _ = io.WriteString(w, prefix+":"+strconv.FormatInt(n, 10))
+	_, _ = io.WriteString(w, prefix+strconv.FormatInt(n, 10))
 }
 
 // bodyRequest is a POST of n bytes; chunked hides its length, as a
