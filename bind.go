@@ -7,16 +7,15 @@ import (
 	"net/textproto"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
-	"unsafe"
 )
 
 // Binding fills an In value from a request by a plan made once per type:
-// each parameter has a closure that parses, checks and stores one raw value
-// at the field's offset, so a request costs string parsing and stores, and
-// no reflection but to hand an encoding.TextUnmarshaler to its method.
-// Fields are reached with unsafe.Add from the offsets reflect reported when
-// the plan was made, which stays inside the In value (unsafe.Pointer rule 3).
+// each parameter has a setter that parses, checks and stores one raw value
+// in its field, found by the field's index, so a request costs string
+// parsing and a reflect store per parameter; the types, tags and rules are
+// read once, when the plan is made.
 
 // Parameter locations, as OpenAPI names them.
 const (
@@ -43,33 +42,32 @@ type inputPlan struct {
 	header     []*paramBinder
 	cookie     []*paramBinder
 	body       *bodyPlan
-	requests   []uintptr // offsets of *http.Request fields, which get the request
+	requests   [][]int // indexes of *http.Request fields, which get the request
 }
 
 // paramBinder binds one parameter.
 type paramBinder struct {
 	name     string // the path, query or cookie name, or the canonical header key
 	in       string
-	index    int // in inputPlan.params, for the seen-set
-	offset   uintptr
+	index    int   // in inputPlan.params, for the seen-set
+	field    []int // the field's index in In
 	slice    bool
 	required bool
 	def      []string // the default's values; nil: none
 	// set parses raw, checks it and stores it (appends it, for a slice).
-	set                func(p unsafe.Pointer, raw string) issue
+	set                setter
 	minItems, maxItems int
 	info               ParameterInfo
 }
 
 // bodyPlan says how to read the JSON body into the Body field.
 type bodyPlan struct {
-	offset   uintptr
+	field    []int // the Body field's index in In
 	typ      reflect.Type
 	required bool
 	schema   *Schema
 	node     *vnode
-	fast     *fastDec // nil: encoding/json decodes the whole body
-	maxBytes int64    // < 0: no limit
+	maxBytes int64 // < 0: no limit
 	doc      string
 	loc      []any // ["body"], the location prefix of its problems
 	// useNumber decodes numbers in interface values as json.Number
@@ -106,7 +104,7 @@ func buildInput(t reflect.Type, reg *SchemaRegistry, maxBytes int64) (*inputPlan
 	w := reg.walk()
 	p := &inputPlan{}
 	var fields []paramField
-	p.collect(w, t, t, 0, &fields)
+	p.collect(w, t, t, nil, &fields)
 	if len(fields) > maxParams {
 		w.fail(typeProblem(nil, "", t, "%d parameters; at most %d are supported", len(fields), maxParams))
 	}
@@ -160,11 +158,12 @@ func buildInput(t reflect.Type, reg *SchemaRegistry, maxBytes int64) (*inputPlan
 	return p, nil
 }
 
-// collect walks the fields of struct t (inside In at base) for parameters
-// and the body; embedded structs are walked too.
-func (p *inputPlan) collect(w *schemaWalk, in, t reflect.Type, base uintptr, fields *[]paramField) {
+// collect walks the fields of struct t (inside In at the index base) for
+// parameters and the body; embedded structs are walked too.
+func (p *inputPlan) collect(w *schemaWalk, in, t reflect.Type, base []int, fields *[]paramField) {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
+		index := append(slices.Clip(base), i)
 		var where, name string
 		for _, loc := range []string{inPath, inQuery, inHeader, inCookie} {
 			if v, ok := sf.Tag.Lookup(loc); ok {
@@ -178,18 +177,18 @@ func (p *inputPlan) collect(w *schemaWalk, in, t reflect.Type, base uintptr, fie
 		case where != "" && !sf.IsExported():
 			w.fail(typeProblem(t, sf.Name, sf.Type, "a %s parameter must be an exported field", where))
 		case where != "":
-			if f, ok := p.param(w, t, sf, where, name, base+sf.Offset); ok {
+			if f, ok := p.param(w, t, sf, where, name, index); ok {
 				*fields = append(*fields, f)
 			}
 		case sf.Type == requestType && sf.IsExported():
-			p.requests = append(p.requests, base+sf.Offset)
+			p.requests = append(p.requests, index)
 		case sf.Anonymous && sf.Type.Kind() == reflect.Struct:
-			p.collect(w, in, sf.Type, base+sf.Offset, fields)
+			p.collect(w, in, sf.Type, index, fields)
 		case sf.Anonymous && sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Struct:
 			w.fail(typeProblem(t, sf.Name, sf.Type, "embedded pointers are not supported in an input type; embed the struct"))
 		case !sf.IsExported():
 		case sf.Name == "Body" && t == in:
-			p.bodyField(w, in, sf)
+			p.bodyField(w, in, sf, index)
 		default:
 			w.fail(typeProblem(t, sf.Name, sf.Type, "no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request"))
 		}
@@ -198,7 +197,7 @@ func (p *inputPlan) collect(w *schemaWalk, in, t reflect.Type, base uintptr, fie
 
 // bodyField records the Body field: required unless it is a pointer or its
 // required tag says false.
-func (p *inputPlan) bodyField(w *schemaWalk, in reflect.Type, sf reflect.StructField) {
+func (p *inputPlan) bodyField(w *schemaWalk, in reflect.Type, sf reflect.StructField, index []int) {
 	tags, problems := parseFieldTags(sf.Tag)
 	for _, pr := range problems {
 		w.fail(tagProblem(in, sf.Name, pr))
@@ -206,18 +205,17 @@ func (p *inputPlan) bodyField(w *schemaWalk, in reflect.Type, sf reflect.StructF
 	if tags.constrains() || tags.hasDefault || tags.minItems != nil || tags.maxItems != nil {
 		w.fail(tagProblem(in, sf.Name, "the Body field takes doc and required tags only; put limits on the body type's fields"))
 	}
-	b := &bodyPlan{offset: sf.Offset, typ: sf.Type, required: sf.Type.Kind() != reflect.Pointer, doc: tags.doc, loc: []any{"body"}}
+	b := &bodyPlan{field: index, typ: sf.Type, required: sf.Type.Kind() != reflect.Pointer, doc: tags.doc, loc: []any{"body"}}
 	if tags.required != nil {
 		b.required = *tags.required
 	}
 	b.schema = w.typeSchema(sf.Type, in, sf.Name)
-	b.fast = fastDecoderOf(sf.Type)
 	p.body = b
 }
 
 // param checks one parameter field and makes its binder (without set, which
 // needs the compiled schema).
-func (p *inputPlan) param(w *schemaWalk, owner reflect.Type, sf reflect.StructField, where, name string, offset uintptr) (paramField, bool) {
+func (p *inputPlan) param(w *schemaWalk, owner reflect.Type, sf reflect.StructField, where, name string, index []int) (paramField, bool) {
 	fail := func(format string, args ...any) (paramField, bool) {
 		w.fail(tagProblem(owner, sf.Name, fmt.Sprintf(format, args...)))
 		return paramField{}, false
@@ -263,7 +261,7 @@ func (p *inputPlan) param(w *schemaWalk, owner reflect.Type, sf reflect.StructFi
 	for _, pr := range applyTags(s, sf.Type, &tags, true) {
 		w.fail(tagProblem(owner, sf.Name, pr))
 	}
-	b := &paramBinder{name: name, in: where, offset: offset, slice: mode == setSlice, minItems: -1, maxItems: -1}
+	b := &paramBinder{name: name, in: where, field: index, slice: mode == setSlice, minItems: -1, maxItems: -1}
 	switch {
 	case where == inPath:
 		b.required = true
@@ -344,11 +342,11 @@ func paramSchema(w *schemaWalk, elem reflect.Type, mode setMode, owner reflect.T
 	return s
 }
 
-// bind fills the parameters of the In value at base, appending a problem
+// bind fills the parameters of in, the In value, appending a problem
 // for each value that is missing, does not parse or breaks a rule. The
 // error is for a route that lacks a path parameter the In type binds: a
 // mistake of the program, not of the request.
-func (p *inputPlan) bind(base unsafe.Pointer, r *http.Request, ps Params, errs []FieldError) ([]FieldError, error) {
+func (p *inputPlan) bind(in reflect.Value, r *http.Request, ps Params, errs []FieldError) ([]FieldError, error) {
 	var seen [maxParams]bool
 	var counts [maxParams]int32
 	for _, b := range p.path {
@@ -360,12 +358,12 @@ func (p *inputPlan) bind(base unsafe.Pointer, r *http.Request, ps Params, errs [
 			continue
 		}
 		seen[b.index] = true
-		if iss := b.set(unsafe.Add(base, b.offset), raw); !iss.ok() {
+		if iss := b.set(in.FieldByIndex(b.field), raw); !iss.ok() {
 			errs = appendParamError(errs, b, -1, raw, iss)
 		}
 	}
 	if len(p.query) > 0 && r.URL != nil && r.URL.RawQuery != "" {
-		errs = p.bindQuery(base, r.URL.RawQuery, errs, &seen, &counts)
+		errs = p.bindQuery(in, r.URL.RawQuery, errs, &seen, &counts)
 	}
 	for _, b := range p.header {
 		vals := r.Header[b.name]
@@ -377,7 +375,7 @@ func (p *inputPlan) bind(base unsafe.Pointer, r *http.Request, ps Params, errs [
 		}
 		seen[b.index] = true
 		if !b.slice {
-			if iss := b.set(unsafe.Add(base, b.offset), vals[0]); !iss.ok() {
+			if iss := b.set(in.FieldByIndex(b.field), vals[0]); !iss.ok() {
 				errs = appendParamError(errs, b, -1, vals[0], iss)
 			}
 			continue
@@ -385,18 +383,18 @@ func (p *inputPlan) bind(base unsafe.Pointer, r *http.Request, ps Params, errs [
 		for _, line := range vals {
 			for item := range strings.SplitSeq(line, ",") {
 				item = textproto.TrimString(item)
-				errs = b.addItem(base, item, errs, &counts)
+				errs = b.addItem(in, item, errs, &counts)
 			}
 		}
 	}
 	if len(p.cookie) > 0 {
-		errs = p.bindCookies(base, r.Header["Cookie"], errs, &seen)
+		errs = p.bindCookies(in, r.Header["Cookie"], errs, &seen)
 	}
 	for _, b := range p.params {
 		switch {
 		case !seen[b.index] && b.def != nil:
 			for _, d := range b.def {
-				b.set(unsafe.Add(base, b.offset), d) // checked when the plan was made
+				b.set(in.FieldByIndex(b.field), d) // checked when the plan was made
 			}
 		case !seen[b.index] && b.required:
 			errs = appendParamError(errs, b, -1, "", issue{Type: "missing", Msg: "Field required"})
@@ -427,10 +425,10 @@ func pathValue(ps Params, name string) (string, bool) {
 }
 
 // addItem parses one item of a slice parameter.
-func (b *paramBinder) addItem(base unsafe.Pointer, item string, errs []FieldError, counts *[maxParams]int32) []FieldError {
+func (b *paramBinder) addItem(in reflect.Value, item string, errs []FieldError, counts *[maxParams]int32) []FieldError {
 	i := counts[b.index]
 	counts[b.index]++
-	if iss := b.set(unsafe.Add(base, b.offset), item); !iss.ok() {
+	if iss := b.set(in.FieldByIndex(b.field), item); !iss.ok() {
 		errs = appendParamError(errs, b, int(i), item, iss)
 	}
 	return errs
@@ -439,7 +437,7 @@ func (b *paramBinder) addItem(base unsafe.Pointer, item string, errs []FieldErro
 // bindQuery scans the raw query once, as url.ParseQuery would read it (pairs
 // with ';' are skipped), without building a url.Values. A scalar takes the
 // first value given; a slice takes every value, each split at commas.
-func (p *inputPlan) bindQuery(base unsafe.Pointer, q string, errs []FieldError, seen *[maxParams]bool, counts *[maxParams]int32) []FieldError {
+func (p *inputPlan) bindQuery(in reflect.Value, q string, errs []FieldError, seen *[maxParams]bool, counts *[maxParams]int32) []FieldError {
 	for q != "" {
 		var pair string
 		pair, q, _ = strings.Cut(q, "&")
@@ -464,7 +462,7 @@ func (p *inputPlan) bindQuery(base unsafe.Pointer, q string, errs []FieldError, 
 		if !b.slice {
 			if !seen[b.index] {
 				seen[b.index] = true
-				if iss := b.set(unsafe.Add(base, b.offset), val); !iss.ok() {
+				if iss := b.set(in.FieldByIndex(b.field), val); !iss.ok() {
 					errs = appendParamError(errs, b, -1, val, iss)
 				}
 			}
@@ -472,7 +470,7 @@ func (p *inputPlan) bindQuery(base unsafe.Pointer, q string, errs []FieldError, 
 		}
 		seen[b.index] = true
 		for item := range strings.SplitSeq(val, ",") {
-			errs = b.addItem(base, item, errs, counts)
+			errs = b.addItem(in, item, errs, counts)
 		}
 	}
 	return errs
@@ -496,7 +494,7 @@ func (p *inputPlan) queryParam(key string) *paramBinder {
 
 // bindCookies reads the Cookie header lines (RFC 6265: name=value pairs
 // separated by ';'); the first cookie of a name wins.
-func (p *inputPlan) bindCookies(base unsafe.Pointer, lines []string, errs []FieldError, seen *[maxParams]bool) []FieldError {
+func (p *inputPlan) bindCookies(in reflect.Value, lines []string, errs []FieldError, seen *[maxParams]bool) []FieldError {
 	for _, line := range lines {
 		for part := range strings.SplitSeq(line, ";") {
 			name, val, ok := strings.Cut(textproto.TrimString(part), "=")
@@ -509,7 +507,7 @@ func (p *inputPlan) bindCookies(base unsafe.Pointer, lines []string, errs []Fiel
 			for _, b := range p.cookie {
 				if b.name == name && !seen[b.index] {
 					seen[b.index] = true
-					if iss := b.set(unsafe.Add(base, b.offset), val); !iss.ok() {
+					if iss := b.set(in.FieldByIndex(b.field), val); !iss.ok() {
 						errs = appendParamError(errs, b, -1, val, iss)
 					}
 				}

@@ -2,21 +2,22 @@ package dynroute
 
 import (
 	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/textproto"
 	"reflect"
+	"slices"
 	"strings"
-	"unsafe"
+
+	"github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // The request body: read within a limit, validated by the compiled schema,
-// then decoded into the In value's Body field by the decoder compiled from
-// its type (bind_body_decode.go), or by encoding/json where that one gives
-// up.
+// then decoded into the In value's Body field.
 
 // jsonMediaType reports whether a Content-Type names JSON:
 // application/json or any type with the +json suffix.
@@ -73,9 +74,19 @@ func (b *bodyPlan) read(r *http.Request, buf []byte) ([]byte, error) {
 	}
 }
 
-// decode validates the body data and decodes it into the Body field of the
-// In value at base. merged is a buffer for the body with defaults filled in.
-func (b *bodyPlan) decode(base unsafe.Pointer, data []byte, v *jsonValidator, merged *[]byte, errs []FieldError) []FieldError {
+// decodeOptions decode bodies with encoding/json's semantics, the field
+// rules the schemas describe, on encoding/json/v2's faster engine; with one
+// exception: member names match exactly, as the validator matched them, so
+// that a member such as "NAME" cannot fill the field of "name" unchecked.
+var decodeOptions = json.JoinOptions(
+	jsonv1.DefaultOptionsV1(),
+	json.MatchCaseInsensitiveNames(false),
+	jsonv1.ReportErrorsWithLegacySemantics(false), // *json.SemanticError, which says where
+)
+
+// decode validates the body data and decodes it into field, the Body
+// field. merged is a buffer for the body with defaults filled in.
+func (b *bodyPlan) decode(field reflect.Value, data []byte, v *jsonValidator, merged *[]byte, errs []FieldError) []FieldError {
 	if len(data) == 0 {
 		if b.required {
 			errs = append(errs, FieldError{Loc: []any{"body"}, Msg: "Field required", Type: "missing"})
@@ -94,47 +105,49 @@ func (b *bodyPlan) decode(base unsafe.Pointer, data []byte, v *jsonValidator, me
 	if len(errs) > before {
 		return errs
 	}
-	field := unsafe.Add(base, b.offset)
-	if b.useNumber {
-		if err := unmarshalNumbers(data, reflect.NewAt(b.typ, field).Interface()); err != nil {
-			errs = append(errs, b.decodeProblem(data, err))
-		}
-		return errs
-	}
-	if b.fast != nil {
-		if b.fast.decodeBody(data, field, &v.strBuf) {
-			return errs
-		}
-		reflect.NewAt(b.typ, field).Elem().SetZero() // encoding/json starts again
-	}
-	target := reflect.NewAt(b.typ, field).Interface()
-	if err := json.Unmarshal(data, target); err != nil {
+	if err := b.unmarshal(data, field.Addr().Interface()); err != nil {
 		errs = append(errs, b.decodeProblem(data, err))
 	}
 	return errs
 }
 
-// decodeProblem describes what encoding/json refused after the validator
+// decodeProblem describes what decoding refused after the validator
 // accepted: a number too large for its Go integer, or a value that a
-// json.Unmarshaler or encoding.TextUnmarshaler rejected (located only as
-// "body": encoding/json does not say where).
+// json.Unmarshaler or encoding.TextUnmarshaler rejected.
 func (b *bodyPlan) decodeProblem(data []byte, err error) FieldError {
-	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-		fe := FieldError{Type: "value_error", Msg: fmt.Sprintf("Input should be a valid %v, got %s", te.Type, te.Value)}
-		if te.Offset > 0 && te.Offset <= int64(len(data)) {
-			fe.Loc, fe.Input = locate(data, int(te.Offset), b.loc)
-		}
-		if fe.Loc == nil {
-			fe.Loc = []any{"body"}
-			for f := range strings.SplitSeq(te.Field, ".") {
-				if f != "" {
-					fe.Loc = append(fe.Loc, f)
-				}
-			}
-		}
-		return fe
+	se, ok := errors.AsType[*json.SemanticError](err)
+	if !ok {
+		return FieldError{Loc: b.loc, Type: "value_error", Msg: "Value error, " + err.Error()}
 	}
-	return FieldError{Loc: []any{"body"}, Type: "value_error", Msg: "Value error, " + err.Error()}
+	fe := FieldError{Type: "value_error"}
+	if se.ByteOffset >= 0 && se.ByteOffset < int64(len(data)) {
+		fe.Loc, fe.Input = locate(data, int(se.ByteOffset)+1, b.loc)
+	}
+	if fe.Loc == nil {
+		fe.Loc = slices.Clone(b.loc)
+		for tok := range se.JSONPointer.Tokens() {
+			fe.Loc = append(fe.Loc, tok)
+		}
+	}
+	switch {
+	case se.GoType != nil && unmarshalsItself(se.GoType) && se.Err != nil:
+		fe.Msg = "Value error, " + se.Err.Error()
+	case se.GoType != nil:
+		got := se.JSONKind.String()
+		if se.JSONKind == '0' && len(se.JSONValue) > 0 {
+			got += " " + string(se.JSONValue)
+		}
+		fe.Msg = fmt.Sprintf("Input should be a valid %v, got %s", se.GoType, got)
+	default:
+		fe.Msg = "Value error, " + err.Error()
+	}
+	return fe
+}
+
+// unmarshalsItself reports whether values of t decode themselves, with
+// UnmarshalJSON or UnmarshalText: their errors are theirs to word.
+func unmarshalsItself(t reflect.Type) bool {
+	return implements(t, jsonUnmarshalerType) || implements(t, textUnmarshalerType)
 }
 
 // unmarshal decodes data into v as the plan decodes bodies: numbers in
@@ -143,14 +156,15 @@ func (b *bodyPlan) unmarshal(data []byte, v any) error {
 	if b.useNumber {
 		return unmarshalNumbers(data, v)
 	}
-	return json.Unmarshal(data, v)
+	return json.Unmarshal(data, v, decodeOptions)
 }
 
-// unmarshalNumbers is json.Unmarshal with numbers in interface values
-// decoded as json.Number, which keeps every digit. data holds one JSON
-// value (the validator checked it).
+// unmarshalNumbers decodes data into v as encoding/json does with
+// Decoder.UseNumber: numbers in interface values as encoding/json's
+// json.Number, which keeps every digit and which the stores bind. data
+// holds one JSON value (the validator checked it).
 func unmarshalNumbers(data []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(data))
+	d := stdjson.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
 	return d.Decode(v)
 }

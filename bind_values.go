@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 )
 
 // Parameter values: parsing one raw string into a field of the In value and
@@ -151,145 +150,111 @@ func parseFloatParam(raw string, bits int, n *vnode) (float64, issue) {
 	return f, n.checkFloat(f)
 }
 
-// setterOf makes a set function from a parser of T.
-func setterOf[T any](mode setMode, parse func(string) (T, issue)) func(unsafe.Pointer, string) issue {
+// setter parses one raw value, checks it and stores it in field: in the
+// field itself, in a new value the field points to, or appended to the
+// field's slice. Nothing is stored when the value has a problem.
+type setter func(field reflect.Value, raw string) issue
+
+// newSetter makes the setter of a parameter whose values are of type elem,
+// stored as mode says.
+func newSetter(elem reflect.Type, mode setMode, n *vnode) setter {
+	store := scalarSetter(elem, n)
 	switch mode {
 	case setPointer:
-		return func(p unsafe.Pointer, raw string) issue {
-			v, iss := parse(raw)
+		return func(field reflect.Value, raw string) issue {
+			v := reflect.New(elem)
+			iss := store(v.Elem(), raw)
 			if iss.ok() {
-				n := new(T)
-				*n = v
-				*(**T)(p) = n
+				field.Set(v)
 			}
 			return iss
 		}
 	case setSlice:
-		return func(p unsafe.Pointer, raw string) issue {
-			v, iss := parse(raw)
-			if iss.ok() {
-				s := (*[]T)(p)
-				*s = append(*s, v)
+		return func(field reflect.Value, raw string) issue {
+			i := field.Len()
+			field.Grow(1)
+			field.SetLen(i + 1)
+			iss := store(field.Index(i), raw)
+			if !iss.ok() {
+				field.Index(i).SetZero()
+				field.SetLen(i)
 			}
 			return iss
 		}
 	}
-	return func(p unsafe.Pointer, raw string) issue {
-		v, iss := parse(raw)
-		if iss.ok() {
-			*(*T)(p) = v
-		}
-		return iss
-	}
+	return store
 }
 
-// intSetter makes the set function of a signed integer parameter.
-func intSetter[T ~int8 | ~int16 | ~int32 | ~int64](mode setMode, n *vnode) func(unsafe.Pointer, string) issue {
-	return setterOf(mode, func(raw string) (T, issue) {
-		v, iss := parseIntParam(raw, n)
-		return T(v), iss
-	})
-}
-
-// uintSetter makes the set function of an unsigned integer parameter.
-func uintSetter[T ~uint8 | ~uint16 | ~uint32 | ~uint64](mode setMode, n *vnode) func(unsafe.Pointer, string) issue {
-	return setterOf(mode, func(raw string) (T, issue) {
-		v, iss := parseUintParam(raw, n)
-		return T(v), iss
-	})
-}
-
-// newSetter makes the set function of a parameter of type elem. The value is
-// stored through a pointer to a type of elem's size and kind: a named type
-// (type ID int64) has the layout of its underlying type.
-func newSetter(elem reflect.Type, mode setMode, n *vnode) func(unsafe.Pointer, string) issue {
+// scalarSetter makes the setter that stores one value of type elem in a
+// value of that type. A named type (type ID int64) is set through its kind.
+func scalarSetter(elem reflect.Type, n *vnode) setter {
 	if elem == timeType {
-		return setterOf(mode, func(raw string) (time.Time, issue) {
+		return func(v reflect.Value, raw string) issue {
 			t, err := time.Parse(time.RFC3339, raw)
 			if err != nil {
-				return t, issueTimeParsing
+				return issueTimeParsing
 			}
-			return t, issue{}
-		})
+			v.Set(reflect.ValueOf(t))
+			return issue{}
+		}
 	}
 	if implements(elem, textUnmarshalerType) {
-		return textSetter(elem, mode, n)
+		return func(v reflect.Value, raw string) issue {
+			if iss := n.checkString(raw); !iss.ok() {
+				return iss
+			}
+			if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(raw)); err != nil {
+				return issue{Type: "value_error", Msg: "Value error, " + err.Error()}
+			}
+			return issue{}
+		}
 	}
 	switch elem.Kind() {
 	case reflect.String:
-		return setterOf(mode, func(raw string) (string, issue) { return raw, n.checkString(raw) })
+		return func(v reflect.Value, raw string) issue {
+			iss := n.checkString(raw)
+			if iss.ok() {
+				v.SetString(raw)
+			}
+			return iss
+		}
 	case reflect.Bool:
-		return setterOf(mode, func(raw string) (bool, issue) {
+		return func(v reflect.Value, raw string) issue {
 			b, err := strconv.ParseBool(raw)
 			if err != nil {
-				return false, issueBoolParsing
+				return issueBoolParsing
 			}
-			return b, n.checkBool(b)
-		})
-	case reflect.Float32:
-		return setterOf(mode, func(raw string) (float32, issue) {
-			f, iss := parseFloatParam(raw, 32, n)
-			return float32(f), iss
-		})
-	case reflect.Float64:
-		return setterOf(mode, func(raw string) (float64, issue) { return parseFloatParam(raw, 64, n) })
+			iss := n.checkBool(b)
+			if iss.ok() {
+				v.SetBool(b)
+			}
+			return iss
+		}
+	case reflect.Float32, reflect.Float64:
+		bits := elem.Bits()
+		return func(v reflect.Value, raw string) issue {
+			f, iss := parseFloatParam(raw, bits, n)
+			if iss.ok() {
+				v.SetFloat(f)
+			}
+			return iss
+		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		switch elem.Size() {
-		case 1:
-			return intSetter[int8](mode, n)
-		case 2:
-			return intSetter[int16](mode, n)
-		case 4:
-			return intSetter[int32](mode, n)
+		// The schema of a narrower type bounds it, so the value fits.
+		return func(v reflect.Value, raw string) issue {
+			i, iss := parseIntParam(raw, n)
+			if iss.ok() {
+				v.SetInt(i)
+			}
+			return iss
 		}
-		return intSetter[int64](mode, n)
 	default: // unsigned
-		switch elem.Size() {
-		case 1:
-			return uintSetter[uint8](mode, n)
-		case 2:
-			return uintSetter[uint16](mode, n)
-		case 4:
-			return uintSetter[uint32](mode, n)
-		}
-		return uintSetter[uint64](mode, n)
-	}
-}
-
-// textSetter sets an encoding.TextUnmarshaler. Its value has to be handed
-// to UnmarshalText as an interface, which takes reflect.NewAt (no type
-// walk, no allocation for the value itself).
-func textSetter(t reflect.Type, mode setMode, n *vnode) func(unsafe.Pointer, string) issue {
-	unmarshal := func(ptr reflect.Value, raw string) issue {
-		if iss := n.checkString(raw); !iss.ok() {
-			return iss
-		}
-		if err := ptr.Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(raw)); err != nil {
-			return issue{Type: "value_error", Msg: "Value error, " + err.Error()}
-		}
-		return issue{}
-	}
-	switch mode {
-	case setPointer:
-		return func(p unsafe.Pointer, raw string) issue {
-			v := reflect.New(t)
-			iss := unmarshal(v, raw)
+		return func(v reflect.Value, raw string) issue {
+			u, iss := parseUintParam(raw, n)
 			if iss.ok() {
-				*(*unsafe.Pointer)(p) = v.UnsafePointer()
-			}
-			return iss
-		}
-	case setSlice:
-		st := reflect.SliceOf(t)
-		return func(p unsafe.Pointer, raw string) issue {
-			v := reflect.New(t)
-			iss := unmarshal(v, raw)
-			if iss.ok() {
-				s := reflect.NewAt(st, p).Elem()
-				s.Set(reflect.Append(s, v.Elem()))
+				v.SetUint(u)
 			}
 			return iss
 		}
 	}
-	return func(p unsafe.Pointer, raw string) issue { return unmarshal(reflect.NewAt(t, p), raw) }
 }

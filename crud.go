@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unsafe"
 )
 
 // CRUDOperation names one of the routes CRUD registers.
@@ -570,7 +569,7 @@ func (c *crud[T, K]) readItem(w http.ResponseWriter, r *http.Request) (T, bool) 
 	}
 	var v jsonValidator
 	var merged []byte
-	if errs := c.createBody.decode(unsafe.Pointer(&item), data, &v, &merged, nil); len(errs) > 0 {
+	if errs := c.createBody.decode(reflect.ValueOf(&item).Elem(), data, &v, &merged, nil); len(errs) > 0 {
 		WriteError(w, r, &ValidationError{Errors: errs})
 		return item, false
 	}
@@ -684,7 +683,7 @@ func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw
 	var patch map[string]any
 	var v jsonValidator
 	var merged []byte
-	if errs := c.patchBody.decode(unsafe.Pointer(&patch), data, &v, &merged, nil); len(errs) > 0 {
+	if errs := c.patchBody.decode(reflect.ValueOf(&patch).Elem(), data, &v, &merged, nil); len(errs) > 0 {
 		WriteError(w, r, &ValidationError{Errors: errs})
 		return
 	}

@@ -310,19 +310,6 @@ func fuzzCorpus(t *testing.T) map[string][][]any {
 		{string(jsonFiles["testdata/config/seed.json"]), "", "3", ""},
 	} {
 		add("FuzzTypedBody", []byte(b.body), b.query, b.id, b.token)
-		add("FuzzTypedCodecs", b.body)
-	}
-
-	// The compiled body decoder and answer encoder against encoding/json:
-	// their own seeds, and the typed bodies above.
-	for _, doc := range fdDocs {
-		add("FuzzFastDecode", []byte(doc))
-	}
-	for _, a := range fastEncodeSeeds {
-		add("FuzzFastEncode", a.s, a.f64, a.f32, a.i, a.u)
-	}
-	for _, body := range tcBodies {
-		add("FuzzTypedCodecs", body)
 	}
 
 	// Typed parameters: the seeds, and requests of real APIs.

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 )
 
 // defaultMaxBodyBytes is TypedOptions.MaxBodyBytes when it is 0.
@@ -59,13 +58,11 @@ type TypedOptions struct {
 // binds the request into an *In, validates it, calls the function and
 // encodes the *Out it returns as JSON. Make one with Typed or MustTyped.
 //
-// Everything that needs reflection — reading the types' fields and tags,
-// building their JSON Schemas, compiling the validator and making a setter
-// per parameter and a decoder for the body — is done once, by Typed. A
-// request costs parsing, checks, stores and encoding the answer; reflect only
-// allocates the body's pointers and slices and hands values the decoder
-// leaves to encoding/json (maps, interfaces, types with their own
-// unmarshaling) and encoding.TextUnmarshaler parameters to their method.
+// Reading the types' fields and tags, building their JSON Schemas,
+// compiling the validator and making a setter per parameter are done once,
+// by Typed. A request costs parsing and checking its values, a reflect store
+// per parameter, decoding the body (github.com/go-json-experiment/json, the
+// engine of encoding/json/v2) and encoding the answer (encoding/json).
 //
 // # Binding
 //
@@ -92,10 +89,10 @@ type TypedOptions struct {
 // The body must be application/json (or another +json type) when a
 // Content-Type is given, and at most TypedOptions.MaxBodyBytes long. A Body
 // of pointer type is optional: an empty body leaves it nil. Body types are
-// decoded after validation as encoding/json decodes them (by a decoder
-// compiled from the type, which hands what it does not handle to
-// encoding/json), so their json tags apply; a
-// member is required unless its json tag says omitempty or omitzero, it is
+// decoded after validation as encoding/json decodes them, so their json tags
+// apply, except that member names match exactly, as they are validated
+// (encoding/json would also fill a field from a member whose name differs
+// only in case, unchecked). A member is required unless its json tag says omitempty or omitzero, it is
 // a pointer (nullable then) or it has a default — the required tag decides
 // when present. Unknown members are allowed unless
 // TypedOptions.DisallowUnknownFields. The body is checked against its JSON
@@ -173,21 +170,12 @@ type typedScratch struct {
 // jsonEncoder encodes answers into a buffer, so that an encoding error is
 // answered 500 instead of a truncated body.
 type jsonEncoder struct {
-	b   []byte // the compiled encoder's output
 	buf bytes.Buffer
 	enc *json.Encoder
 }
 
-// encode encodes out, with the compiled encoder fast when it can, and
-// returns the bytes, valid until e is reused.
-func (e *jsonEncoder) encode(fast *fastEnc, out unsafe.Pointer, v any) ([]byte, error) {
-	if fast != nil {
-		b, ok := fast.encodeAnswer(e.b[:0], out)
-		e.b = b
-		if ok {
-			return b, nil
-		}
-	}
+// encode encodes v and returns the bytes, valid until e is reused.
+func (e *jsonEncoder) encode(v any) ([]byte, error) {
 	e.buf.Reset()
 	if err := e.enc.Encode(v); err != nil {
 		return nil, err
@@ -195,10 +183,8 @@ func (e *jsonEncoder) encode(fast *fastEnc, out unsafe.Pointer, v any) ([]byte, 
 	return e.buf.Bytes(), nil
 }
 
-// reusable reports whether e's buffers are small enough to pool.
-func (e *jsonEncoder) reusable() bool {
-	return cap(e.b) <= maxPooledBytes && e.buf.Cap() <= maxPooledBytes
-}
+// reusable reports whether e's buffer is small enough to pool.
+func (e *jsonEncoder) reusable() bool { return e.buf.Cap() <= maxPooledBytes }
 
 // maxPooledBytes is the largest buffer kept for reuse; larger ones, from
 // rare large bodies, are left to the collector.
@@ -296,14 +282,14 @@ func (h *TypedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request
 // matched.
 func (h *TypedHandler[In, Out]) ServeHTTPParams(w http.ResponseWriter, r *http.Request, ps Params) {
 	in := new(In)
-	base := unsafe.Pointer(in)
-	for _, off := range h.in.requests {
-		*(**http.Request)(unsafe.Add(base, off)) = r
+	fields := reflect.ValueOf(in).Elem()
+	for _, index := range h.in.requests {
+		fields.FieldByIndex(index).Set(reflect.ValueOf(r))
 	}
 	var errs []FieldError
 	if len(h.in.params) > 0 {
 		var err error
-		if errs, err = h.in.bind(base, r, ps, nil); err != nil {
+		if errs, err = h.in.bind(fields, r, ps, nil); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -312,7 +298,7 @@ func (h *TypedHandler[In, Out]) ServeHTTPParams(w http.ResponseWriter, r *http.R
 		sc := h.scratch.Get().(*typedScratch)
 		data, err := b.read(r, sc.body)
 		if err == nil {
-			errs = b.decode(base, data, &sc.v, &sc.merged, errs)
+			errs = b.decode(fields.FieldByIndex(b.field), data, &sc.v, &sc.merged, errs)
 		}
 		h.release(sc, data)
 		if err != nil {
@@ -359,14 +345,14 @@ func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, p
 	if bodyAllowed(status) {
 		enc = h.encoders.Get().(*jsonEncoder)
 		var err error
-		if body, err = enc.encode(h.out.fast, unsafe.Pointer(out), out); err != nil {
+		if body, err = enc.encode(out); err != nil {
 			h.encoders.Put(enc)
 			h.fail(w, r, fmt.Errorf("dynroute: encoding the answer of type %T: %w", out, err))
 			return
 		}
 	}
 	hdr := w.Header()
-	if err := h.out.setHeaders(hdr, unsafe.Pointer(out)); err != nil {
+	if err := h.out.setHeaders(hdr, reflect.ValueOf(out).Elem()); err != nil {
 		if enc != nil {
 			h.encoders.Put(enc)
 		}
@@ -435,7 +421,6 @@ func (h *TypedHandler[In, Out]) DescribeOperation() *OperationInfo { return h.in
 // outputPlan says how to answer with an Out value.
 type outputPlan struct {
 	schema     *Schema
-	fast       *fastEnc // nil: json.Encoder encodes the whole answer
 	headers    []headerWriter
 	headerInfo []HeaderInfo
 }
@@ -443,23 +428,23 @@ type outputPlan struct {
 // headerWriter sets one response header from an Out field.
 type headerWriter struct {
 	key    string
-	offset uintptr
-	value  func(p unsafe.Pointer) (v string, ok bool, err error)
+	field  []int // the field's index in Out
+	value  func(v reflect.Value) (s string, ok bool, err error)
 	values bool // the field is a []string
 }
 
-// setHeaders sets the response headers of the Out value at base.
-func (o *outputPlan) setHeaders(h http.Header, base unsafe.Pointer) error {
+// setHeaders sets the response headers of out, an Out value.
+func (o *outputPlan) setHeaders(h http.Header, out reflect.Value) error {
 	for i := range o.headers {
 		hw := &o.headers[i]
-		p := unsafe.Add(base, hw.offset)
+		f := out.FieldByIndex(hw.field)
 		if hw.values {
-			if vs := *(*[]string)(p); len(vs) > 0 {
+			if vs := f.Interface().([]string); len(vs) > 0 {
 				h[hw.key] = append([]string(nil), vs...)
 			}
 			continue
 		}
-		v, ok, err := hw.value(p)
+		v, ok, err := hw.value(f)
 		if err != nil {
 			for _, set := range o.headers[:i] { // an answer that failed has none of them
 				delete(h, set.key)
@@ -479,25 +464,26 @@ func buildOutput(t reflect.Type, reg *SchemaRegistry) (*outputPlan, error) {
 	o := &outputPlan{}
 	var errs []error
 	if t.Kind() == reflect.Struct {
-		o.collectHeaders(t, 0, &errs)
+		o.collectHeaders(t, nil, &errs)
 	}
 	s, err := reg.Schema(t)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	o.schema = s
-	o.fast = fastEncoderOf(t)
 	return o, errors.Join(errs...)
 }
 
-// collectHeaders finds the header fields of struct t (inside Out at base).
-func (o *outputPlan) collectHeaders(t reflect.Type, base uintptr, errs *[]error) {
+// collectHeaders finds the header fields of struct t (inside Out at the
+// index base).
+func (o *outputPlan) collectHeaders(t reflect.Type, base []int, errs *[]error) {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
+		index := append(slices.Clip(base), i)
 		name, ok := sf.Tag.Lookup(inHeader)
 		if !ok {
 			if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
-				o.collectHeaders(sf.Type, base+sf.Offset, errs)
+				o.collectHeaders(sf.Type, index, errs)
 			}
 			continue
 		}
@@ -519,7 +505,7 @@ func (o *outputPlan) collectHeaders(t reflect.Type, base uintptr, errs *[]error)
 		for _, p := range problems {
 			*errs = append(*errs, tagProblem(t, sf.Name, p))
 		}
-		hw := headerWriter{key: textproto.CanonicalMIMEHeaderKey(name), offset: base + sf.Offset}
+		hw := headerWriter{key: textproto.CanonicalMIMEHeaderKey(name), field: index}
 		schema := &Schema{Type: "string"}
 		if sf.Type == reflect.TypeFor[[]string]() {
 			hw.values = true
@@ -534,78 +520,44 @@ func (o *outputPlan) collectHeaders(t reflect.Type, base uintptr, errs *[]error)
 
 // headerValue returns a function formatting a header field of type t, or nil
 // when t is not supported.
-func headerValue(t reflect.Type) func(p unsafe.Pointer) (string, bool, error) {
+func headerValue(t reflect.Type) func(v reflect.Value) (string, bool, error) {
 	if t.Kind() == reflect.Pointer {
 		inner := headerValue(t.Elem())
 		if inner == nil {
 			return nil
 		}
-		return func(p unsafe.Pointer) (string, bool, error) {
-			q := *(*unsafe.Pointer)(p)
-			if q == nil {
+		return func(v reflect.Value) (string, bool, error) {
+			if v.IsNil() {
 				return "", false, nil
 			}
-			return inner(q)
+			return inner(v.Elem())
 		}
 	}
 	if t == timeType {
-		return func(p unsafe.Pointer) (string, bool, error) {
-			tm := *(*time.Time)(p)
+		return func(v reflect.Value) (string, bool, error) {
+			tm := v.Interface().(time.Time)
 			return tm.UTC().Format(http.TimeFormat), !tm.IsZero(), nil
 		}
 	}
 	if implements(t, textMarshalerType) {
-		return func(p unsafe.Pointer) (string, bool, error) {
-			b, err := reflect.NewAt(t, p).Interface().(encoding.TextMarshaler).MarshalText()
+		return func(v reflect.Value) (string, bool, error) {
+			b, err := v.Addr().Interface().(encoding.TextMarshaler).MarshalText()
 			return string(b), err == nil && len(b) > 0, err
 		}
 	}
 	ok := func(s string) (string, bool, error) { return s, true, nil }
 	switch t.Kind() {
 	case reflect.String:
-		return func(p unsafe.Pointer) (string, bool, error) { s := *(*string)(p); return s, s != "", nil }
+		return func(v reflect.Value) (string, bool, error) { s := v.String(); return s, s != "", nil }
 	case reflect.Bool:
-		return func(p unsafe.Pointer) (string, bool, error) { return ok(strconv.FormatBool(*(*bool)(p))) }
+		return func(v reflect.Value) (string, bool, error) { return ok(strconv.FormatBool(v.Bool())) }
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		load := loadInt(t.Size())
-		return func(p unsafe.Pointer) (string, bool, error) { return ok(strconv.FormatInt(load(p), 10)) }
+		return func(v reflect.Value) (string, bool, error) { return ok(strconv.FormatInt(v.Int(), 10)) }
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		load := loadUint(t.Size())
-		return func(p unsafe.Pointer) (string, bool, error) { return ok(strconv.FormatUint(load(p), 10)) }
-	case reflect.Float32:
-		return func(p unsafe.Pointer) (string, bool, error) {
-			return ok(strconv.FormatFloat(float64(*(*float32)(p)), 'g', -1, 32))
-		}
-	case reflect.Float64:
-		return func(p unsafe.Pointer) (string, bool, error) {
-			return ok(strconv.FormatFloat(*(*float64)(p), 'g', -1, 64))
-		}
+		return func(v reflect.Value) (string, bool, error) { return ok(strconv.FormatUint(v.Uint(), 10)) }
+	case reflect.Float32, reflect.Float64:
+		bits := t.Bits()
+		return func(v reflect.Value) (string, bool, error) { return ok(strconv.FormatFloat(v.Float(), 'g', -1, bits)) }
 	}
 	return nil
-}
-
-// loadInt returns a loader of a signed integer of size bytes.
-func loadInt(size uintptr) func(unsafe.Pointer) int64 {
-	switch size {
-	case 1:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int8)(p)) }
-	case 2:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int16)(p)) }
-	case 4:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int32)(p)) }
-	}
-	return func(p unsafe.Pointer) int64 { return *(*int64)(p) }
-}
-
-// loadUint returns a loader of an unsigned integer of size bytes.
-func loadUint(size uintptr) func(unsafe.Pointer) uint64 {
-	switch size {
-	case 1:
-		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint8)(p)) }
-	case 2:
-		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint16)(p)) }
-	case 4:
-		return func(p unsafe.Pointer) uint64 { return uint64(*(*uint32)(p)) }
-	}
-	return func(p unsafe.Pointer) uint64 { return *(*uint64)(p) }
 }

@@ -355,9 +355,26 @@ func TestTypedValidateBody(t *testing.T) {
 		}
 		w := typedServe(t, MustTyped(echo[in], nil), "/u", nil, typedReq{method: http.MethodPost, target: "/u", body: `{"code":"bad"}`})
 		assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
-		assert.Contains(t, w.Body.String(), `{"loc":["body"],"msg":"Value error, bad is not allowed","type":"value_error","input":null}`)
+		// Located at the member, with its value: the decoder says where.
+		assert.Contains(t, w.Body.String(), `{"loc":["body","code"],"msg":"Value error, bad is not allowed","type":"value_error","input":"bad"}`)
 		w = typedServe(t, MustTyped(echo[in], nil), "/u", nil, typedReq{method: http.MethodPost, target: "/u", body: `{"code":"ok"}`})
 		assert.Equal(t, `{"Body":{"code":"OK"}}`+"\n", w.Body.String())
+	})
+	t.Run("member names match exactly, as they are validated", func(t *testing.T) {
+		type in struct {
+			Body struct {
+				Name  string `json:"name" maxLength:"3"`
+				Count int    `json:"count,omitempty"`
+			}
+		}
+		var got *in
+		h := MustTyped(capture(&got), nil)
+		// encoding/json would fill Name from "NAME" and Count from "COUNT",
+		// past the maxLength the validator checked on "name" only.
+		w := typedServe(t, h, "/u", nil, typedReq{method: http.MethodPost, target: "/u", body: `{"name":"ab","NAME":"too long","COUNT":7}`})
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		assert.Equal(t, "ab", got.Body.Name)
+		assert.Zero(t, got.Body.Count)
 	})
 	t.Run("unknown members are allowed by default", func(t *testing.T) {
 		h, err := Typed(echo[vbIn], nil)

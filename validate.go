@@ -110,23 +110,24 @@ type vprop struct {
 // lookupFrom is lookup trying member next first: members usually come in
 // the order they are declared, so the one after the last found is the
 // likely one.
-func (n *vnode) lookupFrom(key string, next int) int {
-	if n.uniqueNames && next < len(n.props) && n.props[next].name == key {
+func (n *vnode) lookupFrom(key []byte, next int) int {
+	if n.uniqueNames && next < len(n.props) && n.props[next].name == string(key) {
 		return next
 	}
 	return n.lookup(key)
 }
 
-// lookup returns the index of the declared member named key.
-func (n *vnode) lookup(key string) int {
+// lookup returns the index of the declared member named key. (The
+// conversions of key to string compare and index without a copy.)
+func (n *vnode) lookup(key []byte) int {
 	if n.propIndex != nil {
-		if i, ok := n.propIndex[key]; ok {
+		if i, ok := n.propIndex[string(key)]; ok {
 			return i
 		}
 		return -1
 	}
 	for i := range n.props {
-		if n.props[i].name == key {
+		if n.props[i].name == string(key) {
 			return i
 		}
 	}
@@ -530,9 +531,9 @@ func (v *jsonValidator) str(n *vnode) {
 	s := v.decodeString(v.data[start+1:v.pos-1], flags)
 	iss := issue{}
 	if n.str != nil {
-		iss = n.str.check(s)
+		iss = n.str.check(string(s))
 	}
-	if iss.ok() && n.enum != nil && !slices.Contains(n.enum.strs, s) {
+	if iss.ok() && n.enum != nil && !containsBytes(n.enum.strs, s) {
 		iss = n.enum.issue()
 	}
 	if !iss.ok() {

@@ -7,7 +7,6 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // The lexical part of the validator: JSON strings, numbers and literals,
@@ -150,15 +149,25 @@ func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-// decodeString returns the string a JSON string's raw content stands for, as
+// decodeString returns the text a JSON string's raw content stands for, as
 // encoding/json decodes it (invalid UTF-8 becomes U+FFFD). The result may
 // share memory with the body or v's buffer: it is valid until the next call.
-func (v *jsonValidator) decodeString(raw []byte, flags int) string {
+func (v *jsonValidator) decodeString(raw []byte, flags int) []byte {
 	if flags == strPlain || (flags == strNonASCII && utf8.Valid(raw)) {
-		return unsafeString(raw)
+		return raw
 	}
 	v.strBuf = appendUnquoted(v.strBuf[:0], raw)
-	return unsafeString(v.strBuf)
+	return v.strBuf
+}
+
+// containsBytes reports whether s is one of list.
+func containsBytes(list []string, s []byte) bool {
+	for _, x := range list {
+		if x == string(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // lookupKey finds the declared member a raw member name stands for,
@@ -166,19 +175,10 @@ func (v *jsonValidator) decodeString(raw []byte, flags int) string {
 // as they are.
 func (v *jsonValidator) lookupKey(n *vnode, raw []byte, flags int, next int) int {
 	if flags == strPlain {
-		return n.lookupFrom(unsafeString(raw), next)
+		return n.lookupFrom(raw, next)
 	}
 	v.keyBuf = appendUnquoted(v.keyBuf[:0], raw)
-	return n.lookupFrom(unsafeString(v.keyBuf), next)
-}
-
-// unsafeString views b as a string without copying, for comparisons and
-// matching that do not keep it.
-func unsafeString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
+	return n.lookupFrom(v.keyBuf, next)
 }
 
 // appendUnquoted appends the decoded content of a syntactically valid JSON
