@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dynroute/dynroute/internal/jsonlit"
 )
 
 // Parameter values: parsing one raw string into a field of the In value and
@@ -140,7 +142,7 @@ func parseUintParam(raw string, n *vnode) (uint64, issue) {
 
 // parseFloatParam parses a float parameter written as a JSON number.
 func parseFloatParam(raw string, bits int, n *vnode) (float64, issue) {
-	if scanJSONNumber([]byte(raw), 0) != len(raw) { // no "NaN", "Inf" or hex floats
+	if !jsonlit.IsNumber(raw) { // no "NaN", "Inf" or hex floats
 		return 0, issueFloatParsing
 	}
 	f, err := strconv.ParseFloat(raw, bits)

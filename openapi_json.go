@@ -7,7 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/dynroute/dynroute/internal/jsonlit"
 )
 
 // MarshalJSON writes d as an OpenAPI 3.1.0 document. Members are written in
@@ -57,7 +58,7 @@ func (o *docObject) key(k string) {
 		o.w.b = append(o.w.b, ',')
 	}
 	o.n++
-	o.w.b = appendJSONString(o.w.b, k)
+	o.w.b = jsonlit.AppendString(o.w.b, k)
 	o.w.b = append(o.w.b, ':')
 }
 
@@ -67,7 +68,7 @@ func (o *docObject) end() { o.w.b = append(o.w.b, '}') }
 func (o *docObject) str(k, v string) {
 	if v != "" {
 		o.key(k)
-		o.w.b = appendJSONString(o.w.b, v)
+		o.w.b = jsonlit.AppendString(o.w.b, v)
 	}
 }
 
@@ -186,7 +187,7 @@ func (w *docWriter) list(n int, elem func(i int)) {
 }
 
 func (w *docWriter) strings(ss []string) {
-	w.list(len(ss), func(i int) { w.b = appendJSONString(w.b, ss[i]) })
+	w.list(len(ss), func(i int) { w.b = jsonlit.AppendString(w.b, ss[i]) })
 }
 
 func (w *docWriter) info(in *Info) {
@@ -324,48 +325,3 @@ func (w *docWriter) response(r *ResponseInfo) {
 	}
 	o.end()
 }
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"

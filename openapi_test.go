@@ -732,18 +732,6 @@ func TestSchemaOpenAPI30(t *testing.T) {
 	}
 }
 
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"b\s`, "\n\r\t\x00\x1f", "é✓", "bad\xffutf8", "\u2028"} {
-		got := appendJSONString(nil, s)
-		want, err := json.Marshal(s)
-		require.NoError(t, err)
-		var back, wantBack string
-		require.NoError(t, json.Unmarshal(got, &back), "%q -> %s", s, got)
-		require.NoError(t, json.Unmarshal(want, &wantBack))
-		assert.Equal(t, wantBack, back)
-	}
-}
-
 func TestOpenAPIExtensionsMustMarshal(t *testing.T) {
 	rt := New(nil)
 	err := rt.AddAPIRoute("/a", []string{"GET"}, http.NotFoundHandler(), &RouteOptions{Extensions: map[string]any{"x-f": func() {}}})

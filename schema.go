@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/dynroute/dynroute/internal/jsonlit"
 )
 
 // Sentinel errors of typed handlers and schemas.
@@ -117,7 +119,7 @@ func (w *schemaWriter) key(k string) {
 // str writes a string member.
 func (w *schemaWriter) str(k, v string) {
 	w.key(k)
-	w.b = appendJSONString(w.b, v)
+	w.b = jsonlit.AppendString(w.b, v)
 }
 
 // value writes a member of any JSON value.
@@ -179,12 +181,12 @@ func (w *schemaWriter) schema(s *Schema) {
 		}
 		w.key("allOf")
 		w.b = append(w.b, `[{"$ref":`...)
-		w.b = appendJSONString(w.b, s.Ref)
+		w.b = jsonlit.AppendString(w.b, s.Ref)
 		w.b = append(w.b, `}]`...)
 	case s.Nullable:
 		w.key("anyOf")
 		w.b = append(w.b, `[{"$ref":`...)
-		w.b = appendJSONString(w.b, s.Ref)
+		w.b = jsonlit.AppendString(w.b, s.Ref)
 		w.b = append(w.b, `},{"type":"null"}]`...)
 	default:
 		w.str("$ref", s.Ref)
@@ -263,7 +265,7 @@ func (w *schemaWriter) schema(s *Schema) {
 			if i > 0 {
 				w.b = append(w.b, ',')
 			}
-			w.b = appendJSONString(w.b, p.Name)
+			w.b = jsonlit.AppendString(w.b, p.Name)
 			w.b = append(w.b, ':')
 			switch {
 			case p.Schema != nil:
@@ -284,7 +286,7 @@ func (w *schemaWriter) schema(s *Schema) {
 			if i > 0 {
 				w.b = append(w.b, ',')
 			}
-			w.b = appendJSONString(w.b, r)
+			w.b = jsonlit.AppendString(w.b, r)
 		}
 		w.b = append(w.b, ']')
 	}

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/dynroute/dynroute/internal/jsonlit"
 )
 
 // The lexical part of the validator: JSON strings, numbers and literals,
@@ -30,7 +32,7 @@ func (v *jsonValidator) literal(word string) bool {
 
 // scanNumber moves past a number, checking its syntax.
 func (v *jsonValidator) scanNumber() bool {
-	end := scanJSONNumber(v.data, v.pos)
+	end := jsonlit.ScanNumber(v.data, v.pos)
 	if end < 0 {
 		v.pos = -end - 1
 		v.unexpected("in numeric literal")
@@ -38,43 +40,6 @@ func (v *jsonValidator) scanNumber() bool {
 	}
 	v.pos = end
 	return true
-}
-
-// scanJSONNumber returns the end of the number that starts at i, or -(the
-// offset of the bad byte)-1.
-func scanJSONNumber(b []byte, i int) int {
-	digits := func() bool {
-		s := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i > s
-	}
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case !digits():
-		return -i - 1
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if !digits() {
-			return -i - 1
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return -i - 1
-		}
-	}
-	return i
 }
 
 // strPlain, returned by scanString, says a string has neither escapes nor
