@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // Binding fills an In value from a request by a plan made once per type:
@@ -55,9 +57,9 @@ type paramBinder struct {
 	required bool
 	def      []string // the default's values; nil: none
 	// set parses raw, checks it and stores it (appends it, for a slice).
-	set                setter
-	minItems, maxItems int
-	info               ParameterInfo
+	set  setter
+	list *jsonschema.Validator // a slice's: checks the number of items
+	info ParameterInfo
 }
 
 // bodyPlan says how to read the JSON body into the Body field.
@@ -65,8 +67,8 @@ type bodyPlan struct {
 	field    []int // the Body field's index in In
 	typ      reflect.Type
 	required bool
-	schema   *Schema
-	node     *vnode
+	schema   *jsonschema.Schema
+	node     *jsonschema.Validator
 	maxBytes int64 // < 0: no limit
 	doc      string
 	loc      []any // ["body"], the location prefix of its problems
@@ -90,42 +92,46 @@ type paramField struct {
 	b      *paramBinder
 	elem   reflect.Type
 	mode   setMode
-	schema *Schema
+	schema *jsonschema.Schema
 }
+
+// planner collects the problems of an In type while its plan is made.
+type planner struct {
+	reg  *jsonschema.Registry
+	errs []error
+}
+
+func (pl *planner) fail(err error) { pl.errs = append(pl.errs, err) }
 
 // buildInput makes the plan for In type t. Schemas go into reg; every
 // problem is reported.
-func buildInput(t reflect.Type, reg *SchemaRegistry, maxBytes int64) (*inputPlan, error) {
+func buildInput(t reflect.Type, reg *jsonschema.Registry, maxBytes int64) (*inputPlan, error) {
 	if t.Kind() != reflect.Struct {
-		return nil, typeProblem(nil, "", t, "the input type must be a struct, not %v", t.Kind())
+		return nil, typeError(nil, "", t, "the input type must be a struct, not %v", t.Kind())
 	}
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	w := reg.walk()
+	pl := &planner{reg: reg}
 	p := &inputPlan{}
 	var fields []paramField
-	p.collect(w, t, t, nil, &fields)
+	p.collect(pl, t, t, nil, &fields)
 	if len(fields) > maxParams {
-		w.fail(typeProblem(nil, "", t, "%d parameters; at most %d are supported", len(fields), maxParams))
+		pl.fail(typeError(nil, "", t, "%d parameters; at most %d are supported", len(fields), maxParams))
 	}
-	if err := w.finish(); err != nil {
-		return nil, err
+	if len(pl.errs) > 0 {
+		return nil, errors.Join(pl.errs...)
 	}
-	c := reg.compilerLocked()
-	var errs []error
+	c := reg.Compiler()
 	p.params = nil // param filled it to find duplicates; now in binding order
 	for i, f := range fields {
-		n, err := c.compile(f.schema)
+		v, err := c.Compile(f.schema)
 		if err != nil {
-			errs = append(errs, typeProblem(t, f.b.info.Name, t, "%v", err))
+			pl.fail(typeError(t, f.b.info.Name, t, "%v", err))
 			continue
 		}
 		f.b.index = i
-		if f.mode == setSlice && n != nil {
-			f.b.minItems, f.b.maxItems = n.minItems, n.maxItems
-			n = n.items
+		if f.mode == setSlice {
+			f.b.list, v = v, v.Items()
 		}
-		f.b.set = newSetter(f.elem, f.mode, n)
+		f.b.set = newSetter(f.elem, f.mode, v)
 		p.params = append(p.params, f.b)
 		switch f.b.in {
 		case inPath:
@@ -146,21 +152,21 @@ func buildInput(t reflect.Type, reg *SchemaRegistry, maxBytes int64) (*inputPlan
 	}
 	if p.body != nil {
 		p.body.maxBytes = maxBytes
-		n, err := c.compile(p.body.schema)
+		v, err := c.Compile(p.body.schema)
 		if err != nil {
-			errs = append(errs, typeProblem(t, "Body", t, "%v", err))
+			pl.fail(typeError(t, "Body", t, "%v", err))
 		}
-		p.body.node = n
+		p.body.node = v
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if len(pl.errs) > 0 {
+		return nil, errors.Join(pl.errs...)
 	}
 	return p, nil
 }
 
 // collect walks the fields of struct t (inside In at the index base) for
 // parameters and the body; embedded structs are walked too.
-func (p *inputPlan) collect(w *schemaWalk, in, t reflect.Type, base []int, fields *[]paramField) {
+func (p *inputPlan) collect(pl *planner, in, t reflect.Type, base []int, fields *[]paramField) {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		index := append(slices.Clip(base), i)
@@ -168,56 +174,60 @@ func (p *inputPlan) collect(w *schemaWalk, in, t reflect.Type, base []int, field
 		for _, loc := range []string{inPath, inQuery, inHeader, inCookie} {
 			if v, ok := sf.Tag.Lookup(loc); ok {
 				if where != "" {
-					w.fail(tagProblem(t, sf.Name, fmt.Sprintf("both %s and %s tags; a field binds from one place", where, loc)))
+					pl.fail(tagError(t, sf.Name, fmt.Sprintf("both %s and %s tags; a field binds from one place", where, loc)))
 				}
 				where, name = loc, v
 			}
 		}
 		switch {
 		case where != "" && !sf.IsExported():
-			w.fail(typeProblem(t, sf.Name, sf.Type, "a %s parameter must be an exported field", where))
+			pl.fail(typeError(t, sf.Name, sf.Type, "a %s parameter must be an exported field", where))
 		case where != "":
-			if f, ok := p.param(w, t, sf, where, name, index); ok {
+			if f, ok := p.param(pl, t, sf, where, name, index); ok {
 				*fields = append(*fields, f)
 			}
 		case sf.Type == requestType && sf.IsExported():
 			p.requests = append(p.requests, index)
 		case sf.Anonymous && sf.Type.Kind() == reflect.Struct:
-			p.collect(w, in, sf.Type, index, fields)
+			p.collect(pl, in, sf.Type, index, fields)
 		case sf.Anonymous && sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Struct:
-			w.fail(typeProblem(t, sf.Name, sf.Type, "embedded pointers are not supported in an input type; embed the struct"))
+			pl.fail(typeError(t, sf.Name, sf.Type, "embedded pointers are not supported in an input type; embed the struct"))
 		case !sf.IsExported():
 		case sf.Name == "Body" && t == in:
-			p.bodyField(w, in, sf, index)
+			p.bodyField(pl, in, sf, index)
 		default:
-			w.fail(typeProblem(t, sf.Name, sf.Type, "no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request"))
+			pl.fail(typeError(t, sf.Name, sf.Type, "no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request"))
 		}
 	}
 }
 
 // bodyField records the Body field: required unless it is a pointer or its
 // required tag says false.
-func (p *inputPlan) bodyField(w *schemaWalk, in reflect.Type, sf reflect.StructField, index []int) {
-	tags, problems := parseFieldTags(sf.Tag)
-	for _, pr := range problems {
-		w.fail(tagProblem(in, sf.Name, pr))
+func (p *inputPlan) bodyField(pl *planner, in reflect.Type, sf reflect.StructField, index []int) {
+	tags, err := jsonschema.ParseFieldTags(in, sf)
+	if err != nil {
+		pl.fail(err)
 	}
-	if tags.constrains() || tags.hasDefault || tags.minItems != nil || tags.maxItems != nil {
-		w.fail(tagProblem(in, sf.Name, "the Body field takes doc and required tags only; put limits on the body type's fields"))
+	if tags.Limits() || tags.HasDefault {
+		pl.fail(tagError(in, sf.Name, "the Body field takes doc and required tags only; put limits on the body type's fields"))
 	}
-	b := &bodyPlan{field: index, typ: sf.Type, required: sf.Type.Kind() != reflect.Pointer, doc: tags.doc, loc: []any{"body"}}
-	if tags.required != nil {
-		b.required = *tags.required
+	b := &bodyPlan{field: index, typ: sf.Type, required: sf.Type.Kind() != reflect.Pointer, doc: tags.Doc, loc: []any{"body"}}
+	if tags.Required != nil {
+		b.required = *tags.Required
 	}
-	b.schema = w.typeSchema(sf.Type, in, sf.Name)
+	s, err := pl.reg.Schema(sf.Type)
+	if err != nil {
+		pl.fail(err)
+	}
+	b.schema = s
 	p.body = b
 }
 
 // param checks one parameter field and makes its binder (without set, which
 // needs the compiled schema).
-func (p *inputPlan) param(w *schemaWalk, owner reflect.Type, sf reflect.StructField, where, name string, index []int) (paramField, bool) {
+func (p *inputPlan) param(pl *planner, owner reflect.Type, sf reflect.StructField, where, name string, index []int) (paramField, bool) {
 	fail := func(format string, args ...any) (paramField, bool) {
-		w.fail(tagProblem(owner, sf.Name, fmt.Sprintf(format, args...)))
+		pl.fail(tagError(owner, sf.Name, fmt.Sprintf(format, args...)))
 		return paramField{}, false
 	}
 	switch where {
@@ -246,42 +256,46 @@ func (p *inputPlan) param(w *schemaWalk, owner reflect.Type, sf reflect.StructFi
 	}
 	elem, mode, ok := paramType(sf.Type)
 	if !ok {
-		w.fail(typeProblem(owner, sf.Name, sf.Type,
+		pl.fail(typeError(owner, sf.Name, sf.Type,
 			"a parameter is a string, bool, number, time.Time or encoding.TextUnmarshaler, a pointer to one or (query and header) a slice of them"))
 		return paramField{}, false
 	}
 	if mode == setSlice && (where == inPath || where == inCookie) {
 		return fail("a %s parameter holds one value, not a slice", where)
 	}
-	tags, problems := parseFieldTags(sf.Tag)
-	for _, pr := range problems {
-		w.fail(tagProblem(owner, sf.Name, pr))
+	tags, err := jsonschema.ParseFieldTags(owner, sf)
+	if err != nil {
+		pl.fail(err)
 	}
-	s := paramSchema(w, elem, mode, owner, sf.Name)
-	for _, pr := range applyTags(s, sf.Type, &tags, true) {
-		w.fail(tagProblem(owner, sf.Name, pr))
+	s, err := paramSchema(pl.reg, elem, mode)
+	if err != nil {
+		pl.fail(err)
+		return paramField{}, false
 	}
-	b := &paramBinder{name: name, in: where, field: index, slice: mode == setSlice, minItems: -1, maxItems: -1}
+	if err := tags.Apply(s, owner, sf, true); err != nil {
+		pl.fail(err)
+	}
+	b := &paramBinder{name: name, in: where, field: index, slice: mode == setSlice}
 	switch {
 	case where == inPath:
 		b.required = true
-		if tags.required != nil && !*tags.required {
+		if tags.Required != nil && !*tags.Required {
 			return fail("a path parameter is always required")
 		}
-		if tags.hasDefault {
+		if tags.HasDefault {
 			return fail("a path parameter cannot have a default")
 		}
-	case tags.required != nil:
-		b.required = *tags.required
-		if b.required && tags.hasDefault {
+	case tags.Required != nil:
+		b.required = *tags.Required
+		if b.required && tags.HasDefault {
 			return fail("required and default exclude each other")
 		}
 	}
-	if tags.hasDefault {
+	if tags.HasDefault {
 		if b.slice {
-			b.def = strings.Split(tags.def, ",")
+			b.def = strings.Split(tags.Default, ",")
 		} else {
-			b.def = []string{tags.def}
+			b.def = []string{tags.Default}
 		}
 	}
 	b.info = ParameterInfo{Name: name, In: where, Required: b.required, Description: s.Description, Schema: s}
@@ -329,24 +343,39 @@ func scalarParam(t reflect.Type) bool {
 
 // paramSchema describes a parameter's value: not nullable (a missing
 // parameter is what a pointer stands for), text types as strings.
-func paramSchema(w *schemaWalk, elem reflect.Type, mode setMode, owner reflect.Type, field string) *Schema {
-	var s *Schema
-	if elem != timeType && implements(elem, textUnmarshalerType) {
-		s = &Schema{Type: "string"}
-	} else {
-		s = w.typeSchema(elem, owner, field)
+func paramSchema(reg *jsonschema.Registry, elem reflect.Type, mode setMode) (*jsonschema.Schema, error) {
+	s := &jsonschema.Schema{Type: "string"}
+	if elem == timeType || !implements(elem, textUnmarshalerType) {
+		var err error
+		if s, err = reg.Schema(elem); err != nil { // a scalar's: a new Schema each time
+			return nil, err
+		}
 	}
 	if mode == setSlice {
-		s = &Schema{Type: "array", Items: s}
+		s = &jsonschema.Schema{Type: "array", Items: s}
 	}
-	return s
+	return s, nil
+}
+
+// typeError reports a type that cannot be bound, where it was met.
+func typeError(owner reflect.Type, field string, t reflect.Type, format string, args ...any) error {
+	detail := fmt.Sprintf(format, args...)
+	if owner == nil {
+		return fmt.Errorf("dynroute: type %v: %w: %s", t, jsonschema.ErrInvalidType, detail)
+	}
+	return fmt.Errorf("dynroute: field %s of %v: %w: %s", field, owner, jsonschema.ErrInvalidType, detail)
+}
+
+// tagError reports a problem with the binding tags of a field.
+func tagError(owner reflect.Type, field, detail string) error {
+	return fmt.Errorf("dynroute: field %s of %v: %w: %s", field, owner, jsonschema.ErrInvalidTag, detail)
 }
 
 // bind fills the parameters of in, the In value, appending a problem
 // for each value that is missing, does not parse or breaks a rule. The
 // error is for a route that lacks a path parameter the In type binds: a
 // mistake of the program, not of the request.
-func (p *inputPlan) bind(in reflect.Value, r *http.Request, ps Params, errs []FieldError) ([]FieldError, error) {
+func (p *inputPlan) bind(in reflect.Value, r *http.Request, ps Params, errs []jsonschema.FieldError) ([]jsonschema.FieldError, error) {
 	var seen [maxParams]bool
 	var counts [maxParams]int32
 	for _, b := range p.path {
@@ -358,7 +387,7 @@ func (p *inputPlan) bind(in reflect.Value, r *http.Request, ps Params, errs []Fi
 			continue
 		}
 		seen[b.index] = true
-		if iss := b.set(in.FieldByIndex(b.field), raw); !iss.ok() {
+		if iss := b.set(in.FieldByIndex(b.field), raw); iss != nil {
 			errs = appendParamError(errs, b, -1, raw, iss)
 		}
 	}
@@ -375,7 +404,7 @@ func (p *inputPlan) bind(in reflect.Value, r *http.Request, ps Params, errs []Fi
 		}
 		seen[b.index] = true
 		if !b.slice {
-			if iss := b.set(in.FieldByIndex(b.field), vals[0]); !iss.ok() {
+			if iss := b.set(in.FieldByIndex(b.field), vals[0]); iss != nil {
 				errs = appendParamError(errs, b, -1, vals[0], iss)
 			}
 			continue
@@ -397,9 +426,9 @@ func (p *inputPlan) bind(in reflect.Value, r *http.Request, ps Params, errs []Fi
 				b.set(in.FieldByIndex(b.field), d) // checked when the plan was made
 			}
 		case !seen[b.index] && b.required:
-			errs = appendParamError(errs, b, -1, "", issue{Type: "missing", Msg: "Field required"})
+			errs = appendParamError(errs, b, -1, "", &jsonschema.Issue{Type: "missing", Msg: "Field required"})
 		case seen[b.index] && b.slice:
-			if iss := checkCount(int(counts[b.index]), b.minItems, b.maxItems); !iss.ok() {
+			if iss := b.list.CheckCount(int(counts[b.index])); iss != nil {
 				errs = appendParamError(errs, b, -1, "", iss)
 				errs[len(errs)-1].Input = p.rawValues(r, b)
 			}
@@ -425,10 +454,10 @@ func pathValue(ps Params, name string) (string, bool) {
 }
 
 // addItem parses one item of a slice parameter.
-func (b *paramBinder) addItem(in reflect.Value, item string, errs []FieldError, counts *[maxParams]int32) []FieldError {
+func (b *paramBinder) addItem(in reflect.Value, item string, errs []jsonschema.FieldError, counts *[maxParams]int32) []jsonschema.FieldError {
 	i := counts[b.index]
 	counts[b.index]++
-	if iss := b.set(in.FieldByIndex(b.field), item); !iss.ok() {
+	if iss := b.set(in.FieldByIndex(b.field), item); iss != nil {
 		errs = appendParamError(errs, b, int(i), item, iss)
 	}
 	return errs
@@ -437,7 +466,7 @@ func (b *paramBinder) addItem(in reflect.Value, item string, errs []FieldError, 
 // bindQuery scans the raw query once, as url.ParseQuery would read it (pairs
 // with ';' are skipped), without building a url.Values. A scalar takes the
 // first value given; a slice takes every value, each split at commas.
-func (p *inputPlan) bindQuery(in reflect.Value, q string, errs []FieldError, seen *[maxParams]bool, counts *[maxParams]int32) []FieldError {
+func (p *inputPlan) bindQuery(in reflect.Value, q string, errs []jsonschema.FieldError, seen *[maxParams]bool, counts *[maxParams]int32) []jsonschema.FieldError {
 	for q != "" {
 		var pair string
 		pair, q, _ = strings.Cut(q, "&")
@@ -455,14 +484,14 @@ func (p *inputPlan) bindQuery(in reflect.Value, q string, errs []FieldError, see
 		}
 		val, err := url.QueryUnescape(v)
 		if err != nil {
-			errs = appendParamError(errs, b, -1, v, issue{Type: "value_error", Msg: "Value error, invalid URL escape in the query"})
+			errs = appendParamError(errs, b, -1, v, &jsonschema.Issue{Type: "value_error", Msg: "Value error, invalid URL escape in the query"})
 			seen[b.index] = true
 			continue
 		}
 		if !b.slice {
 			if !seen[b.index] {
 				seen[b.index] = true
-				if iss := b.set(in.FieldByIndex(b.field), val); !iss.ok() {
+				if iss := b.set(in.FieldByIndex(b.field), val); iss != nil {
 					errs = appendParamError(errs, b, -1, val, iss)
 				}
 			}
@@ -494,7 +523,7 @@ func (p *inputPlan) queryParam(key string) *paramBinder {
 
 // bindCookies reads the Cookie header lines (RFC 6265: name=value pairs
 // separated by ';'); the first cookie of a name wins.
-func (p *inputPlan) bindCookies(in reflect.Value, lines []string, errs []FieldError, seen *[maxParams]bool) []FieldError {
+func (p *inputPlan) bindCookies(in reflect.Value, lines []string, errs []jsonschema.FieldError, seen *[maxParams]bool) []jsonschema.FieldError {
 	for _, line := range lines {
 		for part := range strings.SplitSeq(line, ";") {
 			name, val, ok := strings.Cut(textproto.TrimString(part), "=")
@@ -507,7 +536,7 @@ func (p *inputPlan) bindCookies(in reflect.Value, lines []string, errs []FieldEr
 			for _, b := range p.cookie {
 				if b.name == name && !seen[b.index] {
 					seen[b.index] = true
-					if iss := b.set(in.FieldByIndex(b.field), val); !iss.ok() {
+					if iss := b.set(in.FieldByIndex(b.field), val); iss != nil {
 						errs = appendParamError(errs, b, -1, val, iss)
 					}
 				}
@@ -538,8 +567,8 @@ func (p *inputPlan) rawValues(r *http.Request, b *paramBinder) []string {
 
 // appendParamError records a problem with parameter b (item i of a slice,
 // or -1), whose raw value was raw.
-func appendParamError(errs []FieldError, b *paramBinder, i int, raw string, iss issue) []FieldError {
-	if len(errs) >= maxFieldErrors {
+func appendParamError(errs []jsonschema.FieldError, b *paramBinder, i int, raw string, iss *jsonschema.Issue) []jsonschema.FieldError {
+	if len(errs) >= jsonschema.MaxErrors {
 		return errs
 	}
 	loc := []any{b.in, b.info.Name}
@@ -550,5 +579,5 @@ func appendParamError(errs []FieldError, b *paramBinder, i int, raw string, iss 
 	if iss.Type != "missing" && !strings.HasPrefix(iss.Type, "too_") {
 		input = raw
 	}
-	return append(errs, FieldError{Loc: loc, Msg: iss.Msg, Type: iss.Type, Input: input, Ctx: iss.Ctx})
+	return append(errs, jsonschema.FieldError{Loc: loc, Msg: iss.Msg, Type: iss.Type, Input: input, Ctx: iss.Ctx})
 }

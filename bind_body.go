@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/go-json-experiment/json"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
@@ -86,24 +87,20 @@ var decodeOptions = json.JoinOptions(
 
 // decode validates the body data and decodes it into field, the Body
 // field. merged is a buffer for the body with defaults filled in.
-func (b *bodyPlan) decode(field reflect.Value, data []byte, v *jsonValidator, merged *[]byte, errs []FieldError) []FieldError {
+func (b *bodyPlan) decode(field reflect.Value, data []byte, merged *[]byte, errs []jsonschema.FieldError) []jsonschema.FieldError {
 	if len(data) == 0 {
 		if b.required {
-			errs = append(errs, FieldError{Loc: []any{"body"}, Msg: "Field required", Type: "missing"})
+			errs = append(errs, jsonschema.FieldError{Loc: []any{"body"}, Msg: "Field required", Type: "missing"})
 		}
 		return errs
 	}
 	before := len(errs)
-	v.reset(data, b.loc, errs)
-	errs = v.validate(b.node)
-	if len(errs) == before {
-		if m, ok := v.edited((*merged)[:0]); ok {
-			*merged, data = m, m
-		}
-	}
-	v.data, v.errs = nil, nil // the buffers go back to their pools
+	normal, edited, errs := b.node.Normalize(data, b.loc, errs, (*merged)[:0])
 	if len(errs) > before {
 		return errs
+	}
+	if edited {
+		*merged, data = normal, normal
 	}
 	if err := b.unmarshal(data, field.Addr().Interface()); err != nil {
 		errs = append(errs, b.decodeProblem(data, err))
@@ -114,14 +111,14 @@ func (b *bodyPlan) decode(field reflect.Value, data []byte, v *jsonValidator, me
 // decodeProblem describes what decoding refused after the validator
 // accepted: a number too large for its Go integer, or a value that a
 // json.Unmarshaler or encoding.TextUnmarshaler rejected.
-func (b *bodyPlan) decodeProblem(data []byte, err error) FieldError {
+func (b *bodyPlan) decodeProblem(data []byte, err error) jsonschema.FieldError {
 	se, ok := errors.AsType[*json.SemanticError](err)
 	if !ok {
-		return FieldError{Loc: b.loc, Type: "value_error", Msg: "Value error, " + err.Error()}
+		return jsonschema.FieldError{Loc: b.loc, Type: "value_error", Msg: "Value error, " + err.Error()}
 	}
-	fe := FieldError{Type: "value_error"}
+	fe := jsonschema.FieldError{Type: "value_error"}
 	if se.ByteOffset >= 0 && se.ByteOffset < int64(len(data)) {
-		fe.Loc, fe.Input = locate(data, int(se.ByteOffset)+1, b.loc)
+		fe.Loc, fe.Input = jsonschema.Locate(data, int(se.ByteOffset), b.loc)
 	}
 	if fe.Loc == nil {
 		fe.Loc = slices.Clone(b.loc)

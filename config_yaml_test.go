@@ -3,7 +3,6 @@ package dynroute
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,34 +13,15 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// updateGolden reports whether -update was given: rewrite the golden files
-// instead of comparing with them. It reuses the flag if another test file of
-// the package defined it first, so that the two cannot clash at init.
-var updateGolden = goldenFlag()
-
-func goldenFlag() func() bool {
-	if f := flag.Lookup("update"); f != nil {
-		return func() bool { return f.Value.String() == "true" }
-	}
-	update := flag.Bool("update", false, "rewrite the golden files under testdata")
-	return func() bool { return *update }
-}
-
 // checkGolden compares got with the golden file, or with -update writes it.
 func checkGolden(t *testing.T, file string, got []byte) {
 	t.Helper()
-	if updateGolden() {
-		require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
-		require.NoError(t, os.WriteFile(file, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(file)
-	require.NoError(t, err, "run go test -run %s -update to create it", t.Name())
-	assert.Equal(t, string(want), string(got), "differs from %s (go test -run %s -update rewrites it)", file, t.Name())
+	testkit.Golden(t, file, got)
 }
 
 // specLoader is LoadYAML or LoadJSON, for tests that run both.

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // CRUDOperation names one of the routes CRUD registers.
@@ -51,11 +53,11 @@ type CRUDOptions struct {
 	// and 100.
 	DefaultLimit, MaxLimit int
 	// Schemas is the registry T's schema is built in; nil means a new one.
-	Schemas *SchemaRegistry
+	Schemas *jsonschema.Registry
 	// Schema is the item schema for a T whose Go type says too little, as
 	// for map[string]any rows: an object schema with Properties. It is
 	// documented as the component SchemaName (default: Name).
-	Schema     *Schema
+	Schema     *jsonschema.Schema
 	SchemaName string
 	// MaxBodyBytes limits request bodies: 0 means 1 MiB, negative no limit.
 	MaxBodyBytes int64
@@ -144,15 +146,15 @@ type crud[T any, K comparable] struct {
 	source           Source
 	parseKey         func(string) (K, error)
 
-	reg                   *SchemaRegistry
-	item, create, patch   *Schema            // refs to components
-	components            map[string]*Schema // the registry's and the create and patch schemas
-	idSchema              *Schema
-	fields                map[string]*Schema // scalar members: filters and sort keys
+	reg                   *jsonschema.Registry
+	item, create, patch   *jsonschema.Schema            // refs to components
+	components            map[string]*jsonschema.Schema // the registry's and the create and patch schemas
+	idSchema              *jsonschema.Schema
+	fields                map[string]*jsonschema.Schema // scalar members: filters and sort keys
 	fieldOrder            []string
 	createBody, patchBody bodyPlan
-	itemNode              *vnode // validates the result of a patch
-	problem, validation   *Schema
+	itemNode              *jsonschema.Validator // validates the result of a patch
+	problem, validation   *jsonschema.Schema
 	createName, patchName string
 	readOnly              []string   // the key and Options.ReadOnly
 	clearReadOnly         []func(*T) // zero the read-only members of an item
@@ -208,16 +210,16 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOp
 	if maxBytes == 0 {
 		maxBytes = defaultMaxBodyBytes
 	}
-	comp := &schemaCompiler{components: c.components}
+	comp := jsonschema.NewCompiler(c.components)
 	c.createBody = bodyPlan{typ: reflect.TypeFor[T](), required: true, schema: c.create, maxBytes: maxBytes, loc: []any{"body"}, useNumber: o.exactNumbers}
 	c.patchBody = bodyPlan{typ: reflect.TypeFor[map[string]any](), required: true, schema: c.patch, maxBytes: maxBytes, loc: []any{"body"}, useNumber: o.exactNumbers}
-	if c.createBody.node, err = comp.compile(c.create); err != nil {
+	if c.createBody.node, err = comp.Compile(c.create); err != nil {
 		return nil, err
 	}
-	if c.patchBody.node, err = comp.compile(c.patch); err != nil {
+	if c.patchBody.node, err = comp.Compile(c.patch); err != nil {
 		return nil, err
 	}
-	if c.itemNode, err = comp.compile(c.item); err != nil {
+	if c.itemNode, err = comp.Compile(c.item); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -228,7 +230,7 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOp
 func (c *crud[T, K]) schemas(o *CRUDOptions) error {
 	c.reg = o.Schemas
 	if c.reg == nil {
-		c.reg = NewSchemaRegistry(nil)
+		c.reg = jsonschema.NewRegistry(nil)
 	}
 	var err error
 	if c.problem, err = c.reg.Schema(reflect.TypeFor[Problem]()); err != nil {
@@ -237,9 +239,9 @@ func (c *crud[T, K]) schemas(o *CRUDOptions) error {
 	if c.validation, err = c.reg.Schema(reflect.TypeFor[ValidationProblem]()); err != nil {
 		return err
 	}
-	var obj *Schema
+	var obj *jsonschema.Schema
 	if o.Schema != nil {
-		c.schemaName = cmp.Or(o.SchemaName, sanitizeTypeName(c.name))
+		c.schemaName = cmp.Or(o.SchemaName, jsonschema.ComponentName(c.name))
 		obj = o.Schema
 		c.components = c.reg.Components()
 		if other, taken := c.components[c.schemaName]; taken && other != obj {
@@ -251,23 +253,23 @@ func (c *crud[T, K]) schemas(o *CRUDOptions) error {
 		if err != nil {
 			return err
 		}
-		name, ok := strings.CutPrefix(ref.Ref, componentsPrefix)
+		name, ok := strings.CutPrefix(ref.Ref, jsonschema.RefPrefix)
 		if !ok {
-			return fmt.Errorf("%w: %v is not a named struct type; give Options.Schema", ErrInvalidType, reflect.TypeFor[T]())
+			return fmt.Errorf("%w: %v is not a named struct type; give Options.Schema", jsonschema.ErrInvalidType, reflect.TypeFor[T]())
 		}
 		c.schemaName = name
 		c.components = c.reg.Components()
 		obj = c.components[name]
 	}
 	if obj == nil || obj.Type != "object" || obj.Properties == nil {
-		return fmt.Errorf("%w: the item schema must be an object with properties", ErrInvalidType)
+		return fmt.Errorf("%w: the item schema must be an object with properties", jsonschema.ErrInvalidType)
 	}
-	c.item = &Schema{Ref: componentsPrefix + c.schemaName}
+	c.item = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.schemaName}
 	readOnly := append([]string{c.idField}, o.ReadOnly...)
 	c.readOnly = readOnly
 	c.clearReadOnly = memberClearers[T](readOnly)
-	c.fields = make(map[string]*Schema)
-	create := &Schema{Type: "object", Description: obj.Description, AdditionalProperties: obj.AdditionalProperties}
+	c.fields = make(map[string]*jsonschema.Schema)
+	create := &jsonschema.Schema{Type: "object", Description: obj.Description, AdditionalProperties: obj.AdditionalProperties}
 	for _, p := range obj.Properties {
 		if p.Name == c.idField {
 			c.idSchema = p.Schema
@@ -276,13 +278,13 @@ func (c *crud[T, K]) schemas(o *CRUDOptions) error {
 			create.Properties = append(create.Properties, p)
 		}
 		switch s := resolveSchema(p.Schema, c.components); {
-		case s == nil || !isScalarClass(schemaClass(s)):
+		case s == nil || !scalarMember(s):
 		case p.Name == "limit" || p.Name == "offset" || p.Name == "sort":
 			// The query parameters of list: such a member is not a filter.
 		default:
 			// A filter is equality: it takes any value of the member's
 			// type, not only the values a body may have.
-			c.fields[p.Name] = &Schema{Type: s.Type, Format: s.Format, Enum: s.Enum, Description: s.Description,
+			c.fields[p.Name] = &jsonschema.Schema{Type: s.Type, Format: s.Format, Enum: s.Enum, Description: s.Description,
 				Minimum: s.Minimum, Maximum: s.Maximum}
 			c.fieldOrder = append(c.fieldOrder, p.Name)
 		}
@@ -299,15 +301,15 @@ func (c *crud[T, K]) schemas(o *CRUDOptions) error {
 	// member may be null here. The patched item is checked as a whole.
 	patch := *create
 	patch.Required = nil
-	patch.Properties = make([]Property, len(create.Properties))
+	patch.Properties = make([]jsonschema.Property, len(create.Properties))
 	for i, p := range create.Properties {
-		ps := &Schema{Nullable: true}
+		ps := &jsonschema.Schema{Nullable: true}
 		if p.Schema != nil {
 			c := *p.Schema
 			c.Nullable = true
 			ps = &c
 		}
-		patch.Properties[i] = Property{Name: p.Name, Schema: ps}
+		patch.Properties[i] = jsonschema.Property{Name: p.Name, Schema: ps}
 	}
 	c.createName, c.patchName = c.schemaName+"Create", c.schemaName+"Patch"
 	for _, n := range []string{c.createName, c.patchName} {
@@ -316,15 +318,15 @@ func (c *crud[T, K]) schemas(o *CRUDOptions) error {
 		}
 	}
 	c.components[c.createName], c.components[c.patchName] = create, &patch
-	c.create = &Schema{Ref: componentsPrefix + c.createName}
-	c.patch = &Schema{Ref: componentsPrefix + c.patchName}
+	c.create = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.createName}
+	c.patch = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.patchName}
 	return nil
 }
 
 // resolveSchema follows a $ref to its component.
-func resolveSchema(s *Schema, components map[string]*Schema) *Schema {
+func resolveSchema(s *jsonschema.Schema, components map[string]*jsonschema.Schema) *jsonschema.Schema {
 	for i := 0; s != nil && s.Ref != "" && i < 8; i++ {
-		s = components[strings.TrimPrefix(s.Ref, componentsPrefix)]
+		s = components[strings.TrimPrefix(s.Ref, jsonschema.RefPrefix)]
 	}
 	return s
 }
@@ -363,7 +365,7 @@ func keyParser[K comparable]() (func(string) (K, error), error) {
 			return k, err
 		}, nil
 	}
-	return nil, fmt.Errorf("%w: key type %v: want a string, an integer or an encoding.TextUnmarshaler", ErrInvalidType, t)
+	return nil, fmt.Errorf("%w: key type %v: want a string, an integer or an encoding.TextUnmarshaler", jsonschema.ErrInvalidType, t)
 }
 
 // summary is the summary of an operation's route.
@@ -419,10 +421,10 @@ func (h *crudHandler[T, K]) ServeHTTPParams(w http.ResponseWriter, r *http.Reque
 	id, err := c.parseKey(raw)
 	if err != nil {
 		msg := "Input is not a valid key"
-		if t := schemaClass(resolveSchema(c.idSchema, c.components)); t == "integer" {
+		if s := resolveSchema(c.idSchema, c.components); s != nil && s.Type == "integer" {
 			msg = "Input should be a valid integer key"
 		}
-		WriteError(w, r, &ValidationError{Errors: []FieldError{{Loc: []any{"path", "id"},
+		WriteError(w, r, &ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"path", "id"},
 			Msg: msg, Type: "key_parsing", Input: raw}}})
 		return
 	}
@@ -455,7 +457,7 @@ func (c *crud[T, K]) list(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Query.Get would drop the pair silently; a filter left out
 		// would list what the client did not ask for.
-		WriteError(w, r, &ValidationError{Errors: []FieldError{{Loc: []any{"query"},
+		WriteError(w, r, &ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"query"},
 			Msg: "The query string is malformed: " + err.Error(), Type: "query_parsing", Input: r.URL.RawQuery}}})
 		return
 	}
@@ -472,11 +474,11 @@ func (c *crud[T, K]) list(w http.ResponseWriter, r *http.Request) {
 }
 
 // listQuery reads limit, offset, sort and the filters.
-func (c *crud[T, K]) listQuery(values url.Values) (ListQuery, []FieldError) {
+func (c *crud[T, K]) listQuery(values url.Values) (ListQuery, []jsonschema.FieldError) {
 	q := ListQuery{Limit: c.defLimit}
-	var errs []FieldError
+	var errs []jsonschema.FieldError
 	bad := func(name, msg, typ string, input any) {
-		errs = append(errs, FieldError{Loc: []any{"query", name}, Msg: msg, Type: typ, Input: input})
+		errs = append(errs, jsonschema.FieldError{Loc: []any{"query", name}, Msg: msg, Type: typ, Input: input})
 	}
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range values {
@@ -534,9 +536,26 @@ func (c *crud[T, K]) listQuery(values url.Values) (ListQuery, []FieldError) {
 	return q, errs
 }
 
+// scalarMember reports whether a member of schema s holds one scalar — a
+// string (a date-time too), an integer, a number or a boolean — which list
+// filters and sorts by.
+func scalarMember(s *jsonschema.Schema) bool {
+	if s.Ref != "" || s.ContentEncoding != "" {
+		return false
+	}
+	switch s.Type {
+	case "string", "integer", "number", "boolean":
+		return true
+	}
+	return false
+}
+
 // filterValue converts a query value to the Go type of a member's JSON type.
-func filterValue(s *Schema, v string) (any, error) {
-	switch schemaClass(s) {
+func filterValue(s *jsonschema.Schema, v string) (any, error) {
+	if s == nil {
+		return v, nil
+	}
+	switch s.Type {
 	case "integer":
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -567,9 +586,8 @@ func (c *crud[T, K]) readItem(w http.ResponseWriter, r *http.Request) (T, bool) 
 		WriteError(w, r, err)
 		return item, false
 	}
-	var v jsonValidator
 	var merged []byte
-	if errs := c.createBody.decode(reflect.ValueOf(&item).Elem(), data, &v, &merged, nil); len(errs) > 0 {
+	if errs := c.createBody.decode(reflect.ValueOf(&item).Elem(), data, &merged, nil); len(errs) > 0 {
 		WriteError(w, r, &ValidationError{Errors: errs})
 		return item, false
 	}
@@ -595,11 +613,11 @@ func memberClearers[T any](names []string) []func(*T) {
 	if t.Kind() != reflect.Struct {
 		return nil
 	}
-	for _, f := range jsonFields(t) {
-		if !slices.Contains(names, f.name) {
+	for _, f := range jsonschema.Fields(t) {
+		if !slices.Contains(names, f.Name) {
 			continue
 		}
-		index := f.index
+		index := f.Index
 		out = append(out, func(item *T) {
 			if v, err := reflect.ValueOf(item).Elem().FieldByIndexErr(index); err == nil {
 				v.SetZero() // else it is in a nil embedded struct: zero already
@@ -626,7 +644,7 @@ func (c *crud[T, K]) setKey(item *T, raw string) {
 }
 
 // keyJSON is the JSON value of a key given as path text.
-func keyJSON(s *Schema, components map[string]*Schema, raw string) any {
+func keyJSON(s *jsonschema.Schema, components map[string]*jsonschema.Schema, raw string) any {
 	if v, err := filterValue(resolveSchema(s, components), raw); err == nil {
 		return v
 	}
@@ -681,9 +699,8 @@ func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw
 		return
 	}
 	var patch map[string]any
-	var v jsonValidator
 	var merged []byte
-	if errs := c.patchBody.decode(reflect.ValueOf(&patch).Elem(), data, &v, &merged, nil); len(errs) > 0 {
+	if errs := c.patchBody.decode(reflect.ValueOf(&patch).Elem(), data, &merged, nil); len(errs) > 0 {
 		WriteError(w, r, &ValidationError{Errors: errs})
 		return
 	}
@@ -704,13 +721,12 @@ func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw
 		if err != nil {
 			return err
 		}
-		v.reset(result, []any{"body"}, nil)
-		if errs := v.validate(c.itemNode); len(errs) > 0 {
+		if errs := c.itemNode.Validate(result, []any{"body"}, nil); len(errs) > 0 {
 			return &ValidationError{Errors: errs}
 		}
 		var next T
 		if err := c.patchBody.unmarshal(result, &next); err != nil {
-			return &ValidationError{Errors: []FieldError{{Loc: []any{"body"}, Msg: err.Error(), Type: "json_invalid"}}}
+			return &ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"body"}, Msg: err.Error(), Type: "json_invalid"}}}
 		}
 		*item = next
 		return nil
@@ -799,28 +815,28 @@ func (c *crud[T, K]) describe(op CRUDOperation) *OperationInfo {
 	case CRUDList:
 		info.Parameters = []ParameterInfo{
 			{Name: "limit", In: "query", Description: "the page size",
-				Schema: &Schema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(c.max)), Default: c.defLimit}},
+				Schema: &jsonschema.Schema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(c.max)), Default: c.defLimit}},
 			{Name: "offset", In: "query", Description: "how many items to skip",
-				Schema: &Schema{Type: "integer", Minimum: ptr(0.0), Default: 0}},
+				Schema: &jsonschema.Schema{Type: "integer", Minimum: ptr(0.0), Default: 0}},
 			{Name: "sort", In: "query", Description: "members to sort by, comma-separated; - before a member sorts descending: " +
-				strings.Join(c.fieldOrder, ", "), Schema: &Schema{Type: "string"}},
+				strings.Join(c.fieldOrder, ", "), Schema: &jsonschema.Schema{Type: "string"}},
 		}
 		for _, f := range c.fieldOrder {
 			info.Parameters = append(info.Parameters, ParameterInfo{Name: f, In: "query",
 				Description: "keep the items whose " + f + " equals this", Schema: c.fields[f]})
 		}
-		page := &Schema{Type: "object", Properties: []Property{
-			{Name: "items", Schema: &Schema{Type: "array", Items: c.item}},
-			{Name: "total", Schema: &Schema{Type: "integer", Description: "how many items match the filters, on all pages"}},
-			{Name: "limit", Schema: &Schema{Type: "integer"}},
-			{Name: "offset", Schema: &Schema{Type: "integer"}},
+		page := &jsonschema.Schema{Type: "object", Properties: []jsonschema.Property{
+			{Name: "items", Schema: &jsonschema.Schema{Type: "array", Items: c.item}},
+			{Name: "total", Schema: &jsonschema.Schema{Type: "integer", Description: "how many items match the filters, on all pages"}},
+			{Name: "limit", Schema: &jsonschema.Schema{Type: "integer"}},
+			{Name: "offset", Schema: &jsonschema.Schema{Type: "integer"}},
 		}, Required: []string{"items", "total", "limit", "offset"}}
 		info.Responses = []ResponseInfo{{Status: http.StatusOK, Description: "A page of items", ContentType: "application/json", Schema: page}, validation}
 	case CRUDCreate:
 		info.RequestBody = &RequestBodyInfo{Required: true, ContentType: "application/json", Schema: c.create}
 		created := item
 		created.Status, created.Description = http.StatusCreated, "The item, as stored"
-		created.Headers = []HeaderInfo{{Name: "Location", Description: "the item's URL", Schema: &Schema{Type: "string"}}}
+		created.Headers = []HeaderInfo{{Name: "Location", Description: "the item's URL", Schema: &jsonschema.Schema{Type: "string"}}}
 		info.Responses = []ResponseInfo{created, problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
 	case CRUDGet:
 		info.Parameters = []ParameterInfo{idParam}
@@ -839,7 +855,7 @@ func (c *crud[T, K]) describe(op CRUDOperation) *OperationInfo {
 		info.Responses = []ResponseInfo{{Status: http.StatusNoContent, Description: "Deleted"}, problem(http.StatusNotFound, "No such item"), validation}
 	}
 	info.Responses = append(info.Responses, ResponseInfo{Description: "Error", ContentType: "application/problem+json", Schema: c.problem})
-	schemas := []*Schema{c.item}
+	schemas := []*jsonschema.Schema{c.item}
 	for _, p := range info.Parameters {
 		schemas = append(schemas, p.Schema)
 	}
@@ -849,7 +865,7 @@ func (c *crud[T, K]) describe(op CRUDOperation) *OperationInfo {
 	for _, resp := range info.Responses {
 		schemas = append(schemas, resp.Schema)
 	}
-	info.Components = componentClosure(c.components, schemas...)
+	info.Components = jsonschema.Closure(c.components, schemas...)
 	return info
 }
 

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // Errors a Store returns, wrapped or not, and CRUD routes answer.
@@ -95,9 +97,9 @@ func jsonFieldGetters[T any]() map[string]func(*T) any {
 	if t.Kind() != reflect.Struct {
 		return out
 	}
-	for _, f := range jsonFields(t) {
-		index := f.index
-		out[f.name] = func(item *T) any {
+	for _, f := range jsonschema.Fields(t) {
+		index := f.Index
+		out[f.Name] = func(item *T) any {
 			v, err := reflect.ValueOf(item).Elem().FieldByIndexErr(index)
 			if err != nil {
 				return nil // in a nil embedded struct

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -273,9 +274,9 @@ func TestCRUDOptions(t *testing.T) {
 // TestCRUDMapItems serves rows as maps with a schema given in the options,
 // as a schema-driven API does.
 func TestCRUDMapItems(t *testing.T) {
-	schema := &Schema{Type: "object", Properties: []Property{
-		{Name: "key", Schema: &Schema{Type: "string"}},
-		{Name: "title", Schema: &Schema{Type: "string", MinLength: ptr(1)}},
+	schema := &jsonschema.Schema{Type: "object", Properties: []jsonschema.Property{
+		{Name: "key", Schema: &jsonschema.Schema{Type: "string"}},
+		{Name: "title", Schema: &jsonschema.Schema{Type: "string", MinLength: ptr(1)}},
 	}, Required: []string{"key", "title"}}
 	rt := New(nil)
 	mem := &mapStore{items: map[string]map[string]any{}}

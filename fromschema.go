@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // ErrUnsupportedTable: FromSchema cannot serve a table, or cannot serve all
@@ -57,7 +59,7 @@ type FromSchemaOptions struct {
 	// means a new one. Each table's row schema is the component named
 	// after the table ("order_items" → OrderItems), beside OrderItemsCreate
 	// and OrderItemsPatch.
-	Schemas *SchemaRegistry
+	Schemas *jsonschema.Registry
 	// Strict makes every table FromSchema cannot fully serve an error
 	// (ErrUnsupportedTable), and then no route is added. By default such a
 	// table is skipped, or served without what it cannot do, with a
@@ -180,7 +182,7 @@ func FromSchema(ctx context.Context, rt *Router, db *sql.DB, opts *FromSchemaOpt
 	}
 	reg := o.Schemas
 	if reg == nil {
-		reg = NewSchemaRegistry(nil)
+		reg = jsonschema.NewRegistry(nil)
 	}
 	// Every CRUD documents these; registered first, their names are taken.
 	for _, t := range []reflect.Type{reflect.TypeFor[Problem](), reflect.TypeFor[ValidationProblem]()} {
@@ -296,14 +298,14 @@ var pathSegment = regexp.MustCompile(`^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$`)
 // planTable works out the columns, schema and CRUD options of t, or why it
 // cannot be served (skip), and what it is served without (warnings). It
 // marks the component names it uses in taken.
-func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*Schema) (plan *tablePlan, skip string, warnings []string) {
+func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*jsonschema.Schema) (plan *tablePlan, skip string, warnings []string) {
 	if t.unsupported != "" {
 		return nil, t.unsupported, nil
 	}
 	if !pathSegment.MatchString(t.name) {
 		return nil, "its name is not a path segment (letters, digits and _ - . ~)", nil
 	}
-	name := sanitizeTypeName(t.name)
+	name := jsonschema.ComponentName(t.name)
 	for _, n := range []string{name, name + "Create", name + "Patch"} {
 		if _, ok := taken[n]; ok {
 			return nil, fmt.Sprintf("its schema name %s is taken by another table or component", n), nil
@@ -320,7 +322,7 @@ func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*Schema) (plan
 		ops = slices.DeleteFunc(slices.Clone(ops), func(op CRUDOperation) bool { return op == CRUDCreate })
 	}
 	plan = &tablePlan{key: -1}
-	item := &Schema{Type: "object", Description: "A row of table " + t.name + "."}
+	item := &jsonschema.Schema{Type: "object", Description: "A row of table " + t.name + "."}
 	for i := range t.columns {
 		c := &t.columns[i]
 		isKey := i == t.key
@@ -348,7 +350,7 @@ func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*Schema) (plan
 		}
 		s := columnSchema(c, isKey, t.keyGenerated)
 		plan.cols = append(plan.cols, rowColumn{dbColumn: *c, write: !isKey && !ro, jsonSchema: s})
-		item.Properties = append(item.Properties, Property{Name: c.name, Schema: s})
+		item.Properties = append(item.Properties, jsonschema.Property{Name: c.name, Schema: s})
 		if isKey || c.notNull && !c.hasDefault && !c.generated {
 			item.Required = append(item.Required, c.name)
 		}
@@ -370,12 +372,12 @@ func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*Schema) (plan
 }
 
 // columnSchema is the JSON Schema of a column's values.
-func columnSchema(c *dbColumn, key, keyGenerated bool) *Schema {
+func columnSchema(c *dbColumn, key, keyGenerated bool) *jsonschema.Schema {
 	desc := c.sqlType
 	if desc == "" {
 		desc = "no declared type"
 	}
-	s := &Schema{}
+	s := &jsonschema.Schema{}
 	switch c.kind {
 	case kindInteger:
 		s.Type, s.Format = "integer", "int64"

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // rowStore is the Store of the routes FromSchema generates: the rows of one
@@ -40,7 +42,7 @@ type rowColumn struct {
 	dbColumn
 	write      bool // clients set it: not the key, not read-only, not generated
 	textTimes  bool // SQLite: times are written as RFC 3339 text
-	jsonSchema *Schema
+	jsonSchema *jsonschema.Schema
 }
 
 // sqliteTimeLayout writes times to SQLite in UTC with nine fraction digits,
@@ -277,7 +279,7 @@ func (s *rowStore) keyArg(id string) (any, error) {
 		msg = "Input is not a valid key: "
 	}
 	if err != nil {
-		return nil, &ValidationError{Errors: []FieldError{{Loc: []any{"path", "id"},
+		return nil, &ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"path", "id"},
 			Msg: msg + err.Error(), Type: "key_parsing", Input: id}}}
 	}
 	return v, nil
@@ -390,7 +392,7 @@ func (s *rowStore) Create(ctx context.Context, item map[string]any) (map[string]
 
 // bodyError is the 422 of a member whose value does not fit its column.
 func bodyError(name string, v any, err error) error {
-	return &ValidationError{Errors: []FieldError{{Loc: []any{"body", name}, Msg: "Input does not fit the column: " + err.Error(),
+	return &ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"body", name}, Msg: "Input does not fit the column: " + err.Error(),
 		Type: "value_error", Input: v}}}
 }
 
@@ -513,7 +515,7 @@ func (s *rowStore) failAt(op string, loc []any, err error) error {
 			msg, typ = "Input is not a valid key: the database refuses it", "key_parsing"
 		}
 	}
-	return fmt.Errorf("dynroute: %s: %s: %w (%w)", s.what, op, &ValidationError{Errors: []FieldError{{Loc: loc, Msg: msg, Type: typ}}}, err)
+	return fmt.Errorf("dynroute: %s: %s: %w (%w)", s.what, op, &ValidationError{Errors: []jsonschema.FieldError{{Loc: loc, Msg: msg, Type: typ}}}, err)
 }
 
 // sqlRefusal classifies a database error that refuses a value: "not_null",

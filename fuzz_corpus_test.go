@@ -2,146 +2,18 @@ package dynroute
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"flag"
-	"fmt"
-	"maps"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
-// The seed corpora of the fuzz targets, testdata/fuzz/<target>/seed-*, are
-// made from the repository's own inputs (config files, OpenAPI documents,
-// the examples' routes) and from real-world paths, queries and headers.
-// TestFuzzCorpus checks that the files are those the sources give;
-//
-//	go test -run TestFuzzCorpus -fuzzcorpus .
-//
-// rewrites them. Other files there (inputs the fuzzer found) are left alone.
-
-var fuzzCorpusFlag = flag.Bool("fuzzcorpus", false, "rewrite the seed corpora under testdata/fuzz from their sources")
-
-// fuzzCorpusPrefix starts the names of generated corpus files.
-const fuzzCorpusPrefix = "seed-"
-
-// fuzzCorpusMaxFile is the largest corpus file kept.
-const fuzzCorpusMaxFile = 100 << 10
-
 func TestFuzzCorpus(t *testing.T) {
-	corpus := fuzzCorpus(t)
-	// Every fuzz target of the package has a corpus.
-	targets := fuzzTargets(t)
-	require.ElementsMatch(t, targets, slices.Collect(maps.Keys(corpus)), "fuzz targets and corpora")
-	for target, entries := range corpus {
-		dir := filepath.Join("testdata", "fuzz", target)
-		want := map[string][]byte{}
-		for _, args := range entries {
-			b := marshalFuzzInput(args)
-			if len(b) > fuzzCorpusMaxFile {
-				continue
-			}
-			sum := sha256.Sum256(b)
-			want[fmt.Sprintf("%s%x", fuzzCorpusPrefix, sum[:8])] = b
-		}
-		require.NotEmpty(t, want, target)
-		if *fuzzCorpusFlag {
-			require.NoError(t, os.MkdirAll(dir, 0o755))
-		}
-		have, err := filepath.Glob(filepath.Join(dir, fuzzCorpusPrefix+"*"))
-		require.NoError(t, err)
-		for _, file := range have {
-			if _, ok := want[filepath.Base(file)]; ok {
-				continue
-			}
-			if *fuzzCorpusFlag {
-				require.NoError(t, os.Remove(file))
-				continue
-			}
-			t.Errorf("%s is not made from the sources; run go test -run TestFuzzCorpus -fuzzcorpus .", file)
-		}
-		for name, b := range want {
-			file := filepath.Join(dir, name)
-			if *fuzzCorpusFlag {
-				require.NoError(t, os.WriteFile(file, b, 0o644))
-				continue
-			}
-			got, err := os.ReadFile(file)
-			if err != nil || !bytes.Equal(got, b) {
-				t.Errorf("%s is missing or stale; run go test -run TestFuzzCorpus -fuzzcorpus .", file)
-			}
-		}
-	}
-}
-
-// fuzzTargets lists the Fuzz functions of the package's test files.
-func fuzzTargets(t *testing.T) []string {
-	files, err := filepath.Glob("*_test.go")
-	require.NoError(t, err)
-	re := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
-	var out []string
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		require.NoError(t, err)
-		for _, m := range re.FindAllSubmatch(b, -1) {
-			out = append(out, string(m[1]))
-		}
-	}
-	return out
-}
-
-// marshalFuzzInput writes one input in the corpus file format of go test
-// (as internal/fuzz writes it).
-func marshalFuzzInput(args []any) []byte {
-	var b bytes.Buffer
-	b.WriteString("go test fuzz v1\n")
-	for _, a := range args {
-		switch v := a.(type) {
-		case string:
-			fmt.Fprintf(&b, "string(%q)\n", v)
-		case []byte:
-			fmt.Fprintf(&b, "[]byte(%q)\n", v)
-		case uint8:
-			fmt.Fprintf(&b, "byte(%q)\n", v)
-		case bool, uint32, uint64:
-			fmt.Fprintf(&b, "%T(%v)\n", v, v)
-		default:
-			panic(fmt.Sprintf("marshalFuzzInput: %T", a))
-		}
-	}
-	return b.Bytes()
-}
-
-// fuzzFiles reads the files the patterns match, sorted.
-func fuzzFiles(t *testing.T, patterns ...string) map[string][]byte {
-	out := map[string][]byte{}
-	for _, p := range patterns {
-		files, err := filepath.Glob(filepath.FromSlash(p))
-		require.NoError(t, err)
-		require.NotEmpty(t, files, p)
-		for _, file := range files {
-			b, err := os.ReadFile(file)
-			require.NoError(t, err)
-			out[filepath.ToSlash(file)] = b
-		}
-	}
-	return out
-}
-
-// sortedValues returns m's values in key order.
-func sortedValues(m map[string][]byte) [][]byte {
-	keys := slices.Sorted(maps.Keys(m))
-	out := make([][]byte, len(keys))
-	for i, k := range keys {
-		out[i] = m[k]
-	}
-	return out
+	testkit.CheckFuzzCorpus(t, fuzzCorpus(t))
 }
 
 // githubPaths are route patterns of GitHub's REST API, with the pairs
@@ -175,26 +47,22 @@ func concretePath(pattern, value string) string {
 
 // fuzzCorpus returns the seed inputs of every fuzz target, as argument
 // lists.
-func fuzzCorpus(t *testing.T) map[string][][]any {
-	c := map[string][][]any{}
-	add := func(target string, args ...any) { c[target] = append(c[target], args) }
+func fuzzCorpus(t *testing.T) testkit.Corpus {
+	c := testkit.Corpus{}
+	add := c.Add
 
 	// Config files, as the loaders read them.
-	yamlFiles := fuzzFiles(t, "testdata/config/*.yaml", "examples/config/*.yaml", "examples/plugins/*.yaml")
-	jsonFiles := fuzzFiles(t, "testdata/config/*.json")
-	openapiFiles := fuzzFiles(t, "testdata/openapi/*.yaml", "testdata/openapi/*.json", "testdata/openapi/golden/*.json")
-	for _, b := range sortedValues(yamlFiles) {
+	yamlFiles := testkit.Files(t, "testdata/config/*.yaml", "examples/config/*.yaml", "examples/plugins/*.yaml")
+	jsonFiles := testkit.Files(t, "testdata/config/*.json")
+	openapiFiles := testkit.Files(t, "testdata/openapi/*.yaml", "testdata/openapi/*.json", "testdata/openapi/golden/*.json")
+	for _, b := range testkit.Sorted(yamlFiles) {
 		add("FuzzLoadYAML", b)
 	}
-	for _, b := range sortedValues(jsonFiles) {
+	for _, b := range testkit.Sorted(jsonFiles) {
 		add("FuzzLoadJSON", b)
-		add("FuzzValidateSyntax", b)
 	}
-	for _, b := range sortedValues(openapiFiles) {
+	for _, b := range testkit.Sorted(openapiFiles) {
 		add("FuzzLoadOpenAPI", b)
-	}
-	for _, b := range sortedValues(fuzzFiles(t, "testdata/typed/*.json", "testdata/openapi/golden/mounts.json", "testdata/openapi/petstore.json")) {
-		add("FuzzValidateSyntax", b)
 	}
 
 	// The routes of the valid files.

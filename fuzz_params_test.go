@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/stretchr/testify/require"
 )
 
@@ -281,7 +282,7 @@ func checkFuzzProblem(t *testing.T, w *httptest.ResponseRecorder, names map[stri
 	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
 	require.NotEmpty(t, p.Title)
 	require.NotEmpty(t, p.Errors, w.Body.String())
-	require.LessOrEqual(t, len(p.Errors), maxFieldErrors)
+	require.LessOrEqual(t, len(p.Errors), jsonschema.MaxErrors)
 	for _, e := range p.Errors {
 		require.GreaterOrEqual(t, len(e.Loc), 2, "%+v", e)
 		where, _ := e.Loc[0].(string)

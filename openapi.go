@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // Document is an OpenAPI 3.1 document: what Router.OpenAPI builds from the
@@ -25,7 +27,7 @@ type Document struct {
 	// Paths are in the order their first route was added.
 	Paths []*PathItem
 	// Components are components/schemas by name, written sorted by name.
-	Components map[string]*Schema
+	Components map[string]*jsonschema.Schema
 }
 
 // Info is the info object of an OpenAPI document. Summary and
@@ -344,7 +346,7 @@ func (h headerOperations) document() {
 		}
 		params := slices.Clone(op.Parameters)
 		for _, name := range names {
-			schema := &Schema{Type: "string"}
+			schema := &jsonschema.Schema{Type: "string"}
 			var desc []string
 			exact := true
 			for _, m := range matches[name] {
@@ -489,7 +491,7 @@ func newDocItem(p *pattern, templates map[string]bool) docItem {
 }
 
 // stringSchema is the schema of a path parameter no handler describes.
-var stringSchema = &Schema{Type: "string"}
+var stringSchema = &jsonschema.Schema{Type: "string"}
 
 // operationParams lists the parameters of rec's operations: its path
 // parameters in path order, named as in item's template, then the
@@ -721,12 +723,12 @@ func hasAnyMethod(a, b []string) bool {
 // componentMerger merges the components of handlers that built their
 // schemas in different SchemaRegistries into one components/schemas map.
 type componentMerger struct {
-	out   map[string]*Schema
+	out   map[string]*jsonschema.Schema
 	names map[any]*componentNames // per registry
 	// from is the registry each component of out came from, if any: a
 	// component of the same Go type from an equally configured registry is
 	// the same schema, without comparing them.
-	from map[string]*SchemaRegistry
+	from map[string]*jsonschema.Registry
 }
 
 // componentNames maps one registry's component names to the names in the
@@ -750,14 +752,14 @@ func (m *componentMerger) add(info *OperationInfo) *componentNames {
 
 // addComponents merges components, which key's schemas refer to, and
 // returns the names key's references must use.
-func (m *componentMerger) addComponents(key any, components map[string]*Schema) *componentNames {
+func (m *componentMerger) addComponents(key any, components map[string]*jsonschema.Schema) *componentNames {
 	if len(components) == 0 {
 		return nil
 	}
 	if m.out == nil {
-		m.out = make(map[string]*Schema)
+		m.out = make(map[string]*jsonschema.Schema)
 		m.names = make(map[any]*componentNames)
-		m.from = make(map[string]*SchemaRegistry)
+		m.from = make(map[string]*jsonschema.Registry)
 	}
 	ren := m.names[key]
 	if ren == nil {
@@ -780,10 +782,10 @@ func (m *componentMerger) addComponents(key any, components map[string]*Schema) 
 	// Rename, until nothing changes, each new component whose name holds
 	// a different schema: a rename changes the references of the schemas
 	// that use it, which may make them differ in turn.
-	reg, _ := key.(*SchemaRegistry)
+	reg, _ := key.(*jsonschema.Registry)
 	sameType := func(name, target string) bool {
 		other := m.from[target]
-		if reg == nil || other == nil || name != target || reg.closed != other.closed {
+		if reg == nil || other == nil || name != target || reg.DisallowsUnknownFields() != other.DisallowsUnknownFields() {
 			return false
 		}
 		t, ok := reg.TypeOf(name)
@@ -840,18 +842,18 @@ func (c *componentNames) target(ref string) string {
 	if c == nil {
 		return ref
 	}
-	name, ok := strings.CutPrefix(ref, componentsPrefix)
+	name, ok := strings.CutPrefix(ref, jsonschema.RefPrefix)
 	if !ok {
 		return ref
 	}
 	if to, ok := c.to[name]; ok && to != name {
-		return componentsPrefix + to
+		return jsonschema.RefPrefix + to
 	}
 	return ref
 }
 
 // rewrite returns s with its references renamed; s itself when none is.
-func (c *componentNames) rewrite(s *Schema) *Schema {
+func (c *componentNames) rewrite(s *jsonschema.Schema) *jsonschema.Schema {
 	if s == nil || c == nil || !c.renames(s) {
 		return s
 	}
@@ -859,12 +861,12 @@ func (c *componentNames) rewrite(s *Schema) *Schema {
 	out.Ref = c.target(s.Ref)
 	out.Items = c.rewrite(s.Items)
 	if s.Properties != nil {
-		out.Properties = make([]Property, len(s.Properties))
+		out.Properties = make([]jsonschema.Property, len(s.Properties))
 		for i, p := range s.Properties {
-			out.Properties[i] = Property{Name: p.Name, Schema: c.rewrite(p.Schema)}
+			out.Properties[i] = jsonschema.Property{Name: p.Name, Schema: c.rewrite(p.Schema)}
 		}
 	}
-	if a, ok := s.AdditionalProperties.(*Schema); ok {
+	if a, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
 		out.AdditionalProperties = c.rewrite(a)
 	}
 	return &out
@@ -872,7 +874,7 @@ func (c *componentNames) rewrite(s *Schema) *Schema {
 
 // renames reports whether s refers, directly or through its subschemas (not
 // through other components), to a renamed component.
-func (c *componentNames) renames(s *Schema) bool {
+func (c *componentNames) renames(s *jsonschema.Schema) bool {
 	if s == nil {
 		return false
 	}
@@ -887,13 +889,13 @@ func (c *componentNames) renames(s *Schema) bool {
 			return true
 		}
 	}
-	a, _ := s.AdditionalProperties.(*Schema)
+	a, _ := s.AdditionalProperties.(*jsonschema.Schema)
 	return c.renames(a)
 }
 
 // equal reports whether s, with its references renamed, equals the merged
 // schema have.
-func (c *componentNames) equal(s, have *Schema) bool {
+func (c *componentNames) equal(s, have *jsonschema.Schema) bool {
 	if s == have && !c.renames(s) {
 		return true
 	}
@@ -922,8 +924,8 @@ func (c *componentNames) equal(s, have *Schema) bool {
 		}
 	}
 	switch a := s.AdditionalProperties.(type) {
-	case *Schema:
-		h, ok := have.AdditionalProperties.(*Schema)
+	case *jsonschema.Schema:
+		h, ok := have.AdditionalProperties.(*jsonschema.Schema)
 		return ok && c.equal(a, h)
 	default:
 		return s.AdditionalProperties == have.AdditionalProperties

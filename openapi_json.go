@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dynroute/dynroute/internal/jsonlit"
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // MarshalJSON writes d as an OpenAPI 3.1.0 document. Members are written in
@@ -94,10 +95,14 @@ func (o *docObject) value(k string, v any) {
 }
 
 // schema writes a schema member.
-func (o *docObject) schema(k string, s *Schema) {
+func (o *docObject) schema(k string, s *jsonschema.Schema) {
 	o.key(k)
 	var err error
-	o.w.b, err = s.appendJSON(o.w.b, o.w.v30)
+	dialect := jsonschema.Draft2020
+	if o.w.v30 {
+		dialect = jsonschema.OpenAPI30
+	}
+	o.w.b, err = s.AppendJSON(o.w.b, dialect)
 	if err != nil && o.w.err == nil {
 		o.w.err = fmt.Errorf("dynroute: OpenAPI schema: %w", err)
 	}
@@ -290,7 +295,7 @@ func (w *docWriter) parameter(p *ParameterInfo) {
 }
 
 // content writes a content map of one media type.
-func (w *docWriter) content(contentType string, s *Schema) {
+func (w *docWriter) content(contentType string, s *jsonschema.Schema) {
 	c := w.object()
 	c.key(contentType)
 	m := w.object()

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,7 +81,7 @@ func kitchenSink(t testing.TB) *Router {
 			{Name: "Unused", Description: "Declared, used by no route."},
 		},
 	})
-	shared := NewSchemaRegistry(nil)
+	shared := jsonschema.NewRegistry(nil)
 	getItem := MustTyped(func(_ context.Context, in *sinkGet) (*sinkItem, error) {
 		return &sinkItem{ID: in.ItemID}, nil
 	}, &TypedOptions{Schemas: shared})
@@ -449,7 +450,7 @@ func TestOpenAPIComponentMerge(t *testing.T) {
 	type Box struct {
 		Thing Thing `json:"thing"`
 	}
-	mk := func(reg *SchemaRegistry) http.Handler {
+	mk := func(reg *jsonschema.Registry) http.Handler {
 		return MustTyped(func(context.Context, *sinkNothing) (*Box, error) { return &Box{}, nil }, &TypedOptions{Schemas: reg})
 	}
 	t.Run("equal schemas of separate registries are one component", func(t *testing.T) {
@@ -706,26 +707,26 @@ func TestSchemaOpenAPI30(t *testing.T) {
 	one, zero := 1.0, 0.0
 	tests := []struct {
 		name string
-		s    *Schema
+		s    *jsonschema.Schema
 		want string
 	}{
-		{"nullable type", &Schema{Type: "string", Nullable: true}, `{"type":"string","nullable":true}`},
-		{"nullable ref", &Schema{Ref: "#/components/schemas/A", Nullable: true}, `{"type":"object","nullable":true,"allOf":[{"$ref":"#/components/schemas/A"}]}`},
-		{"null", &Schema{Type: "null"}, `{"type":"string","nullable":true,"enum":[null]}`},
-		{"ref with a description", &Schema{Ref: "#/components/schemas/A", Description: "d"}, `{"allOf":[{"$ref":"#/components/schemas/A"}],"description":"d"}`},
-		{"bare ref", &Schema{Ref: "#/components/schemas/A"}, `{"$ref":"#/components/schemas/A"}`},
-		{"examples", &Schema{Type: "string", Examples: []any{"a", "b"}}, `{"type":"string","example":"a"}`},
-		{"exclusive minimum", &Schema{Type: "number", ExclusiveMinimum: &zero}, `{"type":"number","minimum":0,"exclusiveMinimum":true}`},
-		{"both minimums, exclusive stricter", &Schema{Type: "number", Minimum: &zero, ExclusiveMinimum: &one}, `{"type":"number","minimum":1,"exclusiveMinimum":true}`},
-		{"both minimums, inclusive stricter", &Schema{Type: "number", Minimum: &one, ExclusiveMinimum: &zero}, `{"type":"number","minimum":1}`},
-		{"exclusive maximum", &Schema{Type: "integer", ExclusiveMaximum: &one}, `{"type":"integer","maximum":1,"exclusiveMaximum":true}`},
-		{"base64", &Schema{Type: "string", ContentEncoding: "base64"}, `{"type":"string","format":"byte"}`},
-		{"any member", &Schema{Type: "object", Properties: []Property{{Name: "x"}}}, `{"type":"object","properties":{"x":{}}}`},
-		{"nullable enum", &Schema{Type: "string", Nullable: true, Enum: []any{"a"}}, `{"type":"string","nullable":true,"enum":["a",null]}`},
+		{"nullable type", &jsonschema.Schema{Type: "string", Nullable: true}, `{"type":"string","nullable":true}`},
+		{"nullable ref", &jsonschema.Schema{Ref: "#/components/schemas/A", Nullable: true}, `{"type":"object","nullable":true,"allOf":[{"$ref":"#/components/schemas/A"}]}`},
+		{"null", &jsonschema.Schema{Type: "null"}, `{"type":"string","nullable":true,"enum":[null]}`},
+		{"ref with a description", &jsonschema.Schema{Ref: "#/components/schemas/A", Description: "d"}, `{"allOf":[{"$ref":"#/components/schemas/A"}],"description":"d"}`},
+		{"bare ref", &jsonschema.Schema{Ref: "#/components/schemas/A"}, `{"$ref":"#/components/schemas/A"}`},
+		{"examples", &jsonschema.Schema{Type: "string", Examples: []any{"a", "b"}}, `{"type":"string","example":"a"}`},
+		{"exclusive minimum", &jsonschema.Schema{Type: "number", ExclusiveMinimum: &zero}, `{"type":"number","minimum":0,"exclusiveMinimum":true}`},
+		{"both minimums, exclusive stricter", &jsonschema.Schema{Type: "number", Minimum: &zero, ExclusiveMinimum: &one}, `{"type":"number","minimum":1,"exclusiveMinimum":true}`},
+		{"both minimums, inclusive stricter", &jsonschema.Schema{Type: "number", Minimum: &one, ExclusiveMinimum: &zero}, `{"type":"number","minimum":1}`},
+		{"exclusive maximum", &jsonschema.Schema{Type: "integer", ExclusiveMaximum: &one}, `{"type":"integer","maximum":1,"exclusiveMaximum":true}`},
+		{"base64", &jsonschema.Schema{Type: "string", ContentEncoding: "base64"}, `{"type":"string","format":"byte"}`},
+		{"any member", &jsonschema.Schema{Type: "object", Properties: []jsonschema.Property{{Name: "x"}}}, `{"type":"object","properties":{"x":{}}}`},
+		{"nullable enum", &jsonschema.Schema{Type: "string", Nullable: true, Enum: []any{"a"}}, `{"type":"string","nullable":true,"enum":["a",null]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := tt.s.appendJSON(nil, true)
+			b, err := tt.s.AppendJSON(nil, jsonschema.OpenAPI30)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, string(b))
 		})

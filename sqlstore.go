@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // ErrInvalidQuery: a ListQuery names a field the store does not map to a
@@ -216,11 +218,11 @@ func NewSQLStore[T any, K comparable](db *sql.DB, table string, opts *SQLStoreOp
 	}
 	s.fields = fields
 	s.byJSON = make(map[string]int)
-	for _, jf := range jsonFields(t) {
+	for _, jf := range jsonschema.Fields(t) {
 		for i := range fields {
-			if slices.Equal(fields[i].index, jf.index) {
-				fields[i].json = jf.name
-				s.byJSON[jf.name] = i
+			if slices.Equal(fields[i].index, jf.Index) {
+				fields[i].json = jf.Name
+				s.byJSON[jf.Name] = i
 			}
 		}
 	}

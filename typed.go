@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // defaultMaxBodyBytes is TypedOptions.MaxBodyBytes when it is 0.
@@ -42,7 +44,7 @@ type TypedOptions struct {
 	// Schemas is the registry the handler's schemas are built in. Handlers
 	// of one API should share one, so that each Go type is one component.
 	// Nil means a registry of the handler's own.
-	Schemas *SchemaRegistry
+	Schemas *jsonschema.Registry
 
 	// Logger receives the errors answered with a 5xx status, whose text the
 	// client does not see. Nil means slog.Default() at the time of logging.
@@ -164,7 +166,6 @@ type TypedHandler[In, Out any] struct {
 // typedScratch is the per-request memory of reading a body, reused.
 type typedScratch struct {
 	body, merged []byte
-	v            jsonValidator
 }
 
 // jsonEncoder encodes answers into a buffer, so that an encoding error is
@@ -217,8 +218,8 @@ func Typed[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Typed
 	reg := o.Schemas
 	switch {
 	case reg == nil:
-		reg = NewSchemaRegistry(&SchemaOptions{DisallowUnknownFields: o.DisallowUnknownFields})
-	case o.DisallowUnknownFields && !reg.closed:
+		reg = jsonschema.NewRegistry(&jsonschema.Options{DisallowUnknownFields: o.DisallowUnknownFields})
+	case o.DisallowUnknownFields && !reg.DisallowsUnknownFields():
 		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: DisallowUnknownFields needs a SchemaRegistry made with SchemaOptions.DisallowUnknownFields, or none", ErrInvalidTypedOptions))
 	}
 	maxBytes := o.MaxBodyBytes
@@ -286,7 +287,7 @@ func (h *TypedHandler[In, Out]) ServeHTTPParams(w http.ResponseWriter, r *http.R
 	for _, index := range h.in.requests {
 		fields.FieldByIndex(index).Set(reflect.ValueOf(r))
 	}
-	var errs []FieldError
+	var errs []jsonschema.FieldError
 	if len(h.in.params) > 0 {
 		var err error
 		if errs, err = h.in.bind(fields, r, ps, nil); err != nil {
@@ -298,7 +299,7 @@ func (h *TypedHandler[In, Out]) ServeHTTPParams(w http.ResponseWriter, r *http.R
 		sc := h.scratch.Get().(*typedScratch)
 		data, err := b.read(r, sc.body)
 		if err == nil {
-			errs = b.decode(fields.FieldByIndex(b.field), data, &sc.v, &sc.merged, errs)
+			errs = b.decode(fields.FieldByIndex(b.field), data, &sc.merged, errs)
 		}
 		h.release(sc, data)
 		if err != nil {
@@ -420,7 +421,7 @@ func (h *TypedHandler[In, Out]) DescribeOperation() *OperationInfo { return h.in
 
 // outputPlan says how to answer with an Out value.
 type outputPlan struct {
-	schema     *Schema
+	schema     *jsonschema.Schema
 	headers    []headerWriter
 	headerInfo []HeaderInfo
 }
@@ -460,7 +461,7 @@ func (o *outputPlan) setHeaders(h http.Header, out reflect.Value) error {
 
 // buildOutput makes the plan for Out type t: its schema and its header
 // fields.
-func buildOutput(t reflect.Type, reg *SchemaRegistry) (*outputPlan, error) {
+func buildOutput(t reflect.Type, reg *jsonschema.Registry) (*outputPlan, error) {
 	o := &outputPlan{}
 	var errs []error
 	if t.Kind() == reflect.Struct {
@@ -488,7 +489,7 @@ func (o *outputPlan) collectHeaders(t reflect.Type, base []int, errs *[]error) {
 			continue
 		}
 		fail := func(format string, args ...any) {
-			*errs = append(*errs, typeProblem(t, sf.Name, sf.Type, format, args...))
+			*errs = append(*errs, typeError(t, sf.Name, sf.Type, format, args...))
 		}
 		switch {
 		case !sf.IsExported():
@@ -501,12 +502,12 @@ func (o *outputPlan) collectHeaders(t reflect.Type, base []int, errs *[]error) {
 			fail("a header field must also be tagged json:\"-\", so that it stays out of the JSON body")
 			continue
 		}
-		tags, problems := parseFieldTags(sf.Tag)
-		for _, p := range problems {
-			*errs = append(*errs, tagProblem(t, sf.Name, p))
+		tags, err := jsonschema.ParseFieldTags(t, sf)
+		if err != nil {
+			*errs = append(*errs, err)
 		}
 		hw := headerWriter{key: textproto.CanonicalMIMEHeaderKey(name), field: index}
-		schema := &Schema{Type: "string"}
+		schema := &jsonschema.Schema{Type: "string"}
 		if sf.Type == reflect.TypeFor[[]string]() {
 			hw.values = true
 		} else if hw.value = headerValue(sf.Type); hw.value == nil {
@@ -514,7 +515,7 @@ func (o *outputPlan) collectHeaders(t reflect.Type, base []int, errs *[]error) {
 			continue
 		}
 		o.headers = append(o.headers, hw)
-		o.headerInfo = append(o.headerInfo, HeaderInfo{Name: name, Description: tags.doc, Schema: schema})
+		o.headerInfo = append(o.headerInfo, HeaderInfo{Name: name, Description: tags.Doc, Schema: schema})
 	}
 }
 

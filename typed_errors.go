@@ -7,33 +7,21 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // The errors of typed handlers and the problem documents (RFC 9457) they
 // are answered with.
 
-// FieldError is one problem with one part of a request, in FastAPI's shape.
-type FieldError struct {
-	// Loc is where: the request part ("path", "query", "header", "cookie"
-	// or "body"), then the parameter name or the path inside the body
-	// (member names and array indexes).
-	Loc []any `json:"loc" doc:"where: the request part, then the parameter or the path inside the body"`
-	// Msg says what is wrong, for people.
-	Msg string `json:"msg" doc:"what is wrong"`
-	// Type classifies the problem for programs: missing, int_parsing,
-	// string_too_short, greater_than_equal, extra_forbidden, json_invalid, …
-	Type string `json:"type" doc:"the kind of problem"`
-	// Input is the offending value: the raw parameter string or the JSON
-	// value (omitted for values over 1 KiB of JSON and for missing ones).
-	Input any `json:"input" doc:"the offending value"`
-	// Ctx holds the limit that was broken, e.g. {"ge": 1}.
-	Ctx map[string]any `json:"ctx,omitempty" doc:"the limit that was broken"`
-}
+// ErrInvalidTypedOptions: a TypedOptions field is out of range or
+// contradicts another.
+var ErrInvalidTypedOptions = errors.New("invalid typed handler options")
 
 // ValidationError is the error of a request that failed binding or
 // validation; Errors lists every problem found (the first 100).
 type ValidationError struct {
-	Errors []FieldError
+	Errors []jsonschema.FieldError
 }
 
 // Error lists the problems on one line.
@@ -74,7 +62,7 @@ func validationSummary(n int) string {
 // with the list of problems.
 type ValidationProblem struct {
 	Problem
-	Errors []FieldError `json:"errors,omitempty" doc:"every problem found"`
+	Errors []jsonschema.FieldError `json:"errors,omitempty" doc:"every problem found"`
 }
 
 // StatusError is an error with the HTTP status to answer and a detail

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // GetProduct is the input of a typed handler: a path parameter, checked.
@@ -86,7 +87,7 @@ func ExampleTyped_body() {
 		var answer struct {
 			ID     int
 			Kind   string
-			Errors []dynroute.FieldError
+			Errors []jsonschema.FieldError
 		}
 		_ = json.Unmarshal(w.Body.Bytes(), &answer)
 		if w.Code == http.StatusCreated {

@@ -3,6 +3,8 @@ package dynroute
 import (
 	"net/http"
 	"reflect"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // What a typed handler tells the OpenAPI emitter about itself.
@@ -26,10 +28,10 @@ type OperationInfo struct {
 	Responses []ResponseInfo
 	// Components are every component the schemas above refer to,
 	// directly or through each other.
-	Components map[string]*Schema
+	Components map[string]*jsonschema.Schema
 	// Schemas is the registry the components belong to: operations that
 	// share a registry never disagree on a component name.
-	Schemas *SchemaRegistry
+	Schemas *jsonschema.Registry
 }
 
 // ParameterInfo describes one parameter.
@@ -39,7 +41,7 @@ type ParameterInfo struct {
 	Required    bool
 	Description string
 	Example     any // nil: none
-	Schema      *Schema
+	Schema      *jsonschema.Schema
 }
 
 // RequestBodyInfo describes the request body.
@@ -47,15 +49,15 @@ type RequestBodyInfo struct {
 	Required    bool
 	Description string
 	ContentType string
-	Schema      *Schema
+	Schema      *jsonschema.Schema
 }
 
 // ResponseInfo describes one answer.
 type ResponseInfo struct {
 	Status      int // 0 is OpenAPI's "default"
 	Description string
-	ContentType string  // "" when the answer has no body
-	Schema      *Schema // nil when the answer has no body
+	ContentType string             // "" when the answer has no body
+	Schema      *jsonschema.Schema // nil when the answer has no body
 	Headers     []HeaderInfo
 }
 
@@ -63,13 +65,13 @@ type ResponseInfo struct {
 type HeaderInfo struct {
 	Name        string
 	Description string
-	Schema      *Schema
+	Schema      *jsonschema.Schema
 }
 
 // describeOperation builds the OperationInfo of a handler, once.
-func describeOperation(in *inputPlan, out *outputPlan, status int, reg *SchemaRegistry) (*OperationInfo, error) {
+func describeOperation(in *inputPlan, out *outputPlan, status int, reg *jsonschema.Registry) (*OperationInfo, error) {
 	info := &OperationInfo{Schemas: reg}
-	var schemas []*Schema
+	var schemas []*jsonschema.Schema
 	for _, b := range in.params {
 		info.Parameters = append(info.Parameters, b.info)
 		schemas = append(schemas, b.info.Schema)
@@ -99,8 +101,6 @@ func describeOperation(in *inputPlan, out *outputPlan, status int, reg *SchemaRe
 	}
 	info.Responses = append(info.Responses, ResponseInfo{Description: "Error", ContentType: "application/problem+json", Schema: s})
 	schemas = append(schemas, s)
-	reg.mu.Lock()
-	info.Components = reg.closureLocked(schemas...)
-	reg.mu.Unlock()
+	info.Components = jsonschema.Closure(reg.Components(), schemas...)
 	return info, nil
 }

@@ -3,8 +3,9 @@ package dynroute
 import (
 	"context"
 	"errors"
-	"github.com/stretchr/testify/require"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // chkIn binds {id}; a route without it must be refused when added.

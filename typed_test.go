@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/julienschmidt/httprouter"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -737,90 +738,90 @@ func TestTypedBadTypes(t *testing.T) {
 	}{
 		{"misspelt keyword", typedBuild[struct {
 			N string `query:"n" minlength:"1"`
-		}], ErrInvalidTag, []string{`field N of struct`, `unknown validation keyword "minlength"; did you mean "minLength"?`}},
+		}], jsonschema.ErrInvalidTag, []string{`field N of struct`, `unknown validation keyword "minlength"; did you mean "minLength"?`}},
 		{"pydantic keyword", typedBuild[struct {
 			N int `query:"n" ge:"1"`
-		}], ErrInvalidTag, []string{`did you mean "minimum"?`}},
+		}], jsonschema.ErrInvalidTag, []string{`did you mean "minimum"?`}},
 		{"minimum on a string", typedBuild[struct {
 			N string `query:"n" minimum:"1"`
-		}], ErrInvalidTag, []string{`minimum does not apply to a string field`}},
+		}], jsonschema.ErrInvalidTag, []string{`minimum does not apply to a string field`}},
 		{"minLength on a number", typedBuild[struct {
 			Body struct {
 				N int `json:"n" minLength:"1"`
 			}
-		}], ErrInvalidTag, []string{`field N of struct`, `minLength does not apply to an integer field`}},
+		}], jsonschema.ErrInvalidTag, []string{`field N of struct`, `minLength does not apply to an integer field`}},
 		{"pattern does not compile", typedBuild[struct {
 			N string `query:"n" pattern:"(a"`
-		}], ErrInvalidTag, []string{`pattern "(a" does not compile`}},
+		}], jsonschema.ErrInvalidTag, []string{`pattern "(a" does not compile`}},
 		{"unknown format", typedBuild[struct {
 			N string `query:"n" format:"ipv4"`
-		}], ErrInvalidTag, []string{`unknown format "ipv4"`}},
+		}], jsonschema.ErrInvalidTag, []string{`unknown format "ipv4"`}},
 		{"minimum is not a number", typedBuild[struct {
 			N int `query:"n" minimum:"one"`
-		}], ErrInvalidTag, []string{`minimum "one" is not a number`}},
+		}], jsonschema.ErrInvalidTag, []string{`minimum "one" is not a number`}},
 		{"minimum above maximum", typedBuild[struct {
 			N int `query:"n" minimum:"5" maximum:"1"`
-		}], ErrInvalidTag, []string{`minimum 5 is above maximum 1`}},
+		}], jsonschema.ErrInvalidTag, []string{`minimum 5 is above maximum 1`}},
 		{"default does not parse", typedBuild[struct {
 			N int `query:"n" default:"x"`
-		}], ErrInvalidTag, []string{`default "x": not an integer`}},
+		}], jsonschema.ErrInvalidTag, []string{`default "x": not an integer`}},
 		{"default breaks the rules", typedBuild[struct {
 			N int `query:"n" default:"0" minimum:"1"`
-		}], ErrInvalidTag, []string{`default "0": breaks the field's own rules: Input should be greater than or equal to 1`}},
+		}], jsonschema.ErrInvalidTag, []string{`default "0": breaks the field's own rules: Input should be greater than or equal to 1`}},
 		{"example breaks the rules", typedBuild[struct {
 			Body struct {
 				E string `json:"e" format:"email" example:"nope"`
 			}
-		}], ErrInvalidTag, []string{`example "nope": breaks the field's own rules`}},
+		}], jsonschema.ErrInvalidTag, []string{`example "nope": breaks the field's own rules`}},
 		{"enum value does not parse", typedBuild[struct {
 			N uint `query:"n" enum:"1,-2"`
-		}], ErrInvalidTag, []string{`enum value "-2": not an unsigned integer`}},
+		}], jsonschema.ErrInvalidTag, []string{`enum value "-2": not an unsigned integer`}},
 		{"required and default", typedBuild[struct {
 			N int `query:"n" required:"true" default:"1"`
-		}], ErrInvalidTag, []string{`required and default exclude each other`}},
+		}], jsonschema.ErrInvalidTag, []string{`required and default exclude each other`}},
 		{"required is not a bool", typedBuild[struct {
 			N int `query:"n" required:"yes"`
-		}], ErrInvalidTag, []string{`required "yes" is not true or false`}},
+		}], jsonschema.ErrInvalidTag, []string{`required "yes" is not true or false`}},
 		{"path default", typedBuild[struct {
 			N int `path:"n" default:"1"`
-		}], ErrInvalidTag, []string{`a path parameter cannot have a default`}},
+		}], jsonschema.ErrInvalidTag, []string{`a path parameter cannot have a default`}},
 		{"path slice", typedBuild[struct {
 			N []int `path:"n"`
-		}], ErrInvalidTag, []string{`a path parameter holds one value, not a slice`}},
+		}], jsonschema.ErrInvalidTag, []string{`a path parameter holds one value, not a slice`}},
 		{"bad path name", typedBuild[struct {
 			N int `path:"a-b"`
-		}], ErrInvalidTag, []string{`path parameter name "a-b"`}},
+		}], jsonschema.ErrInvalidTag, []string{`path parameter name "a-b"`}},
 		{"two bindings", typedBuild[struct {
 			N int `path:"n" query:"n"`
-		}], ErrInvalidTag, []string{`both path and query tags`}},
+		}], jsonschema.ErrInvalidTag, []string{`both path and query tags`}},
 		{"bound twice", typedBuild[struct {
 			A int `query:"n"`
 			B int `query:"n"`
-		}], ErrInvalidTag, []string{`query parameter "n" is bound twice`}},
+		}], jsonschema.ErrInvalidTag, []string{`query parameter "n" is bound twice`}},
 		{"minItems on a scalar", typedBuild[struct {
 			N int `query:"n" minItems:"1"`
-		}], ErrInvalidTag, []string{`minItems and maxItems apply to slices and arrays`}},
+		}], jsonschema.ErrInvalidTag, []string{`minItems and maxItems apply to slices and arrays`}},
 		{"untagged input field", typedBuild[struct {
 			N int
-		}], ErrInvalidType, []string{`field N of struct { N int }`, `no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request`}},
+		}], jsonschema.ErrInvalidType, []string{`field N of struct { N int }`, `no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request`}},
 		{"parameter of struct type", typedBuild[struct {
 			N struct{} `query:"n"`
-		}], ErrInvalidType, []string{`a parameter is a string, bool, number`}},
+		}], jsonschema.ErrInvalidType, []string{`a parameter is a string, bool, number`}},
 		{"unsupported body kind", typedBuild[struct {
 			Body struct {
 				C chan int `json:"c"`
 			}
-		}], ErrInvalidType, []string{`field C of struct`, `kind chan has no JSON form`}},
+		}], jsonschema.ErrInvalidType, []string{`field C of struct`, `kind chan has no JSON form`}},
 		{"map key", typedBuild[struct {
 			Body map[[2]int]string
-		}], ErrInvalidType, []string{`map key type [2]int`}},
-		{"input not a struct", func() error { _, err := Typed(echo[int], nil); return err }, ErrInvalidType, []string{`type int: invalid type for a typed handler: the input type must be a struct`}},
+		}], jsonschema.ErrInvalidType, []string{`map key type [2]int`}},
+		{"input not a struct", func() error { _, err := Typed(echo[int], nil); return err }, jsonschema.ErrInvalidType, []string{`type int: invalid type: the input type must be a struct`}},
 		{"embedded pointer", typedBuild[struct {
 			*pager
-		}], ErrInvalidType, []string{`embedded pointers are not supported`}},
+		}], jsonschema.ErrInvalidType, []string{`embedded pointers are not supported`}},
 		{"Body limits", typedBuild[struct {
 			Body []int `minItems:"1"`
-		}], ErrInvalidTag, []string{`the Body field takes doc and required tags only`}},
+		}], jsonschema.ErrInvalidTag, []string{`the Body field takes doc and required tags only`}},
 		{"header field in the JSON body", func() error {
 			_, err := Typed(func(context.Context, *struct{}) (*struct {
 				L string `header:"Location"`
@@ -828,7 +829,7 @@ func TestTypedBadTypes(t *testing.T) {
 				return nil, nil
 			}, nil)
 			return err
-		}, ErrInvalidType, []string{`a header field must also be tagged json:"-"`}},
+		}, jsonschema.ErrInvalidType, []string{`a header field must also be tagged json:"-"`}},
 		{"header field of a struct", func() error {
 			_, err := Typed(func(context.Context, *struct{}) (*struct {
 				L struct{} `header:"X-L" json:"-"`
@@ -836,11 +837,11 @@ func TestTypedBadTypes(t *testing.T) {
 				return nil, nil
 			}, nil)
 			return err
-		}, ErrInvalidType, []string{`a header field is a string, bool, number`}},
+		}, jsonschema.ErrInvalidType, []string{`a header field is a string, bool, number`}},
 		{"nil function", func() error { _, err := Typed[ok, ok](nil, nil); return err }, ErrInvalidHandler, []string{"nil function"}},
 		{"status code", func() error { _, err := Typed(echo[ok], &TypedOptions{StatusCode: 700}); return err }, ErrInvalidTypedOptions, []string{"700"}},
 		{"strict handler, lenient registry", func() error {
-			_, err := Typed(echo[ok], &TypedOptions{DisallowUnknownFields: true, Schemas: NewSchemaRegistry(nil)})
+			_, err := Typed(echo[ok], &TypedOptions{DisallowUnknownFields: true, Schemas: jsonschema.NewRegistry(nil)})
 			return err
 		}, ErrInvalidTypedOptions, []string{"DisallowUnknownFields"}},
 	}
@@ -868,7 +869,7 @@ func TestTypedBadTypes(t *testing.T) {
 		assert.Len(t, strings.Split(err.Error(), "\n"), 4, err.Error())
 	})
 	t.Run("Must panics with the error", func(t *testing.T) {
-		assert.PanicsWithError(t, `dynroute: field N of struct { N int }: invalid type for a typed handler: no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request`, func() {
+		assert.PanicsWithError(t, `dynroute: field N of struct { N int }: invalid type: no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request`, func() {
 			MustTyped(echo[struct{ N int }], nil)
 		})
 	})
@@ -966,7 +967,7 @@ func FuzzTypedBody(f *testing.F) {
 				var p ValidationProblem
 				d := json.NewDecoder(bytes.NewReader(w.Body.Bytes()))
 				d.UseNumber() // inputs are echoed exactly: 1e700 is no float64
-				if err := d.Decode(&p); err != nil || len(p.Errors) == 0 || len(p.Errors) > maxFieldErrors {
+				if err := d.Decode(&p); err != nil || len(p.Errors) == 0 || len(p.Errors) > jsonschema.MaxErrors {
 					t.Fatalf("bad 422 answer %s (%v)", w.Body.String(), err)
 				}
 			}

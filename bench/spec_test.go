@@ -15,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // The OpenAPI benchmarks of DESIGN.md and issue 5: the spec of 10,000
@@ -137,7 +138,7 @@ func specSubFn(_ context.Context, in *specSubIn) (*typedAnswer, error) {
 
 // specHandler makes the handler of one operation; schemas nil gives a typed
 // handler a registry of its own.
-func specHandler(k specKind, schemas *dynroute.SchemaRegistry) (http.Handler, error) {
+func specHandler(k specKind, schemas *jsonschema.Registry) (http.Handler, error) {
 	o := &dynroute.TypedOptions{Schemas: schemas}
 	switch k {
 	case specItem:
@@ -155,9 +156,9 @@ func specHandler(k specKind, schemas *dynroute.SchemaRegistry) (http.Handler, er
 // specHandlers makes the handlers of ops: with shared, one SchemaRegistry
 // for all; without, a registry per typed handler.
 func specHandlers(ops []specOp, shared bool) ([]http.Handler, error) {
-	var schemas *dynroute.SchemaRegistry
+	var schemas *jsonschema.Registry
 	if shared {
-		schemas = dynroute.NewSchemaRegistry(nil)
+		schemas = jsonschema.NewRegistry(nil)
 	}
 	hs := make([]http.Handler, len(ops))
 	for i := range ops {

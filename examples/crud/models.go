@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // Product is an item of /products. The db tags map it to the products
@@ -66,7 +67,7 @@ func createTables(ctx context.Context, db *sql.DB) error {
 // the database assigns.
 func addModels(rt *dynroute.Router, db *sql.DB, logger *slog.Logger) error {
 	// One registry, so each Go type is one component of the document.
-	schemas := dynroute.NewSchemaRegistry(nil)
+	schemas := jsonschema.NewRegistry(nil)
 	products, err := dynroute.NewSQLStore[Product, int64](db, "products", &dynroute.SQLStoreOptions{GeneratedKeys: true})
 	if err != nil {
 		return err

@@ -59,6 +59,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // VersionHeader is the request header that selects the answer's version.
@@ -79,7 +80,7 @@ func newRouter(o options) (*dynroute.Router, error) {
 		HeaderMismatchStatus: http.StatusNotAcceptable,
 	})
 	// One SchemaRegistry for the API, so that each Go type is one component.
-	typed := &dynroute.TypedOptions{Schemas: dynroute.NewSchemaRegistry(nil)}
+	typed := &dynroute.TypedOptions{Schemas: jsonschema.NewRegistry(nil)}
 	getV1, err := dynroute.Typed(GetItemV1, typed)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // DefaultTag is given to config entries that have no tags.
@@ -126,7 +127,7 @@ func handleDynamicProduct(_ context.Context, in *productIn) (*productAnswer, err
 	ans := &productAnswer{ProductID: in.ProductID, Method: in.Req.Method}
 	if in.Req.Method == http.MethodPost {
 		if in.Body == nil { // no body, or null
-			return nil, &dynroute.ValidationError{Errors: []dynroute.FieldError{
+			return nil, &dynroute.ValidationError{Errors: []jsonschema.FieldError{
 				{Loc: []any{"body"}, Msg: "Field required", Type: "missing"},
 			}}
 		}

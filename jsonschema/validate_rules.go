@@ -1,4 +1,4 @@
-package dynroute
+package jsonschema
 
 import (
 	"encoding/json"
@@ -16,18 +16,18 @@ import (
 // FastAPI-style problems they report.
 
 // checkCount checks the number of items of an array.
-func checkCount(count, minItems, maxItems int) issue {
+func checkCount(count, minItems, maxItems int) Issue {
 	switch {
 	case minItems >= 0 && count < minItems:
-		return issue{Type: "too_short",
+		return Issue{Type: "too_short",
 			Msg: fmt.Sprintf("List should have at least %d %s after validation, not %d", minItems, plural(minItems, "item"), count),
 			Ctx: map[string]any{"field_type": "List", "min_length": minItems, "actual_length": count}}
 	case maxItems >= 0 && count > maxItems:
-		return issue{Type: "too_long",
+		return Issue{Type: "too_long",
 			Msg: fmt.Sprintf("List should have at most %d %s after validation, not %d", maxItems, plural(maxItems, "item"), count),
 			Ctx: map[string]any{"field_type": "List", "max_length": maxItems, "actual_length": count}}
 	}
-	return issue{}
+	return Issue{}
 }
 
 // plural adds an s to word unless n is 1.
@@ -40,10 +40,10 @@ func plural(n int, word string) string {
 
 // typeIssue describes a value of type t where the types in want were
 // expected; a number there is one with a fractional part.
-func typeIssue(want, t jsonTypes) issue {
+func typeIssue(want, t jsonTypes) Issue {
 	want &^= typeNull
 	if t == typeNumber && want == typeInteger {
-		return issue{Type: "int_from_float", Msg: "Input should be a valid integer, got a number with a fractional part"}
+		return Issue{Type: "int_from_float", Msg: "Input should be a valid integer, got a number with a fractional part"}
 	}
 	names := []struct {
 		bit        jsonTypes
@@ -66,11 +66,11 @@ func typeIssue(want, t jsonTypes) issue {
 	}
 	switch len(human) {
 	case 0:
-		return issue{Type: "none_required", Msg: "Input should be null"}
+		return Issue{Type: "none_required", Msg: "Input should be null"}
 	case 1:
-		return issue{Type: typ, Msg: "Input should be a valid " + human[0]}
+		return Issue{Type: typ, Msg: "Input should be a valid " + human[0]}
 	}
-	return issue{Type: "type_error", Msg: "Input should be a valid " + strings.Join(human[:len(human)-1], ", ") + " or " + human[len(human)-1]}
+	return Issue{Type: "type_error", Msg: "Input should be a valid " + strings.Join(human[:len(human)-1], ", ") + " or " + human[len(human)-1]}
 }
 
 // decimal is the exact value of a JSON number: 0.d₁d₂…dₙ × 10^exp, where the
@@ -252,7 +252,7 @@ type numRules struct {
 }
 
 // check checks the exact value d.
-func (r *numRules) check(d *decimal) issue {
+func (r *numRules) check(d *decimal) Issue {
 	switch {
 	case r.min != nil && cmpDecimal(d, &r.min.dec) < 0:
 		return boundIssue("greater_than_equal", "greater than or equal to", "ge", r.min)
@@ -263,11 +263,11 @@ func (r *numRules) check(d *decimal) issue {
 	case r.xmax != nil && cmpDecimal(d, &r.xmax.dec) >= 0:
 		return boundIssue("less_than", "less than", "lt", r.xmax)
 	}
-	return issue{}
+	return Issue{}
 }
 
 // checkInt checks a Go integer, without formatting it when it can.
-func (r *numRules) checkInt(v int64) issue {
+func (r *numRules) checkInt(v int64) Issue {
 	if !r.allInt {
 		var buf [24]byte
 		d := parseDecimal(strconv.AppendInt(buf[:0], v, 10))
@@ -283,11 +283,11 @@ func (r *numRules) checkInt(v int64) issue {
 	case r.xmax != nil && v >= r.xmax.i:
 		return boundIssue("less_than", "less than", "lt", r.xmax)
 	}
-	return issue{}
+	return Issue{}
 }
 
 // checkUint is checkInt for unsigned values.
-func (r *numRules) checkUint(v uint64) issue {
+func (r *numRules) checkUint(v uint64) Issue {
 	if v <= 1<<63-1 {
 		return r.checkInt(int64(v))
 	}
@@ -297,8 +297,8 @@ func (r *numRules) checkUint(v uint64) issue {
 }
 
 // boundIssue is the problem of a number beyond bound b.
-func boundIssue(typ, words, key string, b *numBound) issue {
-	return issue{Type: typ, Msg: "Input should be " + words + " " + b.text, Ctx: map[string]any{key: json.Number(b.text)}}
+func boundIssue(typ, words, key string, b *numBound) Issue {
+	return Issue{Type: typ, Msg: "Input should be " + words + " " + b.text, Ctx: map[string]any{key: json.Number(b.text)}}
 }
 
 // strRules are the limits on a string.
@@ -310,45 +310,45 @@ type strRules struct {
 }
 
 // check checks s: length, then pattern, then format.
-func (r *strRules) check(s string) issue {
+func (r *strRules) check(s string) Issue {
 	if r.minLen >= 0 || r.maxLen >= 0 {
 		n := utf8.RuneCountInString(s)
 		if r.minLen >= 0 && n < r.minLen {
-			return issue{Type: "string_too_short",
+			return Issue{Type: "string_too_short",
 				Msg: fmt.Sprintf("String should have at least %d %s", r.minLen, plural(r.minLen, "character")),
 				Ctx: map[string]any{"min_length": r.minLen}}
 		}
 		if r.maxLen >= 0 && n > r.maxLen {
-			return issue{Type: "string_too_long",
+			return Issue{Type: "string_too_long",
 				Msg: fmt.Sprintf("String should have at most %d %s", r.maxLen, plural(r.maxLen, "character")),
 				Ctx: map[string]any{"max_length": r.maxLen}}
 		}
 	}
 	if r.pattern != nil && !r.pattern.MatchString(s) {
-		return issue{Type: "string_pattern_mismatch",
+		return Issue{Type: "string_pattern_mismatch",
 			Msg: "String should match pattern '" + r.pattern.String() + "'",
 			Ctx: map[string]any{"pattern": r.pattern.String()}}
 	}
 	if r.valid != nil && !r.valid(s) {
 		return formatIssue(r.format)
 	}
-	return issue{}
+	return Issue{}
 }
 
 // formatIssue is the problem of a string not in format, in pydantic's words.
-func formatIssue(format string) issue {
+func formatIssue(format string) Issue {
 	ctx := map[string]any{"format": format}
 	switch format {
 	case "email":
-		return issue{Type: "value_error", Msg: "value is not a valid email address", Ctx: ctx}
+		return Issue{Type: "value_error", Msg: "value is not a valid email address", Ctx: ctx}
 	case "uuid":
-		return issue{Type: "uuid_parsing", Msg: "Input should be a valid UUID", Ctx: ctx}
+		return Issue{Type: "uuid_parsing", Msg: "Input should be a valid UUID", Ctx: ctx}
 	case "date-time":
-		return issue{Type: "datetime_parsing", Msg: "Input should be a valid datetime (RFC 3339)", Ctx: ctx}
+		return Issue{Type: "datetime_parsing", Msg: "Input should be a valid datetime (RFC 3339)", Ctx: ctx}
 	case "uri":
-		return issue{Type: "url_parsing", Msg: "Input should be a valid URL (an absolute URI)", Ctx: ctx}
+		return Issue{Type: "url_parsing", Msg: "Input should be a valid URL (an absolute URI)", Ctx: ctx}
 	}
-	return issue{Type: "value_error", Msg: "Input should be a valid " + format, Ctx: ctx}
+	return Issue{Type: "value_error", Msg: "Input should be a valid " + format, Ctx: ctx}
 }
 
 // enumSet is the allowed values of an enum.
@@ -373,8 +373,8 @@ func (e *enumSet) hasNumber(d *decimal) bool {
 func (e *enumSet) hasBool(b bool) bool { return (b && e.hasTrue) || (!b && e.hasFalse) }
 
 // issue is the problem of a value not in the enum.
-func (e *enumSet) issue() issue {
-	return issue{Type: "enum", Msg: "Input should be " + e.text, Ctx: map[string]any{"expected": e.text}}
+func (e *enumSet) issue() Issue {
+	return Issue{Type: "enum", Msg: "Input should be " + e.text, Ctx: map[string]any{"expected": e.text}}
 }
 
 // newEnumSet compiles the values of an enum keyword.
@@ -416,4 +416,85 @@ func newEnumSet(values []any) (*enumSet, error) {
 		e.text = strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 	}
 	return e, nil
+}
+
+// checkString checks a string parameter against the rules of its schema.
+func (n *vnode) checkString(s string) Issue {
+	if n == nil {
+		return Issue{}
+	}
+	if n.str != nil {
+		if iss := n.str.check(s); !iss.ok() {
+			return iss
+		}
+	}
+	if n.enum != nil && !containsString(n.enum.strs, s) {
+		return n.enum.issue()
+	}
+	return Issue{}
+}
+
+// containsString is slices.Contains for strings, kept small for the hot path.
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkNumber checks a number, formatted as JSON, against bounds and enum.
+func (n *vnode) checkNumber(text []byte) Issue {
+	d := parseDecimal(text)
+	if n.num != nil {
+		if iss := n.num.check(&d); !iss.ok() {
+			return iss
+		}
+	}
+	if n.enum != nil && !n.enum.hasNumber(&d) {
+		return n.enum.issue()
+	}
+	return Issue{}
+}
+
+// checkInt checks an integer parameter; without an enum no formatting is needed.
+func (n *vnode) checkInt(v int64) Issue {
+	if n == nil || (n.num == nil && n.enum == nil) {
+		return Issue{}
+	}
+	if n.enum == nil {
+		return n.num.checkInt(v)
+	}
+	var buf [24]byte
+	return n.checkNumber(strconv.AppendInt(buf[:0], v, 10))
+}
+
+// checkUint is checkInt for unsigned values.
+func (n *vnode) checkUint(v uint64) Issue {
+	if n == nil || (n.num == nil && n.enum == nil) {
+		return Issue{}
+	}
+	if n.enum == nil {
+		return n.num.checkUint(v)
+	}
+	var buf [24]byte
+	return n.checkNumber(strconv.AppendUint(buf[:0], v, 10))
+}
+
+// checkFloat checks a float parameter.
+func (n *vnode) checkFloat(f float64) Issue {
+	if n == nil || (n.num == nil && n.enum == nil) {
+		return Issue{}
+	}
+	var buf [32]byte
+	return n.checkNumber(strconv.AppendFloat(buf[:0], f, 'g', -1, 64))
+}
+
+// checkBool checks a bool parameter against an enum.
+func (n *vnode) checkBool(b bool) Issue {
+	if n == nil || n.enum == nil || n.enum.hasBool(b) {
+		return Issue{}
+	}
+	return n.enum.issue()
 }

@@ -1,4 +1,4 @@
-package dynroute
+package jsonschema
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/dynroute/dynroute/internal/jsonlit"
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	tekuri "github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -168,10 +168,10 @@ func FuzzValidateSyntax(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2,{"b":"c"}]}`, `[`, `"\ud800\udc00"`, `-0.0e-0`, `{"a":1,}`} {
 		f.Add([]byte(s))
 	}
-	reg := NewSchemaRegistry(nil)
+	reg := NewRegistry(nil)
 	s, err := reg.Schema(reflect.TypeFor[vbOrder]())
 	require.NoError(f, err)
-	n, err := reg.compilerLocked().compile(s)
+	n, err := (&reg.Compiler().c).compile(s)
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v jsonValidator
@@ -181,7 +181,7 @@ func FuzzValidateSyntax(f *testing.F) {
 		}
 		v.reset(b, []any{"body"}, nil)
 		errs := v.validate(n)
-		if len(errs) > maxFieldErrors || (!json.Valid(b) && (len(errs) != 1 || errs[0].Type != "json_invalid")) {
+		if len(errs) > MaxErrors || (!json.Valid(b) && (len(errs) != 1 || errs[0].Type != "json_invalid")) {
 			t.Fatalf("%q: %v", b, errs)
 		}
 		if len(errs) == 0 {
@@ -300,7 +300,7 @@ func (g *diffGen) value(s *Schema, depth int) any {
 		if s.Nullable && g.r.IntN(4) == 0 {
 			return nil
 		}
-		return g.value(g.comp[strings.TrimPrefix(s.Ref, componentsPrefix)], depth)
+		return g.value(g.comp[strings.TrimPrefix(s.Ref, RefPrefix)], depth)
 	}
 	if s.Nullable && g.r.IntN(6) == 0 {
 		return nil
@@ -497,14 +497,14 @@ func TestValidateDifferential(t *testing.T) {
 	roots := []struct {
 		name string
 		typ  reflect.Type
-		opts *SchemaOptions
+		opts *Options
 	}{
 		{"order", reflect.TypeFor[vbOrder](), nil},
-		{"order closed", reflect.TypeFor[vbOrder](), &SchemaOptions{DisallowUnknownFields: true}},
+		{"order closed", reflect.TypeFor[vbOrder](), &Options{DisallowUnknownFields: true}},
 		{"recursive", reflect.TypeFor[schemaNode](), nil},
 		{"json tags", reflect.TypeFor[schemaTags](), nil},
 		{"items", reflect.TypeFor[[]vbItem](), nil},
-		{"map", reflect.TypeFor[map[string]*vbAddress](), &SchemaOptions{DisallowUnknownFields: true}},
+		{"map", reflect.TypeFor[map[string]*vbAddress](), &Options{DisallowUnknownFields: true}},
 		{"fuzz body", reflect.TypeFor[diffFuzzIn](), nil},
 		{"constraints", reflect.TypeFor[struct {
 			A int8     `json:"a" exclusiveMinimum:"-3" maximum:"100"`
@@ -518,10 +518,10 @@ func TestValidateDifferential(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, root := range roots {
 		t.Run(root.name, func(t *testing.T) {
-			reg := NewSchemaRegistry(root.opts)
+			reg := NewRegistry(root.opts)
 			s, err := reg.Schema(root.typ)
 			require.NoError(t, err)
-			ours, err := reg.compilerLocked().compile(s)
+			ours, err := (&reg.Compiler().c).compile(s)
 			require.NoError(t, err)
 			theirs := tekuriCompile(t, s, reg.Components())
 			gen := &diffGen{r: r, comp: reg.Components()}
@@ -533,7 +533,7 @@ func TestValidateDifferential(t *testing.T) {
 				var v jsonValidator
 				v.reset(doc, []any{"body"}, nil)
 				errs := v.validate(ours)
-				inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+				inst, err := tekuri.UnmarshalJSON(bytes.NewReader(doc))
 				require.NoError(t, err)
 				theirErr := theirs.Validate(inst)
 				if (len(errs) == 0) != (theirErr == nil) {
@@ -552,16 +552,16 @@ func TestValidateDifferential(t *testing.T) {
 
 // tekuriCompile compiles schema s, with components, as one 2020-12 document
 // for santhosh-tekuri/jsonschema, asserting formats as dynroute does.
-func tekuriCompile(t *testing.T, s *Schema, components map[string]*Schema) *jsonschema.Schema {
+func tekuriCompile(t *testing.T, s *Schema, components map[string]*Schema) *tekuri.Schema {
 	t.Helper()
 	root, err := json.Marshal(s)
 	require.NoError(t, err)
 	comps, err := json.Marshal(components)
 	require.NoError(t, err)
 	text := fmt.Sprintf(`{"$schema":"https://json-schema.org/draft/2020-12/schema","allOf":[%s],"components":{"schemas":%s}}`, root, comps)
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+	doc, err := tekuri.UnmarshalJSON(strings.NewReader(text))
 	require.NoError(t, err)
-	c := jsonschema.NewCompiler()
+	c := tekuri.NewCompiler()
 	c.AssertFormat()
 	require.NoError(t, c.AddResource("mem:///root.json", doc))
 	sch, err := c.Compile("mem:///root.json")

@@ -1,4 +1,4 @@
-package dynroute
+package jsonschema
 
 import (
 	"encoding/json"
@@ -13,24 +13,21 @@ import (
 	"github.com/dynroute/dynroute/internal/jsonlit"
 )
 
-// Sentinel errors of typed handlers and schemas.
+// Sentinel errors. Package typed wraps them too, for the fields of its
+// input and output types.
 var (
-	// ErrInvalidType: a Go type cannot be bound, encoded or described: an
-	// unsupported kind, an In field without a binding tag, a header field
-	// that would also be encoded into the JSON body.
-	ErrInvalidType = errors.New("invalid type for a typed handler")
+	// ErrInvalidType: a Go type has no JSON form to describe: a channel, a
+	// function, a map whose keys are not strings or integers.
+	ErrInvalidType = errors.New("invalid type")
 	// ErrInvalidTag: a struct tag is malformed, unknown to dynroute though
 	// it looks like one of its keywords, does not fit the field's type, or
 	// holds a value that does not parse or contradicts another tag.
 	ErrInvalidTag = errors.New("invalid struct tag")
-	// ErrInvalidTypedOptions: a TypedOptions field is out of range or
-	// contradicts another.
-	ErrInvalidTypedOptions = errors.New("invalid typed handler options")
 )
 
-// componentsPrefix starts every $ref a SchemaRegistry makes: the schemas
-// are meant for an OpenAPI document's components.
-const componentsPrefix = "#/components/schemas/"
+// RefPrefix starts every $ref a Registry makes: the schemas are meant for
+// an OpenAPI document's components.
+const RefPrefix = "#/components/schemas/"
 
 // Schema is a JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1) in the
 // subset dynroute generates from Go types and validates with. Marshalled to
@@ -83,13 +80,24 @@ type Property struct {
 
 // MarshalJSON writes s as a JSON Schema document with its keywords in a
 // fixed order, so equal schemas give equal bytes.
-func (s *Schema) MarshalJSON() ([]byte, error) { return s.appendJSON(nil, false) }
+func (s *Schema) MarshalJSON() ([]byte, error) { return s.AppendJSON(nil, Draft2020) }
 
-// appendJSON appends the JSON form of s to b: JSON Schema 2020-12, or with
-// v30 the OpenAPI 3.0 schema dialect (nullable, boolean exclusive bounds,
-// example, no $ref siblings, no boolean schemas).
-func (s *Schema) appendJSON(b []byte, v30 bool) ([]byte, error) {
-	w := schemaWriter{b: b, v30: v30}
+// A Dialect is a form a Schema is written in.
+type Dialect int
+
+const (
+	// Draft2020 is JSON Schema 2020-12, the dialect of OpenAPI 3.1.
+	Draft2020 Dialect = iota
+	// OpenAPI30 is the schema object of OpenAPI 3.0: nullable: true for
+	// null, boolean exclusive bounds, example for examples, no siblings of
+	// a $ref (an allOf instead) and no boolean schemas.
+	OpenAPI30
+)
+
+// AppendJSON appends the JSON form of s in dialect d to b, its keywords in
+// a fixed order.
+func (s *Schema) AppendJSON(b []byte, d Dialect) ([]byte, error) {
+	w := schemaWriter{b: b, v30: d == OpenAPI30}
 	w.schema(s)
 	if w.err != nil {
 		return nil, w.err
@@ -328,7 +336,7 @@ func (w *schemaWriter) bound30(name, exclName string, incl, excl *float64, stric
 // billing.Product); one whose name is taken in its own package (a type
 // declared in a function) is numbered ("Product2", or "BillingProduct2"). Names depend only on
 // the order types are first seen, so a program always makes the same names.
-type SchemaRegistry struct {
+type Registry struct {
 	mu      sync.Mutex
 	closed  bool
 	names   map[reflect.Type]string
@@ -338,7 +346,7 @@ type SchemaRegistry struct {
 
 // SchemaOptions configures a SchemaRegistry. A nil *SchemaOptions means the
 // defaults.
-type SchemaOptions struct {
+type Options struct {
 	// DisallowUnknownFields gives every object schema built from a struct
 	// additionalProperties: false, so request bodies with members the Go
 	// type does not declare are rejected (422 extra_forbidden) — and the
@@ -347,8 +355,8 @@ type SchemaOptions struct {
 }
 
 // NewSchemaRegistry returns an empty registry.
-func NewSchemaRegistry(opts *SchemaOptions) *SchemaRegistry {
-	r := &SchemaRegistry{}
+func NewRegistry(opts *Options) *Registry {
+	r := &Registry{}
 	if opts != nil {
 		r.closed = opts.DisallowUnknownFields
 	}
@@ -359,7 +367,7 @@ func NewSchemaRegistry(opts *SchemaOptions) *SchemaRegistry {
 // component, which is added with those of the types it uses. The error
 // wraps ErrInvalidType or ErrInvalidTag and lists every problem found; on
 // error nothing is added.
-func (r *SchemaRegistry) Schema(t reflect.Type) (*Schema, error) {
+func (r *Registry) Schema(t reflect.Type) (*Schema, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	w := r.walk()
@@ -370,8 +378,13 @@ func (r *SchemaRegistry) Schema(t reflect.Type) (*Schema, error) {
 	return s, nil
 }
 
+// DisallowsUnknownFields reports whether the registry was made with
+// Options.DisallowUnknownFields: its object schemas refuse members their Go
+// types do not declare.
+func (r *Registry) DisallowsUnknownFields() bool { return r.closed }
+
 // Components returns a copy of the map of component names to schemas.
-func (r *SchemaRegistry) Components() map[string]*Schema {
+func (r *Registry) Components() map[string]*Schema {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make(map[string]*Schema, len(r.schemas))
@@ -382,29 +395,24 @@ func (r *SchemaRegistry) Components() map[string]*Schema {
 }
 
 // TypeOf returns the Go type of the named component.
-func (r *SchemaRegistry) TypeOf(name string) (reflect.Type, bool) {
+func (r *Registry) TypeOf(name string) (reflect.Type, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t, ok := r.types[name]
 	return t, ok
 }
 
-// closureLocked returns the components the schemas refer to, directly or
-// through other components.
-func (r *SchemaRegistry) closureLocked(schemas ...*Schema) map[string]*Schema {
-	return componentClosure(r.schemas, schemas...)
-}
-
-// componentClosure returns the components of all that the schemas refer
-// to, directly or through other components.
-func componentClosure(all map[string]*Schema, schemas ...*Schema) map[string]*Schema {
+// Closure returns the components of all that the schemas refer to,
+// directly or through other components: the components/schemas a document
+// that uses the schemas needs.
+func Closure(all map[string]*Schema, schemas ...*Schema) map[string]*Schema {
 	out := make(map[string]*Schema)
 	var visit func(s *Schema)
 	visit = func(s *Schema) {
 		if s == nil {
 			return
 		}
-		if name, ok := strings.CutPrefix(s.Ref, componentsPrefix); ok {
+		if name, ok := strings.CutPrefix(s.Ref, RefPrefix); ok {
 			if _, seen := out[name]; !seen {
 				if c := all[name]; c != nil {
 					out[name] = c
@@ -426,13 +434,8 @@ func componentClosure(all map[string]*Schema, schemas ...*Schema) map[string]*Sc
 	return out
 }
 
-// compilerLocked returns a compiler over the registry's components.
-func (r *SchemaRegistry) compilerLocked() *schemaCompiler {
-	return &schemaCompiler{components: r.schemas}
-}
-
 // walk starts a walk over Go types; the caller holds r.mu.
-func (r *SchemaRegistry) walk() *schemaWalk {
+func (r *Registry) walk() *schemaWalk {
 	if r.names == nil {
 		r.names = make(map[reflect.Type]string)
 		r.types = make(map[string]reflect.Type)
@@ -442,8 +445,8 @@ func (r *SchemaRegistry) walk() *schemaWalk {
 }
 
 // assignNameLocked picks the component name of t; see SchemaRegistry.
-func (r *SchemaRegistry) assignNameLocked(t reflect.Type) string {
-	name := sanitizeTypeName(t.Name())
+func (r *Registry) assignNameLocked(t reflect.Type) string {
+	name := ComponentName(t.Name())
 	elems := strings.Split(t.PkgPath(), "/")
 	for i := len(elems) - 1; ; i-- {
 		other, taken := r.types[name]
@@ -453,7 +456,7 @@ func (r *SchemaRegistry) assignNameLocked(t reflect.Type) string {
 		if other.PkgPath() == t.PkgPath() || i < 0 {
 			break
 		}
-		name = sanitizeTypeName(elems[i]) + name // name it after its package
+		name = ComponentName(elems[i]) + name // name it after its package
 	}
 	for i := 2; ; i++ { // types of one package with one name: local types
 		if _, taken := r.types[name+strconv.Itoa(i)]; !taken {
@@ -465,7 +468,7 @@ func (r *SchemaRegistry) assignNameLocked(t reflect.Type) string {
 // sanitizeTypeName turns a Go type name into a component name of letters
 // and digits: package qualifiers are dropped and each word capitalised, so
 // "Page[github.com/x/shop.Item]" becomes "PageItem" and "[]T" "ListT".
-func sanitizeTypeName(name string) string {
+func ComponentName(name string) string {
 	out := make([]byte, 0, len(name))
 	seg, upper := 0, true
 	for i := 0; i < len(name); i++ {

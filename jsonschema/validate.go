@@ -1,4 +1,4 @@
-package dynroute
+package jsonschema
 
 import (
 	"bytes"
@@ -7,9 +7,9 @@ import (
 )
 
 // The validator checks a JSON document against a Schema in one pass over its
-// bytes, before encoding/json decodes it: it sees what decoding hides (a
-// missing member, null for a number, members encoding/json would match
-// case-insensitively) and reports every problem, not the first. It is
+// bytes, before the document is decoded into Go values: it sees what
+// decoding hides (a missing member, null for a number, a member given
+// twice) and reports every problem, not the first. It is
 // compiled once from the Schema that documents the body, so the documented
 // rules and the enforced ones are the same.
 
@@ -17,9 +17,6 @@ const (
 	// maxJSONDepth bounds the nesting of a body, as encoding/json does, so
 	// that a hostile body cannot exhaust the stack.
 	maxJSONDepth = 10000
-	// maxFieldErrors bounds the problems one answer lists, so that a large
-	// body of bad items cannot make a much larger answer.
-	maxFieldErrors = 100
 	// maxInputEcho is the largest offending value, in bytes of JSON, that a
 	// FieldError repeats as its input.
 	maxInputEcho = 1024
@@ -68,16 +65,8 @@ func (m jsonTypes) accepts(t jsonTypes, integral bool) bool {
 	return m == 0 || m&t != 0 || (t == typeNumber && integral && m&typeInteger != 0)
 }
 
-// issue is one problem with one value, before it has a location: the
-// FastAPI error type, its message and context.
-type issue struct {
-	Type string
-	Msg  string
-	Ctx  map[string]any
-}
-
 // ok reports whether i is no problem at all.
-func (i issue) ok() bool { return i.Type == "" }
+func (i Issue) ok() bool { return i.Type == "" }
 
 // vnode is a compiled schema.
 type vnode struct {
@@ -161,7 +150,7 @@ type jsonValidator struct {
 	prefix []any // the location of the document, e.g. ["body"]
 	loc    []locPart
 	errs   []FieldError
-	full   bool // errs reached maxFieldErrors; stop looking
+	full   bool // errs reached MaxErrors; stop looking
 
 	syntaxMsg string // non-empty after a syntax error; the document is not JSON
 	syntaxAt  int
@@ -175,31 +164,29 @@ type jsonValidator struct {
 	input  any   // and that value
 }
 
+// maxKeptBytes is the largest buffer a pooled jsonValidator keeps: larger
+// ones, from rare large documents, are left to the collector.
+const maxKeptBytes = 64 << 10
+
+// small reports whether v's buffers are small enough to keep for reuse.
+func (v *jsonValidator) small() bool {
+	return cap(v.strBuf) <= maxKeptBytes && cap(v.keyBuf) <= maxKeptBytes && cap(v.editText) <= maxKeptBytes
+}
+
 // reset prepares v for data, keeping its buffers.
 func (v *jsonValidator) reset(data []byte, prefix []any, errs []FieldError) {
 	v.data, v.pos, v.depth, v.prefix = data, 0, 0, prefix
 	v.loc = v.loc[:0]
 	v.errs = errs
-	v.full = len(errs) >= maxFieldErrors
+	v.full = len(errs) >= MaxErrors
 	v.syntaxMsg, v.syntaxAt = "", 0
 	v.edits = v.edits[:0]
 	v.editText = v.editText[:0]
 	v.findAt, v.found, v.input = 0, nil, nil
 }
 
-// locate returns the location, after prefix, and the value of the scalar of
-// a valid JSON document that ends at offset end (as encoding/json reports
-// the offset of an UnmarshalTypeError); loc is nil if there is none.
-func locate(data []byte, end int, prefix []any) (loc []any, input any) {
-	var v jsonValidator
-	v.reset(data, prefix, nil)
-	v.findAt = end
-	v.value(nil)
-	return v.found, v.input
-}
-
 // mark records the current location if the scalar at data[start:v.pos] is
-// the one locate looks for.
+// the one Locate looks for.
 func (v *jsonValidator) mark(start int) {
 	if v.findAt > start && v.findAt <= v.pos && v.found == nil {
 		v.found, v.input = v.location(""), decodeInput(v.data[start:v.pos])
@@ -422,7 +409,7 @@ func (v *jsonValidator) object(n *vnode) {
 				s := v.pos
 				v.value(nil)
 				if !v.stopped() {
-					v.fail(s, v.pos, "", issue{Type: "extra_forbidden", Msg: "Extra inputs are not permitted"})
+					v.fail(s, v.pos, "", Issue{Type: "extra_forbidden", Msg: "Extra inputs are not permitted"})
 				}
 			} else {
 				v.value(child)
@@ -457,7 +444,7 @@ func (v *jsonValidator) object(n *vnode) {
 		}
 		switch {
 		case p.required:
-			v.fail(-1, -1, p.name, issue{Type: "missing", Msg: "Field required"})
+			v.fail(-1, -1, p.name, Issue{Type: "missing", Msg: "Field required"})
 		case p.def != nil:
 			if len(v.editText) > from {
 				v.editText = append(v.editText, ',')
@@ -529,7 +516,7 @@ func (v *jsonValidator) str(n *vnode) {
 		return
 	}
 	s := v.decodeString(v.data[start+1:v.pos-1], flags)
-	iss := issue{}
+	iss := Issue{}
 	if n.str != nil {
 		iss = n.str.check(string(s))
 	}
@@ -604,7 +591,7 @@ func (v *jsonValidator) plainInteger(start int, d *decimal) {
 
 // fail records a problem with the value at data[start:end] (start < 0: no
 // input), at the current location plus member (if not "").
-func (v *jsonValidator) fail(start, end int, member string, iss issue) {
+func (v *jsonValidator) fail(start, end int, member string, iss Issue) {
 	if v.full {
 		return
 	}
@@ -641,5 +628,23 @@ func (v *jsonValidator) add(e FieldError) {
 		return
 	}
 	v.errs = append(v.errs, e)
-	v.full = len(v.errs) >= maxFieldErrors
+	v.full = len(v.errs) >= MaxErrors
+}
+
+// FieldError is one problem with one part of a request, in FastAPI's shape.
+type FieldError struct {
+	// Loc is where: the request part ("path", "query", "header", "cookie"
+	// or "body"), then the parameter name or the path inside the body
+	// (member names and array indexes).
+	Loc []any `json:"loc" doc:"where: the request part, then the parameter or the path inside the body"`
+	// Msg says what is wrong, for people.
+	Msg string `json:"msg" doc:"what is wrong"`
+	// Type classifies the problem for programs: missing, int_parsing,
+	// string_too_short, greater_than_equal, extra_forbidden, json_invalid, …
+	Type string `json:"type" doc:"the kind of problem"`
+	// Input is the offending value: the raw parameter string or the JSON
+	// value (omitted for values over 1 KiB of JSON and for missing ones).
+	Input any `json:"input" doc:"the offending value"`
+	// Ctx holds the limit that was broken, e.g. {"ge": 1}.
+	Ctx map[string]any `json:"ctx,omitempty" doc:"the limit that was broken"`
 }

@@ -1,4 +1,4 @@
-package dynroute
+package jsonschema
 
 import (
 	"encoding/json"
@@ -168,9 +168,9 @@ func schemaTypes(s *Schema) (jsonTypes, error) {
 // first use; the node is registered before its schema is compiled, so
 // recursive references find it.
 func (c *schemaCompiler) component(ref string) (*vnode, error) {
-	name, ok := strings.CutPrefix(ref, componentsPrefix)
+	name, ok := strings.CutPrefix(ref, RefPrefix)
 	if !ok {
-		return nil, fmt.Errorf("$ref %q is not a component (%s…)", ref, componentsPrefix)
+		return nil, fmt.Errorf("$ref %q is not a component (%s…)", ref, RefPrefix)
 	}
 	if n, ok := c.compiled[name]; ok {
 		return n, nil

@@ -1,8 +1,9 @@
-package dynroute
+package jsonschema
 
 import (
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -79,26 +80,65 @@ func misspelledTag(key string) string {
 	return ""
 }
 
-// fieldTags are the validation and documentation tags of one field, parsed.
-type fieldTags struct {
-	required                                     *bool
+// FieldTags are the validation and documentation tags of one struct field
+// (see the package documentation), parsed by ParseFieldTags. Packages that
+// bind fields themselves, such as typed for parameters, read Required, Doc
+// and Default here and set the rest on the field's schema with Apply.
+type FieldTags struct {
+	Required   *bool  // required:"true" or "false"; nil when not given
+	Doc        string // doc:"…", the description
+	Default    string // default:"…" as written, when HasDefault
+	HasDefault bool
+
 	minimum, maximum, exclusiveMin, exclusiveMax *float64
 	minLength, maxLength, minItems, maxItems     *int
-	pattern, format, doc, example, def           string
+	pattern, format, example                     string
 	enum                                         []string
 	hasPattern, hasFormat, hasEnum               bool
-	hasExample, hasDefault                       bool
+	hasExample                                   bool
+}
+
+// ParseFieldTags reads the tags of field sf of struct type owner. The error
+// joins one error per problem, each wrapping ErrInvalidTag and naming the
+// field.
+func ParseFieldTags(owner reflect.Type, sf reflect.StructField) (FieldTags, error) {
+	t, problems := parseFieldTags(sf.Tag)
+	return t, tagProblems(owner, sf.Name, problems)
+}
+
+// Limits reports whether the tags limit the value or its number of items
+// (minimum … enum, format, minItems, maxItems), as opposed to describing it.
+func (t *FieldTags) Limits() bool {
+	return t.constrains() || t.minItems != nil || t.maxItems != nil
+}
+
+// Apply sets the keywords of the tags on s, the schema of field sf of struct
+// type owner, as a struct's schema gets them; param says the field is a
+// parameter, whose list default is comma-separated like its values (a body
+// field's is JSON). The error joins one error per keyword that does not fit
+// the field, each wrapping ErrInvalidTag.
+func (t *FieldTags) Apply(s *Schema, owner reflect.Type, sf reflect.StructField, param bool) error {
+	return tagProblems(owner, sf.Name, applyTags(s, sf.Type, t, param))
+}
+
+// tagProblems joins the problems of the tags of one field.
+func tagProblems(owner reflect.Type, field string, problems []string) error {
+	errs := make([]error, len(problems))
+	for i, p := range problems {
+		errs[i] = tagProblem(owner, field, p)
+	}
+	return errors.Join(errs...)
 }
 
 // constrains reports whether a tag limits the value itself (not its count).
-func (t *fieldTags) constrains() bool {
+func (t *FieldTags) constrains() bool {
 	return t.minimum != nil || t.maximum != nil || t.exclusiveMin != nil || t.exclusiveMax != nil ||
 		t.minLength != nil || t.maxLength != nil || t.hasPattern || t.hasFormat || t.hasEnum
 }
 
 // parseFieldTags reads the keywords of tag; problems describe what is wrong.
-func parseFieldTags(tag reflect.StructTag) (fieldTags, []string) {
-	var t fieldTags
+func parseFieldTags(tag reflect.StructTag) (FieldTags, []string) {
+	var t FieldTags
 	var problems []string
 	keys, ok := structTagKeys(string(tag))
 	if !ok {
@@ -146,7 +186,7 @@ func parseFieldTags(tag reflect.StructTag) (fieldTags, []string) {
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("required %q is not true or false", s))
 		} else {
-			t.required = &b
+			t.Required = &b
 		}
 	}
 	t.minimum, t.maximum = number(tagMinimum), number(tagMaximum)
@@ -167,9 +207,9 @@ func parseFieldTags(tag reflect.StructTag) (fieldTags, []string) {
 	if enum, t.hasEnum = tag.Lookup(tagEnum); t.hasEnum {
 		t.enum = strings.Split(enum, ",")
 	}
-	t.doc, _ = tag.Lookup(tagDoc)
+	t.Doc, _ = tag.Lookup(tagDoc)
 	t.example, t.hasExample = tag.Lookup(tagExample)
-	t.def, t.hasDefault = tag.Lookup(tagDefault)
+	t.Default, t.HasDefault = tag.Lookup(tagDefault)
 	for _, c := range []struct {
 		lo, hi *float64
 		a, b   string
@@ -242,7 +282,7 @@ func schemaClass(s *Schema) string {
 // goType, and returns what does not fit. On a slice field the value limits
 // apply to the items and minItems/maxItems to the slice. param says the
 // field is a parameter, whose default may be a comma-separated list.
-func applyTags(s *Schema, goType reflect.Type, t *fieldTags, param bool) []string {
+func applyTags(s *Schema, goType reflect.Type, t *FieldTags, param bool) []string {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	isArray := s.Type == "array" && s.Items != nil
@@ -309,7 +349,7 @@ func applyTags(s *Schema, goType reflect.Type, t *fieldTags, param bool) []strin
 			}
 		}
 	}
-	s.Description = t.doc
+	s.Description = t.Doc
 	if t.hasExample {
 		v, err := tagValue(s, class, isArray, elem, t.example, true)
 		if err != nil {
@@ -318,11 +358,11 @@ func applyTags(s *Schema, goType reflect.Type, t *fieldTags, param bool) []strin
 			s.Examples = []any{v}
 		}
 	}
-	if t.hasDefault {
+	if t.HasDefault {
 		// A parameter's list default is comma-separated like its values;
 		// in a body, a list is written as JSON like the body.
-		if v, err := tagValue(s, class, isArray, elem, t.def, param); err != nil {
-			bad("default %q: %v", t.def, err)
+		if v, err := tagValue(s, class, isArray, elem, t.Default, param); err != nil {
+			bad("default %q: %v", t.Default, err)
 		} else {
 			s.Default = v
 		}

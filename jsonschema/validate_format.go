@@ -1,4 +1,4 @@
-package dynroute
+package jsonschema
 
 import (
 	"net/netip"

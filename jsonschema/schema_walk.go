@@ -1,4 +1,4 @@
-package dynroute
+package jsonschema
 
 import (
 	"cmp"
@@ -19,7 +19,7 @@ import (
 // schemaWalk is one call's walk over Go types. It adds components as it
 // goes and removes them again if the walk finds a problem.
 type schemaWalk struct {
-	reg    *SchemaRegistry
+	reg    *Registry
 	added  []string
 	active map[reflect.Type]*activeType // named non-struct types being walked
 	errs   []error
@@ -197,13 +197,13 @@ func (w *schemaWalk) named(t reflect.Type, build func() *Schema) *Schema {
 		return build()
 	}
 	if name, ok := w.reg.names[t]; ok {
-		return &Schema{Ref: componentsPrefix + name}
+		return &Schema{Ref: RefPrefix + name}
 	}
 	if a := w.active[t]; a != nil {
 		if a.name == "" {
 			a.name = w.newName(t)
 		}
-		return &Schema{Ref: componentsPrefix + a.name}
+		return &Schema{Ref: RefPrefix + a.name}
 	}
 	a := &activeType{}
 	w.active[t] = a
@@ -213,7 +213,7 @@ func (w *schemaWalk) named(t reflect.Type, build func() *Schema) *Schema {
 		return s
 	}
 	w.reg.schemas[a.name] = s
-	return &Schema{Ref: componentsPrefix + a.name}
+	return &Schema{Ref: RefPrefix + a.name}
 }
 
 // component returns a $ref to the component of the named struct type t,
@@ -221,21 +221,21 @@ func (w *schemaWalk) named(t reflect.Type, build func() *Schema) *Schema {
 // so recursive types refer to themselves.
 func (w *schemaWalk) component(t reflect.Type) *Schema {
 	if name, ok := w.reg.names[t]; ok {
-		return &Schema{Ref: componentsPrefix + name}
+		return &Schema{Ref: RefPrefix + name}
 	}
 	name := w.newName(t)
 	w.reg.schemas[name] = w.structSchema(t)
-	return &Schema{Ref: componentsPrefix + name}
+	return &Schema{Ref: RefPrefix + name}
 }
 
 // structSchema describes a struct type as an object of its JSON fields.
 func (w *schemaWalk) structSchema(t reflect.Type) *Schema {
 	s := &Schema{Type: "object"}
-	for _, f := range jsonFields(t) {
+	for _, f := range Fields(t) {
 		fs, required := w.fieldSchema(f)
-		s.Properties = append(s.Properties, Property{Name: f.name, Schema: fs})
+		s.Properties = append(s.Properties, Property{Name: f.Name, Schema: fs})
 		if required {
-			s.Required = append(s.Required, f.name)
+			s.Required = append(s.Required, f.Name)
 		}
 	}
 	if w.reg.closed {
@@ -248,7 +248,7 @@ func (w *schemaWalk) structSchema(t reflect.Type) *Schema {
 // and whether the member is required: unless the json tag says omitempty or
 // omitzero, the field is a pointer or it has a default; the required tag
 // decides when present.
-func (w *schemaWalk) fieldSchema(f jsonField) (*Schema, bool) {
+func (w *schemaWalk) fieldSchema(f Field) (*Schema, bool) {
 	tags, problems := parseFieldTags(f.sf.Tag)
 	for _, p := range problems {
 		w.fail(tagProblem(f.owner, f.sf.Name, p))
@@ -263,20 +263,21 @@ func (w *schemaWalk) fieldSchema(f jsonField) (*Schema, bool) {
 	for _, p := range applyTags(s, f.typ, &tags, false) {
 		w.fail(tagProblem(f.owner, f.sf.Name, p))
 	}
-	required := !f.omitEmpty && !f.omitZero && f.typ.Kind() != reflect.Pointer && !tags.hasDefault
-	if tags.required != nil {
-		required = *tags.required
-		if required && tags.hasDefault {
+	required := !f.omitEmpty && !f.omitZero && f.typ.Kind() != reflect.Pointer && !tags.HasDefault
+	if tags.Required != nil {
+		required = *tags.Required
+		if required && tags.HasDefault {
 			w.fail(tagProblem(f.owner, f.sf.Name, "required and default exclude each other"))
 		}
 	}
 	return s, required
 }
 
-// jsonField is a struct field as encoding/json sees it.
-type jsonField struct {
-	name                        string
-	index                       []int
+// Field is a member of a struct type as encoding/json sees it: the schemas
+// of struct types describe these members.
+type Field struct {
+	Name                        string // the JSON member name
+	Index                       []int  // the field's index sequence, for reflect.Value.FieldByIndex
 	typ                         reflect.Type
 	sf                          reflect.StructField
 	owner                       reflect.Type // the struct that declares it
@@ -284,10 +285,10 @@ type jsonField struct {
 	quoted                      bool // ",string"
 }
 
-// jsonFields returns the fields encoding/json encodes for struct type t, by
-// its rules: embedded structs are flattened, and of several fields with one
-// name the shallowest wins, then the tagged one, else none.
-func jsonFields(t reflect.Type) []jsonField {
+// Fields returns the members encoding/json encodes for struct type t, in
+// field order, by its rules: embedded structs are flattened, and of several
+// fields with one name the shallowest wins, then the tagged one, else none.
+func Fields(t reflect.Type) []Field {
 	type queued struct {
 		typ   reflect.Type
 		index []int
@@ -296,7 +297,7 @@ func jsonFields(t reflect.Type) []jsonField {
 	next := []queued{{typ: t}}
 	var count, nextCount map[reflect.Type]int
 	visited := make(map[reflect.Type]bool)
-	var fields []jsonField
+	var fields []Field
 	for len(next) > 0 {
 		current, next = next, current[:0]
 		count, nextCount = nextCount, make(map[reflect.Type]int)
@@ -332,14 +333,14 @@ func jsonFields(t reflect.Type) []jsonField {
 					ft = ft.Elem()
 				}
 				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
-					f := jsonField{
-						name: name, index: index, typ: sf.Type, sf: sf, owner: q.typ,
+					f := Field{
+						Name: name, Index: index, typ: sf.Type, sf: sf, owner: q.typ,
 						tagged:    name != "",
 						omitEmpty: hasTagOption(opts, "omitempty"),
 						omitZero:  hasTagOption(opts, "omitzero"),
 					}
-					if f.name == "" {
-						f.name = sf.Name
+					if f.Name == "" {
+						f.Name = sf.Name
 					}
 					if hasTagOption(opts, "string") {
 						switch ft.Kind() {
@@ -364,11 +365,11 @@ func jsonFields(t reflect.Type) []jsonField {
 			}
 		}
 	}
-	slices.SortStableFunc(fields, func(a, b jsonField) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
+	slices.SortStableFunc(fields, func(a, b Field) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(len(a.index), len(b.index)); c != 0 {
+		if c := cmp.Compare(len(a.Index), len(b.Index)); c != 0 {
 			return c
 		}
 		if a.tagged != b.tagged {
@@ -377,20 +378,20 @@ func jsonFields(t reflect.Type) []jsonField {
 			}
 			return 1
 		}
-		return slices.Compare(a.index, b.index)
+		return slices.Compare(a.Index, b.Index)
 	})
 	out := fields[:0]
 	for i := 0; i < len(fields); {
 		j := i + 1
-		for j < len(fields) && fields[j].name == fields[i].name {
+		for j < len(fields) && fields[j].Name == fields[i].Name {
 			j++
 		}
-		if j-i == 1 || len(fields[i].index) < len(fields[i+1].index) || fields[i].tagged != fields[i+1].tagged {
+		if j-i == 1 || len(fields[i].Index) < len(fields[i+1].Index) || fields[i].tagged != fields[i+1].tagged {
 			out = append(out, fields[i])
 		}
 		i = j
 	}
-	slices.SortFunc(out, func(a, b jsonField) int { return slices.Compare(a.index, b.index) })
+	slices.SortFunc(out, func(a, b Field) int { return slices.Compare(a.Index, b.Index) })
 	return out
 }
 
