@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // Binding fills an In value from a request by a plan made once per type:
@@ -59,7 +60,7 @@ type paramBinder struct {
 	// set parses raw, checks it and stores it (appends it, for a slice).
 	set  setter
 	list *jsonschema.Validator // a slice's: checks the number of items
-	info ParameterInfo
+	info openapi.Parameter
 }
 
 // bodyPlan says how to read the JSON body into the Body field.
@@ -298,7 +299,7 @@ func (p *inputPlan) param(pl *planner, owner reflect.Type, sf reflect.StructFiel
 			b.def = []string{tags.Default}
 		}
 	}
-	b.info = ParameterInfo{Name: name, In: where, Required: b.required, Description: s.Description, Schema: s}
+	b.info = openapi.Parameter{Name: name, In: where, Required: b.required, Description: s.Description, Schema: s}
 	if len(s.Examples) > 0 {
 		b.info.Example = s.Examples[0]
 	}

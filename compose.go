@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // RouteClass wraps the handler of one route, seeing the route's metadata:
@@ -394,5 +396,5 @@ func stripEscapedPrefix(raw string, n int) (string, bool) {
 // such as *Router: a Router that mounts one documents its operations under
 // the mount's prefix.
 type OpenAPIProvider interface {
-	OpenAPI() *Document
+	OpenAPI() *openapi.Document
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dynroute/dynroute/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -339,16 +340,16 @@ func TestMountConflicts(t *testing.T) {
 // staticDoc is an OpenAPIProvider that is not a Router.
 type staticDoc struct {
 	http.Handler
-	doc *Document
+	doc *openapi.Document
 }
 
-func (s staticDoc) OpenAPI() *Document { return s.doc }
+func (s staticDoc) OpenAPI() *openapi.Document { return s.doc }
 
 func TestMountOpenAPI(t *testing.T) {
 	type Item struct {
 		ID int `json:"id"`
 	}
-	plugin := New(&Options{Tags: []Tag{{Name: "Plugin", Description: "Plugin A's routes."}}})
+	plugin := New(&Options{Tags: []openapi.Tag{{Name: "Plugin", Description: "Plugin A's routes."}}})
 	plugin.MustAddAPIRoute("/items/{id}", []string{"GET"}, MustTyped(func(context.Context, *struct {
 		ID int `path:"id" minimum:"1"`
 	}) (*Item, error) {
@@ -369,8 +370,8 @@ func TestMountOpenAPI(t *testing.T) {
 	require.NoError(t, rt.Mount("/plugina", plugin, &MountOptions{Tags: []string{"Plugins"}}))
 	require.NoError(t, rt.Mount("/pluginb", http.NewServeMux(), nil))
 	require.NoError(t, rt.Mount("/hidden", New(nil), &MountOptions{Hidden: true}))
-	other := &Document{Paths: []*PathItem{{Path: "/ping", Operations: []*Operation{{Method: "GET", OperationID: "ping",
-		Responses: []ResponseInfo{{Status: 200, Description: "pong"}}}}}}}
+	other := &openapi.Document{Paths: []*openapi.PathItem{{Path: "/ping", Operations: []*openapi.Operation{{Method: "GET", OperationID: "ping",
+		Responses: []openapi.Response{{Status: 200, Description: "pong"}}}}}}}
 	require.NoError(t, rt.Mount("/static-doc", staticDoc{echoPath, other}, nil))
 
 	res := serveGet(t, rt, "/openapi.json")

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // CRUDOperation names one of the routes CRUD registers.
@@ -390,7 +391,7 @@ func (c *crud[T, K]) summary(op CRUDOperation) string {
 type crudHandler[T any, K comparable] struct {
 	c    *crud[T, K]
 	op   CRUDOperation
-	info *OperationInfo
+	info *openapi.OperationInfo
 }
 
 var _ interface {
@@ -399,7 +400,7 @@ var _ interface {
 } = (*crudHandler[struct{}, int])(nil)
 
 // DescribeOperation implements OperationDescriber.
-func (h *crudHandler[T, K]) DescribeOperation() *OperationInfo { return h.info }
+func (h *crudHandler[T, K]) DescribeOperation() *openapi.OperationInfo { return h.info }
 
 // ServeHTTP serves requests that did not come through a Router's Params.
 func (h *crudHandler[T, K]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -802,18 +803,18 @@ func (c *crud[T, K]) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // describe documents one operation.
-func (c *crud[T, K]) describe(op CRUDOperation) *OperationInfo {
-	info := &OperationInfo{Schemas: c.reg}
-	idParam := ParameterInfo{Name: "id", In: "path", Required: true, Schema: c.idSchema, Description: "the key of the item"}
-	problem := func(status int, desc string) ResponseInfo {
-		return ResponseInfo{Status: status, Description: desc, ContentType: "application/problem+json", Schema: c.problem}
+func (c *crud[T, K]) describe(op CRUDOperation) *openapi.OperationInfo {
+	info := &openapi.OperationInfo{Schemas: c.reg}
+	idParam := openapi.Parameter{Name: "id", In: "path", Required: true, Schema: c.idSchema, Description: "the key of the item"}
+	problem := func(status int, desc string) openapi.Response {
+		return openapi.Response{Status: status, Description: desc, ContentType: "application/problem+json", Schema: c.problem}
 	}
-	validation := ResponseInfo{Status: http.StatusUnprocessableEntity, Description: "Validation Error",
+	validation := openapi.Response{Status: http.StatusUnprocessableEntity, Description: "Validation Error",
 		ContentType: "application/problem+json", Schema: c.validation}
-	item := ResponseInfo{Status: http.StatusOK, Description: "The item", ContentType: "application/json", Schema: c.item}
+	item := openapi.Response{Status: http.StatusOK, Description: "The item", ContentType: "application/json", Schema: c.item}
 	switch op {
 	case CRUDList:
-		info.Parameters = []ParameterInfo{
+		info.Parameters = []openapi.Parameter{
 			{Name: "limit", In: "query", Description: "the page size",
 				Schema: &jsonschema.Schema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(c.max)), Default: c.defLimit}},
 			{Name: "offset", In: "query", Description: "how many items to skip",
@@ -822,7 +823,7 @@ func (c *crud[T, K]) describe(op CRUDOperation) *OperationInfo {
 				strings.Join(c.fieldOrder, ", "), Schema: &jsonschema.Schema{Type: "string"}},
 		}
 		for _, f := range c.fieldOrder {
-			info.Parameters = append(info.Parameters, ParameterInfo{Name: f, In: "query",
+			info.Parameters = append(info.Parameters, openapi.Parameter{Name: f, In: "query",
 				Description: "keep the items whose " + f + " equals this", Schema: c.fields[f]})
 		}
 		page := &jsonschema.Schema{Type: "object", Properties: []jsonschema.Property{
@@ -831,30 +832,30 @@ func (c *crud[T, K]) describe(op CRUDOperation) *OperationInfo {
 			{Name: "limit", Schema: &jsonschema.Schema{Type: "integer"}},
 			{Name: "offset", Schema: &jsonschema.Schema{Type: "integer"}},
 		}, Required: []string{"items", "total", "limit", "offset"}}
-		info.Responses = []ResponseInfo{{Status: http.StatusOK, Description: "A page of items", ContentType: "application/json", Schema: page}, validation}
+		info.Responses = []openapi.Response{{Status: http.StatusOK, Description: "A page of items", ContentType: "application/json", Schema: page}, validation}
 	case CRUDCreate:
-		info.RequestBody = &RequestBodyInfo{Required: true, ContentType: "application/json", Schema: c.create}
+		info.RequestBody = &openapi.RequestBody{Required: true, ContentType: "application/json", Schema: c.create}
 		created := item
 		created.Status, created.Description = http.StatusCreated, "The item, as stored"
-		created.Headers = []HeaderInfo{{Name: "Location", Description: "the item's URL", Schema: &jsonschema.Schema{Type: "string"}}}
-		info.Responses = []ResponseInfo{created, problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+		created.Headers = []openapi.Header{{Name: "Location", Description: "the item's URL", Schema: &jsonschema.Schema{Type: "string"}}}
+		info.Responses = []openapi.Response{created, problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
 	case CRUDGet:
-		info.Parameters = []ParameterInfo{idParam}
-		info.Responses = []ResponseInfo{item, problem(http.StatusNotFound, "No such item"), validation}
+		info.Parameters = []openapi.Parameter{idParam}
+		info.Responses = []openapi.Response{item, problem(http.StatusNotFound, "No such item"), validation}
 	case CRUDReplace:
-		info.Parameters = []ParameterInfo{idParam}
-		info.RequestBody = &RequestBodyInfo{Required: true, ContentType: "application/json", Schema: c.create}
-		info.Responses = []ResponseInfo{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+		info.Parameters = []openapi.Parameter{idParam}
+		info.RequestBody = &openapi.RequestBody{Required: true, ContentType: "application/json", Schema: c.create}
+		info.Responses = []openapi.Response{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
 	case CRUDPatch:
-		info.Parameters = []ParameterInfo{idParam}
-		info.RequestBody = &RequestBodyInfo{Required: true, ContentType: "application/merge-patch+json", Schema: c.patch,
+		info.Parameters = []openapi.Parameter{idParam}
+		info.RequestBody = &openapi.RequestBody{Required: true, ContentType: "application/merge-patch+json", Schema: c.patch,
 			Description: "a JSON merge patch (RFC 7396): members to set; null removes a member"}
-		info.Responses = []ResponseInfo{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+		info.Responses = []openapi.Response{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
 	case CRUDDelete:
-		info.Parameters = []ParameterInfo{idParam}
-		info.Responses = []ResponseInfo{{Status: http.StatusNoContent, Description: "Deleted"}, problem(http.StatusNotFound, "No such item"), validation}
+		info.Parameters = []openapi.Parameter{idParam}
+		info.Responses = []openapi.Response{{Status: http.StatusNoContent, Description: "Deleted"}, problem(http.StatusNotFound, "No such item"), validation}
 	}
-	info.Responses = append(info.Responses, ResponseInfo{Description: "Error", ContentType: "application/problem+json", Schema: c.problem})
+	info.Responses = append(info.Responses, openapi.Response{Description: "Error", ContentType: "application/problem+json", Schema: c.problem})
 	schemas := []*jsonschema.Schema{c.item}
 	for _, p := range info.Parameters {
 		schemas = append(schemas, p.Schema)

@@ -55,7 +55,7 @@ func ExampleRouter_OpenAPI_served() {
 
 // Typed handlers bring their schemas; MarshalJSON30 writes the OpenAPI
 // 3.0.3 form of the same document, as /openapi-3.0.json serves it.
-func ExampleDocument_MarshalJSON30() {
+func ExampleRouter_OpenAPI_typed() {
 	type In struct {
 		ID int64 `path:"id" exclusiveMinimum:"0"`
 	}

@@ -9,106 +9,14 @@ import (
 	"strings"
 
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
 )
 
-// Document is an OpenAPI 3.1 document: what Router.OpenAPI builds from the
-// route metadata and the Router serves at /openapi.json. Its fields keep the
-// order they are emitted in; MarshalJSON writes the same bytes for the same
-// document. A Document from Router.OpenAPI is built for the caller, who may
-// change it, except its Schemas and Routes: those are shared and must not
-// be modified.
-type Document struct {
-	Info    Info
-	Servers []Server
-	// Tags are listed in the order operations first use them, with the
-	// descriptions of Options.Tags; tags declared there and used by no
-	// operation follow in their declared order.
-	Tags []Tag
-	// Paths are in the order their first route was added.
-	Paths []*PathItem
-	// Components are components/schemas by name, written sorted by name.
-	Components map[string]*jsonschema.Schema
-}
-
-// Info is the info object of an OpenAPI document. Summary and
-// License.Identifier are OpenAPI 3.1 fields, left out of 3.0 documents.
-type Info struct {
-	Title          string
-	Summary        string
-	Description    string
-	TermsOfService string
-	Contact        *Contact
-	License        *License
-	Version        string
-}
-
-// Contact is the contact information of an API.
-type Contact struct {
-	Name  string
-	URL   string
-	Email string
-}
-
-// License is the license of an API: a Name, and an SPDX Identifier or a URL.
-type License struct {
-	Name       string
-	Identifier string
-	URL        string
-}
-
-// Server is a base URL the API is served at.
-type Server struct {
-	URL         string
-	Description string
-}
-
-// Tag describes a tag that operations are grouped by.
-type Tag struct {
-	Name         string
-	Description  string
-	ExternalDocs *ExternalDocs
-}
-
-// ExternalDocs links to documentation elsewhere.
-type ExternalDocs struct {
-	Description string
-	URL         string
-}
-
-// PathItem is the operations of one path template.
-type PathItem struct {
-	// Path is the OpenAPI path template: "/users/{id}". A {name...}
-	// parameter is written {name}; its operations carry the route's own
-	// path in an x-dynroute-path extension, which LoadOpenAPI reads, so a
-	// document dynroute wrote loads back as the same routes. Routes whose paths differ only in their
-	// parameter names share one PathItem under the first route's names. In
-	// the rare table where a {name} route and a {name...} route would give
-	// the same template, the second keeps dynroute's {name...} spelling
-	// (and its parameter is named "name..."): OpenAPI has no way to tell
-	// the two apart, so such a document is not strictly valid.
-	Path string
-	// Operations are in the order get, put, post, delete, options, head,
-	// patch, trace.
-	Operations []*Operation
-}
-
-// Operation documents one method of one route.
-type Operation struct {
-	Method      string // upper case
-	OperationID string
-	Summary     string
-	Description string
-	Tags        []string
-	Deprecated  bool
-	// Parameters are the path parameters in path order, then the others.
-	Parameters  []ParameterInfo
-	RequestBody *RequestBodyInfo
-	// Responses are in ascending status order, the default answer (Status
-	// 0) last.
-	Responses  []ResponseInfo
-	Extensions map[string]any
-	// Route is the route the operation documents (shared; do not modify).
-	Route *Route
+// OperationDescriber is implemented by handlers that can describe their
+// input and output, such as TypedHandler; the OpenAPI emitter documents
+// their routes from it.
+type OperationDescriber interface {
+	DescribeOperation() *openapi.OperationInfo
 }
 
 // docMethods are the methods an OpenAPI 3.1 path item has fields for, in
@@ -121,9 +29,9 @@ var docMethods = []string{
 // docInfo is what a Router puts into its documents besides the routes.
 type docInfo struct {
 	reg     *Registry // for handler descriptions
-	info    Info
-	servers []Server
-	tags    []Tag
+	info    openapi.Info
+	servers []openapi.Server
+	tags    []openapi.Tag
 }
 
 // OpenAPI returns the OpenAPI 3.1 document of the routes added so far, as
@@ -144,13 +52,13 @@ type docInfo struct {
 // when their schemas are equal; when they differ, the one met later (in
 // route order) is renamed with a number ("Product2"), so no schema is ever
 // overwritten.
-func (rt *Router) OpenAPI() *Document {
+func (rt *Router) OpenAPI() *openapi.Document {
 	return rt.document(nil)
 }
 
 // document builds the document of the routes added so far; seen holds the
 // Routers whose documents are being built, which mounts do not enter again.
-func (rt *Router) document(seen []*Router) *Document {
+func (rt *Router) document(seen []*Router) *openapi.Document {
 	rt.mu.Lock()
 	recs := slices.Clone(rt.set.recs)
 	rt.mu.Unlock()
@@ -159,9 +67,9 @@ func (rt *Router) document(seen []*Router) *Document {
 
 // document builds the document of recs, served by the Routers of seen (the
 // last one the Router of recs).
-func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
-	doc := &Document{Info: d.info, Servers: d.servers}
-	items := make(map[string]docItem, len(recs)) // by shape
+func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
+	doc := &openapi.Document{Info: d.info, Servers: d.servers}
+	items := make(map[string]*docItem, len(recs)) // by shape
 	// The templates of routes without {x...}, names aside: a {x...} route
 	// whose template would be one of them keeps its {x...} spelling.
 	templates := make(map[string]bool, len(recs))
@@ -200,7 +108,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 		if r.Hidden {
 			continue
 		}
-		var info *OperationInfo
+		var info *openapi.OperationInfo
 		if od, ok := r.Handler.(OperationDescriber); ok {
 			info = od.DescribeOperation()
 		}
@@ -213,16 +121,19 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 			doc.Paths = append(doc.Paths, di.item)
 		}
 		item := di.item
-		var params []ParameterInfo
-		var body *RequestBodyInfo
-		var responses []ResponseInfo
+		var params []openapi.Parameter
+		var body *openapi.RequestBody
+		var responses []openapi.Response
 		for i, m := range r.Methods {
 			if !slices.Contains(docMethods, m) {
 				continue
 			}
-			if op := item.operation(m); op != nil {
+			if op := item.Operation(m); op != nil {
 				// Only routes told apart by headers share a path item and a
 				// method: they share one operation, the first route's.
+				if headerOps[op] == nil {
+					headerOps[op] = []*Route{di.routes[slices.Index(item.Operations, op)]}
+				}
 				headerOps[op] = append(headerOps[op], r)
 				continue
 			}
@@ -237,7 +148,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 					body = &b
 				}
 			}
-			op := &Operation{
+			op := &openapi.Operation{
 				Method:      m,
 				OperationID: rec.opIDs[i],
 				Summary:     r.Summary,
@@ -248,7 +159,6 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 				RequestBody: body,
 				Responses:   responses,
 				Extensions:  maps.Clone(r.Extensions),
-				Route:       r,
 			}
 			if op.Summary == "" && r.Name != "" {
 				op.Summary = nameWords(r.Name)
@@ -270,8 +180,9 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 				op.RequestBody = nil
 			}
 			item.Operations = append(item.Operations, op)
-			if _, ok := headerOps[op]; !ok && len(r.Headers) > 0 {
-				headerOps[op] = nil // document its headers, even alone
+			di.routes = append(di.routes, r)
+			if len(r.Headers) > 0 {
+				headerOps[op] = []*Route{r} // document its headers, even alone
 			}
 			for _, t := range r.Tags {
 				if !tagSeen[t] {
@@ -283,12 +194,12 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 	}
 	headerOps.document()
 	for _, item := range doc.Paths {
-		slices.SortStableFunc(item.Operations, func(a, b *Operation) int {
+		slices.SortStableFunc(item.Operations, func(a, b *openapi.Operation) int {
 			return slices.Index(docMethods, a.Method) - slices.Index(docMethods, b.Method)
 		})
 	}
-	doc.Paths = slices.DeleteFunc(doc.Paths, func(p *PathItem) bool { return len(p.Operations) == 0 })
-	declared := make(map[string]Tag, len(d.tags))
+	doc.Paths = slices.DeleteFunc(doc.Paths, func(p *openapi.PathItem) bool { return len(p.Operations) == 0 })
+	declared := make(map[string]openapi.Tag, len(d.tags))
 	if mounted != nil {
 		for _, t := range mounted.tags { // the mounted documents' own
 			declared[t.Name] = t
@@ -300,7 +211,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 	for _, name := range tagOrder {
 		t, ok := declared[name]
 		if !ok {
-			t = Tag{Name: name}
+			t = openapi.Tag{Name: name}
 		}
 		doc.Tags = append(doc.Tags, t)
 	}
@@ -314,25 +225,14 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *Document {
 }
 
 // headerOperations are the operations that routes told apart by headers
-// share, with the routes after the first.
-type headerOperations map[*Operation][]*Route
-
-// operation returns the item's operation for method, or nil.
-func (p *PathItem) operation(method string) *Operation {
-	for _, op := range p.Operations {
-		if op.Method == method {
-			return op
-		}
-	}
-	return nil
-}
+// share, with those routes, the first (the operation's) first.
+type headerOperations map[*openapi.Operation][]*Route
 
 // document adds to each shared operation a header parameter per header its
 // routes match: required when every route matches it, with the exact
 // values as an enum when no route uses a regular expression for it.
 func (h headerOperations) document() {
-	for op, more := range h {
-		variants := append([]*Route{op.Route}, more...)
+	for op, variants := range h {
 		var names []string
 		matches := make(map[string][]HeaderMatch)
 		for _, r := range variants {
@@ -362,7 +262,7 @@ func (h headerOperations) document() {
 					schema.Enum = append(schema.Enum, m.Value)
 				}
 			}
-			params = append(params, ParameterInfo{
+			params = append(params, openapi.Parameter{
 				Name:        name,
 				In:          "header",
 				Required:    len(matches[name]) == len(variants),
@@ -378,7 +278,7 @@ func (h headerOperations) document() {
 // document.
 type mountedOps struct {
 	ids  map[string]bool // operationIds taken
-	tags []Tag           // tags the mounted documents declare
+	tags []openapi.Tag   // tags the mounted documents declare
 }
 
 // newMountedOps starts with the operationIds of recs' own operations, which
@@ -399,8 +299,8 @@ func newMountedOps(recs []*routeRec) *mountedOps {
 // paths behind the mount's prefix, its schemas merged and its
 // operationIds made unique: one that is taken gets the mount's name before
 // it ("plugina_list_items"), and then a number if need be.
-func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerger, d *docInfo) []*PathItem {
-	var sub *Document
+func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerger, d *docInfo) []*openapi.PathItem {
+	var sub *openapi.Document
 	var key any = mh
 	switch h := mh.h.(type) {
 	case *Router:
@@ -420,9 +320,9 @@ func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerge
 		name = strings.Trim(pathOperationID("", &pattern{segs: []segment{{kind: segLiteral, text: mh.prefix}}}), "_")
 	}
 	m.tags = append(m.tags, sub.Tags...)
-	items := make([]*PathItem, 0, len(sub.Paths))
+	items := make([]*openapi.PathItem, 0, len(sub.Paths))
 	for _, item := range sub.Paths {
-		out := &PathItem{Path: mh.prefix + item.Path}
+		out := &openapi.PathItem{Path: mh.prefix + item.Path}
 		for _, op := range item.Operations {
 			c := *op
 			c.Tags = slices.Clone(op.Tags)
@@ -466,28 +366,30 @@ func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerge
 	return items
 }
 
-// docItem is a path item being built, with its template's parameter names.
+// docItem is a path item being built, with its template's parameter names
+// and the route of each of its operations.
 type docItem struct {
-	item  *PathItem
-	names []string
+	routes []*Route
+	item   *openapi.PathItem
+	names  []string
 }
 
 // newDocItem starts the path item of routes of p's shape. dynroute's path
 // syntax is OpenAPI's but for {name...}, written {name} unless a route
 // without {x...} has that template (names aside): then p keeps its
 // {name...} spelling. templates holds those templates, as shapes.
-func newDocItem(p *pattern, templates map[string]bool) docItem {
+func newDocItem(p *pattern, templates map[string]bool) *docItem {
 	if !p.hasCatchAll() {
-		return docItem{item: &PathItem{Path: p.path}, names: p.params}
+		return &docItem{item: &openapi.PathItem{Path: p.path}, names: p.params}
 	}
 	shape := p.shape()
 	if templates[shape[:len(shape)-len("{...}")]+"{}"] {
 		names := slices.Clone(p.params)
 		names[len(names)-1] += "..."
-		return docItem{item: &PathItem{Path: p.path}, names: names}
+		return &docItem{item: &openapi.PathItem{Path: p.path}, names: names}
 	}
 	// {name...}, the last segment, is written {name}.
-	return docItem{item: &PathItem{Path: strings.TrimSuffix(p.path, "...}") + "}"}, names: p.params}
+	return &docItem{item: &openapi.PathItem{Path: strings.TrimSuffix(p.path, "...}") + "}"}, names: p.params}
 }
 
 // stringSchema is the schema of a path parameter no handler describes.
@@ -496,10 +398,10 @@ var stringSchema = &jsonschema.Schema{Type: "string"}
 // operationParams lists the parameters of rec's operations: its path
 // parameters in path order, named as in item's template, then the
 // handler's other parameters.
-func operationParams(rec *routeRec, names []string, info *OperationInfo, ren *componentNames) []ParameterInfo {
-	params := make([]ParameterInfo, 0, len(rec.pat.params))
+func operationParams(rec *routeRec, names []string, info *openapi.OperationInfo, ren *componentNames) []openapi.Parameter {
+	params := make([]openapi.Parameter, 0, len(rec.pat.params))
 	for i, name := range rec.pat.params {
-		p := ParameterInfo{Name: name, In: "path", Required: true, Schema: stringSchema}
+		p := openapi.Parameter{Name: name, In: "path", Required: true, Schema: stringSchema}
 		described := false
 		if info != nil {
 			for _, q := range info.Parameters {
@@ -531,7 +433,7 @@ func operationParams(rec *routeRec, names []string, info *OperationInfo, ren *co
 }
 
 // operationBody returns the request body the handler described, if any.
-func operationBody(info *OperationInfo, ren *componentNames) *RequestBodyInfo {
+func operationBody(info *openapi.OperationInfo, ren *componentNames) *openapi.RequestBody {
 	if info == nil || info.RequestBody == nil {
 		return nil
 	}
@@ -543,10 +445,10 @@ func operationBody(info *OperationInfo, ren *componentNames) *RequestBodyInfo {
 // operationResponses lists a route's answers: the handler's, with the
 // route's StatusCode replacing the success status, and the descriptions of
 // Route.Responses, in ascending status order with the default last.
-func operationResponses(r *Route, info *OperationInfo, ren *componentNames) []ResponseInfo {
-	var out []ResponseInfo
+func operationResponses(r *Route, info *openapi.OperationInfo, ren *componentNames) []openapi.Response {
+	var out []openapi.Response
 	if info != nil {
-		out = make([]ResponseInfo, 0, len(info.Responses)+len(r.Responses))
+		out = make([]openapi.Response, 0, len(info.Responses)+len(r.Responses))
 		for i, resp := range info.Responses {
 			resp.Schema = ren.rewrite(resp.Schema)
 			if len(resp.Headers) > 0 {
@@ -575,13 +477,13 @@ func operationResponses(r *Route, info *OperationInfo, ren *componentNames) []Re
 			}
 		}
 		if status != 0 {
-			out = append(out, ResponseInfo{Status: status})
+			out = append(out, openapi.Response{Status: status})
 		}
 	}
 	for code, desc := range r.Responses {
-		i := slices.IndexFunc(out, func(resp ResponseInfo) bool { return resp.Status == code })
+		i := slices.IndexFunc(out, func(resp openapi.Response) bool { return resp.Status == code })
 		if i < 0 {
-			out = append(out, ResponseInfo{Status: code})
+			out = append(out, openapi.Response{Status: code})
 			i = len(out) - 1
 		}
 		out[i].Description = desc
@@ -594,7 +496,7 @@ func operationResponses(r *Route, info *OperationInfo, ren *componentNames) []Re
 			out[i].Description = "Response"
 		}
 	}
-	slices.SortStableFunc(out, func(a, b ResponseInfo) int {
+	slices.SortStableFunc(out, func(a, b openapi.Response) int {
 		ka, kb := a.Status, b.Status
 		if ka == 0 {
 			ka = 1000
@@ -739,7 +641,7 @@ type componentNames struct {
 
 // add merges the components info refers to and returns the names its
 // schemas' references must use.
-func (m *componentMerger) add(info *OperationInfo) *componentNames {
+func (m *componentMerger) add(info *openapi.OperationInfo) *componentNames {
 	if info == nil || len(info.Components) == 0 {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dynroute/dynroute/openapi"
 	"github.com/julienschmidt/httprouter"
 )
 
@@ -45,13 +46,13 @@ type Options struct {
 	Summary        string
 	Description    string
 	TermsOfService string
-	Contact        *Contact
-	License        *License
+	Contact        *openapi.Contact
+	License        *openapi.License
 	// Servers are the base URLs of the API in the OpenAPI document.
-	Servers []Server
+	Servers []openapi.Server
 	// Tags describe the tags routes use; the document lists tags in the
 	// order routes first use them, with these descriptions.
-	Tags []Tag
+	Tags []openapi.Tag
 
 	// Docs configures the routes that serve the OpenAPI document, Swagger
 	// UI and ReDoc. Nil means all of them at their default paths.
@@ -207,7 +208,7 @@ func New(opts *Options) *Router {
 	}
 	rt.doc = docInfo{
 		reg: rt.reg,
-		info: Info{Title: o.Title, Version: o.Version, Summary: o.Summary, Description: o.Description,
+		info: openapi.Info{Title: o.Title, Version: o.Version, Summary: o.Summary, Description: o.Description,
 			TermsOfService: o.TermsOfService, Contact: clonePtr(o.Contact), License: clonePtr(o.License)},
 		servers: slices.Clone(o.Servers),
 		tags:    slices.Clone(o.Tags),

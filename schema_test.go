@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,12 +26,12 @@ func TestSchemaDescribeOperation(t *testing.T) {
 	var d OperationDescriber = h
 	info := d.DescribeOperation()
 	require.Len(t, info.Parameters, 3)
-	assert.Equal(t, ParameterInfo{Name: "id", In: "path", Required: true, Description: "the product", Example: int64(42),
+	assert.Equal(t, openapi.Parameter{Name: "id", In: "path", Required: true, Description: "the product", Example: int64(42),
 		Schema: &jsonschema.Schema{Type: "integer", Format: "int64", Minimum: ptr(1.0)}}, info.Parameters[0])
 	assert.Equal(t, "query", info.Parameters[1].In)
 	assert.Equal(t, []any{"name", "price"}, info.Parameters[1].Schema.Items.Enum)
-	assert.Equal(t, ParameterInfo{Name: "x-token", In: "header", Required: true, Schema: &jsonschema.Schema{Type: "string"}}, info.Parameters[2])
-	assert.Equal(t, &RequestBodyInfo{Required: false, Description: "what to change", ContentType: "application/json",
+	assert.Equal(t, openapi.Parameter{Name: "x-token", In: "header", Required: true, Schema: &jsonschema.Schema{Type: "string"}}, info.Parameters[2])
+	assert.Equal(t, &openapi.RequestBody{Required: false, Description: "what to change", ContentType: "application/json",
 		Schema: &jsonschema.Schema{Ref: jsonschema.RefPrefix + "BenchProduct", Nullable: true}}, info.RequestBody)
 	require.Len(t, info.Responses, 3)
 	assert.Equal(t, 201, info.Responses[0].Status)
@@ -40,7 +41,7 @@ func TestSchemaDescribeOperation(t *testing.T) {
 		headers = append(headers, h.Name)
 	}
 	assert.Equal(t, []string{"Location", "X-Count", "Last-Modified", "ETag", "Vary", "Content-Language", "X-Ratio", "X-Flag", "X-Big", "X-Small", "Expires"}, headers)
-	assert.Equal(t, ResponseInfo{Status: 422, Description: "Validation Error", ContentType: "application/problem+json",
+	assert.Equal(t, openapi.Response{Status: 422, Description: "Validation Error", ContentType: "application/problem+json",
 		Schema: &jsonschema.Schema{Ref: jsonschema.RefPrefix + "ValidationProblem"}}, info.Responses[1])
 	assert.Equal(t, 0, info.Responses[2].Status)
 	var comps []string
@@ -62,7 +63,7 @@ func TestSchemaDescribeOperation(t *testing.T) {
 	assert.Empty(t, empty.Parameters)
 	assert.Nil(t, empty.RequestBody)
 	require.Len(t, empty.Responses, 2, "no 422: nothing to validate")
-	assert.Equal(t, ResponseInfo{Status: 204, Description: "No Content"}, empty.Responses[0])
+	assert.Equal(t, openapi.Response{Status: 204, Description: "No Content"}, empty.Responses[0])
 	assert.False(t, errors.Is(err, jsonschema.ErrInvalidType))
 }
 

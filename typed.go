@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // defaultMaxBodyBytes is TypedOptions.MaxBodyBytes when it is 0.
@@ -158,7 +159,7 @@ type TypedHandler[In, Out any] struct {
 	status   int
 	logger   *slog.Logger
 	writeErr func(http.ResponseWriter, *http.Request, error)
-	info     *OperationInfo
+	info     *openapi.OperationInfo
 	scratch  sync.Pool // *typedScratch
 	encoders sync.Pool // *jsonEncoder
 }
@@ -417,13 +418,13 @@ func (h *TypedHandler[In, Out]) CheckRoute(route *Route) error {
 // DescribeOperation returns the parameters, request body, responses and
 // schemas of the handler, built when it was made. The result is shared and
 // must not be modified.
-func (h *TypedHandler[In, Out]) DescribeOperation() *OperationInfo { return h.info }
+func (h *TypedHandler[In, Out]) DescribeOperation() *openapi.OperationInfo { return h.info }
 
 // outputPlan says how to answer with an Out value.
 type outputPlan struct {
 	schema     *jsonschema.Schema
 	headers    []headerWriter
-	headerInfo []HeaderInfo
+	headerInfo []openapi.Header
 }
 
 // headerWriter sets one response header from an Out field.
@@ -515,7 +516,7 @@ func (o *outputPlan) collectHeaders(t reflect.Type, base []int, errs *[]error) {
 			continue
 		}
 		o.headers = append(o.headers, hw)
-		o.headerInfo = append(o.headerInfo, HeaderInfo{Name: name, Description: tags.Doc, Schema: schema})
+		o.headerInfo = append(o.headerInfo, openapi.Header{Name: name, Description: tags.Doc, Schema: schema})
 	}
 }
 

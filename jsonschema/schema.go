@@ -29,6 +29,9 @@ var (
 // an OpenAPI document's components.
 const RefPrefix = "#/components/schemas/"
 
+// Ref returns a schema that refers to the component name.
+func Ref(name string) *Schema { return &Schema{Ref: RefPrefix + name} }
+
 // Schema is a JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1) in the
 // subset dynroute generates from Go types and validates with. Marshalled to
 // JSON it is a standard schema; a Schema from a SchemaRegistry is shared and

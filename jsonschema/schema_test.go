@@ -357,3 +357,33 @@ func TestSchemaMemberNamesFollowEncodingJSON(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestAppendJSONOpenAPI30(t *testing.T) {
+	one, zero := 1.0, 0.0
+	tests := []struct {
+		name string
+		s    *Schema
+		want string
+	}{
+		{"nullable type", &Schema{Type: "string", Nullable: true}, `{"type":"string","nullable":true}`},
+		{"nullable ref", &Schema{Ref: "#/components/schemas/A", Nullable: true}, `{"type":"object","nullable":true,"allOf":[{"$ref":"#/components/schemas/A"}]}`},
+		{"null", &Schema{Type: "null"}, `{"type":"string","nullable":true,"enum":[null]}`},
+		{"ref with a description", &Schema{Ref: "#/components/schemas/A", Description: "d"}, `{"allOf":[{"$ref":"#/components/schemas/A"}],"description":"d"}`},
+		{"bare ref", &Schema{Ref: "#/components/schemas/A"}, `{"$ref":"#/components/schemas/A"}`},
+		{"examples", &Schema{Type: "string", Examples: []any{"a", "b"}}, `{"type":"string","example":"a"}`},
+		{"exclusive minimum", &Schema{Type: "number", ExclusiveMinimum: &zero}, `{"type":"number","minimum":0,"exclusiveMinimum":true}`},
+		{"both minimums, exclusive stricter", &Schema{Type: "number", Minimum: &zero, ExclusiveMinimum: &one}, `{"type":"number","minimum":1,"exclusiveMinimum":true}`},
+		{"both minimums, inclusive stricter", &Schema{Type: "number", Minimum: &one, ExclusiveMinimum: &zero}, `{"type":"number","minimum":1}`},
+		{"exclusive maximum", &Schema{Type: "integer", ExclusiveMaximum: &one}, `{"type":"integer","maximum":1,"exclusiveMaximum":true}`},
+		{"base64", &Schema{Type: "string", ContentEncoding: "base64"}, `{"type":"string","format":"byte"}`},
+		{"any member", &Schema{Type: "object", Properties: []Property{{Name: "x"}}}, `{"type":"object","properties":{"x":{}}}`},
+		{"nullable enum", &Schema{Type: "string", Nullable: true, Enum: []any{"a"}}, `{"type":"string","nullable":true,"enum":["a",null]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := tt.s.AppendJSON(nil, OpenAPI30)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(b))
+		})
+	}
+}

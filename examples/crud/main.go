@@ -65,6 +65,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // newRouter builds the API on db: the two models' CRUD routes, with their
@@ -75,7 +76,7 @@ func newRouter(ctx context.Context, db *sql.DB, schema bool, logger *slog.Logger
 		Title:       "dynroute CRUD",
 		Version:     "1.0.0",
 		Description: "Create, read, update and delete routes for Go models stored in SQLite.",
-		Tags: []dynroute.Tag{
+		Tags: []openapi.Tag{
 			{Name: "Products", Description: "The shop's products: the Product model, table products."},
 			{Name: "Users", Description: "The shop's users: the User model, table users. Emails are unique."},
 		},

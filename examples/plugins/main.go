@@ -62,6 +62,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // defaultList is plugins.yaml, the plugin list used when -config is not
@@ -95,7 +96,7 @@ func newRouter(specs []dynroute.RouteSpec, o options, logger *slog.Logger) (*dyn
 		Title:       "Plugin host",
 		Version:     "1.0.0",
 		Description: "Plugins mounted from a plugin list; the operations of plugins that are dynroute Routers appear under their prefixes.",
-		Tags:        []dynroute.Tag{{Name: "Host", Description: "The host's own routes."}},
+		Tags:        []openapi.Tag{{Name: "Host", Description: "The host's own routes."}},
 	})
 	apps, err := installed()
 	if err != nil {
@@ -149,7 +150,7 @@ func listPlugins(rt *dynroute.Router) *PluginList {
 		if s.Prefix == "" {
 			continue // a route, not a mount
 		}
-		documented := slices.ContainsFunc(doc.Paths, func(item *dynroute.PathItem) bool {
+		documented := slices.ContainsFunc(doc.Paths, func(item *openapi.PathItem) bool {
 			return strings.HasPrefix(item.Path, s.Prefix+"/")
 		})
 		name := s.Name

@@ -60,6 +60,7 @@ import (
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // VersionHeader is the request header that selects the answer's version.
@@ -73,7 +74,7 @@ func newRouter(o options) (*dynroute.Router, error) {
 		Title:       "Versioned items",
 		Version:     "2.0.0",
 		Description: "Two versions of GET /items/{id}, chosen by the Accept-Version header.",
-		Tags:        []dynroute.Tag{{Name: "Items", Description: "Items, in version 1 and version 2 shapes."}},
+		Tags:        []openapi.Tag{{Name: "Items", Description: "Items, in version 1 and version 2 shapes."}},
 		RouteClass:  Timing,
 		// Answers a request whose Accept-Version no route takes; only
 		// reachable without the fallback (-require-version).

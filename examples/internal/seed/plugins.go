@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // The seed's plugins: sub-applications registered by name (Apps) that a
@@ -38,7 +39,7 @@ func PluginA() *dynroute.Router {
 	rt := dynroute.New(&dynroute.Options{
 		Title:   "Plugin A",
 		Version: "1.0.0",
-		Tags:    []dynroute.Tag{{Name: "Plugin A", Description: "Items of plugin A, a mounted dynroute Router."}},
+		Tags:    []openapi.Tag{{Name: "Plugin A", Description: "Items of plugin A, a mounted dynroute Router."}},
 	})
 	rt.MustAddAPIRoute("/", []string{http.MethodGet}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"plugin": "plugin_a", "message": "Hello from plugin A"})

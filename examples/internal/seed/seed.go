@@ -18,6 +18,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
 )
 
 // DefaultTag is given to config entries that have no tags.
@@ -39,7 +40,7 @@ func NewRouter(assets string) (*dynroute.Router, error) {
 		Title:       "dynroute seed",
 		Version:     "1.0.0",
 		Description: "Routes generated from configuration at startup: the Go version of FastAPI's add_api_route seed.",
-		Tags: []dynroute.Tag{
+		Tags: []openapi.Tag{
 			{Name: DefaultTag, Description: "Routes generated from the route config."},
 			{Name: "Admin", Description: "Routes for administrators."},
 		},

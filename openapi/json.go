@@ -1,4 +1,4 @@
-package dynroute
+package openapi
 
 import (
 	"encoding/json"
@@ -279,7 +279,7 @@ func (w *docWriter) operation(op *Operation) {
 	o.end()
 }
 
-func (w *docWriter) parameter(p *ParameterInfo) {
+func (w *docWriter) parameter(p *Parameter) {
 	o := w.object()
 	o.str("name", p.Name)
 	o.str("in", p.In)
@@ -306,7 +306,7 @@ func (w *docWriter) content(contentType string, s *jsonschema.Schema) {
 	c.end()
 }
 
-func (w *docWriter) response(r *ResponseInfo) {
+func (w *docWriter) response(r *Response) {
 	o := w.object()
 	o.str("description", r.Description)
 	if len(r.Headers) > 0 {
