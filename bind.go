@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
 )
@@ -66,16 +67,10 @@ type paramBinder struct {
 // bodyPlan says how to read the JSON body into the Body field.
 type bodyPlan struct {
 	field    []int // the Body field's index in In
-	typ      reflect.Type
 	required bool
 	schema   *jsonschema.Schema
-	node     *jsonschema.Validator
-	maxBytes int64 // < 0: no limit
 	doc      string
-	loc      []any // ["body"], the location prefix of its problems
-	// useNumber decodes numbers in interface values as json.Number
-	// (CRUDOptions.exactNumbers).
-	useNumber bool
+	decoder  *BodyDecoder
 }
 
 // setMode is how a parsed value is stored: in the field, in a new value the
@@ -152,12 +147,11 @@ func buildInput(t reflect.Type, reg *jsonschema.Registry, maxBytes int64) (*inpu
 		}
 	}
 	if p.body != nil {
-		p.body.maxBytes = maxBytes
 		v, err := c.Compile(p.body.schema)
 		if err != nil {
 			pl.fail(typeError(t, "Body", t, "%v", err))
 		}
-		p.body.node = v
+		p.body.decoder = NewBodyDecoder(v, &BodyOptions{MaxBytes: maxBytes, Optional: !p.body.required})
 	}
 	if len(pl.errs) > 0 {
 		return nil, errors.Join(pl.errs...)
@@ -212,7 +206,7 @@ func (p *inputPlan) bodyField(pl *planner, in reflect.Type, sf reflect.StructFie
 	if tags.Limits() || tags.HasDefault {
 		pl.fail(tagError(in, sf.Name, "the Body field takes doc and required tags only; put limits on the body type's fields"))
 	}
-	b := &bodyPlan{field: index, typ: sf.Type, required: sf.Type.Kind() != reflect.Pointer, doc: tags.Doc, loc: []any{"body"}}
+	b := &bodyPlan{field: index, required: sf.Type.Kind() != reflect.Pointer, doc: tags.Doc}
 	if tags.Required != nil {
 		b.required = *tags.Required
 	}
@@ -233,11 +227,11 @@ func (p *inputPlan) param(pl *planner, owner reflect.Type, sf reflect.StructFiel
 	}
 	switch where {
 	case inPath:
-		if !validParamName(name) {
+		if !httpx.ValidParamName(name) {
 			return fail("path parameter name %q: use letters, digits and '_', as in the route's {name}", name)
 		}
 	case inHeader:
-		if !isToken(name) {
+		if !httpx.IsToken(name) {
 			return fail("header name %q is not an HTTP token", name)
 		}
 		name = textproto.CanonicalMIMEHeaderKey(name)
@@ -246,7 +240,7 @@ func (p *inputPlan) param(pl *planner, owner reflect.Type, sf reflect.StructFiel
 			return fail("empty query parameter name")
 		}
 	case inCookie:
-		if !isToken(name) {
+		if !httpx.IsToken(name) {
 			return fail("cookie name %q is not an HTTP token", name)
 		}
 	}

@@ -4,35 +4,50 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/dynroute/dynroute/internal/httpx"
 )
 
 // Request bodies are limited by default, so that a client cannot make a
 // handler read without end: Options.MaxBodyBytes for every route (1 MiB
 // unless set), RouteOptions.MaxBodyBytes for one.
 
-// bodyLimiter is implemented by handlers that limit the request body
-// themselves: typed handlers (TypedOptions.MaxBodyBytes), CRUD handlers
-// (CRUDOptions.MaxBodyBytes) and Routers (their own routes' limits). The
-// Router leaves their bodies to them unless the route sets its own limit.
-type bodyLimiter interface {
-	limitsBody()
+// BodyLimiter is implemented by handlers that limit request bodies
+// themselves, such as typed and CRUD handlers and Routers: a Router applies
+// no limit of its own to their routes, unless the route sets
+// RouteOptions.MaxBodyBytes.
+type BodyLimiter interface {
+	// MaxBodyBytes returns the handler's limit: the largest body it reads,
+	// or a negative number for none.
+	MaxBodyBytes() int64
 }
 
-func (h *TypedHandler[In, Out]) limitsBody() {}
-func (h *crudHandler[T, K]) limitsBody()     {}
-func (rt *Router) limitsBody()               {}
+var _ BodyLimiter = (*Router)(nil)
+
+// MaxBodyBytes returns the limit the Router applies to the bodies of its
+// routes that set none (Options.MaxBodyBytes, 1 MiB by default), or -1 for
+// none. A Router mounted in another applies its own limits.
+func (rt *Router) MaxBodyBytes() int64 {
+	switch {
+	case rt.maxBody < 0:
+		return -1
+	case rt.maxBody == 0:
+		return httpx.DefaultMaxBodyBytes
+	}
+	return rt.maxBody
+}
 
 // bodyLimit returns the body limit the Router applies to rec, given its
 // default def (Options.MaxBodyBytes); 0 means none.
 func bodyLimit(rec *routeRec, def int64) int64 {
 	n := rec.route.MaxBodyBytes
 	if n == 0 {
-		if _, ok := rec.route.Handler.(bodyLimiter); ok {
+		if _, ok := rec.route.Handler.(BodyLimiter); ok {
 			return 0
 		}
 		n = def
 		if n == 0 {
-			n = defaultMaxBodyBytes
+			n = httpx.DefaultMaxBodyBytes
 		}
 	}
 	return max(n, 0)

@@ -153,7 +153,7 @@ type crud[T any, K comparable] struct {
 	idSchema              *jsonschema.Schema
 	fields                map[string]*jsonschema.Schema // scalar members: filters and sort keys
 	fieldOrder            []string
-	createBody, patchBody bodyPlan
+	createBody, patchBody *BodyDecoder
 	itemNode              *jsonschema.Validator // validates the result of a patch
 	problem, validation   *jsonschema.Schema
 	createName, patchName string
@@ -207,22 +207,20 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOp
 	if err := c.schemas(&o); err != nil {
 		return nil, err
 	}
-	maxBytes := o.MaxBodyBytes
-	if maxBytes == 0 {
-		maxBytes = defaultMaxBodyBytes
-	}
 	comp := jsonschema.NewCompiler(c.components)
-	c.createBody = bodyPlan{typ: reflect.TypeFor[T](), required: true, schema: c.create, maxBytes: maxBytes, loc: []any{"body"}, useNumber: o.exactNumbers}
-	c.patchBody = bodyPlan{typ: reflect.TypeFor[map[string]any](), required: true, schema: c.patch, maxBytes: maxBytes, loc: []any{"body"}, useNumber: o.exactNumbers}
-	if c.createBody.node, err = comp.Compile(c.create); err != nil {
+	bodies := &BodyOptions{MaxBytes: o.MaxBodyBytes, UseNumber: o.exactNumbers}
+	create, err := comp.Compile(c.create)
+	if err != nil {
 		return nil, err
 	}
-	if c.patchBody.node, err = comp.Compile(c.patch); err != nil {
+	patch, err := comp.Compile(c.patch)
+	if err != nil {
 		return nil, err
 	}
 	if c.itemNode, err = comp.Compile(c.item); err != nil {
 		return nil, err
 	}
+	c.createBody, c.patchBody = NewBodyDecoder(create, bodies), NewBodyDecoder(patch, bodies)
 	return c, nil
 }
 
@@ -398,6 +396,10 @@ var _ interface {
 	ParamsHandler
 	OperationDescriber
 } = (*crudHandler[struct{}, int])(nil)
+
+// MaxBodyBytes implements BodyLimiter: the handler limits its bodies
+// itself.
+func (h *crudHandler[T, K]) MaxBodyBytes() int64 { return h.c.createBody.MaxBytes() }
 
 // DescribeOperation implements OperationDescriber.
 func (h *crudHandler[T, K]) DescribeOperation() *openapi.OperationInfo { return h.info }
@@ -582,14 +584,8 @@ func filterValue(s *jsonschema.Schema, v string) (any, error) {
 // readItem reads and validates a create or replace body into a T.
 func (c *crud[T, K]) readItem(w http.ResponseWriter, r *http.Request) (T, bool) {
 	var item T
-	data, err := c.createBody.read(r, nil)
-	if err != nil {
+	if err := c.createBody.Decode(r, &item); err != nil {
 		WriteError(w, r, err)
-		return item, false
-	}
-	var merged []byte
-	if errs := c.createBody.decode(reflect.ValueOf(&item).Elem(), data, &merged, nil); len(errs) > 0 {
-		WriteError(w, r, &ValidationError{Errors: errs})
 		return item, false
 	}
 	for _, clear := range c.clearReadOnly {
@@ -694,15 +690,9 @@ func (c *crud[T, K]) keyText(b []byte) (string, bool) {
 // patchItem serves PATCH prefix/{id}: a JSON merge patch (RFC 7396) applied
 // in the store's Patch, the result validated as a whole item.
 func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw string) {
-	data, err := c.patchBody.read(r, nil)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
 	var patch map[string]any
-	var merged []byte
-	if errs := c.patchBody.decode(reflect.ValueOf(&patch).Elem(), data, &merged, nil); len(errs) > 0 {
-		WriteError(w, r, &ValidationError{Errors: errs})
+	if err := c.patchBody.Decode(r, &patch); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	for _, name := range c.readOnly {
@@ -714,7 +704,7 @@ func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw
 			return err
 		}
 		var doc map[string]any
-		if err := c.patchBody.unmarshal(current, &doc); err != nil {
+		if err := c.patchBody.Unmarshal(current, &doc); err != nil {
 			return err
 		}
 		doc = mergePatch(doc, patch).(map[string]any)
@@ -726,7 +716,7 @@ func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw
 			return &ValidationError{Errors: errs}
 		}
 		var next T
-		if err := c.patchBody.unmarshal(result, &next); err != nil {
+		if err := c.patchBody.Unmarshal(result, &next); err != nil {
 			return &ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"body"}, Msg: err.Error(), Type: "json_invalid"}}}
 		}
 		*item = next

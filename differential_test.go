@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -333,7 +334,7 @@ func FuzzServePath(f *testing.F) {
 		rt.MustAddAPIRoute(r, []string{"GET", "HEAD"}, indexHandler(i, pat.params), nil)
 	}
 	f.Fuzz(func(t *testing.T, method, target string) {
-		if !isToken(method) || len(target) > 2048 {
+		if !httpx.IsToken(method) || len(target) > 2048 {
 			return
 		}
 		r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")))

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/stretchr/testify/require"
 )
 
@@ -32,7 +33,7 @@ func FuzzHeaderMatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name1, value1 string, re1 bool, name2, value2 string, re2, fallback bool, reqName, reqValue string) {
 		matches := []HeaderMatch{{Name: name1, Value: value1, Regexp: re1}, {Name: name2, Value: value2, Regexp: re2}}
 		valid := func(m HeaderMatch) bool {
-			if !isToken(m.Name) {
+			if !httpx.IsToken(m.Name) {
 				return false
 			}
 			_, err := regexp.Compile(m.Value)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/julienschmidt/httprouter"
 )
 
@@ -59,7 +60,7 @@ func compileHeaders(ms []HeaderMatch) ([]headerMatcher, string, error) {
 	}
 	out := make([]headerMatcher, 0, len(ms))
 	for _, m := range ms {
-		if !isToken(m.Name) {
+		if !httpx.IsToken(m.Name) {
 			return nil, "", fmt.Errorf("%w: header match %q: not a header name", ErrInvalidOptions, m.Name)
 		}
 		hm := headerMatcher{name: http.CanonicalHeaderKey(m.Name), value: m.Value}

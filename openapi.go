@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
 )
@@ -460,7 +461,7 @@ func operationResponses(r *Route, info *openapi.OperationInfo, ren *componentNam
 			if i == 0 && r.StatusCode != 0 && resp.Status != 0 {
 				resp.Status = r.StatusCode
 				resp.Description = http.StatusText(r.StatusCode)
-				if !bodyAllowed(r.StatusCode) {
+				if !httpx.BodyAllowed(r.StatusCode) {
 					resp.ContentType, resp.Schema = "", nil
 				}
 			}

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/dynroute/dynroute/internal/httpx"
 )
 
 // segKind is the kind of one path segment. The order is the precedence:
@@ -240,21 +241,10 @@ func parseSegment(path, text string, more bool) (segment, error) {
 	if name == "" {
 		return bad("empty parameter name in %q", text)
 	}
-	if !validParamName(name) {
+	if !httpx.ValidParamName(name) {
 		return bad("invalid parameter name %q: want a Go identifier: letters, digits and '_', not starting with a digit", name)
 	}
 	return segment{kind: kind, text: name}, nil
-}
-
-// validParamName reports whether name is a Go identifier, the rule ServeMux
-// applies to wildcard names.
-func validParamName(name string) bool {
-	for i, c := range name {
-		if c != '_' && !unicode.IsLetter(c) && (i == 0 || !unicode.IsDigit(c)) {
-			return false
-		}
-	}
-	return name != ""
 }
 
 // routerPath is the path handed to httprouter: parameters renamed by segment

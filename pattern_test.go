@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/julienschmidt/httprouter"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -249,7 +250,7 @@ func TestValidParamName(t *testing.T) {
 		{"a...", false},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, validParamName(tt.in), "validParamName(%q)", tt.in)
+		assert.Equal(t, tt.want, httpx.ValidParamName(tt.in), "httpx.ValidParamName(%q)", tt.in)
 	}
 }
 
@@ -427,7 +428,7 @@ func FuzzParsePattern(f *testing.F) {
 				}
 				continue
 			}
-			if !validParamName(s.text) {
+			if !httpx.ValidParamName(s.text) {
 				t.Fatalf("parsePattern(%q): bad parameter name %q", path, s.text)
 			}
 			if s.kind == segCatchAll && i != len(p.segs)-1 {

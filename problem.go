@@ -3,6 +3,8 @@ package dynroute
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/dynroute/dynroute/internal/httpx"
 )
 
 // Problem is an RFC 9457 problem details document, the body of every error
@@ -26,15 +28,5 @@ func writeProblem(w http.ResponseWriter, status int, detail string) {
 		http.Error(w, http.StatusText(status), status)
 		return
 	}
-	sendProblem(w, status, body)
-}
-
-// sendProblem answers with body, an encoded problem document, as
-// application/problem+json; every problem answer of the package goes here.
-func sendProblem(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	httpx.WriteProblem(w, status, body)
 }

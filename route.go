@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/dynroute/dynroute/internal/httpx"
 )
 
 // RouteOptions is the metadata of a route added in code. A nil
@@ -146,7 +148,7 @@ func normalizeMethods(methods []string) ([]string, error) {
 	}
 	out := make([]string, 0, len(methods))
 	for _, m := range methods {
-		if !isToken(m) {
+		if !httpx.IsToken(m) {
 			return nil, fmt.Errorf("%w %q: not an HTTP method token", ErrInvalidMethod, m)
 		}
 		m = strings.ToUpper(m)
@@ -171,23 +173,6 @@ func singleMethod(m string) []string {
 		}
 	}
 	return nil
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // checkOptions validates the parts of RouteOptions that have a fixed form.

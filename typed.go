@@ -17,12 +17,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
 )
-
-// defaultMaxBodyBytes is TypedOptions.MaxBodyBytes when it is 0.
-const defaultMaxBodyBytes = 1 << 20
 
 // TypedOptions configures a TypedHandler. A nil *TypedOptions means the
 // defaults.
@@ -160,13 +158,7 @@ type TypedHandler[In, Out any] struct {
 	logger   *slog.Logger
 	writeErr func(http.ResponseWriter, *http.Request, error)
 	info     *openapi.OperationInfo
-	scratch  sync.Pool // *typedScratch
 	encoders sync.Pool // *jsonEncoder
-}
-
-// typedScratch is the per-request memory of reading a body, reused.
-type typedScratch struct {
-	body, merged []byte
 }
 
 // jsonEncoder encodes answers into a buffer, so that an encoding error is
@@ -187,10 +179,6 @@ func (e *jsonEncoder) encode(v any) ([]byte, error) {
 
 // reusable reports whether e's buffer is small enough to pool.
 func (e *jsonEncoder) reusable() bool { return e.buf.Cap() <= maxPooledBytes }
-
-// maxPooledBytes is the largest buffer kept for reuse; larger ones, from
-// rare large bodies, are left to the collector.
-const maxPooledBytes = 64 << 10
 
 // TypedHandler is served by a Router through the Params fast path.
 var (
@@ -225,7 +213,7 @@ func Typed[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Typed
 	}
 	maxBytes := o.MaxBodyBytes
 	if maxBytes == 0 {
-		maxBytes = defaultMaxBodyBytes
+		maxBytes = httpx.DefaultMaxBodyBytes
 	}
 	in, err := buildInput(reflect.TypeFor[In](), reg, maxBytes)
 	if err != nil {
@@ -252,7 +240,6 @@ func Typed[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Typed
 	if h.writeErr == nil {
 		h.writeErr = WriteError
 	}
-	h.scratch.New = func() any { return new(typedScratch) }
 	h.encoders.New = func() any {
 		e := new(jsonEncoder)
 		e.enc = json.NewEncoder(&e.buf)
@@ -297,13 +284,8 @@ func (h *TypedHandler[In, Out]) ServeHTTPParams(w http.ResponseWriter, r *http.R
 		}
 	}
 	if b := h.in.body; b != nil {
-		sc := h.scratch.Get().(*typedScratch)
-		data, err := b.read(r, sc.body)
-		if err == nil {
-			errs = b.decode(fields.FieldByIndex(b.field), data, &sc.merged, errs)
-		}
-		h.release(sc, data)
-		if err != nil {
+		var err error
+		if errs, err = b.decoder.decode(r, fields.FieldByIndex(b.field).Addr(), errs); err != nil {
 			h.fail(w, r, err)
 			return
 		}
@@ -320,18 +302,6 @@ func (h *TypedHandler[In, Out]) ServeHTTPParams(w http.ResponseWriter, r *http.R
 	h.answer(w, r, ps, out)
 }
 
-// release returns sc to the pool, keeping buffers of a reasonable size.
-func (h *TypedHandler[In, Out]) release(sc *typedScratch, body []byte) {
-	sc.body = body[:0]
-	if cap(sc.body) > maxPooledBytes {
-		sc.body = nil
-	}
-	if cap(sc.merged) > maxPooledBytes {
-		sc.merged = nil
-	}
-	h.scratch.Put(sc)
-}
-
 // answer writes out with the route's status.
 func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, ps Params, out *Out) {
 	if out == nil {
@@ -344,7 +314,7 @@ func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, p
 	}
 	var enc *jsonEncoder
 	var body []byte
-	if bodyAllowed(status) {
+	if httpx.BodyAllowed(status) {
 		enc = h.encoders.Get().(*jsonEncoder)
 		var err error
 		if body, err = enc.encode(out); err != nil {
@@ -374,11 +344,6 @@ func (h *TypedHandler[In, Out]) answer(w http.ResponseWriter, r *http.Request, p
 	if enc.reusable() {
 		h.encoders.Put(enc)
 	}
-}
-
-// bodyAllowed reports whether an answer with status may have a body.
-func bodyAllowed(status int) bool {
-	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
 // fail answers err, logging it first when its status is 5xx.
@@ -413,6 +378,16 @@ func (h *TypedHandler[In, Out]) CheckRoute(route *Route) error {
 	}
 	return fmt.Errorf("%w: the typed handler binds path parameter %s, which %s lacks",
 		ErrInvalidHandler, strings.Join(missing, ", "), route.Path)
+}
+
+// MaxBodyBytes returns the handler's body limit (Options.MaxBodyBytes, 1
+// MiB by default), or -1 for none; a Router leaves the handler's bodies to
+// it.
+func (h *TypedHandler[In, Out]) MaxBodyBytes() int64 {
+	if h.in.body == nil {
+		return 0 // it reads no body
+	}
+	return h.in.body.decoder.MaxBytes()
 }
 
 // DescribeOperation returns the parameters, request body, responses and
@@ -496,7 +471,7 @@ func (o *outputPlan) collectHeaders(t reflect.Type, base []int, errs *[]error) {
 		case !sf.IsExported():
 			fail("a header field must be exported")
 			continue
-		case !isToken(name):
+		case !httpx.IsToken(name):
 			fail("header name %q is not an HTTP token", name)
 			continue
 		case sf.Tag.Get("json") != "-":

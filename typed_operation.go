@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
 )
@@ -23,7 +24,7 @@ func describeOperation(in *inputPlan, out *outputPlan, status int, reg *jsonsche
 		schemas = append(schemas, b.schema)
 	}
 	success := openapi.Response{Status: status, Description: http.StatusText(status), Headers: out.headerInfo}
-	if bodyAllowed(status) {
+	if httpx.BodyAllowed(status) {
 		success.ContentType, success.Schema = "application/json", out.schema
 		schemas = append(schemas, out.schema)
 	}

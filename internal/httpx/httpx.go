@@ -1,0 +1,57 @@
+// Package httpx holds the small HTTP rules dynroute's packages share: what
+// a token and a path parameter name are, which answers have a body, the
+// default body limit, and how a problem document (RFC 9457) is sent.
+package httpx
+
+import (
+	"net/http"
+	"strings"
+	"unicode"
+)
+
+// DefaultMaxBodyBytes is the request body limit when none is set: 1 MiB.
+const DefaultMaxBodyBytes = 1 << 20
+
+// IsToken reports whether s is a non-empty RFC 9110 token: the syntax of
+// methods and header and cookie names.
+func IsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ValidParamName reports whether name is a Go identifier, the rule
+// ServeMux applies to wildcard names and dynroute to path parameters.
+func ValidParamName(name string) bool {
+	for i, c := range name {
+		if c != '_' && !unicode.IsLetter(c) && (i == 0 || !unicode.IsDigit(c)) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// BodyAllowed reports whether an answer with status may have a body.
+func BodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// WriteProblem answers with body, an encoded problem document, as
+// application/problem+json; every problem answer of dynroute goes here.
+func WriteProblem(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}

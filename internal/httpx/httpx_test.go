@@ -1,0 +1,44 @@
+package httpx
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestIsToken(t *testing.T) {
+	for _, s := range []string{"GET", "X-Custom-Header", "a!#$%&'*+-.^_`|~9"} {
+		assert.True(t, IsToken(s), s)
+	}
+	for _, s := range []string{"", "GE T", "a:b", "é", "a\x00", "(x)"} {
+		assert.False(t, IsToken(s), s)
+	}
+}
+
+func TestValidParamName(t *testing.T) {
+	for _, s := range []string{"id", "_x", "productID", "ü2"} {
+		assert.True(t, ValidParamName(s), s)
+	}
+	for _, s := range []string{"", "2a", "a-b", "a.b", "a b"} {
+		assert.False(t, ValidParamName(s), s)
+	}
+}
+
+func TestBodyAllowed(t *testing.T) {
+	assert.True(t, BodyAllowed(http.StatusOK))
+	assert.True(t, BodyAllowed(http.StatusNotFound))
+	for _, s := range []int{http.StatusContinue, http.StatusNoContent, http.StatusNotModified} {
+		assert.False(t, BodyAllowed(s), s)
+	}
+}
+
+func TestWriteProblem(t *testing.T) {
+	w := httptest.NewRecorder()
+	WriteProblem(w, http.StatusTeapot, []byte(`{"status":418}`))
+	assert.Equal(t, http.StatusTeapot, w.Code)
+	assert.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
+	assert.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
+	assert.Equal(t, "{\"status\":418}\n", w.Body.String())
+}
