@@ -5,15 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-)
 
-// sqlTableName is what LoadSQL accepts as a table name: an identifier,
-// optionally schema-qualified. Anything else is refused rather than escaped,
-// so no caller-supplied text ever reaches the SQL beyond a quoted identifier.
-var sqlTableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$`)
+	"github.com/dynroute/dynroute/internal/sqlname"
+)
 
 // sqlColumns are the columns LoadSQL reads, in select order; the first four
 // are required.
@@ -71,16 +67,12 @@ func LoadSQL(ctx context.Context, db *sql.DB, table string) ([]RouteSpec, error)
 	if ctx == nil || db == nil {
 		return nil, errors.New("dynroute: LoadSQL: nil context or database")
 	}
-	if !sqlTableName.MatchString(table) {
+	if !sqlname.ValidTable(table) {
 		return nil, fmt.Errorf("dynroute: LoadSQL: %w: table name %q: want an identifier of letters, digits and underscores, or schema.table",
 			ErrInvalidConfig, table)
 	}
-	schema, name, ok := strings.Cut(table, ".")
-	quoted := quoteIdent(schema)
-	if ok {
-		quoted += "." + quoteIdent(name)
-	}
-	cols, err := sqlTableColumns(ctx, db, quoted)
+	quoted := sqlname.QuoteTable(table)
+	cols, err := sqlname.Columns(ctx, db, quoted)
 	if err != nil {
 		return nil, fmt.Errorf("dynroute: LoadSQL: table %s: %w", table, err)
 	}
@@ -98,7 +90,7 @@ func LoadSQL(ctx context.Context, db *sql.DB, table string) ([]RouteSpec, error)
 	for i, c := range present {
 		switch {
 		case c != "":
-			selected = append(selected, quoteIdent(c))
+			selected = append(selected, sqlname.Quote(c))
 			idx = append(idx, i)
 		case i < sqlRequired:
 			missing = append(missing, sqlColumns[i])
@@ -109,7 +101,7 @@ func LoadSQL(ctx context.Context, db *sql.DB, table string) ([]RouteSpec, error)
 			ErrInvalidConfig, table, strings.Join(missing, ", "), strings.Join(cols, ", "))
 	}
 
-	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(selected, ", ")+" FROM "+quoted+" ORDER BY "+quoteIdent(present[0]))
+	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(selected, ", ")+" FROM "+quoted+" ORDER BY "+sqlname.Quote(present[0]))
 	if err != nil {
 		return nil, fmt.Errorf("dynroute: LoadSQL: table %s: %w", table, err)
 	}
@@ -139,26 +131,6 @@ func LoadSQL(ctx context.Context, db *sql.DB, table string) ([]RouteSpec, error)
 		problems = append(problems, fmt.Errorf("dynroute: LoadSQL: table %s: %w", table, err))
 	}
 	return specs, configErrorIn("table "+table, problems...)
-}
-
-// quoteIdent quotes a SQL identifier, doubling any quote inside it.
-func quoteIdent(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// sqlTableColumns returns the column names of the quoted table without
-// reading any row.
-func sqlTableColumns(ctx context.Context, db *sql.DB, quoted string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT * FROM "+quoted+" WHERE 1=0")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	return cols, rows.Close()
 }
 
 // sqlSpec turns one row, by sqlColumns name, into a spec. enabled is false

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/dynroute/dynroute/internal/sqlname"
 )
 
 // columnKind is how the values of a column travel between JSON and SQL.
@@ -117,7 +119,7 @@ func sqliteTables(ctx context.Context, db *sql.DB) ([]dbTable, error) {
 			rows.Close()
 			return nil, fmt.Errorf("reading sqlite_master: %w", err)
 		}
-		t.quoted = quoteIdent(t.name)
+		t.quoted = sqlname.Quote(t.name)
 		switch kind {
 		case "table":
 		case "virtual":
@@ -239,7 +241,7 @@ func postgresTables(ctx context.Context, db *sql.DB, schema string) ([]dbTable, 
 		if err := scan(&t.name); err != nil {
 			return err
 		}
-		t.quoted = quoteIdent(schema) + "." + quoteIdent(t.name)
+		t.quoted = sqlname.Quote(schema) + "." + sqlname.Quote(t.name)
 		index[t.name] = len(tables)
 		tables = append(tables, t)
 		return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dynroute/dynroute/internal/sqlname"
 	"github.com/dynroute/dynroute/jsonschema"
 )
 
@@ -58,7 +59,7 @@ func newRowStore(db *sql.DB, dialect SQLPlaceholders, t *dbTable, cols []rowColu
 	for i := range cols {
 		c := &s.cols[i]
 		c.textTimes = dialect != PostgresPlaceholders
-		s.fields[i] = sqlField{column: c.name, quoted: quoteIdent(c.name), json: c.name, nullable: !c.notNull, filter: c.toSQL}
+		s.fields[i] = sqlField{column: c.name, quoted: sqlname.Quote(c.name), json: c.name, nullable: !c.notNull, filter: c.toSQL}
 		s.byJSON[c.name] = i
 	}
 	s.prepareReads(t.quoted)

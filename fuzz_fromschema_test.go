@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/sqlname"
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 )
@@ -75,11 +76,11 @@ func FuzzFromSchema(f *testing.F) {
 		require.NoError(t, err)
 		defer db.Close()
 		db.SetMaxOpenConns(1) // one connection, one in-memory database
-		if _, err := db.Exec(`CREATE TABLE ` + quoteIdent(table) + ` (id INTEGER PRIMARY KEY, ` + quoteIdent(column) + ` ` + typ + `)`); err != nil {
+		if _, err := db.Exec(`CREATE TABLE ` + sqlname.Quote(table) + ` (id INTEGER PRIMARY KEY, ` + sqlname.Quote(column) + ` ` + typ + `)`); err != nil {
 			return // not a table SQLite takes
 		}
-		if _, err := db.Exec(`INSERT INTO `+quoteIdent(table)+` (id, `+quoteIdent(column)+`) VALUES (1, ?)`, fuzzSQLValue(kind, value)); err != nil {
-			_, err = db.Exec(`INSERT INTO ` + quoteIdent(table) + ` (id) VALUES (1)`)
+		if _, err := db.Exec(`INSERT INTO `+sqlname.Quote(table)+` (id, `+sqlname.Quote(column)+`) VALUES (1, ?)`, fuzzSQLValue(kind, value)); err != nil {
+			_, err = db.Exec(`INSERT INTO ` + sqlname.Quote(table) + ` (id) VALUES (1)`)
 			if err != nil {
 				return // a NOT NULL column without a default, a CHECK
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/dynroute/dynroute/internal/sqlname"
 )
 
 // sqlVersionColumns are the columns, in order of preference, whose greatest
@@ -58,16 +60,11 @@ func NewSQLReloader(rt *Router, db *sql.DB, table string, opts *ReloaderOptions)
 
 // quoteTable checks a table name as LoadSQL does and quotes it.
 func quoteTable(table string) (string, error) {
-	if !sqlTableName.MatchString(table) {
+	if !sqlname.ValidTable(table) {
 		return "", fmt.Errorf("%w: table name %q: want an identifier of letters, digits and underscores, or schema.table",
 			ErrInvalidConfig, table)
 	}
-	schema, name, ok := strings.Cut(table, ".")
-	quoted := quoteIdent(schema)
-	if ok {
-		quoted += "." + quoteIdent(name)
-	}
-	return quoted, nil
+	return sqlname.QuoteTable(table), nil
 }
 
 // sqlVersion is the default Version of NewSQLReloader.
@@ -86,7 +83,7 @@ func (v *sqlVersion) read(ctx context.Context) (string, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.query == "" && !v.none {
-		cols, err := sqlTableColumns(ctx, v.db, v.quoted)
+		cols, err := sqlname.Columns(ctx, v.db, v.quoted)
 		if err != nil {
 			return "", fmt.Errorf("dynroute: table %s: %w", v.table, err)
 		}
@@ -94,7 +91,7 @@ func (v *sqlVersion) read(ctx context.Context) (string, error) {
 		for _, want := range sqlVersionColumns {
 			for _, c := range cols {
 				if strings.EqualFold(c, want) {
-					v.query = "SELECT COUNT(*), MAX(" + quoteIdent(c) + ") FROM " + v.quoted
+					v.query = "SELECT COUNT(*), MAX(" + sqlname.Quote(c) + ") FROM " + v.quoted
 					break pick
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dynroute/dynroute/internal/sqlname"
 	"github.com/dynroute/dynroute/jsonschema"
 )
 
@@ -191,7 +192,7 @@ func NewSQLStore[T any, K comparable](db *sql.DB, table string, opts *SQLStoreOp
 	if db == nil {
 		return fail("nil database")
 	}
-	if !sqlTableName.MatchString(table) {
+	if !sqlname.ValidTable(table) {
 		return fail("want a table name of letters, digits and underscores, or schema.table")
 	}
 	if t.Kind() != reflect.Struct {
@@ -261,7 +262,7 @@ func NewSQLStore[T any, K comparable](db *sql.DB, table string, opts *SQLStoreOp
 	if kt, ft := reflect.TypeFor[K](), fields[s.key].typ; kt != ft {
 		return fail("the key column %q holds %v, the key type is %v", fields[s.key].column, ft, kt)
 	}
-	s.prepareSQL(quoteTableName(table))
+	s.prepareSQL(sqlname.QuoteTable(table))
 	return s, nil
 }
 
@@ -283,15 +284,6 @@ func detectPlaceholders(d driver.Driver) SQLPlaceholders {
 		return PostgresPlaceholders
 	}
 	return DetectPlaceholders
-}
-
-// quoteTableName quotes a name sqlTableName accepts.
-func quoteTableName(table string) string {
-	schema, name, ok := strings.Cut(table, ".")
-	if ok {
-		return quoteIdent(schema) + "." + quoteIdent(name)
-	}
-	return quoteIdent(table)
 }
 
 // prepareReads writes the statements of table (quoted) that read and delete.

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dynroute/dynroute/internal/sqlname"
 )
 
 // sqlFields collects the db-tagged fields of struct type t, whose index in
@@ -55,7 +57,7 @@ func sqlFields(t reflect.Type, prefix []int) ([]sqlField, error) {
 		if !sf.IsExported() {
 			return nil, fmt.Errorf("field %s (column %q) is not exported", sf.Name, tag)
 		}
-		f := sqlField{column: tag, quoted: quoteIdent(tag), index: index, typ: sf.Type}
+		f := sqlField{column: tag, quoted: sqlname.Quote(tag), index: index, typ: sf.Type}
 		if err := f.plan(); err != nil {
 			return nil, fmt.Errorf("field %s (column %q): %w", sf.Name, tag, err)
 		}

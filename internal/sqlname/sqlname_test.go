@@ -1,0 +1,22 @@
+package sqlname
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestValidTable(t *testing.T) {
+	for _, s := range []string{"routes", "_r2", "public.routes", "a"} {
+		assert.True(t, ValidTable(s), s)
+	}
+	for _, s := range []string{"", "1routes", "a.b.c", "routes;drop", `r"x`, "a-b", "a.", ".a"} {
+		assert.False(t, ValidTable(s), s)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	assert.Equal(t, `"a""b"`, Quote(`a"b`))
+	assert.Equal(t, `"public"."routes"`, QuoteTable("public.routes"))
+	assert.Equal(t, `"routes"`, QuoteTable("routes"))
+}
