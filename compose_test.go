@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/dynroute/dynroute/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -46,12 +47,6 @@ var echoPath = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 })
 
-func serveReq(rt http.Handler, method, target string) *httptest.ResponseRecorder {
-	w := httptest.NewRecorder()
-	rt.ServeHTTP(w, httptest.NewRequest(method, target, nil))
-	return w
-}
-
 func TestRouteClass(t *testing.T) {
 	var routerCalls, routeCalls atomic.Int64
 	rt := New(&Options{
@@ -70,7 +65,7 @@ func TestRouteClass(t *testing.T) {
 	rt.MustAddAPIRoute("/b", []string{"GET"}, echoPath, &RouteOptions{Name: "b"})
 
 	for range 3 {
-		w := serveReq(rt, "GET", "/a/7")
+		w := testkit.Serve(rt, "GET", "/a/7")
 		require.Equal(t, http.StatusOK, w.Code)
 		assert.Equal(t, []string{"mw1", "mw2", "router:a", "route:a"}, w.Header().Values("X-Trace"), "outermost first")
 		assert.Contains(t, w.Body.String(), `"pattern":"/a/{id}"`)
@@ -78,18 +73,18 @@ func TestRouteClass(t *testing.T) {
 	assert.Equal(t, "a", seen.Name)
 	assert.Equal(t, []string{"admin"}, seen.Tags)
 	assert.Equal(t, "/a/{id}", seen.Path)
-	assert.Equal(t, []string{"mw1", "mw2", "router:b"}, serveReq(rt, "GET", "/b").Header().Values("X-Trace"))
+	assert.Equal(t, []string{"mw1", "mw2", "router:b"}, testkit.Serve(rt, "GET", "/b").Header().Values("X-Trace"))
 
 	// Once per route, not per request; adding a route wraps only it.
 	assert.Equal(t, int64(1), routeCalls.Load())
 	calls := routerCalls.Load()
 	rt.MustAddAPIRoute("/c", []string{"GET"}, echoPath, nil)
-	serveReq(rt, "GET", "/c")
-	serveReq(rt, "GET", "/a/7")
+	testkit.Serve(rt, "GET", "/c")
+	testkit.Serve(rt, "GET", "/a/7")
 	assert.Equal(t, calls+1, routerCalls.Load())
 
 	// The documentation routes are the Router's routes too.
-	assert.Equal(t, []string{"mw1", "mw2", "router:dynroute.openapi"}, serveReq(rt, "GET", "/openapi.json").Header().Values("X-Trace"))
+	assert.Equal(t, []string{"mw1", "mw2", "router:dynroute.openapi"}, testkit.Serve(rt, "GET", "/openapi.json").Header().Values("X-Trace"))
 
 	// A class sees typed handlers' metadata, and typed handlers keep their
 	// documentation when wrapped.
@@ -103,10 +98,10 @@ func TestRouteClass(t *testing.T) {
 		}{ID: in.ID}, nil
 	}, nil)
 	rt.MustAddAPIRoute("/typed/{id}", []string{"GET"}, typed, &RouteOptions{Name: "typed"})
-	w := serveReq(rt, "GET", "/typed/5")
+	w := testkit.Serve(rt, "GET", "/typed/5")
 	assert.Equal(t, `{"id":5}`, strings.TrimSpace(w.Body.String()))
 	assert.Equal(t, []string{"mw1", "mw2", "router:typed"}, w.Header().Values("X-Trace"))
-	assert.Equal(t, http.StatusUnprocessableEntity, serveReq(rt, "GET", "/typed/x").Code)
+	assert.Equal(t, http.StatusUnprocessableEntity, testkit.Serve(rt, "GET", "/typed/x").Code)
 	doc := rt.OpenAPI()
 	assert.Equal(t, "integer", doc.Paths[len(doc.Paths)-1].Operations[0].Parameters[0].Schema.Type)
 }
@@ -123,14 +118,14 @@ func TestInclude(t *testing.T) {
 		Tags: []string{"V1"}, NamePrefix: "v1_", Middleware: []Middleware{trace("include")},
 	}))
 
-	w := serveReq(rt, "GET", "/v1/items/3")
+	w := testkit.Serve(rt, "GET", "/v1/items/3")
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, []string{"root", "include", "sub", "class:item"}, w.Header().Values("X-Trace"),
 		"the including Router's middleware, the Include's, then the sub-router's own")
 	assert.Contains(t, w.Body.String(), `"pattern":"/v1/items/{id}"`)
-	assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/v1/").Code)
-	assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/v1/hidden").Code)
-	assert.Equal(t, http.StatusNotFound, serveReq(rt, "GET", "/items/3").Code)
+	assert.Equal(t, http.StatusOK, testkit.Serve(rt, "GET", "/v1/").Code)
+	assert.Equal(t, http.StatusOK, testkit.Serve(rt, "GET", "/v1/hidden").Code)
+	assert.Equal(t, http.StatusNotFound, testkit.Serve(rt, "GET", "/items/3").Code)
 
 	routes := rt.Routes()
 	require.Len(t, routes, 3)
@@ -152,7 +147,7 @@ func TestInclude(t *testing.T) {
 
 	t.Run("later changes of the included Router are not followed", func(t *testing.T) {
 		sub.MustAddAPIRoute("/later", []string{"GET"}, echoPath, nil)
-		assert.Equal(t, http.StatusNotFound, serveReq(rt, "GET", "/v1/later").Code)
+		assert.Equal(t, http.StatusNotFound, testkit.Serve(rt, "GET", "/v1/later").Code)
 	})
 	t.Run("every problem, nothing added", func(t *testing.T) {
 		again := New(nil)
@@ -210,7 +205,7 @@ func TestMountStripsPrefix(t *testing.T) {
 			if method == "" {
 				method = "GET"
 			}
-			w := serveReq(rt, method, tt.target)
+			w := testkit.Serve(rt, method, tt.target)
 			require.Equal(t, tt.wantStatus, w.Code, w.Body.String())
 			if tt.wantLocation != "" {
 				assert.Equal(t, tt.wantLocation, w.Header().Get("Location"))
@@ -237,7 +232,7 @@ func TestMountNested(t *testing.T) {
 	rt := New(nil)
 	require.NoError(t, rt.Mount("/a", middle, nil))
 
-	w := serveReq(rt, "GET", "/a/b/items/7")
+	w := testkit.Serve(rt, "GET", "/a/b/items/7")
 	require.Equal(t, http.StatusOK, w.Code)
 	var got map[string]string
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got))
@@ -245,9 +240,9 @@ func TestMountNested(t *testing.T) {
 
 	// The mounted Router keeps serving its own changes.
 	inner.MustAddAPIRoute("/later", []string{"GET"}, echoPath, nil)
-	assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/a/b/later").Code)
+	assert.Equal(t, http.StatusOK, testkit.Serve(rt, "GET", "/a/b/later").Code)
 	require.NoError(t, inner.RemoveRoute("item"))
-	assert.Equal(t, http.StatusNotFound, serveReq(rt, "GET", "/a/b/items/7").Code)
+	assert.Equal(t, http.StatusNotFound, testkit.Serve(rt, "GET", "/a/b/items/7").Code)
 }
 
 func TestMountConflicts(t *testing.T) {
@@ -329,8 +324,8 @@ func TestMountConflicts(t *testing.T) {
 		require.NoError(t, rt.Mount("/p", echoPath, nil))
 		require.NoError(t, rt.AddAPIRoute("/pq", []string{"GET"}, echoPath, nil))
 		require.NoError(t, rt.AddAPIRoute("/{x}/y", []string{"GET"}, echoPath, nil))
-		assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/p/y").Code)
-		assert.Contains(t, serveReq(rt, "GET", "/p/y").Body.String(), `"prefix":"/p"`, "the literal prefix is more specific")
+		assert.Equal(t, http.StatusOK, testkit.Serve(rt, "GET", "/p/y").Code)
+		assert.Contains(t, testkit.Serve(rt, "GET", "/p/y").Body.String(), `"prefix":"/p"`, "the literal prefix is more specific")
 		routes := rt.Routes()
 		assert.True(t, routes[0].Mount)
 		assert.Equal(t, "/p/{path...}", routes[0].Path)
@@ -374,11 +369,11 @@ func TestMountOpenAPI(t *testing.T) {
 		Responses: []openapi.Response{{Status: 200, Description: "pong"}}}}}}}
 	require.NoError(t, rt.Mount("/static-doc", staticDoc{echoPath, other}, nil))
 
-	res := serveGet(t, rt, "/openapi.json")
+	res := testkit.Get(t, rt, "/openapi.json")
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	body := readBody(t, res)
-	checkGolden(t, "testdata/openapi/golden/mounts.json", indentJSON(t, body))
-	validateOpenAPI(t, body)
+	body := testkit.ReadBody(t, res)
+	testkit.Golden(t, "testdata/openapi/golden/mounts.json", testkit.IndentJSON(t, body))
+	testkit.ValidOpenAPI(t, body)
 
 	doc := rt.OpenAPI()
 	var ops []string
@@ -398,16 +393,16 @@ func TestMountOpenAPI(t *testing.T) {
 
 	t.Run("the document follows the mounted Router", func(t *testing.T) {
 		plugin.MustAddAPIRoute("/later", []string{"GET"}, echoPath, nil)
-		assert.Contains(t, string(readBody(t, serveGet(t, rt, "/openapi.json"))), `"/plugina/later"`)
-		assert.Contains(t, string(readBody(t, serveGet(t, rt, "/openapi-3.0.json"))), `"/plugina/later"`)
+		assert.Contains(t, string(testkit.ReadBody(t, testkit.Get(t, rt, "/openapi.json"))), `"/plugina/later"`)
+		assert.Contains(t, string(testkit.ReadBody(t, testkit.Get(t, rt, "/openapi-3.0.json"))), `"/plugina/later"`)
 	})
 	t.Run("a cycle of mounts", func(t *testing.T) {
 		a, b := New(nil), New(nil)
 		a.MustAddAPIRoute("/x", []string{"GET"}, echoPath, nil)
 		require.NoError(t, a.Mount("/b", b, nil))
 		require.NoError(t, b.Mount("/a", a, nil))
-		assert.Equal(t, http.StatusOK, serveGet(t, a, "/openapi.json").StatusCode)
-		assert.Equal(t, http.StatusOK, serveGet(t, a, "/b/a/x").StatusCode)
+		assert.Equal(t, http.StatusOK, testkit.Get(t, a, "/openapi.json").StatusCode)
+		assert.Equal(t, http.StatusOK, testkit.Get(t, a, "/b/a/x").StatusCode)
 	})
 }
 
@@ -420,7 +415,7 @@ func TestMountDetails(t *testing.T) {
 		require.NoError(t, rt.Mount("/p", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte("[" + r.PathValue("path") + "]"))
 		}), nil))
-		assert.Equal(t, "[]", serveReq(rt, "GET", "/p/a/b").Body.String())
+		assert.Equal(t, "[]", testkit.Serve(rt, "GET", "/p/a/b").Body.String())
 	})
 	t.Run("a hidden mount stays hidden through RouteSpecs", func(t *testing.T) {
 		rt := New(nil)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -51,10 +52,10 @@ func TestConfigMountsAndHeaders(t *testing.T) {
 	_, err = rt.AddRoutes(specs, nil)
 	require.NoError(t, err)
 
-	assert.Equal(t, "hello", serveReq(rt, "GET", "/plugina/hello").Body.String())
+	assert.Equal(t, "hello", testkit.Serve(rt, "GET", "/plugina/hello").Body.String())
 	r := requestWith("GET", "/items/1", "Accept-Version", "2.0")
 	assert.Equal(t, "v2", serve(rt, r).Body.String())
-	assert.Equal(t, "v1", serveReq(rt, "GET", "/items/1").Body.String())
+	assert.Equal(t, "v1", testkit.Serve(rt, "GET", "/items/1").Body.String())
 
 	routes := rt.Routes()
 	require.Len(t, routes, 4)
@@ -75,7 +76,7 @@ func TestConfigMountsAndHeaders(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, rt.RouteSpecs(), again.RouteSpecs())
 		assert.Equal(t, "v2", serve(again, requestWith("GET", "/items/1", "Accept-Version", "2.0")).Body.String())
-		assert.Equal(t, "hello", serveReq(again, "GET", "/plugina/hello").Body.String())
+		assert.Equal(t, "hello", testkit.Serve(again, "GET", "/plugina/hello").Body.String())
 	})
 }
 
@@ -124,7 +125,7 @@ users:
 		require.NoError(t, err)
 		assert.Len(t, skipped, 3)
 		assert.Contains(t, logs.String(), `unknown app \"plugin_b\"`)
-		assert.Equal(t, "users", serveReq(rt, "GET", "/users").Body.String())
+		assert.Equal(t, "users", testkit.Serve(rt, "GET", "/users").Body.String())
 	})
 	t.Run("header maps", func(t *testing.T) {
 		_, err := LoadYAML(strings.NewReader("a:\n  path: /a\n  methods: [GET]\n  handler: h\n  headers: [x]\n"), "h.yaml")

@@ -18,12 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// checkGolden compares got with the golden file, or with -update writes it.
-func checkGolden(t *testing.T, file string, got []byte) {
-	t.Helper()
-	testkit.Golden(t, file, got)
-}
-
 // specLoader is LoadYAML or LoadJSON, for tests that run both.
 type specLoader func(io.Reader, string) ([]RouteSpec, error)
 
@@ -307,7 +301,7 @@ func TestLoadGolden(t *testing.T) {
 			}
 			assert.Equal(t, tt.kept, names)
 
-			checkGolden(t, path+".golden", []byte(err.Error()+"\n"))
+			testkit.Golden(t, path+".golden", []byte(err.Error()+"\n"))
 		})
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,7 +108,9 @@ func CRUD[T any, K comparable](rt *Router, prefix string, store Store[T, K], opt
 	if err != nil {
 		return fmt.Errorf("dynroute: CRUD %s: %w", prefix, err)
 	}
-	pc := callerPC()[0]
+	if c.source.IsZero() {
+		c.source = callerSource()
+	}
 	return rt.Update(func(tx *Tx) error {
 		var errs []error
 		for _, op := range c.ops {
@@ -126,12 +130,39 @@ func CRUD[T any, K comparable](rt *Router, prefix string, store Store[T, K], opt
 				path, method = c.itemPath, http.MethodDelete
 			}
 			o := &RouteOptions{Name: string(op) + "_" + c.name, Tags: c.tags, Summary: c.summary(op), Source: c.source}
-			if err := tx.add(path, []string{method}, h, "", o, pc); err != nil {
+			if err := tx.AddAPIRoute(path, []string{method}, h, o); err != nil {
 				errs = append(errs, err)
 			}
 		}
 		return errors.Join(errs...)
 	})
+}
+
+// callerSource returns the file and line of the code that called the
+// function that calls callerSource: the Source of the routes it adds.
+func callerSource() Source {
+	_, file, line, ok := runtime.Caller(2)
+	if !ok {
+		return Source{}
+	}
+	return Source{File: filepath.Base(file), Line: line}
+}
+
+// validPrefix checks the prefix of a CRUD resource or a FromSchema API: ""
+// or a literal path without a trailing slash. The routes' own checks find
+// anything else wrong with it.
+func validPrefix(prefix string) error {
+	switch {
+	case prefix == "":
+		return nil
+	case prefix[0] != '/':
+		return fmt.Errorf("%w %q: must begin with '/'", ErrInvalidPath, prefix)
+	case strings.HasSuffix(prefix, "/"):
+		return fmt.Errorf("%w %q: a prefix has no trailing slash", ErrInvalidPath, prefix)
+	case strings.ContainsAny(prefix, "{}"):
+		return fmt.Errorf("%w %q: a prefix has no parameters", ErrInvalidPath, prefix)
+	}
+	return nil
 }
 
 // crud is what the routes of one CRUD call share.
@@ -169,7 +200,7 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *CRUDOp
 	if store == nil {
 		return nil, fmt.Errorf("%w: nil store", ErrInvalidOptions)
 	}
-	if err := checkPrefix(prefix); err != nil || prefix == "" {
+	if err := validPrefix(prefix); err != nil || prefix == "" {
 		if err == nil {
 			err = fmt.Errorf("%w: CRUD needs a prefix such as /products", ErrInvalidPath)
 		}
@@ -406,7 +437,7 @@ func (h *crudHandler[T, K]) DescribeOperation() *openapi.OperationInfo { return 
 
 // ServeHTTP serves requests that did not come through a Router's Params.
 func (h *crudHandler[T, K]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.ServeHTTPParams(w, r, Params{req: r})
+	HandlerFunc(h.ServeHTTPParams).ServeHTTP(w, r)
 }
 
 // ServeHTTPParams implements ParamsHandler.

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -213,11 +214,11 @@ func TestCRUDConcurrentCreates(t *testing.T) {
 
 func TestCRUDOpenAPI(t *testing.T) {
 	rt, _ := crudRouter(t)
-	res := serveGet(t, rt, "/openapi.json")
+	res := testkit.Get(t, rt, "/openapi.json")
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	body := readBody(t, res)
-	checkGolden(t, "testdata/openapi/golden/crud.json", indentJSON(t, body))
-	validateOpenAPI(t, body)
+	body := testkit.ReadBody(t, res)
+	testkit.Golden(t, "testdata/openapi/golden/crud.json", testkit.IndentJSON(t, body))
+	testkit.ValidOpenAPI(t, body)
 	doc := rt.OpenAPI()
 	var ops []string
 	for _, item := range doc.Paths {
@@ -260,7 +261,7 @@ func TestCRUDOptions(t *testing.T) {
 		rt := New(nil)
 		require.NoError(t, CRUD(rt, "/p", Store[crudProduct, int64](store), &CRUDOptions{Operations: []CRUDOperation{CRUDList, CRUDGet}}))
 		assert.Len(t, rt.Routes(), 2)
-		assert.Equal(t, http.StatusMethodNotAllowed, serveReq(rt, "POST", "/p").Code)
+		assert.Equal(t, http.StatusMethodNotAllowed, testkit.Serve(rt, "POST", "/p").Code)
 	})
 	t.Run("a clash adds nothing", func(t *testing.T) {
 		rt := New(nil)
@@ -292,7 +293,7 @@ func TestCRUDMapItems(t *testing.T) {
 	b, err := rt.OpenAPI().MarshalJSON()
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"NoteCreate"`)
-	validateOpenAPI(t, b)
+	testkit.ValidOpenAPI(t, b)
 }
 
 // mapStore is a minimal Store of map rows keyed by "key".

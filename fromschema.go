@@ -149,7 +149,7 @@ func FromSchema(ctx context.Context, rt *Router, db *sql.DB, opts *FromSchemaOpt
 	if rt == nil || db == nil {
 		return fail(fmt.Errorf("%w: nil Router or database", ErrInvalidOptions))
 	}
-	if err := checkPrefix(o.Prefix); err != nil {
+	if err := validPrefix(o.Prefix); err != nil {
 		return fail(err)
 	}
 	dialect := o.Placeholders

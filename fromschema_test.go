@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -201,7 +202,7 @@ func testFromSchemaIntrospection(t *testing.T, d *fromSchemaDB) {
 
 	doc, err := rt.OpenAPI().MarshalJSON()
 	require.NoError(t, err)
-	validateOpenAPI(t, doc)
+	testkit.ValidOpenAPI(t, doc)
 }
 
 // item is one item of a list answer.
@@ -464,14 +465,14 @@ func testFromSchemaConcurrency(t *testing.T, d *fromSchemaDB) {
 func TestFromSchemaOpenAPI(t *testing.T) {
 	d := fromSchemaSQLite(t)
 	rt, _ := fromSchemaRouter(t, d, nil)
-	res := serveGet(t, rt, "/openapi.json")
+	res := testkit.Get(t, rt, "/openapi.json")
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	body := readBody(t, res)
-	checkGolden(t, "testdata/openapi/golden/fromschema-sqlite.json", indentJSON(t, body))
-	validateOpenAPI(t, body)
-	res = serveGet(t, rt, "/openapi-3.0.json")
+	body := testkit.ReadBody(t, res)
+	testkit.Golden(t, "testdata/openapi/golden/fromschema-sqlite.json", testkit.IndentJSON(t, body))
+	testkit.ValidOpenAPI(t, body)
+	res = testkit.Get(t, rt, "/openapi-3.0.json")
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	validateOpenAPI(t, readBody(t, res))
+	testkit.ValidOpenAPI(t, testkit.ReadBody(t, res))
 }
 
 func TestFromSchemaSelection(t *testing.T) {
@@ -525,7 +526,7 @@ func TestFromSchemaSelection(t *testing.T) {
 		require.Len(t, routes, 2)
 		assert.Equal(t, "/api/owners", routes[0].Path)
 		assert.Equal(t, []string{"db"}, routes[0].Tags)
-		assert.Equal(t, http.StatusOK, serveReq(rt, "GET", "/api/owners").Code)
+		assert.Equal(t, http.StatusOK, testkit.Serve(rt, "GET", "/api/owners").Code)
 	})
 	t.Run("Warnings", func(t *testing.T) {
 		_, warnings := fromSchemaRouter(t, d, &FromSchemaOptions{Tables: []string{"items", "logs"},

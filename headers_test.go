@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,8 +63,8 @@ func TestHeaderRouting(t *testing.T) {
 	t.Run("406 when configured", func(t *testing.T) {
 		rt := New(&Options{HeaderMismatchStatus: http.StatusNotAcceptable})
 		rt.MustAddAPIRoute("/a", []string{"GET"}, named("a"), &RouteOptions{Headers: []HeaderMatch{{Name: "X-V", Value: "1"}}})
-		assert.Equal(t, http.StatusNotAcceptable, serveReq(rt, "GET", "/a").Code)
-		assert.Equal(t, http.StatusNotFound, serveReq(rt, "GET", "/b").Code)
+		assert.Equal(t, http.StatusNotAcceptable, testkit.Serve(rt, "GET", "/a").Code)
+		assert.Equal(t, http.StatusNotFound, testkit.Serve(rt, "GET", "/b").Code)
 	})
 	t.Run("documented as one operation", func(t *testing.T) {
 		doc := rt.OpenAPI()
@@ -87,7 +88,7 @@ func TestHeaderRouting(t *testing.T) {
 		assert.Equal(t, []any{"acme"}, only.Parameters[1].Schema.Enum)
 		b, err := doc.MarshalJSON()
 		require.NoError(t, err)
-		validateOpenAPI(t, b)
+		testkit.ValidOpenAPI(t, b)
 	})
 	t.Run("MatchedRoute of the variant", func(t *testing.T) {
 		rt := New(nil)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -122,33 +121,6 @@ func kitchenSink(t testing.TB) *Router {
 	return rt
 }
 
-// indentJSON indents a JSON document for a readable golden file.
-func indentJSON(t testing.TB, b []byte) []byte {
-	var out bytes.Buffer
-	require.NoError(t, json.Indent(&out, b, "", "  "))
-	out.WriteByte('\n')
-	return out.Bytes()
-}
-
-// serve returns the answer of rt to a GET of target.
-func serveGet(t testing.TB, rt http.Handler, target string) *http.Response {
-	w := httptest.NewRecorder()
-	rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
-	return w.Result()
-}
-
-func readBody(t testing.TB, res *http.Response) []byte {
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return b
-}
-
-// validateOpenAPI checks a document with kin-openapi, listing every problem.
-func validateOpenAPI(t *testing.T, doc []byte) {
-	t.Helper()
-	testkit.ValidOpenAPI(t, doc)
-}
-
 func TestOpenAPIGolden(t *testing.T) {
 	rt := kitchenSink(t)
 	forms := []struct {
@@ -161,16 +133,16 @@ func TestOpenAPIGolden(t *testing.T) {
 	}
 	for _, f := range forms {
 		t.Run(f.golden, func(t *testing.T) {
-			res := serveGet(t, rt, f.target)
+			res := testkit.Get(t, rt, f.target)
 			require.Equal(t, http.StatusOK, res.StatusCode)
-			body := readBody(t, res)
+			body := testkit.ReadBody(t, res)
 			got := body
 			if f.indent {
-				got = indentJSON(t, body)
+				got = testkit.IndentJSON(t, body)
 			}
-			checkGolden(t, filepath.Join("testdata", "openapi", "golden", f.golden), got)
+			testkit.Golden(t, filepath.Join("testdata", "openapi", "golden", f.golden), got)
 			if f.indent {
-				validateOpenAPI(t, body)
+				testkit.ValidOpenAPI(t, body)
 			}
 		})
 	}
@@ -188,7 +160,7 @@ func TestOpenAPIGoldenValid(t *testing.T) {
 	for _, file := range files {
 		t.Run(file, func(t *testing.T) {
 			b := readFile(t, file)
-			validateOpenAPI(t, b)
+			testkit.ValidOpenAPI(t, b)
 		})
 	}
 }
@@ -196,8 +168,8 @@ func TestOpenAPIGoldenValid(t *testing.T) {
 func TestOpenAPIYAMLMatchesJSON(t *testing.T) {
 	rt := kitchenSink(t)
 	var fromJSON, fromYAML any
-	require.NoError(t, json.Unmarshal(readBody(t, serveGet(t, rt, "/openapi.json")), &fromJSON))
-	y := readBody(t, serveGet(t, rt, "/openapi.yaml"))
+	require.NoError(t, json.Unmarshal(testkit.ReadBody(t, testkit.Get(t, rt, "/openapi.json")), &fromJSON))
+	y := testkit.ReadBody(t, testkit.Get(t, rt, "/openapi.yaml"))
 	require.NoError(t, yaml.Unmarshal(y, &fromYAML))
 	// YAML decodes integers as int; compare through JSON.
 	b, err := json.Marshal(fromYAML)
@@ -217,7 +189,7 @@ func TestOpenAPIDeterministic(t *testing.T) {
 		require.Equal(t, string(a), string(b))
 	}
 	// Served bytes are the same bytes.
-	assert.Equal(t, string(a), string(readBody(t, serveGet(t, kitchenSink(t), "/openapi.json"))))
+	assert.Equal(t, string(a), string(testkit.ReadBody(t, testkit.Get(t, kitchenSink(t), "/openapi.json"))))
 }
 
 // TestOpenAPIRoundTrip checks that every visible route's methods, path and
@@ -273,25 +245,25 @@ func TestOpenAPIRoundTrip(t *testing.T) {
 func TestOpenAPIFollowsChanges(t *testing.T) {
 	rt := New(nil)
 	rt.Get("/a", http.NotFoundHandler())
-	first := readBody(t, serveGet(t, rt, "/openapi.json"))
+	first := testkit.ReadBody(t, testkit.Get(t, rt, "/openapi.json"))
 	assert.Contains(t, string(first), `"/a"`)
 
 	rt.Get("/b", http.NotFoundHandler())
-	second := readBody(t, serveGet(t, rt, "/openapi.json"))
+	second := testkit.ReadBody(t, testkit.Get(t, rt, "/openapi.json"))
 	assert.Contains(t, string(second), `"/b"`, "a route added after the first request is in the next document")
 
 	require.NoError(t, rt.Update(func(tx *Tx) error {
 		tx.RemoveSource(filepath.Base(callerFile(t)))
 		return nil
 	}))
-	third := readBody(t, serveGet(t, rt, "/openapi.json"))
+	third := testkit.ReadBody(t, testkit.Get(t, rt, "/openapi.json"))
 	assert.NotContains(t, string(third), `"/a"`)
 	assert.NotContains(t, string(third), `"/b"`)
 
 	// The yaml and 3.0 forms follow too.
 	rt.Get("/c", http.NotFoundHandler())
-	assert.Contains(t, string(readBody(t, serveGet(t, rt, "/openapi.yaml"))), "/c:")
-	assert.Contains(t, string(readBody(t, serveGet(t, rt, "/openapi-3.0.json"))), `"/c"`)
+	assert.Contains(t, string(testkit.ReadBody(t, testkit.Get(t, rt, "/openapi.yaml"))), "/c:")
+	assert.Contains(t, string(testkit.ReadBody(t, testkit.Get(t, rt, "/openapi-3.0.json"))), `"/c"`)
 }
 
 // callerFile returns the file of the test, as routes added in code record it.
@@ -304,8 +276,8 @@ func callerFile(t *testing.T) string {
 func TestOpenAPICachedPerTable(t *testing.T) {
 	rt := New(nil)
 	rt.Get("/a", http.NotFoundHandler())
-	res := serveGet(t, rt, "/openapi.json")
-	first := readBody(t, res)
+	res := testkit.Get(t, rt, "/openapi.json")
+	first := testkit.ReadBody(t, res)
 	etag := res.Header.Get("ETag")
 	require.NotEmpty(t, etag)
 	assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
@@ -325,7 +297,7 @@ func TestOpenAPICachedPerTable(t *testing.T) {
 	assert.Equal(t, http.StatusNotModified, w.Code)
 
 	rt.Get("/b", http.NotFoundHandler())
-	res = serveGet(t, rt, "/openapi.json")
+	res = testkit.Get(t, rt, "/openapi.json")
 	assert.NotEqual(t, etag, res.Header.Get("ETag"), "a new table has a new document")
 
 	w = httptest.NewRecorder()
@@ -489,7 +461,7 @@ func TestOpenAPIComponentMerge(t *testing.T) {
 		assert.Equal(t, "#/components/schemas/Box2", resp.Schema.Ref)
 		b, err := doc.MarshalJSON()
 		require.NoError(t, err)
-		validateOpenAPI(t, b)
+		testkit.ValidOpenAPI(t, b)
 	})
 	t.Run("a reference to a renamed component makes its user differ", func(t *testing.T) {
 		// Box is equal field by field, but refers to a Thing that differs:
@@ -616,16 +588,16 @@ func TestDocsOptions(t *testing.T) {
 			"/docs":             "text/html; charset=utf-8",
 			"/redoc":            "text/html; charset=utf-8",
 		} {
-			res := serveGet(t, rt, target)
+			res := testkit.Get(t, rt, target)
 			assert.Equal(t, http.StatusOK, res.StatusCode, target)
 			assert.Equal(t, ctype, res.Header.Get("Content-Type"), target)
 		}
-		page := string(readBody(t, serveGet(t, rt, "/docs")))
+		page := string(testkit.ReadBody(t, testkit.Get(t, rt, "/docs")))
 		assert.Contains(t, page, `"url":"openapi.json"`)
 		assert.Contains(t, page, DefaultSwaggerUIJS)
 		assert.Contains(t, page, DefaultSwaggerUICSS)
 		assert.Contains(t, page, "<title>Shop &lt;&amp;&gt; - Swagger UI</title>")
-		redoc := string(readBody(t, serveGet(t, rt, "/redoc")))
+		redoc := string(testkit.ReadBody(t, testkit.Get(t, rt, "/redoc")))
 		assert.Contains(t, redoc, `<redoc spec-url="openapi.json">`)
 		assert.Contains(t, redoc, DefaultRedocJS)
 		assert.Empty(t, rt.Routes(), "the documentation routes are not the user's")
@@ -640,12 +612,12 @@ func TestDocsOptions(t *testing.T) {
 			SwaggerUICSS:    "/static/ui.css",
 			SwaggerUIConfig: map[string]any{"docExpansion": "none", "url": "ignored", "x": "</script>"},
 		}})
-		assert.Equal(t, http.StatusOK, serveGet(t, rt, "/api/v1/openapi.json").StatusCode)
-		assert.Equal(t, http.StatusOK, serveGet(t, rt, "/openapi-3.0.json").StatusCode)
+		assert.Equal(t, http.StatusOK, testkit.Get(t, rt, "/api/v1/openapi.json").StatusCode)
+		assert.Equal(t, http.StatusOK, testkit.Get(t, rt, "/openapi-3.0.json").StatusCode)
 		for _, off := range []string{"/openapi.json", "/openapi.yaml", "/redoc", "/docs"} {
-			assert.Equal(t, http.StatusNotFound, serveGet(t, rt, off).StatusCode, off)
+			assert.Equal(t, http.StatusNotFound, testkit.Get(t, rt, off).StatusCode, off)
 		}
-		page := string(readBody(t, serveGet(t, rt, "/internal/api/docs")))
+		page := string(testkit.ReadBody(t, testkit.Get(t, rt, "/internal/api/docs")))
 		assert.Contains(t, page, `"url":"../../api/v1/openapi.json"`)
 		assert.Contains(t, page, `"docExpansion":"none"`)
 		assert.Contains(t, page, `src="/static/ui.js?a=1&amp;b=2"`)
@@ -654,7 +626,7 @@ func TestDocsOptions(t *testing.T) {
 	t.Run("disabled", func(t *testing.T) {
 		rt := New(&Options{Docs: &DocsOptions{Disabled: true}})
 		for _, target := range []string{"/openapi.json", "/docs", "/redoc"} {
-			assert.Equal(t, http.StatusNotFound, serveGet(t, rt, target).StatusCode, target)
+			assert.Equal(t, http.StatusNotFound, testkit.Get(t, rt, target).StatusCode, target)
 		}
 		assert.NotNil(t, rt.OpenAPI(), "the document is still available in code")
 	})
@@ -665,7 +637,7 @@ func TestDocsOptions(t *testing.T) {
 		assert.Contains(t, err.Error(), `duplicates route "dynroute.swagger_ui" GET /docs, served by the Router (set Options.Docs to move or disable it)`)
 		assert.NoError(t, rt.AddAPIRoute("/docs", []string{"POST"}, http.NotFoundHandler(), nil), "other methods are free")
 		assert.NoError(t, rt.AddAPIRoute("/{page}", []string{"GET"}, http.NotFoundHandler(), nil))
-		assert.Equal(t, http.StatusOK, serveGet(t, rt, "/docs").StatusCode, "the literal wins")
+		assert.Equal(t, http.StatusOK, testkit.Get(t, rt, "/docs").StatusCode, "the literal wins")
 
 		moved := New(&Options{Docs: &DocsOptions{SwaggerUIPath: "/swagger"}})
 		assert.NoError(t, moved.AddAPIRoute("/docs", []string{"GET"}, http.NotFoundHandler(), nil))
@@ -729,7 +701,7 @@ func readFile(t *testing.T, name string) []byte {
 func TestOpenAPIImportRoundTrip(t *testing.T) {
 	rt := kitchenSink(t)
 	rt.MustAddAPIRoute("/files/{name}", []string{"GET"}, http.NotFoundHandler(), nil) // beside /files/{path...}
-	served := readBody(t, serveGet(t, rt, "/openapi.json"))
+	served := testkit.ReadBody(t, testkit.Get(t, rt, "/openapi.json"))
 	specs, err := LoadOpenAPI(bytes.NewReader(served), "openapi.json")
 	require.NoError(t, err)
 

@@ -264,7 +264,7 @@ func MustTyped[In, Out any](fn func(context.Context, *In) (*Out, error), opts *T
 // ServeHTTP serves a request that did not come through a Router: path
 // parameters are read with r.PathValue.
 func (h *TypedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.ServeHTTPParams(w, r, Params{req: r})
+	HandlerFunc(h.ServeHTTPParams).ServeHTTP(w, r)
 }
 
 // ServeHTTPParams serves a request with the path parameters the Router

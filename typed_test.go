@@ -20,6 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/julienschmidt/httprouter"
 	"github.com/stretchr/testify/assert"
@@ -67,7 +68,7 @@ func typedGolden(t *testing.T, name string, w *httptest.ResponseRecorder) {
 	} else {
 		got.Write(w.Body.Bytes())
 	}
-	checkGolden(t, filepath.Join("testdata", "typed", name+".golden"), got.Bytes())
+	testkit.Golden(t, filepath.Join("testdata", "typed", name+".golden"), got.Bytes())
 }
 
 // echo answers with its input, encoded as JSON. (Not *In itself: an input
