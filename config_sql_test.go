@@ -2,19 +2,17 @@ package dynroute
 
 import (
 	"context"
-	"database/sql"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testdb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite"
 )
 
 // documentedRoutesTable returns the CREATE TABLE statement of LoadSQL's doc
@@ -38,21 +36,8 @@ func documentedRoutesTable(t *testing.T) string {
 	return ""
 }
 
-// sqliteDB opens a fresh SQLite database file and runs stmts in it.
-func sqliteDB(t *testing.T, stmts ...string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "routes.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	for _, s := range stmts {
-		_, err := db.Exec(s)
-		require.NoError(t, err, s)
-	}
-	return db
-}
-
 func TestLoadSQL(t *testing.T) {
-	db := sqliteDB(t, documentedRoutesTable(t),
+	db := testdb.SQLite(t, documentedRoutesTable(t),
 		`INSERT INTO routes (id, name, path, methods, handler, tags, summary, description, status_code, operation_id, deprecated, hidden, enabled) VALUES
 		 (3, 'dynamic_products', '/dynamic/products/{product_id}', 'GET, POST', 'handle_dynamic_product', 'Dynamic', 'A product', 'One of them', 200, 'getProduct', TRUE, FALSE, TRUE),
 		 (1, 'dynamic_users', '/dynamic/users', 'GET', 'get_dynamic_users', 'Admin,Dynamic', NULL, NULL, NULL, NULL, FALSE, TRUE, TRUE),
@@ -145,7 +130,7 @@ func TestLoadSQLTables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := sqliteDB(t, tt.stmts...)
+			db := testdb.SQLite(t, tt.stmts...)
 			specs, err := LoadSQL(context.Background(), db, tt.table)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, specs)
@@ -210,7 +195,7 @@ func TestLoadSQLErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := sqliteDB(t, tt.stmts...)
+			db := testdb.SQLite(t, tt.stmts...)
 			specs, err := LoadSQL(context.Background(), db, tt.table)
 			require.Error(t, err)
 			if tt.notConfig {
@@ -232,7 +217,7 @@ func TestLoadSQLErrors(t *testing.T) {
 	}
 
 	t.Run("the table survives a hostile name", func(t *testing.T) {
-		db := sqliteDB(t, table)
+		db := testdb.SQLite(t, table)
 		_, err := LoadSQL(context.Background(), db, `routes"; DROP TABLE routes; --`)
 		require.Error(t, err)
 		_, err = LoadSQL(context.Background(), db, "routes")
@@ -245,7 +230,7 @@ func TestLoadSQLErrors(t *testing.T) {
 	})
 
 	t.Run("cancelled context", func(t *testing.T) {
-		db := sqliteDB(t, table)
+		db := testdb.SQLite(t, table)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		_, err := LoadSQL(ctx, db, "routes")
@@ -256,7 +241,7 @@ func TestLoadSQLErrors(t *testing.T) {
 
 func TestLoadSQLProblemsWithAddRoutes(t *testing.T) {
 	// A bad value is the loader's problem; an unknown handler is AddRoutes'.
-	db := sqliteDB(t, documentedRoutesTable(t),
+	db := testdb.SQLite(t, documentedRoutesTable(t),
 		`INSERT INTO routes (id, name, path, methods, handler, status_code) VALUES
 		 (1, 'dynamic_users', '/dynamic/users', 'GET', 'get_dynamic_users', 'abc'),
 		 (2, 'orders', '/orders', 'GET', 'get_orders', NULL)`)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -339,3 +341,18 @@ func (s *mapStore) Patch(_ context.Context, id string, apply func(*map[string]an
 	return m, nil
 }
 func (s *mapStore) Delete(context.Context, string) error { return nil }
+
+// TestCRUDSource checks that the routes of CRUD record the file and line of
+// its call.
+func TestCRUDSource(t *testing.T) {
+	rt := New(nil)
+	store := NewMemoryStore(func(p *crudProduct) *int64 { return &p.ID }, nil)
+	_, file, line, _ := runtime.Caller(0)
+	err := CRUD(rt, "/x", store, nil)
+	require.NoError(t, err)
+	routes := rt.Routes()
+	require.NotEmpty(t, routes)
+	for _, r := range routes {
+		assert.Equal(t, Source{File: filepath.Base(file), Line: line + 1}, r.Source, r.Name)
+	}
+}

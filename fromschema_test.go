@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testdb"
 	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,8 +119,8 @@ func TestFromSchemaSQLite(t *testing.T) {
 }
 
 func TestFromSchemaPostgres(t *testing.T) {
-	db := openPostgres(t, postgresDSN(t))
-	schema := "fromschema_" + randomHex(t)
+	db := testdb.OpenPostgres(t, testdb.PostgresDSN(t))
+	schema := "fromschema_" + testdb.RandomHex(t)
 	_, err := db.ExecContext(t.Context(), "CREATE SCHEMA "+schema)
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE") })

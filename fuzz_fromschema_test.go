@@ -16,7 +16,6 @@ import (
 
 	"github.com/dynroute/dynroute/internal/sqlname"
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite"
 )
 
 // fuzzDeclaredType is what FuzzFromSchema accepts as a column's declared

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite"
 )
 
 // fuzzSQLColumns are the columns FuzzLoadSQL fills with fuzzed values, in

@@ -1,50 +1,19 @@
 package dynroute
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	"github.com/dynroute/dynroute/internal/testdb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite" // driver "sqlite"
 )
 
-// postgresEnv names the environment variable that holds a PostgreSQL DSN
+// testdb.PostgresEnv names the environment variable that holds a PostgreSQL DSN
 // for the tests; CI sets it (see .ci/postgres.sh).
-const postgresEnv = "DYNROUTE_TEST_POSTGRES"
-
-// postgresDSN returns the DSN of the PostgreSQL tests. Without one the test
-// is skipped, or fails when CI is set: CI must run it.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set, and CI must run the PostgreSQL test: eval \"$(.ci/postgres.sh)\" first", postgresEnv)
-		}
-		t.Skipf("%s is not set: set it to a PostgreSQL DSN (.ci/postgres.sh prints one) to run this test", postgresEnv)
-	}
-	return dsn
-}
-
-// openPostgres connects to dsn for the test, closing it at the end, with at
-// most 16 connections so that other tests on the server get theirs.
-func openPostgres(t *testing.T, dsn string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	db.SetMaxOpenConns(16)
-	require.NoError(t, db.PingContext(t.Context()), "PostgreSQL at %s=%s", postgresEnv, dsn)
-	return db
-}
 
 // sqlDialect is what the poll test needs to know about a database.
 type sqlDialect struct {
@@ -88,10 +57,10 @@ func TestSQLReloaderSQLite(t *testing.T) {
 }
 
 func TestSQLReloaderPostgres(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := testdb.PostgresDSN(t)
 	testSQLReloader(t, sqlDialect{
 		name: "postgres",
-		open: func(t *testing.T) *sql.DB { return openPostgres(t, dsn) },
+		open: func(t *testing.T) *sql.DB { return testdb.OpenPostgres(t, dsn) },
 		table: func(name string, versioned bool) string {
 			col := ""
 			if versioned {
@@ -114,7 +83,7 @@ func testSQLReloader(t *testing.T, d sqlDialect) {
 	for _, versioned := range []bool{true, false} {
 		t.Run(fmt.Sprintf("versioned=%v", versioned), func(t *testing.T) {
 			db := d.open(t)
-			table := "routes_test_" + randomHex(t)
+			table := "routes_test_" + testdb.RandomHex(t)
 			_, err := db.ExecContext(t.Context(), d.table(table, versioned))
 			require.NoError(t, err)
 			t.Cleanup(func() { _, _ = db.Exec("DROP TABLE " + table) })
@@ -188,20 +157,11 @@ func testSQLReloader(t *testing.T, d sqlDialect) {
 	}
 }
 
-// randomHex returns a random suffix for a table name, so that runs sharing
-// a database do not meet.
-func randomHex(t *testing.T) string {
-	var b [6]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	return hex.EncodeToString(b[:])
-}
-
 // TestSQLVersion checks the version query itself on SQLite: it changes with
 // each insert, update (that sets updated_at) and delete, and a table
 // without a version column reports ErrNoVersion.
 func TestSQLVersion(t *testing.T) {
-	db := sqliteDB(t,
+	db := testdb.SQLite(t,
 		`CREATE TABLE versioned (id INTEGER PRIMARY KEY, path TEXT, methods TEXT, handler TEXT, Version INTEGER NOT NULL)`,
 		`CREATE TABLE plain (id INTEGER PRIMARY KEY, path TEXT, methods TEXT, handler TEXT)`)
 	v := &sqlVersion{db: db, table: "versioned", quoted: `"versioned"`}

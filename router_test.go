@@ -1650,12 +1650,6 @@ func TestSourceOfEveryAdder(t *testing.T) {
 			}))
 			return l
 		}},
-		{"CRUD", func(t *testing.T, rt *Router) int {
-			store := NewMemoryStore(func(p *crudProduct) *int64 { return &p.ID }, nil)
-			l, err := here(), CRUD(rt, "/x", store, nil)
-			require.NoError(t, err)
-			return l
-		}},
 		{"Tx.Mount", func(t *testing.T, rt *Router) int {
 			var l int
 			require.NoError(t, rt.Update(func(tx *Tx) error {

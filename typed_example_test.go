@@ -140,3 +140,39 @@ func ExampleTypedHandler_DescribeOperation() {
 	// 0 application/problem+json #/components/schemas/Problem
 	// {"type":"object","properties":{"product_id":{"type":"integer","format":"int64"},"name":{"type":"string"}},"required":["product_id","name"]}
 }
+
+// Typed handlers bring their schemas; MarshalJSON30 writes the OpenAPI
+// 3.0.3 form of the same document, as /openapi-3.0.json serves it.
+func ExampleRouter_OpenAPI_typed() {
+	type In struct {
+		ID int64 `path:"id" exclusiveMinimum:"0"`
+	}
+	type Out struct {
+		Note *string `json:"note"`
+	}
+	rt := dynroute.New(nil)
+	rt.Get("/notes/{id}", dynroute.MustTyped(func(context.Context, *In) (*Out, error) { return &Out{}, nil }, nil))
+	doc := rt.OpenAPI()
+	v31, _ := doc.MarshalJSON()
+	v30, _ := doc.MarshalJSON30()
+	for _, b := range [][]byte{v31, v30} {
+		s := string(b)
+		fmt.Println(between(s, `"openapi":`, `,`))
+		fmt.Println("  id:  ", between(s, `"schema":`, `}`)+"}")
+		fmt.Println("  note:", between(s, `"note":`, `}`)+"}")
+	}
+	// Output:
+	// "3.1.0"
+	//   id:   {"type":"integer","format":"int64","exclusiveMinimum":0}
+	//   note: {"type":["string","null"]}
+	// "3.0.3"
+	//   id:   {"type":"integer","format":"int64","minimum":0,"exclusiveMinimum":true}
+	//   note: {"type":"string","nullable":true}
+}
+
+// between returns the text of s after the first from up to the next to.
+func between(s, from, to string) string {
+	_, after, _ := strings.Cut(s, from)
+	before, _, _ := strings.Cut(after, to)
+	return before
+}
