@@ -54,7 +54,7 @@ func fuzzCorpus(t *testing.T) testkit.Corpus {
 	// Config files, as the loaders read them.
 	yamlFiles := testkit.Files(t, "testdata/config/*.yaml", "examples/config/*.yaml", "examples/plugins/*.yaml")
 	jsonFiles := testkit.Files(t, "testdata/config/*.json")
-	openapiFiles := testkit.Files(t, "testdata/openapi/*.yaml", "testdata/openapi/*.json", "testdata/openapi/golden/*.json")
+	openapiFiles := testkit.Files(t, "testdata/openapi/*.yaml", "testdata/openapi/*.json", "typed/testdata/openapi/*.json", "crud/testdata/openapi/*.json")
 	for _, b := range testkit.Sorted(yamlFiles) {
 		add("FuzzLoadYAML", b)
 	}
@@ -163,37 +163,6 @@ func fuzzCorpus(t *testing.T) testkit.Corpus {
 		add("FuzzLoadSQL", kinds, strconv.Itoa(i+1), s.Name, s.Path, strings.Join(s.Methods, ","), s.Handler, strings.Join(s.Tags, ","), status, dep, "0", "1")
 	}
 
-	// Typed bodies: orders as clients send them, right and wrong.
-	for _, b := range []struct{ body, query, id, token string }{
-		{`{"name":"ann@example.org","price":19.99,"items":[{"sku":"AB-12","qty":2,"tag":["gift"]}],"meta":{"express":true}}`, "q=shoes&n=1&n=2,3", "42", "123e4567-e89b-12d3-a456-426614174000"},
-		{`{"name":"bob@example.org","price":0.01,"items":[],"kind":"b","any":{"k":[null,true,1.5,"s"]}}`, "when=2024-05-06T07:08:09Z", "65535", "00000000-0000-0000-0000-000000000000"},
-		{`{"name":"x@y.z","price":1,"items":[{"sku":"A-1","qty":1,"sub":{"sku":"B-2","qty":1,"sub":{"sku":"C-3","qty":1}}}]}`, "", "1", ""},
-		{`{"name":"ü@bücher.de","price":1e-300,"items":[{"sku":"Z-0","qty":127}],"meta":{}}`, "q=%C3%BC", "7", ""},
-		{"\ufeff{\"name\":\"a@b.c\",\"price\":1,\"items\":[]}", "", "7", ""},
-		{`{"name":"a@b.c","name":"c@d.e","price":1,"items":[]}`, "", "7", ""},
-		{`{"name":"a@b.c","price":-1,"items":[{"sku":"a-1","qty":0,"tag":["a","b","c"]}],"extra":1}`, "n=-1", "0", "x"},
-		{`{"price":"1","items":{},"meta":[]}`, "q=" + strings.Repeat("x", 11), "-1", ""},
-		{`{"name":"a@b.c","price":1,"items":[` + strings.Repeat(`{"sku":"A-1","qty":1},`, 3) + `{"sku":"A-1","qty":1}]}`, "", "2", ""},
-		{strings.Repeat("[", 200) + strings.Repeat("]", 200), "", "2", ""},
-		{string(jsonFiles["testdata/config/seed.json"]), "", "3", ""},
-	} {
-		add("FuzzTypedBody", []byte(b.body), b.query, b.id, b.token)
-	}
-
-	// Typed parameters: the seeds, and requests of real APIs.
-	for _, s := range fuzzParamsSeeds {
-		add("FuzzTypedParams", s.id, s.name, s.query, s.h, s.num, s.list, s.cookie)
-	}
-	for _, s := range []fuzzParamsReq{
-		{"1347", "octocat", "s=open&i=100&u=2&b=true&ss=created,updated&t=2011-04-14T16:00:49Z", "", "", "", ""},
-		{"42", "petstore", "col=green&lvl=1&ds=available,pending,sold&su=tag1,tag2&mail=user@example.com", "application/json", "100", "0.5, 1, 2.25", "session=abc123; theme=dark; c=v"},
-		{"7", "doc", "f32=3.14&f64=2.718281828459045&u64=9007199254740993&i64=-9007199254740993", "Bearer eyJhbGciOiJIUzI1NiJ9", "1", "", `_ga=GA1.2.1234.5678; cb=1; cu=10; c="a b"`},
-		{"-100", "ß", "addr=192.168.0.1&txt=ok&pi=2147483647&pt=1970-01-01T00:00:00Z", "", "0", "-0, 0.0, 1e2", "cb=false"},
-		{"9", "名前", "addr=::ffff:1.2.3.4&s=&s=a&ps=%F0%9F%98%80&si=1,4294967295", "", "", "", "c=" + strings.Repeat("z", 17)},
-	} {
-		add("FuzzTypedParams", s.id, s.name, s.query, s.h, s.num, s.list, s.cookie)
-	}
-
 	// Header matches as the versioning example and content negotiation
 	// use them.
 	for _, h := range []struct {
@@ -215,31 +184,5 @@ func fuzzCorpus(t *testing.T) testkit.Corpus {
 		add("FuzzHeaderMatch", h.n1, h.v1, h.re1, h.n2, h.v2, h.re2, h.fb, h.req, h.val)
 	}
 
-	// Tables as FromSchema meets them: the declared types of SQLite and
-	// PostgreSQL DDL, and the values other programs leave in them.
-	for _, s := range []struct {
-		table, column, typ string
-		kind               uint8
-		value              string
-	}{
-		{"products", "name", "VARCHAR(255) NOT NULL", 0, "Widget"},
-		{"products", "price", "NUMERIC(12,4)", 3, "19.99"},
-		{"products", "stock", "SMALLINT", 2, "32767"},
-		{"users", "email", "CHARACTER VARYING(320)", 0, "ann@example.org"},
-		{"users", "created_at", "TIMESTAMP WITH TIME ZONE", 0, "2024-05-06T07:08:09.123456789Z"},
-		{"users", "born", "DATE", 0, "1970-01-01"},
-		{"users", "active", "BOOLEAN NOT NULL DEFAULT 1", 2, "1"},
-		{"users", "active", "BOOL", 0, "t"},
-		{"order_items", "qty", "INTEGER CHECK (qty > 0)", 2, "3"},
-		{"order_items", "meta", "JSON", 0, `[1,"two",{"3":null}]`},
-		{"images", "png", "BLOB", 4, "\x89PNG\r\n\x1a\n"},
-		{"events", "at", "DATETIME", 2, "1714979289"},
-		{"events", "at", "DATETIME", 0, "2024-05-06 07:08"},
-		{"notes", "body", "CLOB", 0, strings.Repeat("lorem ipsum ", 100)},
-		{"measures", "value", "DOUBLE", 3, "-1.7976931348623157e308"},
-		{"tokens", "id_hex", "UUID", 0, "123e4567-e89b-12d3-a456-426614174000"},
-	} {
-		add("FuzzFromSchema", s.table, s.column, s.typ, s.kind, s.value)
-	}
 	return c
 }

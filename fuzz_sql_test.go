@@ -3,40 +3,17 @@ package dynroute
 import (
 	"context"
 	"database/sql"
-	"math"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testdb"
 	"github.com/stretchr/testify/require"
 )
 
 // fuzzSQLColumns are the columns FuzzLoadSQL fills with fuzzed values, in
 // the order of its arguments.
 var fuzzSQLColumns = []string{"id", "name", "path", "methods", "handler", "tags", "status_code", "deprecated", "hidden", "enabled"}
-
-// fuzzSQLValue turns fuzzed text into the value stored in a column of no
-// type (SQLite keeps it as given), by kind: text, NULL, an integer, a real
-// or a blob.
-func fuzzSQLValue(kind uint8, s string) any {
-	switch kind % 5 {
-	case 1:
-		return nil
-	case 2:
-		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
-			return n
-		}
-		return int64(len(s))
-	case 3:
-		if x, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsNaN(x) {
-			return x
-		}
-		return float64(len(s)) + 0.5
-	case 4:
-		return []byte(s)
-	}
-	return s
-}
 
 // fuzzSQLSeeds are rows for FuzzLoadSQL: kinds (3 bits a column, in
 // fuzzSQLColumns order) and the values; the rows of TestLoadSQL among them.
@@ -79,7 +56,7 @@ func FuzzLoadSQL(f *testing.F) {
 		row := map[string]any{}
 		args := make([]any, len(texts))
 		for i, s := range texts {
-			args[i] = fuzzSQLValue(uint8(kinds>>(3*i)&7), s)
+			args[i] = testdb.FuzzValue(uint8(kinds>>(3*i)&7), s)
 			row[fuzzSQLColumns[i]] = args[i]
 		}
 		_, err := db.Exec(`DELETE FROM routes`)

@@ -21,7 +21,7 @@ fi
 
 if [ $# -eq 0 ]; then
 	shopt -s nullglob
-	set -- testdata/openapi/golden/*.json testdata/openapi/golden/*.yaml examples/*/testdata/openapi*.json
+	set -- openapi/testdata/*.json typed/testdata/openapi/*.json typed/testdata/openapi/*.yaml crud/testdata/openapi/*.json examples/*/testdata/openapi*.json
 	shopt -u nullglob
 	if [ $# -eq 0 ]; then
 		echo "no golden OpenAPI documents found" >&2

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/crud"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
@@ -43,7 +44,7 @@ type crudProduct struct {
 	Created time.Time `json:"created" db:"created_at"`
 }
 
-// crudPage is the hand-written list answer, the shape of dynroute.Page.
+// crudPage is the hand-written list answer, the shape of crud.Page.
 type crudPage struct {
 	Items  []crudProduct `json:"items"`
 	Total  int           `json:"total"`
@@ -87,12 +88,12 @@ func newCRUDDB(tb testing.TB, dir string) *sql.DB {
 // newCRUDDynroute serves the products with dynroute: every CRUD route, the
 // list's default and maximum page sizes as in newCRUDHandwritten.
 func newCRUDDynroute(db *sql.DB) (http.Handler, error) {
-	store, err := dynroute.NewSQLStore[crudProduct, int64](db, "products", &dynroute.SQLStoreOptions{GeneratedKeys: true})
+	store, err := crud.NewSQLStore[crudProduct, int64](db, "products", &crud.SQLStoreOptions{GeneratedKeys: true})
 	if err != nil {
 		return nil, err
 	}
 	rt := dynroute.New(nil)
-	if err := dynroute.CRUD(rt, "/products", store, nil); err != nil {
+	if err := crud.Register(rt, "/products", store, nil); err != nil {
 		return nil, err
 	}
 	return rt, nil

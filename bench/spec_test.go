@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/typed"
 )
 
 // The OpenAPI benchmarks of DESIGN.md and issue 5: the spec of 10,000
@@ -32,7 +33,7 @@ import (
 // three ways of getting an operationId are exercised.
 //
 // Typed handlers: every typed route gets a TypedHandler of its own, made
-// by its own dynroute.Typed call, as an API with one handler function per
+// by its own typed.New call, as an API with one handler function per
 // operation has, rather than one handler shared by thousands of routes.
 // Go generics need the In and Out types at compile time, so the 5,000
 // handlers share four In shapes and one Out type (the components are few;
@@ -139,16 +140,16 @@ func specSubFn(_ context.Context, in *specSubIn) (*typedAnswer, error) {
 // specHandler makes the handler of one operation; schemas nil gives a typed
 // handler a registry of its own.
 func specHandler(k specKind, schemas *jsonschema.Registry) (http.Handler, error) {
-	o := &dynroute.TypedOptions{Schemas: schemas}
+	o := &typed.Options{Schemas: schemas}
 	switch k {
 	case specItem:
-		return dynroute.Typed(specItemFn, o)
+		return typed.New(specItemFn, o)
 	case specGet:
-		return dynroute.Typed(specGetFn, o)
+		return typed.New(specGetFn, o)
 	case specCreate:
-		return dynroute.Typed(specCreateFn, o)
+		return typed.New(specCreateFn, o)
 	case specSub:
-		return dynroute.Typed(specSubFn, o)
+		return typed.New(specSubFn, o)
 	}
 	return noop, nil
 }
@@ -421,7 +422,7 @@ func (w *countingWriter) WriteHeader(code int) {
 var humaRegister10k = flag.Bool("huma10k", false, "BenchmarkRegisterSpec: also register 10,000 operations with huma (several seconds an op: its operationId check is quadratic)")
 
 // BenchmarkRegisterSpec registers n operations with unique operationIds, as
-// an API is built at startup: for dynroute, a dynroute.Typed call per typed
+// an API is built at startup: for dynroute, a typed.New call per typed
 // operation (one shared SchemaRegistry, made anew each time), AddAPIRoute for
 // each and the first request, which compiles the table; for huma,
 // humago.New and a huma.Register call per operation, which builds the

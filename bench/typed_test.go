@@ -15,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/typed"
 	"github.com/go-fuego/fuego"
 	"github.com/go-fuego/fuego/option"
 	"github.com/julienschmidt/httprouter"
@@ -96,7 +97,7 @@ func typedServers() []server {
 }
 
 func newTypedDynroute() (http.Handler, error) {
-	th, err := dynroute.Typed(func(_ context.Context, in *typedIn) (*typedAnswer, error) {
+	th, err := typed.New(func(_ context.Context, in *typedIn) (*typedAnswer, error) {
 		a := typedAnswerOf(in.ID, in.Q, &in.Body)
 		return &a, nil
 	}, nil)

@@ -14,7 +14,7 @@ func TestFuzzCorpus(t *testing.T) {
 	for _, b := range testkit.Sorted(testkit.Files(t, "../testdata/config/*.json")) {
 		c.Add("FuzzValidateSyntax", b)
 	}
-	for _, b := range testkit.Sorted(testkit.Files(t, "testdata/*.json", "../testdata/openapi/golden/mounts.json", "../testdata/openapi/petstore.json")) {
+	for _, b := range testkit.Sorted(testkit.Files(t, "testdata/*.json", "../typed/testdata/openapi/mounts.json", "../testdata/openapi/petstore.json")) {
 		c.Add("FuzzValidateSyntax", b)
 	}
 	testkit.CheckFuzzCorpus(t, c)

@@ -64,6 +64,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/crud"
 	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/dynroute/dynroute/openapi"
 )
@@ -88,7 +89,7 @@ func newRouter(ctx context.Context, db *sql.DB, schema bool, logger *slog.Logger
 	}
 	rt := dynroute.New(opts)
 	if schema {
-		if err := dynroute.FromSchema(ctx, rt, db, &dynroute.FromSchemaOptions{Logger: logger}); err != nil {
+		if err := crud.FromSchema(ctx, rt, db, &crud.FromSchemaOptions{Logger: logger}); err != nil {
 			return nil, err
 		}
 		return rt, nil

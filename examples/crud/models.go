@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/crud"
 	"github.com/dynroute/dynroute/jsonschema"
 )
 
@@ -68,20 +69,20 @@ func createTables(ctx context.Context, db *sql.DB) error {
 func addModels(rt *dynroute.Router, db *sql.DB, logger *slog.Logger) error {
 	// One registry, so each Go type is one component of the document.
 	schemas := jsonschema.NewRegistry(nil)
-	products, err := dynroute.NewSQLStore[Product, int64](db, "products", &dynroute.SQLStoreOptions{GeneratedKeys: true})
+	products, err := crud.NewSQLStore[Product, int64](db, "products", &crud.SQLStoreOptions{GeneratedKeys: true})
 	if err != nil {
 		return err
 	}
-	if err := dynroute.CRUD(rt, "/products", products, &dynroute.CRUDOptions{
+	if err := crud.Register(rt, "/products", products, &crud.Options{
 		Name: "products", Tags: []string{"Products"}, Schemas: schemas, Logger: logger,
 	}); err != nil {
 		return err
 	}
-	users, err := dynroute.NewSQLStore[User, int64](db, "users", &dynroute.SQLStoreOptions{GeneratedKeys: true})
+	users, err := crud.NewSQLStore[User, int64](db, "users", &crud.SQLStoreOptions{GeneratedKeys: true})
 	if err != nil {
 		return err
 	}
-	return dynroute.CRUD(rt, "/users", users, &dynroute.CRUDOptions{
+	return crud.Register(rt, "/users", users, &crud.Options{
 		Name: "users", Tags: []string{"Users"}, Schemas: schemas, Logger: logger,
 	})
 }

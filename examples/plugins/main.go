@@ -63,6 +63,7 @@ import (
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/dynroute/dynroute/openapi"
+	"github.com/dynroute/dynroute/typed"
 )
 
 // defaultList is plugins.yaml, the plugin list used when -config is not
@@ -107,7 +108,7 @@ func newRouter(specs []dynroute.RouteSpec, o options, logger *slog.Logger) (*dyn
 			return nil, nil, err
 		}
 	}
-	list, err := dynroute.Typed(func(context.Context, *struct{}) (*PluginList, error) {
+	list, err := typed.New(func(context.Context, *struct{}) (*PluginList, error) {
 		return listPlugins(rt), nil
 	}, nil)
 	if err != nil {

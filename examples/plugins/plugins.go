@@ -6,6 +6,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
+	"github.com/dynroute/dynroute/typed"
 )
 
 // Location is what the plugins' /whereami routes answer: the path the
@@ -37,7 +38,7 @@ type whereIn struct {
 // route added. Each call makes new plugins.
 func installed() (map[string]http.Handler, error) {
 	a := seed.PluginA()
-	where, err := dynroute.Typed(func(_ context.Context, in *whereIn) (*Location, error) {
+	where, err := typed.New(func(_ context.Context, in *whereIn) (*Location, error) {
 		return locate("plugin_a", in.Req), nil
 	}, nil)
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/typed"
 )
 
 // The two versions of an item. Version 2 gives the price as an amount of
@@ -52,7 +52,7 @@ var catalogue = map[int64]stock{
 func find(id int64) (stock, error) {
 	s, ok := catalogue[id]
 	if !ok {
-		return stock{}, dynroute.Errorf(http.StatusNotFound, "no item %d", id)
+		return stock{}, typed.Errorf(http.StatusNotFound, "no item %d", id)
 	}
 	return s, nil
 }

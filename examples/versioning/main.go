@@ -61,6 +61,7 @@ import (
 	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
+	"github.com/dynroute/dynroute/typed"
 )
 
 // VersionHeader is the request header that selects the answer's version.
@@ -80,13 +81,13 @@ func newRouter(o options) (*dynroute.Router, error) {
 		// reachable without the fallback (-require-version).
 		HeaderMismatchStatus: http.StatusNotAcceptable,
 	})
-	// One SchemaRegistry for the API, so that each Go type is one component.
-	typed := &dynroute.TypedOptions{Schemas: jsonschema.NewRegistry(nil)}
-	getV1, err := dynroute.Typed(GetItemV1, typed)
+	// One schema registry for the API, so that each Go type is one component.
+	opts := &typed.Options{Schemas: jsonschema.NewRegistry(nil)}
+	getV1, err := typed.New(GetItemV1, opts)
 	if err != nil {
 		return nil, err
 	}
-	getV2, err := dynroute.Typed(GetItemV2, typed)
+	getV2, err := typed.New(GetItemV2, opts)
 	if err != nil {
 		return nil, err
 	}

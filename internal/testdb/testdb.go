@@ -8,8 +8,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
@@ -68,4 +71,27 @@ func RandomHex(t *testing.T) string {
 	_, err := rand.Read(b[:])
 	require.NoError(t, err)
 	return hex.EncodeToString(b[:])
+}
+
+// FuzzValue turns fuzzed text into the value stored in a column of no
+// type (SQLite keeps it as given), by kind: text, NULL, an integer, a real
+// or a blob.
+func FuzzValue(kind uint8, s string) any {
+	switch kind % 5 {
+	case 1:
+		return nil
+	case 2:
+		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+			return n
+		}
+		return int64(len(s))
+	case 3:
+		if x, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsNaN(x) {
+			return x
+		}
+		return float64(len(s)) + 0.5
+	case 4:
+		return []byte(s)
+	}
+	return s
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/openapi"
+	"github.com/dynroute/dynroute/typed"
 )
 
 // The seed's plugins: sub-applications registered by name (Apps) that a
@@ -44,7 +45,7 @@ func PluginA() *dynroute.Router {
 	rt.MustAddAPIRoute("/", []string{http.MethodGet}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"plugin": "plugin_a", "message": "Hello from plugin A"})
 	}), &dynroute.RouteOptions{Name: "plugin_a_index", Tags: []string{"Plugin A"}, Summary: "Plugin A's greeting"})
-	get := dynroute.MustTyped(func(_ context.Context, in *pluginItemIn) (*PluginItem, error) {
+	get := typed.Must(func(_ context.Context, in *pluginItemIn) (*PluginItem, error) {
 		return &PluginItem{ID: in.ID, Name: fmt.Sprintf("item %d", in.ID)}, nil
 	}, nil)
 	rt.MustAddAPIRoute("/items/{item_id}", []string{http.MethodGet}, get,

@@ -19,6 +19,7 @@ import (
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
+	"github.com/dynroute/dynroute/typed"
 )
 
 // DefaultTag is given to config entries that have no tags.
@@ -81,7 +82,7 @@ func NewRouter(assets string) (*dynroute.Router, error) {
 func Handlers() map[string]http.Handler {
 	return map[string]http.Handler{
 		"get_dynamic_users":      http.HandlerFunc(getDynamicUsers),
-		"handle_dynamic_product": dynroute.MustTyped(handleDynamicProduct, nil),
+		"handle_dynamic_product": typed.Must(handleDynamicProduct, nil),
 		"get_admin_area":         http.HandlerFunc(getAdminArea),
 		"echo":                   dynroute.HandlerFunc(echo),
 	}
@@ -128,7 +129,7 @@ func handleDynamicProduct(_ context.Context, in *productIn) (*productAnswer, err
 	ans := &productAnswer{ProductID: in.ProductID, Method: in.Req.Method}
 	if in.Req.Method == http.MethodPost {
 		if in.Body == nil { // no body, or null
-			return nil, &dynroute.ValidationError{Errors: []jsonschema.FieldError{
+			return nil, &typed.ValidationError{Errors: []jsonschema.FieldError{
 				{Loc: []any{"body"}, Msg: "Field required", Type: "missing"},
 			}}
 		}

@@ -1,0 +1,896 @@
+package crud
+
+import (
+	"cmp"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
+	"github.com/dynroute/dynroute/typed"
+)
+
+// CRUDOperation names one of the routes CRUD registers.
+type Operation string
+
+// The operations of CRUD.
+const (
+	List    Operation = "list"    // GET    prefix
+	Create  Operation = "create"  // POST   prefix
+	Get     Operation = "get"     // GET    prefix/{id}
+	Replace Operation = "replace" // PUT    prefix/{id}
+	Patch   Operation = "patch"   // PATCH  prefix/{id}
+	Delete  Operation = "delete"  // DELETE prefix/{id}
+)
+
+// CRUDOptions configures CRUD. A nil *CRUDOptions means the defaults.
+type Options struct {
+	// Name names the resource in route names (list_products,
+	// get_products, ...) and is its default tag. Default: the last segment
+	// of the prefix.
+	Name string
+	// Tags of every route; default [Name].
+	Tags []string
+	// IDField is the JSON member of T that holds the key; default "id".
+	// It is read-only: clients never set it in a body.
+	IDField string
+	// ReadOnly are other JSON members clients may not set (such as a
+	// created_at the store fills in): they are left out of the create,
+	// replace and patch bodies, and are zero in the items a Store gets from
+	// create and replace, so a Store must not write them (SQLStore: give
+	// the columns in SQLStoreOptions.ReadOnly).
+	ReadOnly []string
+	// Operations are the routes to register; nil means all six.
+	Operations []Operation
+	// DefaultLimit and MaxLimit bound the page size of list: default 20
+	// and 100.
+	DefaultLimit, MaxLimit int
+	// Schemas is the registry T's schema is built in; nil means a new one.
+	Schemas *jsonschema.Registry
+	// Schema is the item schema for a T whose Go type says too little, as
+	// for map[string]any rows: an object schema with Properties. It is
+	// documented as the component SchemaName (default: Name).
+	Schema     *jsonschema.Schema
+	SchemaName string
+	// MaxBodyBytes limits request bodies: 0 means 1 MiB, negative no limit.
+	MaxBodyBytes int64
+	// Logger receives store errors answered 500; nil means slog.Default().
+	Logger *slog.Logger
+	// Source is the routes' Source; zero means the caller of CRUD.
+	Source dynroute.Source
+
+	// exactNumbers decodes the numbers of bodies in interface values
+	// (map[string]any items) as json.Number, not float64, so that integers
+	// beyond 2^53 keep every digit. FromSchema's store takes them.
+	exactNumbers bool
+}
+
+// Page is the answer of a CRUD list route.
+type Page[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total" doc:"how many items match the filters, on all pages"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// CRUD registers create, read, update and delete routes for the items of
+// store under prefix, with typed schemas in the OpenAPI document:
+//
+//	GET    /products       list: ?limit=20&offset=0&sort=name,-price&<field>=<value> → Page[T]
+//	POST   /products       create: 201, Location: /products/{id}
+//	GET    /products/{id}  get
+//	PUT    /products/{id}  replace
+//	PATCH  /products/{id}  JSON merge patch (RFC 7396)
+//	DELETE /products/{id}  204
+//
+// Bodies are validated with T's JSON Schema, less the key and ReadOnly
+// members (422 with every problem); list filters are equality on T's
+// scalar members and sort takes member names, "-" for descending — any
+// other query parameter, sort key or filter value of the wrong type is a
+// 422, so a Store only ever sees names T declares and values of their type.
+// Store errors ErrNotFound and ErrItemConflict are answered 404 and 409;
+// others 500, logged. The routes are added in one step, all or none.
+//
+// K is a string, an integer type, or implements encoding.TextUnmarshaler;
+// T is a struct (or, with Options.Schema, any JSON object type).
+func Register[T any, K comparable](rt *dynroute.Router, prefix string, store Store[T, K], opts *Options) error {
+	c, err := newCRUD[T, K](prefix, store, opts)
+	if err != nil {
+		return fmt.Errorf("dynroute: CRUD %s: %w", prefix, err)
+	}
+	if c.source.IsZero() {
+		c.source = callerSource()
+	}
+	return rt.Update(func(tx *dynroute.Tx) error {
+		var errs []error
+		for _, op := range c.ops {
+			h := &crudHandler[T, K]{c: c, op: op}
+			h.info = c.describe(op)
+			path, method := c.prefix, http.MethodGet
+			switch op {
+			case Create:
+				method = http.MethodPost
+			case Get:
+				path = c.itemPath
+			case Replace:
+				path, method = c.itemPath, http.MethodPut
+			case Patch:
+				path, method = c.itemPath, http.MethodPatch
+			case Delete:
+				path, method = c.itemPath, http.MethodDelete
+			}
+			o := &dynroute.RouteOptions{Name: string(op) + "_" + c.name, Tags: c.tags, Summary: c.summary(op), Source: c.source}
+			if err := tx.AddAPIRoute(path, []string{method}, h, o); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// callerSource returns the file and line of the code that called the
+// function that calls callerSource: the Source of the routes it adds.
+func callerSource() dynroute.Source {
+	_, file, line, ok := runtime.Caller(2)
+	if !ok {
+		return dynroute.Source{}
+	}
+	return dynroute.Source{File: filepath.Base(file), Line: line}
+}
+
+// validPrefix checks the prefix of a CRUD resource or a FromSchema API: ""
+// or a literal path without a trailing slash. The routes' own checks find
+// anything else wrong with it.
+func validPrefix(prefix string) error {
+	switch {
+	case prefix == "":
+		return nil
+	case prefix[0] != '/':
+		return fmt.Errorf("%w %q: must begin with '/'", dynroute.ErrInvalidPath, prefix)
+	case strings.HasSuffix(prefix, "/"):
+		return fmt.Errorf("%w %q: a prefix has no trailing slash", dynroute.ErrInvalidPath, prefix)
+	case strings.ContainsAny(prefix, "{}"):
+		return fmt.Errorf("%w %q: a prefix has no parameters", dynroute.ErrInvalidPath, prefix)
+	}
+	return nil
+}
+
+// crud is what the routes of one CRUD call share.
+type crud[T any, K comparable] struct {
+	store            Store[T, K]
+	prefix, itemPath string
+	name, schemaName string
+	tags             []string
+	ops              []Operation
+	idField          string
+	defLimit, max    int
+	logger           *slog.Logger
+	source           dynroute.Source
+	parseKey         func(string) (K, error)
+
+	reg                   *jsonschema.Registry
+	item, create, patch   *jsonschema.Schema            // refs to components
+	components            map[string]*jsonschema.Schema // the registry's and the create and patch schemas
+	idSchema              *jsonschema.Schema
+	fields                map[string]*jsonschema.Schema // scalar members: filters and sort keys
+	fieldOrder            []string
+	createBody, patchBody *typed.BodyDecoder
+	itemNode              *jsonschema.Validator // validates the result of a patch
+	problem, validation   *jsonschema.Schema
+	createName, patchName string
+	readOnly              []string   // the key and Options.ReadOnly
+	clearReadOnly         []func(*T) // zero the read-only members of an item
+}
+
+func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Options) (*crud[T, K], error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil store", dynroute.ErrInvalidOptions)
+	}
+	if err := validPrefix(prefix); err != nil || prefix == "" {
+		if err == nil {
+			err = fmt.Errorf("%w: CRUD needs a prefix such as /products", dynroute.ErrInvalidPath)
+		}
+		return nil, err
+	}
+	c := &crud[T, K]{store: store, prefix: prefix, itemPath: prefix + "/{id}", logger: o.Logger, source: o.Source}
+	c.name = o.Name
+	if c.name == "" {
+		c.name = prefix[strings.LastIndexByte(prefix, '/')+1:]
+	}
+	c.tags = o.Tags
+	if c.tags == nil {
+		c.tags = []string{c.name}
+	}
+	c.idField = cmp.Or(o.IDField, "id")
+	c.defLimit, c.max = cmp.Or(o.DefaultLimit, 20), cmp.Or(o.MaxLimit, 100)
+	if c.defLimit > c.max || c.defLimit < 1 {
+		return nil, fmt.Errorf("%w: DefaultLimit %d must be in 1..MaxLimit %d", dynroute.ErrInvalidOptions, c.defLimit, c.max)
+	}
+	c.ops = o.Operations
+	if c.ops == nil {
+		c.ops = []Operation{List, Create, Get, Replace, Patch, Delete}
+	}
+	for _, op := range c.ops {
+		switch op {
+		case List, Create, Get, Replace, Patch, Delete:
+		default:
+			return nil, fmt.Errorf("%w: unknown operation %q", dynroute.ErrInvalidOptions, op)
+		}
+	}
+	var err error
+	if c.parseKey, err = keyParser[K](); err != nil {
+		return nil, err
+	}
+	if err := c.schemas(&o); err != nil {
+		return nil, err
+	}
+	comp := jsonschema.NewCompiler(c.components)
+	bodies := &typed.BodyOptions{MaxBytes: o.MaxBodyBytes, UseNumber: o.exactNumbers}
+	create, err := comp.Compile(c.create)
+	if err != nil {
+		return nil, err
+	}
+	patch, err := comp.Compile(c.patch)
+	if err != nil {
+		return nil, err
+	}
+	if c.itemNode, err = comp.Compile(c.item); err != nil {
+		return nil, err
+	}
+	c.createBody, c.patchBody = typed.NewBodyDecoder(create, bodies), typed.NewBodyDecoder(patch, bodies)
+	return c, nil
+}
+
+// schemas builds the item, create and patch schemas and finds the key and
+// the filterable members.
+func (c *crud[T, K]) schemas(o *Options) error {
+	c.reg = o.Schemas
+	if c.reg == nil {
+		c.reg = jsonschema.NewRegistry(nil)
+	}
+	var err error
+	if c.problem, err = c.reg.Schema(reflect.TypeFor[dynroute.Problem]()); err != nil {
+		return err
+	}
+	if c.validation, err = c.reg.Schema(reflect.TypeFor[typed.ValidationProblem]()); err != nil {
+		return err
+	}
+	var obj *jsonschema.Schema
+	if o.Schema != nil {
+		c.schemaName = cmp.Or(o.SchemaName, jsonschema.ComponentName(c.name))
+		obj = o.Schema
+		c.components = c.reg.Components()
+		if other, taken := c.components[c.schemaName]; taken && other != obj {
+			return fmt.Errorf("%w: SchemaName %q is taken in the registry", dynroute.ErrInvalidOptions, c.schemaName)
+		}
+		c.components[c.schemaName] = obj
+	} else {
+		ref, err := c.reg.Schema(reflect.TypeFor[T]())
+		if err != nil {
+			return err
+		}
+		name, ok := strings.CutPrefix(ref.Ref, jsonschema.RefPrefix)
+		if !ok {
+			return fmt.Errorf("%w: %v is not a named struct type; give Options.Schema", jsonschema.ErrInvalidType, reflect.TypeFor[T]())
+		}
+		c.schemaName = name
+		c.components = c.reg.Components()
+		obj = c.components[name]
+	}
+	if obj == nil || obj.Type != "object" || obj.Properties == nil {
+		return fmt.Errorf("%w: the item schema must be an object with properties", jsonschema.ErrInvalidType)
+	}
+	c.item = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.schemaName}
+	readOnly := append([]string{c.idField}, o.ReadOnly...)
+	c.readOnly = readOnly
+	c.clearReadOnly = memberClearers[T](readOnly)
+	c.fields = make(map[string]*jsonschema.Schema)
+	create := &jsonschema.Schema{Type: "object", Description: obj.Description, AdditionalProperties: obj.AdditionalProperties}
+	for _, p := range obj.Properties {
+		if p.Name == c.idField {
+			c.idSchema = p.Schema
+		}
+		if !slices.Contains(readOnly, p.Name) {
+			create.Properties = append(create.Properties, p)
+		}
+		switch s := resolveSchema(p.Schema, c.components); {
+		case s == nil || !scalarMember(s):
+		case p.Name == "limit" || p.Name == "offset" || p.Name == "sort":
+			// The query parameters of list: such a member is not a filter.
+		default:
+			// A filter is equality: it takes any value of the member's
+			// type, not only the values a body may have.
+			c.fields[p.Name] = &jsonschema.Schema{Type: s.Type, Format: s.Format, Enum: s.Enum, Description: s.Description,
+				Minimum: s.Minimum, Maximum: s.Maximum}
+			c.fieldOrder = append(c.fieldOrder, p.Name)
+		}
+	}
+	if c.idSchema == nil {
+		return fmt.Errorf("%w: %s has no member %q for the key; set IDField", dynroute.ErrInvalidOptions, c.schemaName, c.idField)
+	}
+	for _, r := range obj.Required {
+		if !slices.Contains(readOnly, r) {
+			create.Required = append(create.Required, r)
+		}
+	}
+	// A merge patch sets the members it has; null removes one, so every
+	// member may be null here. The patched item is checked as a whole.
+	patch := *create
+	patch.Required = nil
+	patch.Properties = make([]jsonschema.Property, len(create.Properties))
+	for i, p := range create.Properties {
+		ps := &jsonschema.Schema{Nullable: true}
+		if p.Schema != nil {
+			c := *p.Schema
+			c.Nullable = true
+			ps = &c
+		}
+		patch.Properties[i] = jsonschema.Property{Name: p.Name, Schema: ps}
+	}
+	c.createName, c.patchName = c.schemaName+"Create", c.schemaName+"Patch"
+	for _, n := range []string{c.createName, c.patchName} {
+		if _, taken := c.components[n]; taken {
+			return fmt.Errorf("%w: the component name %q is taken", dynroute.ErrInvalidOptions, n)
+		}
+	}
+	c.components[c.createName], c.components[c.patchName] = create, &patch
+	c.create = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.createName}
+	c.patch = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.patchName}
+	return nil
+}
+
+// resolveSchema follows a $ref to its component.
+func resolveSchema(s *jsonschema.Schema, components map[string]*jsonschema.Schema) *jsonschema.Schema {
+	for i := 0; s != nil && s.Ref != "" && i < 8; i++ {
+		s = components[strings.TrimPrefix(s.Ref, jsonschema.RefPrefix)]
+	}
+	return s
+}
+
+// keyParser returns the function that parses a path's id into a K.
+func keyParser[K comparable]() (func(string) (K, error), error) {
+	t := reflect.TypeFor[K]()
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return func(s string) (K, error) {
+			var k K
+			err := any(&k).(encoding.TextUnmarshaler).UnmarshalText([]byte(s))
+			return k, err
+		}, nil
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return func(s string) (K, error) {
+			var k K
+			reflect.ValueOf(&k).Elem().SetString(s)
+			return k, nil
+		}, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		bits := t.Bits()
+		return func(s string) (K, error) {
+			var k K
+			n, err := strconv.ParseInt(s, 10, bits)
+			reflect.ValueOf(&k).Elem().SetInt(n)
+			return k, err
+		}, nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		bits := t.Bits()
+		return func(s string) (K, error) {
+			var k K
+			n, err := strconv.ParseUint(s, 10, bits)
+			reflect.ValueOf(&k).Elem().SetUint(n)
+			return k, err
+		}, nil
+	}
+	return nil, fmt.Errorf("%w: key type %v: want a string, an integer or an encoding.TextUnmarshaler", jsonschema.ErrInvalidType, t)
+}
+
+// summary is the summary of an operation's route.
+func (c *crud[T, K]) summary(op Operation) string {
+	switch op {
+	case List:
+		return "List " + c.name
+	case Create:
+		return "Create one of " + c.name
+	case Get:
+		return "Get one of " + c.name
+	case Replace:
+		return "Replace one of " + c.name
+	case Patch:
+		return "Change one of " + c.name + " (JSON merge patch)"
+	default:
+		return "Delete one of " + c.name
+	}
+}
+
+// crudHandler serves one CRUD operation.
+type crudHandler[T any, K comparable] struct {
+	c    *crud[T, K]
+	op   Operation
+	info *openapi.OperationInfo
+}
+
+var _ interface {
+	dynroute.ParamsHandler
+	dynroute.OperationDescriber
+} = (*crudHandler[struct{}, int])(nil)
+
+// MaxBodyBytes implements BodyLimiter: the handler limits its bodies
+// itself.
+func (h *crudHandler[T, K]) MaxBodyBytes() int64 { return h.c.createBody.MaxBytes() }
+
+// DescribeOperation implements OperationDescriber.
+func (h *crudHandler[T, K]) DescribeOperation() *openapi.OperationInfo { return h.info }
+
+// ServeHTTP serves requests that did not come through a Router's Params.
+func (h *crudHandler[T, K]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	dynroute.HandlerFunc(h.ServeHTTPParams).ServeHTTP(w, r)
+}
+
+// ServeHTTPParams implements ParamsHandler.
+func (h *crudHandler[T, K]) ServeHTTPParams(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
+	c := h.c
+	if h.op == List {
+		c.list(w, r)
+		return
+	}
+	if h.op == Create {
+		c.createItem(w, r)
+		return
+	}
+	raw := ps.Get("id")
+	id, err := c.parseKey(raw)
+	if err != nil {
+		msg := "Input is not a valid key"
+		if s := resolveSchema(c.idSchema, c.components); s != nil && s.Type == "integer" {
+			msg = "Input should be a valid integer key"
+		}
+		typed.WriteProblem(w, r, &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"path", "id"},
+			Msg: msg, Type: "key_parsing", Input: raw}}})
+		return
+	}
+	switch h.op {
+	case Get:
+		item, err := c.store.Get(r.Context(), id)
+		c.answer(w, r, http.StatusOK, item, err)
+	case Replace:
+		item, ok := c.readItem(w, r)
+		if !ok {
+			return
+		}
+		c.setKey(&item, raw)
+		item, err = c.store.Replace(r.Context(), id, item)
+		c.answer(w, r, http.StatusOK, item, err)
+	case Patch:
+		c.patchItem(w, r, id, raw)
+	case Delete:
+		if err := c.store.Delete(r.Context(), id); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// list serves GET prefix.
+func (c *crud[T, K]) list(w http.ResponseWriter, r *http.Request) {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// Query.Get would drop the pair silently; a filter left out
+		// would list what the client did not ask for.
+		typed.WriteProblem(w, r, &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"query"},
+			Msg: "The query string is malformed: " + err.Error(), Type: "query_parsing", Input: r.URL.RawQuery}}})
+		return
+	}
+	q, errs := c.listQuery(values)
+	if len(errs) > 0 {
+		typed.WriteProblem(w, r, &typed.ValidationError{Errors: errs})
+		return
+	}
+	items, total, err := c.store.List(r.Context(), q)
+	if items == nil {
+		items = []T{}
+	}
+	c.answer(w, r, http.StatusOK, Page[T]{Items: items, Total: total, Limit: q.Limit, Offset: q.Offset}, err)
+}
+
+// listQuery reads limit, offset, sort and the filters.
+func (c *crud[T, K]) listQuery(values url.Values) (ListQuery, []jsonschema.FieldError) {
+	q := ListQuery{Limit: c.defLimit}
+	var errs []jsonschema.FieldError
+	bad := func(name, msg, typ string, input any) {
+		errs = append(errs, jsonschema.FieldError{Loc: []any{"query", name}, Msg: msg, Type: typ, Input: input})
+	}
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range values {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		vs := values[name]
+		v := vs[len(vs)-1]
+		switch name {
+		case "limit":
+			n, err := strconv.Atoi(v)
+			switch {
+			case err != nil:
+				bad(name, "Input should be a valid integer", "int_parsing", v)
+			case n < 1 || n > c.max:
+				bad(name, fmt.Sprintf("Input should be between 1 and %d", c.max), "range", v)
+			default:
+				q.Limit = n
+			}
+		case "offset":
+			n, err := strconv.Atoi(v)
+			switch {
+			case err != nil:
+				bad(name, "Input should be a valid integer", "int_parsing", v)
+			case n < 0:
+				bad(name, "Input should be greater than or equal to 0", "greater_than_equal", v)
+			default:
+				q.Offset = n
+			}
+		case "sort":
+			for _, key := range strings.Split(v, ",") {
+				field, desc := strings.CutPrefix(key, "-")
+				if c.fields[field] == nil {
+					bad(name, fmt.Sprintf("Cannot sort by %q; the fields are %s", field, strings.Join(c.fieldOrder, ", ")), "sort_field", key)
+					continue
+				}
+				q.Sort = append(q.Sort, SortKey{Field: field, Desc: desc})
+			}
+		default:
+			s := c.fields[name]
+			if s == nil {
+				bad(name, "Unknown query parameter; the filters are "+strings.Join(c.fieldOrder, ", "), "extra_forbidden", v)
+				continue
+			}
+			value, err := filterValue(s, v)
+			if err != nil {
+				bad(name, err.Error(), "filter_parsing", v)
+				continue
+			}
+			q.Filters = append(q.Filters, Filter{Field: name, Value: value})
+		}
+	}
+	return q, errs
+}
+
+// scalarMember reports whether a member of schema s holds one scalar — a
+// string (a date-time too), an integer, a number or a boolean — which list
+// filters and sorts by.
+func scalarMember(s *jsonschema.Schema) bool {
+	if s.Ref != "" || s.ContentEncoding != "" {
+		return false
+	}
+	switch s.Type {
+	case "string", "integer", "number", "boolean":
+		return true
+	}
+	return false
+}
+
+// filterValue converts a query value to the Go type of a member's JSON type.
+func filterValue(s *jsonschema.Schema, v string) (any, error) {
+	if s == nil {
+		return v, nil
+	}
+	switch s.Type {
+	case "integer":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, errors.New("Input should be a valid integer")
+		}
+		return n, nil
+	case "number":
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, errors.New("Input should be a valid number")
+		}
+		return f, nil
+	case "boolean":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, errors.New("Input should be a valid boolean")
+		}
+		return b, nil
+	}
+	return v, nil
+}
+
+// readItem reads and validates a create or replace body into a T.
+func (c *crud[T, K]) readItem(w http.ResponseWriter, r *http.Request) (T, bool) {
+	var item T
+	if err := c.createBody.Decode(r, &item); err != nil {
+		typed.WriteProblem(w, r, err)
+		return item, false
+	}
+	for _, clear := range c.clearReadOnly {
+		clear(&item) // clients do not set them, even as unknown members
+	}
+	return item, true
+}
+
+// memberClearers returns functions that set each of the named JSON members
+// of a T to its zero value (or, in a map, remove it).
+func memberClearers[T any](names []string) []func(*T) {
+	var out []func(*T)
+	t := reflect.TypeFor[T]()
+	if t.Kind() == reflect.Map {
+		for _, name := range names {
+			out = append(out, func(item *T) {
+				reflect.ValueOf(item).Elem().SetMapIndex(reflect.ValueOf(name), reflect.Value{})
+			})
+		}
+		return out
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for _, f := range jsonschema.Fields(t) {
+		if !slices.Contains(names, f.Name) {
+			continue
+		}
+		index := f.Index
+		out = append(out, func(item *T) {
+			if v, err := reflect.ValueOf(item).Elem().FieldByIndexErr(index); err == nil {
+				v.SetZero() // else it is in a nil embedded struct: zero already
+			}
+		})
+	}
+	return out
+}
+
+// setKey sets the key member of item to the path's id, through JSON, so
+// that a replaced item keeps its key whatever T is.
+func (c *crud[T, K]) setKey(item *T, raw string) {
+	if m, ok := any(item).(*map[string]any); ok {
+		if *m == nil {
+			*m = make(map[string]any)
+		}
+		(*m)[c.idField] = keyJSON(c.idSchema, c.components, raw)
+		return
+	}
+	b, err := json.Marshal(map[string]any{c.idField: keyJSON(c.idSchema, c.components, raw)})
+	if err == nil {
+		_ = json.Unmarshal(b, item)
+	}
+}
+
+// keyJSON is the JSON value of a key given as path text.
+func keyJSON(s *jsonschema.Schema, components map[string]*jsonschema.Schema, raw string) any {
+	if v, err := filterValue(resolveSchema(s, components), raw); err == nil {
+		return v
+	}
+	return raw
+}
+
+// createItem serves POST prefix.
+func (c *crud[T, K]) createItem(w http.ResponseWriter, r *http.Request) {
+	item, ok := c.readItem(w, r)
+	if !ok {
+		return
+	}
+	item, err := c.store.Create(r.Context(), item)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	b, err := json.Marshal(item)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if id, ok := c.keyText(b); ok {
+		w.Header().Set("Location", c.prefix+"/"+url.PathEscape(id))
+	}
+	writeJSON(w, http.StatusCreated, b)
+}
+
+// keyText returns the key member of an item's JSON as path text.
+func (c *crud[T, K]) keyText(b []byte) (string, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return "", false
+	}
+	raw, ok := m[c.idField]
+	if !ok {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	return string(raw), true
+}
+
+// patchItem serves PATCH prefix/{id}: a JSON merge patch (RFC 7396) applied
+// in the store's Patch, the result validated as a whole item.
+func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw string) {
+	var patch map[string]any
+	if err := c.patchBody.Decode(r, &patch); err != nil {
+		typed.WriteProblem(w, r, err)
+		return
+	}
+	for _, name := range c.readOnly {
+		delete(patch, name) // clients do not set them
+	}
+	item, err := c.store.Patch(r.Context(), id, func(item *T) error {
+		current, err := json.Marshal(item)
+		if err != nil {
+			return err
+		}
+		var doc map[string]any
+		if err := c.patchBody.Unmarshal(current, &doc); err != nil {
+			return err
+		}
+		doc = mergePatch(doc, patch).(map[string]any)
+		result, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		if errs := c.itemNode.Validate(result, []any{"body"}, nil); len(errs) > 0 {
+			return &typed.ValidationError{Errors: errs}
+		}
+		var next T
+		if err := c.patchBody.Unmarshal(result, &next); err != nil {
+			return &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"body"}, Msg: err.Error(), Type: "json_invalid"}}}
+		}
+		*item = next
+		return nil
+	})
+	if err == nil {
+		c.setKey(&item, raw)
+	}
+	c.answer(w, r, http.StatusOK, item, err)
+}
+
+// mergePatch applies a JSON merge patch (RFC 7396) to target.
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = make(map[string]any)
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}
+
+// answer writes v as JSON with status, or the error.
+func (c *crud[T, K]) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, b)
+}
+
+// writeJSON answers with b, a JSON document.
+func writeJSON(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// fail answers a store or encoding error.
+func (c *crud[T, K]) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		typed.WriteProblem(w, r, typed.NewError(http.StatusNotFound, "No such item."))
+	case errors.Is(err, ErrConflict):
+		typed.WriteProblem(w, r, typed.NewError(http.StatusConflict, "The item conflicts with one that exists."))
+	case errors.Is(err, ErrInvalidQuery):
+		typed.WriteProblem(w, r, typed.NewError(http.StatusUnprocessableEntity, "The store refused the query."))
+	case typed.StatusOf(err) < 500:
+		typed.WriteProblem(w, r, err)
+	default:
+		logger := c.logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.ErrorContext(r.Context(), "dynroute: CRUD store error", "method", r.Method, "path", r.URL.Path, "error", err)
+		typed.WriteProblem(w, r, err)
+	}
+}
+
+// describe documents one operation.
+func (c *crud[T, K]) describe(op Operation) *openapi.OperationInfo {
+	info := &openapi.OperationInfo{Schemas: c.reg}
+	idParam := openapi.Parameter{Name: "id", In: "path", Required: true, Schema: c.idSchema, Description: "the key of the item"}
+	problem := func(status int, desc string) openapi.Response {
+		return openapi.Response{Status: status, Description: desc, ContentType: "application/problem+json", Schema: c.problem}
+	}
+	validation := openapi.Response{Status: http.StatusUnprocessableEntity, Description: "Validation Error",
+		ContentType: "application/problem+json", Schema: c.validation}
+	item := openapi.Response{Status: http.StatusOK, Description: "The item", ContentType: "application/json", Schema: c.item}
+	switch op {
+	case List:
+		info.Parameters = []openapi.Parameter{
+			{Name: "limit", In: "query", Description: "the page size",
+				Schema: &jsonschema.Schema{Type: "integer", Minimum: ptr(1.0), Maximum: ptr(float64(c.max)), Default: c.defLimit}},
+			{Name: "offset", In: "query", Description: "how many items to skip",
+				Schema: &jsonschema.Schema{Type: "integer", Minimum: ptr(0.0), Default: 0}},
+			{Name: "sort", In: "query", Description: "members to sort by, comma-separated; - before a member sorts descending: " +
+				strings.Join(c.fieldOrder, ", "), Schema: &jsonschema.Schema{Type: "string"}},
+		}
+		for _, f := range c.fieldOrder {
+			info.Parameters = append(info.Parameters, openapi.Parameter{Name: f, In: "query",
+				Description: "keep the items whose " + f + " equals this", Schema: c.fields[f]})
+		}
+		page := &jsonschema.Schema{Type: "object", Properties: []jsonschema.Property{
+			{Name: "items", Schema: &jsonschema.Schema{Type: "array", Items: c.item}},
+			{Name: "total", Schema: &jsonschema.Schema{Type: "integer", Description: "how many items match the filters, on all pages"}},
+			{Name: "limit", Schema: &jsonschema.Schema{Type: "integer"}},
+			{Name: "offset", Schema: &jsonschema.Schema{Type: "integer"}},
+		}, Required: []string{"items", "total", "limit", "offset"}}
+		info.Responses = []openapi.Response{{Status: http.StatusOK, Description: "A page of items", ContentType: "application/json", Schema: page}, validation}
+	case Create:
+		info.RequestBody = &openapi.RequestBody{Required: true, ContentType: "application/json", Schema: c.create}
+		created := item
+		created.Status, created.Description = http.StatusCreated, "The item, as stored"
+		created.Headers = []openapi.Header{{Name: "Location", Description: "the item's URL", Schema: &jsonschema.Schema{Type: "string"}}}
+		info.Responses = []openapi.Response{created, problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+	case Get:
+		info.Parameters = []openapi.Parameter{idParam}
+		info.Responses = []openapi.Response{item, problem(http.StatusNotFound, "No such item"), validation}
+	case Replace:
+		info.Parameters = []openapi.Parameter{idParam}
+		info.RequestBody = &openapi.RequestBody{Required: true, ContentType: "application/json", Schema: c.create}
+		info.Responses = []openapi.Response{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+	case Patch:
+		info.Parameters = []openapi.Parameter{idParam}
+		info.RequestBody = &openapi.RequestBody{Required: true, ContentType: "application/merge-patch+json", Schema: c.patch,
+			Description: "a JSON merge patch (RFC 7396): members to set; null removes a member"}
+		info.Responses = []openapi.Response{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
+	case Delete:
+		info.Parameters = []openapi.Parameter{idParam}
+		info.Responses = []openapi.Response{{Status: http.StatusNoContent, Description: "Deleted"}, problem(http.StatusNotFound, "No such item"), validation}
+	}
+	info.Responses = append(info.Responses, openapi.Response{Description: "Error", ContentType: "application/problem+json", Schema: c.problem})
+	schemas := []*jsonschema.Schema{c.item}
+	for _, p := range info.Parameters {
+		schemas = append(schemas, p.Schema)
+	}
+	if info.RequestBody != nil {
+		schemas = append(schemas, info.RequestBody.Schema)
+	}
+	for _, resp := range info.Responses {
+		schemas = append(schemas, resp.Schema)
+	}
+	info.Components = jsonschema.Closure(c.components, schemas...)
+	return info
+}
+
+func ptr[T any](v T) *T { return &v }
