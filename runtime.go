@@ -115,7 +115,7 @@ func (tx *Tx) RemoveRoute(name string) error {
 func (tx *Tx) RemoveSource(source string) int {
 	var gone []*routeRec
 	for _, rec := range tx.set.recs {
-		if rec.route.Source.from(source) {
+		if rec.route.Source.From(source) {
 			gone = append(gone, rec)
 		}
 	}
@@ -124,8 +124,11 @@ func (tx *Tx) RemoveSource(source string) int {
 	return len(gone)
 }
 
-// from reports whether s lies in source; see Tx.RemoveSource.
-func (s Source) from(source string) bool {
+// From reports whether s lies in source, as Tx.RemoveSource and
+// Router.ReplaceSource match routes to a source: source is a config file
+// name as the loader was given it (File), a SQL table (Table), or an
+// environment prefix (an Env that starts with source + "_").
+func (s Source) From(source string) bool {
 	if source == "" {
 		return false
 	}

@@ -181,7 +181,7 @@ func TestSourceFrom(t *testing.T) {
 		{Source{}, "", false},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, tt.src.from(tt.source), "%+v from %q", tt.src, tt.source)
+		assert.Equal(t, tt.want, tt.src.From(tt.source), "%+v from %q", tt.src, tt.source)
 	}
 }
 

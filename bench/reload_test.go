@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/reload"
 )
 
 // The runtime-change benchmarks of DESIGN.md: swapping a 10,000-route table
@@ -208,7 +209,7 @@ func BenchmarkSwap10k(b *testing.B) {
 		rt := reloadRouter(b)
 		sets := newSwapper(rt, n).sets // with Sources, as a file loader gives them
 		var i atomic.Int64
-		rl, err := dynroute.NewReloader(rt, &dynroute.ReloaderOptions{
+		rl, err := reload.New(rt, &reload.Options{
 			Source: "gen",
 			Load: func(context.Context) ([]dynroute.RouteSpec, error) {
 				return sets[i.Add(1)%2], nil

@@ -36,13 +36,14 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
+	"github.com/dynroute/dynroute/reload"
 )
 
 // newReloader returns the Reloader that keeps rt serving o.file's routes:
 // on a change of the file and on SIGHUP. onReload, if not nil, sees every
 // reload (the tests use it; a program would count them as metrics).
-func newReloader(rt *dynroute.Router, o options, logger *slog.Logger, onReload func(dynroute.ReloadEvent)) (*dynroute.Reloader, error) {
-	return dynroute.NewFileReloader(rt, o.file, &dynroute.ReloaderOptions{
+func newReloader(rt *dynroute.Router, o options, logger *slog.Logger, onReload func(reload.Event)) (*reload.Reloader, error) {
+	return reload.NewFile(rt, o.file, &reload.Options{
 		Apply: &dynroute.ApplyOptions{
 			Lenient:     o.lenient,
 			DefaultTags: []string{seed.DefaultTag},

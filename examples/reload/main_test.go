@@ -22,6 +22,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
+	"github.com/dynroute/dynroute/reload"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -166,18 +167,18 @@ func TestReloadOverHTTP(t *testing.T) {
 	write(usersRoute + productsRoute)
 
 	logs := &syncBuffer{}
-	events := make(chan dynroute.ReloadEvent, 100)
+	events := make(chan reload.Event, 100)
 	rt, err := seed.NewRouter("")
 	require.NoError(t, err)
 	rl, err := newReloader(rt, options{file: file, debounce: 20 * time.Millisecond},
-		slog.New(slog.NewTextHandler(logs, nil)), func(ev dynroute.ReloadEvent) { events <- ev })
+		slog.New(slog.NewTextHandler(logs, nil)), func(ev reload.Event) { events <- ev })
 	require.NoError(t, err)
 	require.NoError(t, rl.Start(t.Context()))
 	t.Cleanup(rl.Wait)
 	srv := httptest.NewServer(rt)
 	t.Cleanup(srv.Close)
 	c := &client{t: t, url: srv.URL, c: srv.Client()}
-	waitEvent := func(desc string, match func(dynroute.ReloadEvent) bool) dynroute.ReloadEvent {
+	waitEvent := func(desc string, match func(reload.Event) bool) reload.Event {
 		t.Helper()
 		deadline := time.After(waitLimit)
 		for {
@@ -219,7 +220,7 @@ func TestReloadOverHTTP(t *testing.T) {
 	// Delete and re-create. While the file is gone the reload fails and
 	// the old routes keep serving.
 	require.NoError(t, os.Remove(file))
-	ev := waitEvent("the reload of the deleted file", func(ev dynroute.ReloadEvent) bool { return !ev.OK })
+	ev := waitEvent("the reload of the deleted file", func(ev reload.Event) bool { return !ev.OK })
 	assert.ErrorIs(t, ev.Err, fs.ErrNotExist)
 	c.servesNow(map[string]answer{"/dynamic/admin": admin, "/dynamic/echo/x": {200, `"route":"echo"`}})
 	write(productsRoute + renamedEchoRoute)
@@ -228,7 +229,7 @@ func TestReloadOverHTTP(t *testing.T) {
 
 	// A broken file keeps the old table.
 	write(brokenConfig)
-	ev = waitEvent("the reload of the broken file", func(ev dynroute.ReloadEvent) bool { return !ev.OK })
+	ev = waitEvent("the reload of the broken file", func(ev reload.Event) bool { return !ev.OK })
 	assert.ErrorIs(t, ev.Err, dynroute.ErrInvalidConfig)
 	kept := map[string]answer{"/v2/echo/x": {200, `"route":"echo_v2"`}, "/dynamic/products/7": product,
 		"/dynamic/users": notFound, "/static/route": static}
@@ -237,7 +238,7 @@ func TestReloadOverHTTP(t *testing.T) {
 	// So does a readable file with bad routes, all of whose problems are
 	// logged.
 	write(badConfig)
-	ev = waitEvent("the reload of the bad config", func(ev dynroute.ReloadEvent) bool { return !ev.OK })
+	ev = waitEvent("the reload of the bad config", func(ev reload.Event) bool { return !ev.OK })
 	assert.ErrorIs(t, ev.Err, dynroute.ErrUnknownHandler)
 	assert.ErrorIs(t, ev.Err, dynroute.ErrInvalidPath)
 	assert.Equal(t, 2, ev.Problems)
@@ -247,7 +248,7 @@ func TestReloadOverHTTP(t *testing.T) {
 
 	// A good file after them applies.
 	write(usersRoute + adminRoute)
-	ev = waitEvent("the reload of the good file", func(ev dynroute.ReloadEvent) bool { return ev.OK })
+	ev = waitEvent("the reload of the good file", func(ev reload.Event) bool { return ev.OK })
 	assert.Equal(t, 2, ev.Added)
 	assert.Equal(t, 2, ev.Removed)
 	c.servesNow(map[string]answer{"/dynamic/users": users, "/dynamic/admin": admin,

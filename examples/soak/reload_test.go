@@ -12,6 +12,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/examples/internal/seed"
+	"github.com/dynroute/dynroute/reload"
 	"github.com/stretchr/testify/require"
 )
 
@@ -69,7 +70,7 @@ echo_v2:
 // through the Router's API.
 type reloadExample struct {
 	rt   *dynroute.Router
-	rl   *dynroute.Reloader
+	rl   *reload.Reloader
 	file string
 
 	reloadCancel  context.CancelFunc
@@ -102,7 +103,7 @@ func startReloadExample(t *testing.T, logger *slog.Logger) *reloadExample {
 	require.NoError(t, rt.AddAPIRoute("/soak/flip", []string{http.MethodGet}, flip("a"),
 		&dynroute.RouteOptions{Name: "soak_flip", Summary: "A route the soak swaps with ReplaceRoute"}))
 	e.rt = rt
-	e.rl, err = dynroute.NewFileReloader(rt, e.file, &dynroute.ReloaderOptions{
+	e.rl, err = reload.NewFile(rt, e.file, &reload.Options{
 		Apply:    &dynroute.ApplyOptions{DefaultTags: []string{seed.DefaultTag}},
 		Logger:   logger,
 		Debounce: reloadDebounce,
@@ -128,11 +129,11 @@ func flip(name string) http.Handler {
 // onReload counts a reload and keeps a failed one as an error: the soak
 // only writes valid files, each whole (written aside and renamed over), so
 // every reload must apply.
-func (e *reloadExample) onReload(ev dynroute.ReloadEvent) {
+func (e *reloadExample) onReload(ev reload.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.last = time.Now()
-	if ev.Trigger == dynroute.TriggerStart {
+	if ev.Trigger == reload.TriggerStart {
 		return
 	}
 	e.res.reloads++

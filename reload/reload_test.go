@@ -1,4 +1,4 @@
-package dynroute
+package reload
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dynroute/dynroute"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,14 +51,14 @@ func (s *syncBuffer) String() string {
 
 // reloadRouter returns a Router whose Registry has the handler "hello",
 // which answers with the matched route's name.
-func reloadRouter(t *testing.T) *Router {
+func reloadRouter(t *testing.T) *dynroute.Router {
 	t.Helper()
-	rt := New(nil)
-	require.NoError(t, rt.Registry().Register("hello", HandlerFunc(func(w http.ResponseWriter, _ *http.Request, ps Params) {
+	rt := dynroute.New(nil)
+	require.NoError(t, rt.Registry().Register("hello", dynroute.HandlerFunc(func(w http.ResponseWriter, _ *http.Request, ps dynroute.Params) {
 		_, _ = w.Write([]byte(ps.Route().Name))
 	})))
 	// A route added in code: reloads of a source never touch it.
-	rt.MustAddAPIRoute("/code", []string{"GET"}, named("code"), &RouteOptions{Name: "code"})
+	rt.MustAddAPIRoute("/code", []string{"GET"}, named("code"), &dynroute.RouteOptions{Name: "code"})
 	return rt
 }
 
@@ -72,10 +73,10 @@ func yamlRoutes(names ...string) string {
 }
 
 // specRoutes is yamlRoutes as specs.
-func specRoutes(names ...string) []RouteSpec {
-	specs := make([]RouteSpec, len(names))
+func specRoutes(names ...string) []dynroute.RouteSpec {
+	specs := make([]dynroute.RouteSpec, len(names))
 	for i, n := range names {
-		specs[i] = RouteSpec{Name: n, Path: "/" + n, Methods: []string{"GET"}, Handler: "hello"}
+		specs[i] = dynroute.RouteSpec{Name: n, Path: "/" + n, Methods: []string{"GET"}, Handler: "hello"}
 	}
 	return specs
 }
@@ -89,23 +90,23 @@ func writeFile(t *testing.T, file, content string) {
 // reads.
 type reloadHarness struct {
 	t      *testing.T
-	rt     *Router
+	rt     *dynroute.Router
 	rl     *Reloader
-	events chan ReloadEvent
+	events chan Event
 	logs   *syncBuffer
 }
 
 // newHarness makes the Reloader with mk, hooking OnReload and Logger into
 // the harness; opts may set anything else.
-func newHarness(t *testing.T, opts *ReloaderOptions, mk func(*Router, *ReloaderOptions) (*Reloader, error)) *reloadHarness {
+func newHarness(t *testing.T, opts *Options, mk func(*dynroute.Router, *Options) (*Reloader, error)) *reloadHarness {
 	t.Helper()
-	h := &reloadHarness{t: t, rt: reloadRouter(t), events: make(chan ReloadEvent, 1000), logs: &syncBuffer{}}
-	var o ReloaderOptions
+	h := &reloadHarness{t: t, rt: reloadRouter(t), events: make(chan Event, 1000), logs: &syncBuffer{}}
+	var o Options
 	if opts != nil {
 		o = *opts
 	}
 	o.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	o.OnReload = func(ev ReloadEvent) { h.events <- ev }
+	o.OnReload = func(ev Event) { h.events <- ev }
 	rl, err := mk(h.rt, &o)
 	require.NoError(t, err)
 	h.rl = rl
@@ -118,12 +119,12 @@ func (h *reloadHarness) start() {
 	h.t.Helper()
 	require.NoError(h.t, h.rl.Start(h.t.Context()))
 	h.t.Cleanup(h.rl.Wait) // t.Context is canceled before cleanups run
-	ev := h.waitEvent("the first load", func(ev ReloadEvent) bool { return ev.Trigger == TriggerStart })
+	ev := h.waitEvent("the first load", func(ev Event) bool { return ev.Trigger == TriggerStart })
 	require.True(h.t, ev.OK, "first load: %v", ev.Err)
 }
 
 // waitEvent returns the first event that what matches, dropping others.
-func (h *reloadHarness) waitEvent(desc string, what func(ReloadEvent) bool) ReloadEvent {
+func (h *reloadHarness) waitEvent(desc string, what func(Event) bool) Event {
 	h.t.Helper()
 	deadline := time.NewTimer(waitLimit)
 	defer deadline.Stop()
@@ -170,7 +171,7 @@ func (h *reloadHarness) servesNow(want map[string]string) {
 	}
 }
 
-func isFile(ev ReloadEvent) bool { return ev.Trigger == TriggerFile }
+func isFile(ev Event) bool { return ev.Trigger == TriggerFile }
 
 func TestReloaderWatchFile(t *testing.T) {
 	tests := []struct {
@@ -197,7 +198,7 @@ func TestReloaderWatchFile(t *testing.T) {
 			// With the file gone the reload fails and the old table stays.
 			ev := h.waitEvent("the failed reload of the deleted file", isFile)
 			require.False(t, ev.OK)
-			assert.ErrorIs(t, ev.Err, ErrReloadFailed)
+			assert.ErrorIs(t, ev.Err, ErrFailed)
 			assert.ErrorIs(t, ev.Err, fs.ErrNotExist)
 			assert.Equal(t, len(old)-1, ev.Routes, "the file's routes keep serving")
 			h.servesNow(old)
@@ -208,14 +209,14 @@ func TestReloaderWatchFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "routes.yaml")
 			writeFile(t, file, yamlRoutes("a"))
-			h := newHarness(t, &ReloaderOptions{Debounce: 20 * time.Millisecond}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
-				return NewFileReloader(rt, file, o)
+			h := newHarness(t, &Options{Debounce: 20 * time.Millisecond}, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
+				return NewFile(rt, file, o)
 			})
 			h.start()
 			h.servesNow(map[string]string{"/a": "a", "/b": "", "/code": "code"})
 
 			tt.change(t, h, file, yamlRoutes("a", "b"))
-			ev := h.waitEvent("the reload after the change", func(ev ReloadEvent) bool { return isFile(ev) && ev.OK })
+			ev := h.waitEvent("the reload after the change", func(ev Event) bool { return isFile(ev) && ev.OK })
 			assert.True(t, ev.Changed)
 			assert.Equal(t, 1, ev.Added)
 			assert.Equal(t, 0, ev.Removed)
@@ -226,7 +227,7 @@ func TestReloaderWatchFile(t *testing.T) {
 			// A second change of the same kind: the watch survives the first
 			// (a rename or delete would end a watch on the file itself).
 			tt.change(t, h, file, yamlRoutes("b", "c"))
-			ev = h.waitEvent("the reload after the second change", func(ev ReloadEvent) bool { return isFile(ev) && ev.OK })
+			ev = h.waitEvent("the reload after the second change", func(ev Event) bool { return isFile(ev) && ev.OK })
 			assert.Equal(t, 1, ev.Added)
 			assert.Equal(t, 1, ev.Removed)
 			h.servesNow(map[string]string{"/a": "", "/b": "b", "/c": "c", "/code": "code"})
@@ -236,7 +237,7 @@ func TestReloaderWatchFile(t *testing.T) {
 }
 
 // documentedPaths returns the paths of the document rt serves now.
-func documentedPaths(t *testing.T, rt *Router) []string {
+func documentedPaths(t *testing.T, rt *dynroute.Router) []string {
 	t.Helper()
 	w := httptest.NewRecorder()
 	rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/openapi.json", nil))
@@ -272,13 +273,13 @@ func TestReloaderWatchSymlinkSwap(t *testing.T) {
 	file := filepath.Join(dir, "routes.yaml")
 	require.NoError(t, os.Symlink(filepath.Join("..data", "routes.yaml"), file))
 
-	h := newHarness(t, &ReloaderOptions{Debounce: 20 * time.Millisecond}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
-		return NewFileReloader(rt, file, o)
+	h := newHarness(t, &Options{Debounce: 20 * time.Millisecond}, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
+		return NewFile(rt, file, o)
 	})
 	h.start()
 	h.servesNow(map[string]string{"/a": "a", "/b": ""})
 	version(2, yamlRoutes("a", "b"))
-	ev := h.waitEvent("the reload after the link swap", func(ev ReloadEvent) bool { return isFile(ev) && ev.OK })
+	ev := h.waitEvent("the reload after the link swap", func(ev Event) bool { return isFile(ev) && ev.OK })
 	assert.Equal(t, 1, ev.Added)
 	h.servesNow(map[string]string{"/a": "a", "/b": "b"})
 }
@@ -286,23 +287,23 @@ func TestReloaderWatchSymlinkSwap(t *testing.T) {
 func TestReloaderBadConfigKeepsOldTable(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "routes.yaml")
 	writeFile(t, file, yamlRoutes("a", "b"))
-	h := newHarness(t, &ReloaderOptions{Debounce: 10 * time.Millisecond}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
-		return NewFileReloader(rt, file, o)
+	h := newHarness(t, &Options{Debounce: 10 * time.Millisecond}, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
+		return NewFile(rt, file, o)
 	})
 	h.start()
 	old := map[string]string{"/a": "a", "/b": "b", "/c": "", "/code": "code"}
 	h.servesNow(old)
-	before := h.rt.table.Load()
+	before := h.rt.RouteSpecs() // a failed ReplaceSource publishes no table (the root tests it); the routes stay
 
 	// A syntax error: the loader refuses the whole file.
 	writeFile(t, file, "a:\n  path: /a\n  methods: [GET\n")
 	ev := h.waitEvent("the failed reload of a broken file", isFile)
 	require.False(t, ev.OK)
-	assert.ErrorIs(t, ev.Err, ErrReloadFailed)
-	assert.ErrorIs(t, ev.Err, ErrInvalidConfig)
+	assert.ErrorIs(t, ev.Err, ErrFailed)
+	assert.ErrorIs(t, ev.Err, dynroute.ErrInvalidConfig)
 	assert.False(t, ev.Changed)
 	assert.Equal(t, 2, ev.Routes)
-	assert.Same(t, before, h.rt.table.Load(), "a failed reload publishes nothing")
+	assert.Equal(t, before, h.rt.RouteSpecs(), "a failed reload changes no route")
 	h.servesNow(old)
 
 	// A readable file with three bad routes: every problem is reported
@@ -313,11 +314,11 @@ func TestReloaderBadConfigKeepsOldTable(t *testing.T) {
 		"dup:\n  path: /a\n  methods: [GET]\n  handler: hello\n")
 	ev = h.waitEvent("the failed reload of a bad config", isFile)
 	require.False(t, ev.OK)
-	assert.ErrorIs(t, ev.Err, ErrUnknownHandler)
-	assert.ErrorIs(t, ev.Err, ErrInvalidPath)
-	assert.ErrorIs(t, ev.Err, ErrDuplicateRoute)
+	assert.ErrorIs(t, ev.Err, dynroute.ErrUnknownHandler)
+	assert.ErrorIs(t, ev.Err, dynroute.ErrInvalidPath)
+	assert.ErrorIs(t, ev.Err, dynroute.ErrDuplicateRoute)
 	assert.Equal(t, 3, ev.Problems)
-	assert.Same(t, before, h.rt.table.Load())
+	assert.Equal(t, before, h.rt.RouteSpecs())
 	h.servesNow(old)
 	logs := h.logs.String()
 	assert.Contains(t, logs, "reload failed, the old routes keep serving")
@@ -328,7 +329,7 @@ func TestReloaderBadConfigKeepsOldTable(t *testing.T) {
 
 	// A good file after the bad ones applies, compared with the last good one.
 	writeFile(t, file, yamlRoutes("a", "c"))
-	ev = h.waitEvent("the reload of the fixed file", func(ev ReloadEvent) bool { return isFile(ev) && ev.OK })
+	ev = h.waitEvent("the reload of the fixed file", func(ev Event) bool { return isFile(ev) && ev.OK })
 	assert.Equal(t, 1, ev.Added)
 	assert.Equal(t, 1, ev.Removed)
 	h.servesNow(map[string]string{"/a": "a", "/b": "", "/c": "c", "/code": "code"})
@@ -337,22 +338,22 @@ func TestReloaderBadConfigKeepsOldTable(t *testing.T) {
 // staticSource is a Load function over specs the test sets.
 type staticSource struct {
 	mu    sync.Mutex
-	specs []RouteSpec
+	specs []dynroute.RouteSpec
 	err   error
 	loads atomic.Int64
 }
 
-func (s *staticSource) set(specs []RouteSpec, err error) {
+func (s *staticSource) set(specs []dynroute.RouteSpec, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.specs, s.err = specs, err
 }
 
-func (s *staticSource) load(context.Context) ([]RouteSpec, error) {
+func (s *staticSource) load(context.Context) ([]dynroute.RouteSpec, error) {
 	s.loads.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]RouteSpec(nil), s.specs...), s.err
+	return append([]dynroute.RouteSpec(nil), s.specs...), s.err
 }
 
 func TestReloaderSIGHUP(t *testing.T) {
@@ -361,7 +362,7 @@ func TestReloaderSIGHUP(t *testing.T) {
 	}
 	src := &staticSource{}
 	src.set(specRoutes("a"), nil)
-	h := newHarness(t, &ReloaderOptions{Source: "mem", Load: src.load, Signals: []os.Signal{syscall.SIGHUP}}, NewReloader)
+	h := newHarness(t, &Options{Source: "mem", Load: src.load, Signals: []os.Signal{syscall.SIGHUP}}, New)
 	h.start() // Start has called signal.Notify when it returns
 	// Should the Reloader's handler be missing, SIGHUP's default action
 	// would kill the test binary: a handler of the test's own prevents it.
@@ -371,7 +372,7 @@ func TestReloaderSIGHUP(t *testing.T) {
 
 	src.set(specRoutes("a", "b"), nil)
 	require.NoError(t, sighup())
-	ev := h.waitEvent("the reload on SIGHUP", func(ev ReloadEvent) bool { return ev.Trigger == TriggerSignal })
+	ev := h.waitEvent("the reload on SIGHUP", func(ev Event) bool { return ev.Trigger == TriggerSignal })
 	require.True(t, ev.OK, "%v", ev.Err)
 	assert.Equal(t, 1, ev.Added)
 	h.servesNow(map[string]string{"/a": "a", "/b": "b"})
@@ -385,12 +386,12 @@ func TestReloaderSIGHUP(t *testing.T) {
 func TestReloaderEvents(t *testing.T) {
 	src := &staticSource{}
 	src.set(specRoutes("a", "b", "c"), nil)
-	h := newHarness(t, &ReloaderOptions{Source: "mem", Load: src.load}, NewReloader)
+	h := newHarness(t, &Options{Source: "mem", Load: src.load}, New)
 
 	// Reload works before Start; Start then loads again and finds no change.
 	ev, err := h.rl.Reload(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, ReloadEvent{Source: "mem", Trigger: TriggerManual, OK: true, Changed: true, Routes: 3, Added: 3,
+	assert.Equal(t, Event{Source: "mem", Trigger: TriggerManual, OK: true, Changed: true, Routes: 3, Added: 3,
 		Start: ev.Start, Duration: ev.Duration}, ev)
 	assert.Positive(t, ev.Duration)
 	assert.Equal(t, ev, <-h.events, "OnReload gets what Reload returns")
@@ -406,21 +407,21 @@ func TestReloaderEvents(t *testing.T) {
 	h.servesNow(map[string]string{"/a": "", "/b": "b", "/c": "c", "/d": "d"})
 	routes := h.rt.Routes()
 	require.Len(t, routes, 4)
-	assert.Equal(t, Source{File: "mem"}, routes[1].Source, "specs without a Source get the Reloader's")
+	assert.Equal(t, dynroute.Source{File: "mem"}, routes[1].Source, "specs without a Source get the Reloader's")
 
-	before := h.rt.table.Load()
+	before := h.rt.RouteSpecs() // a failed ReplaceSource publishes no table (the root tests it); the routes stay
 	ev, err = h.rl.Reload(t.Context())
 	require.NoError(t, err)
 	assert.True(t, ev.OK)
 	assert.False(t, ev.Changed, "the same specs again publish nothing")
 	assert.Zero(t, ev.Added+ev.Removed+ev.Updated)
-	assert.Same(t, before, h.rt.table.Load())
+	assert.Equal(t, before, h.rt.RouteSpecs())
 
 	boom := errors.New("source unavailable")
 	src.set(nil, boom)
 	ev, err = h.rl.Reload(t.Context())
 	require.ErrorIs(t, err, boom)
-	assert.ErrorIs(t, err, ErrReloadFailed)
+	assert.ErrorIs(t, err, ErrFailed)
 	assert.False(t, ev.OK)
 	assert.Equal(t, err, ev.Err)
 	assert.Equal(t, 3, ev.Routes)
@@ -431,17 +432,17 @@ func TestReloaderEvents(t *testing.T) {
 func TestReloaderSourceOfSpecs(t *testing.T) {
 	src := &staticSource{}
 	specs := specRoutes("a", "b")
-	specs[1].Source = Source{File: "other.yaml", Line: 3}
+	specs[1].Source = dynroute.Source{File: "other.yaml", Line: 3}
 	src.set(specs, nil)
-	h := newHarness(t, &ReloaderOptions{Source: "mem", Load: src.load}, NewReloader)
+	h := newHarness(t, &Options{Source: "mem", Load: src.load}, New)
 	_, err := h.rl.Reload(t.Context())
-	require.ErrorIs(t, err, ErrInvalidConfig)
+	require.ErrorIs(t, err, dynroute.ErrInvalidConfig)
 	assert.ErrorContains(t, err, `other.yaml:3`)
 	assert.ErrorContains(t, err, `not "mem"`)
 	h.servesNow(map[string]string{"/a": "", "/b": ""})
 
 	// Lenient mode skips it with a warning.
-	h = newHarness(t, &ReloaderOptions{Source: "mem", Load: src.load, Apply: &ApplyOptions{Lenient: true}}, NewReloader)
+	h = newHarness(t, &Options{Source: "mem", Load: src.load, Apply: &dynroute.ApplyOptions{Lenient: true}}, New)
 	ev, err := h.rl.Reload(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, 1, ev.Routes)
@@ -455,8 +456,8 @@ func TestReloaderLenient(t *testing.T) {
 	writeFile(t, file, `[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello"},
 		{"name": "b", "path": "/b", "methods": ["GET"], "handler": "nope"},
 		{"name": "c", "path": "/c", "methods": ["GET"], "handler": "hello", "colour": "red"}]`)
-	h := newHarness(t, &ReloaderOptions{Apply: &ApplyOptions{Lenient: true}}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
-		return NewFileReloader(rt, file, o)
+	h := newHarness(t, &Options{Apply: &dynroute.ApplyOptions{Lenient: true}}, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
+		return NewFile(rt, file, o)
 	})
 	ev, err := h.rl.Reload(t.Context())
 	require.NoError(t, err)
@@ -471,12 +472,12 @@ func TestReloaderLenient(t *testing.T) {
 
 func TestReloaderStart(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "routes.yaml")
-	h := newHarness(t, nil, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
-		return NewFileReloader(rt, file, o)
+	h := newHarness(t, nil, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
+		return NewFile(rt, file, o)
 	})
 	before := runtime.NumGoroutine()
 	err := h.rl.Start(t.Context())
-	require.ErrorIs(t, err, ErrReloadFailed, "a program must not start without its routes")
+	require.ErrorIs(t, err, ErrFailed, "a program must not start without its routes")
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 	assert.Equal(t, []string{"code"}, routeNames(h.rt))
 	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "nothing is left running")
@@ -488,10 +489,10 @@ func TestReloaderStart(t *testing.T) {
 	writeFile(t, file, yamlRoutes("a"))
 	h.start()
 	h.servesNow(map[string]string{"/a": "a"})
-	assert.ErrorIs(t, h.rl.Start(t.Context()), ErrReloaderStarted)
+	assert.ErrorIs(t, h.rl.Start(t.Context()), ErrStarted)
 }
 
-func routeNames(rt *Router) []string {
+func routeNames(rt *dynroute.Router) []string {
 	var names []string
 	for _, r := range rt.Routes() {
 		names = append(names, r.Name)
@@ -500,32 +501,32 @@ func routeNames(rt *Router) []string {
 }
 
 func TestNewReloaderOptions(t *testing.T) {
-	rt := New(nil)
-	load := func(context.Context) ([]RouteSpec, error) { return nil, nil }
+	rt := dynroute.New(nil)
+	load := func(context.Context) ([]dynroute.RouteSpec, error) { return nil, nil }
 	version := func(context.Context) (string, error) { return "", nil }
 	tests := []struct {
 		name string
-		rt   *Router
-		opts *ReloaderOptions
+		rt   *dynroute.Router
+		opts *Options
 		want string
 	}{
 		{"nil options", rt, nil, "no Source; no Load function"},
-		{"nil router", nil, &ReloaderOptions{Source: "s", Load: load}, "nil Router"},
-		{"negative interval", rt, &ReloaderOptions{Source: "s", Load: load, PollInterval: -1}, "negative"},
-		{"version without poll", rt, &ReloaderOptions{Source: "s", Load: load, Version: version}, "Version without a PollInterval"},
-		{"nil signal", rt, &ReloaderOptions{Source: "s", Load: load, Signals: []os.Signal{nil}}, "nil signal"},
+		{"nil router", nil, &Options{Source: "s", Load: load}, "nil Router"},
+		{"negative interval", rt, &Options{Source: "s", Load: load, PollInterval: -1}, "negative"},
+		{"version without poll", rt, &Options{Source: "s", Load: load, Version: version}, "Version without a PollInterval"},
+		{"nil signal", rt, &Options{Source: "s", Load: load, Signals: []os.Signal{nil}}, "nil signal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewReloader(tt.rt, tt.opts)
-			require.ErrorIs(t, err, ErrInvalidReloader)
+			_, err := New(tt.rt, tt.opts)
+			require.ErrorIs(t, err, ErrInvalidOptions)
 			assert.ErrorContains(t, err, tt.want)
 		})
 	}
-	_, err := NewFileReloader(rt, "routes.toml", nil)
-	assert.ErrorIs(t, err, ErrInvalidReloader)
+	_, err := NewFile(rt, "routes.toml", nil)
+	assert.ErrorIs(t, err, ErrInvalidOptions)
 	assert.ErrorContains(t, err, `unknown extension ".toml"`)
-	_, err = NewReloader(rt, &ReloaderOptions{Source: "s", Load: load})
+	_, err = New(rt, &Options{Source: "s", Load: load})
 	assert.NoError(t, err)
 }
 
@@ -534,8 +535,8 @@ func TestNewReloaderOptions(t *testing.T) {
 func TestReloaderDebounce(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "routes.yaml")
 	writeFile(t, file, yamlRoutes("r0"))
-	h := newHarness(t, &ReloaderOptions{Debounce: 50 * time.Millisecond}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
-		return NewFileReloader(rt, file, o)
+	h := newHarness(t, &Options{Debounce: 50 * time.Millisecond}, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
+		return NewFile(rt, file, o)
 	})
 	h.start()
 	const writes = 50
@@ -565,7 +566,7 @@ func TestReloaderDebounce(t *testing.T) {
 func TestReloaderPollChecksum(t *testing.T) {
 	src := &staticSource{}
 	src.set(specRoutes("a"), nil)
-	h := newHarness(t, &ReloaderOptions{Source: "mem", Load: src.load, PollInterval: 2 * time.Millisecond}, NewReloader)
+	h := newHarness(t, &Options{Source: "mem", Load: src.load, PollInterval: 2 * time.Millisecond}, New)
 	h.start()
 	waitLoads(t, src, 5)
 	select {
@@ -574,7 +575,7 @@ func TestReloaderPollChecksum(t *testing.T) {
 	default:
 	}
 	src.set(specRoutes("a", "b"), nil)
-	ev := h.waitEvent("the poll's reload", func(ev ReloadEvent) bool { return ev.Trigger == TriggerPoll })
+	ev := h.waitEvent("the poll's reload", func(ev Event) bool { return ev.Trigger == TriggerPoll })
 	require.True(t, ev.OK)
 	assert.Equal(t, 1, ev.Added)
 	h.servesNow(map[string]string{"/b": "b"})
@@ -584,8 +585,8 @@ func TestReloaderPollChecksum(t *testing.T) {
 	bad := specRoutes("a", "b", "c")
 	bad[2].Handler = "nope"
 	src.set(bad, nil)
-	ev = h.waitEvent("the failed poll", func(ev ReloadEvent) bool { return ev.Trigger == TriggerPoll })
-	assert.ErrorIs(t, ev.Err, ErrUnknownHandler)
+	ev = h.waitEvent("the failed poll", func(ev Event) bool { return ev.Trigger == TriggerPoll })
+	assert.ErrorIs(t, ev.Err, dynroute.ErrUnknownHandler)
 	waitLoads(t, src, 5)
 	select {
 	case ev := <-h.events:
@@ -609,13 +610,13 @@ func TestReloaderPollVersion(t *testing.T) {
 	src := &staticSource{}
 	src.set(specRoutes("a"), nil)
 	var version, versionReads atomic.Int64
-	h := newHarness(t, &ReloaderOptions{
+	h := newHarness(t, &Options{
 		Source: "mem", Load: src.load, PollInterval: 2 * time.Millisecond, ChecksumEvery: 1000,
 		Version: func(context.Context) (string, error) {
 			versionReads.Add(1)
 			return fmt.Sprint(version.Load()), nil
 		},
-	}, NewReloader)
+	}, New)
 	h.start()
 	loads := src.loads.Load()
 	reads := versionReads.Load()
@@ -624,29 +625,29 @@ func TestReloaderPollVersion(t *testing.T) {
 
 	src.set(specRoutes("a", "b"), nil)
 	version.Add(1)
-	ev := h.waitEvent("the poll's reload", func(ev ReloadEvent) bool { return ev.Trigger == TriggerPoll })
+	ev := h.waitEvent("the poll's reload", func(ev Event) bool { return ev.Trigger == TriggerPoll })
 	require.True(t, ev.OK)
 	h.servesNow(map[string]string{"/b": "b"})
 
 	// A change the version misses is found by the checksum poll.
-	h2 := newHarness(t, &ReloaderOptions{
+	h2 := newHarness(t, &Options{
 		Source: "mem", Load: src.load, PollInterval: 2 * time.Millisecond, ChecksumEvery: 3,
 		Version: func(context.Context) (string, error) { return "same", nil },
-	}, NewReloader)
+	}, New)
 	h2.start()
 	src.set(specRoutes("c"), nil)
-	ev = h2.waitEvent("the checksum poll's reload", func(ev ReloadEvent) bool { return ev.Trigger == TriggerPoll })
+	ev = h2.waitEvent("the checksum poll's reload", func(ev Event) bool { return ev.Trigger == TriggerPoll })
 	require.True(t, ev.OK)
 	h2.servesNow(map[string]string{"/c": "c", "/b": ""})
 
 	// ErrNoVersion: every poll compares checksums.
-	h3 := newHarness(t, &ReloaderOptions{
+	h3 := newHarness(t, &Options{
 		Source: "mem", Load: src.load, PollInterval: 2 * time.Millisecond, ChecksumEvery: -1,
 		Version: func(context.Context) (string, error) { return "", fmt.Errorf("none: %w", ErrNoVersion) },
-	}, NewReloader)
+	}, New)
 	h3.start()
 	src.set(specRoutes("d"), nil)
-	ev = h3.waitEvent("the poll's reload without a version", func(ev ReloadEvent) bool { return ev.Trigger == TriggerPoll })
+	ev = h3.waitEvent("the poll's reload without a version", func(ev Event) bool { return ev.Trigger == TriggerPoll })
 	require.True(t, ev.OK)
 	h3.servesNow(map[string]string{"/d": "d"})
 }
@@ -663,18 +664,18 @@ func TestReloaderRunEndsGoroutines(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "routes.yaml")
 	writeFile(t, file, yamlRoutes("a"))
-	h := newHarness(t, &ReloaderOptions{
+	h := newHarness(t, &Options{
 		Debounce:     time.Millisecond,
 		Signals:      []os.Signal{syscall.SIGHUP},
 		PollInterval: time.Millisecond,
-	}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) { return NewFileReloader(rt, file, o) })
+	}, func(rt *dynroute.Router, o *Options) (*Reloader, error) { return NewFile(rt, file, o) })
 
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- h.rl.Run(ctx) }()
-	h.waitEvent("the first load", func(ev ReloadEvent) bool { return ev.Trigger == TriggerStart })
+	h.waitEvent("the first load", func(ev Event) bool { return ev.Trigger == TriggerStart })
 	writeFile(t, file, yamlRoutes("a", "b"))
 	h.serves(map[string]string{"/b": "b"})
 	// Run, the watch, fsnotify's reader, the signal and poll loops.
@@ -703,7 +704,7 @@ func TestReloaderRunEndsGoroutines(t *testing.T) {
 // A Reloader keeps a config file's routes served: Start loads the file (and
 // fails if it cannot), then every save of the file and every SIGHUP reloads
 // it, all or nothing.
-func ExampleNewFileReloader() {
+func ExampleNewFile() {
 	dir, err := os.MkdirTemp("", "dynroute-example")
 	if err != nil {
 		panic(err)
@@ -714,14 +715,14 @@ func ExampleNewFileReloader() {
 		panic(err)
 	}
 
-	rt := New(nil)
+	rt := dynroute.New(nil)
 	_ = rt.Registry().Register("hello", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("hello"))
 	}))
-	rl, err := NewFileReloader(rt, file, &ReloaderOptions{
+	rl, err := NewFile(rt, file, &Options{
 		Signals: []os.Signal{syscall.SIGHUP},
 		Logger:  slog.New(slog.DiscardHandler), // the default, slog.Default(), logs every reload
-		OnReload: func(ev ReloadEvent) {
+		OnReload: func(ev Event) {
 			fmt.Printf("%s: ok=%v routes=%d added=%d removed=%d\n", ev.Trigger, ev.OK, ev.Routes, ev.Added, ev.Removed)
 		},
 	})
@@ -759,12 +760,12 @@ func sighup() error {
 func TestReloaderLenientPartialRead(t *testing.T) {
 	src := &staticSource{}
 	src.set(specRoutes("a", "b"), nil)
-	h := newHarness(t, &ReloaderOptions{Source: "mem", Load: src.load, Apply: &ApplyOptions{Lenient: true}}, NewReloader)
+	h := newHarness(t, &Options{Source: "mem", Load: src.load, Apply: &dynroute.ApplyOptions{Lenient: true}}, New)
 	_, err := h.rl.Reload(t.Context())
 	require.NoError(t, err)
 
 	lost := errors.New("connection reset")
-	badEntry := &RouteError{Name: "c", Err: ErrInvalidConfig, Detail: "unknown key"}
+	badEntry := &dynroute.RouteError{Name: "c", Err: dynroute.ErrInvalidConfig, Detail: "unknown key"}
 	src.set(specRoutes("a"), errors.Join(badEntry, lost))
 	ev, err := h.rl.Reload(t.Context())
 	require.ErrorIs(t, err, lost)
@@ -786,7 +787,7 @@ func TestReloaderPollVersionFails(t *testing.T) {
 	src.set(specRoutes("a"), nil)
 	var down atomic.Bool
 	var reads, version atomic.Int64
-	h := newHarness(t, &ReloaderOptions{
+	h := newHarness(t, &Options{
 		Source: "mem", Load: src.load, PollInterval: time.Millisecond, ChecksumEvery: -1,
 		Version: func(context.Context) (string, error) {
 			reads.Add(1)
@@ -795,7 +796,7 @@ func TestReloaderPollVersionFails(t *testing.T) {
 			}
 			return fmt.Sprint(version.Load()), nil
 		},
-	}, NewReloader)
+	}, New)
 	h.start()
 	down.Store(true)
 	n := reads.Load()
@@ -805,7 +806,7 @@ func TestReloaderPollVersionFails(t *testing.T) {
 	src.set(specRoutes("a", "b"), nil)
 	version.Add(1)
 	down.Store(false)
-	ev := h.waitEvent("the poll's reload after recovery", func(ev ReloadEvent) bool { return ev.Trigger == TriggerPoll })
+	ev := h.waitEvent("the poll's reload after recovery", func(ev Event) bool { return ev.Trigger == TriggerPoll })
 	assert.True(t, ev.OK)
 	h.servesNow(map[string]string{"/b": "b"})
 }
@@ -817,7 +818,7 @@ func TestReloaderUnnamedRoutes(t *testing.T) {
 	specs := specRoutes("a", "b")
 	specs[0].Name, specs[1].Name = "", ""
 	src.set(specs, nil)
-	h := newHarness(t, &ReloaderOptions{Source: "mem", Load: src.load}, NewReloader)
+	h := newHarness(t, &Options{Source: "mem", Load: src.load}, New)
 	_, err := h.rl.Reload(t.Context())
 	require.NoError(t, err)
 
@@ -838,8 +839,8 @@ func TestReloaderEmptySource(t *testing.T) {
 		t.Run(fmt.Sprint("AllowEmpty=", allow), func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "routes.yaml")
 			writeFile(t, file, yamlRoutes("a"))
-			h := newHarness(t, &ReloaderOptions{AllowEmpty: allow}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
-				return NewFileReloader(rt, file, o)
+			h := newHarness(t, &Options{AllowEmpty: allow}, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
+				return NewFile(rt, file, o)
 			})
 			h.start()
 			writeFile(t, file, "")
@@ -850,9 +851,21 @@ func TestReloaderEmptySource(t *testing.T) {
 				h.servesNow(map[string]string{"/a": ""})
 				return
 			}
-			require.ErrorIs(t, err, ErrReloadFailed)
+			require.ErrorIs(t, err, ErrFailed)
 			assert.Contains(t, err.Error(), "the source has no routes")
 			h.servesNow(map[string]string{"/a": "a", "/code": "code"})
 		})
 	}
+}
+
+// serveCode answers a GET of path and returns the status and body.
+func serveCode(rt *dynroute.Router, path string) (int, string) {
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+	return w.Code, w.Body.String()
+}
+
+// named is a handler that answers with its name.
+func named(name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(name)) })
 }

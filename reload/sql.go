@@ -1,4 +1,4 @@
-package dynroute
+package reload
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/internal/sqlname"
 )
 
@@ -34,20 +35,20 @@ var sqlVersionColumns = []string{"updated_at", "version"}
 // Every instance of a fleet that shares the database polls it the same way,
 // so all of them converge on the table's content within about one interval
 // of a change.
-func NewSQLReloader(rt *Router, db *sql.DB, table string, opts *ReloaderOptions) (*Reloader, error) {
-	var o ReloaderOptions
+func NewSQL(rt *dynroute.Router, db *sql.DB, table string, opts *Options) (*Reloader, error) {
+	var o Options
 	if opts != nil {
 		o = *opts
 	}
 	if db == nil {
-		return nil, fmt.Errorf("dynroute: NewSQLReloader: %w: nil database", ErrInvalidReloader)
+		return nil, fmt.Errorf("dynroute: NewSQLReloader: %w: nil database", ErrInvalidOptions)
 	}
 	quoted, err := quoteTable(table)
 	if err != nil {
-		return nil, fmt.Errorf("dynroute: NewSQLReloader: %w: %w", ErrInvalidReloader, err)
+		return nil, fmt.Errorf("dynroute: NewSQLReloader: %w: %w", ErrInvalidOptions, err)
 	}
 	o.Source = table
-	o.Load = func(ctx context.Context) ([]RouteSpec, error) { return LoadSQL(ctx, db, table) }
+	o.Load = func(ctx context.Context) ([]dynroute.RouteSpec, error) { return dynroute.LoadSQL(ctx, db, table) }
 	if o.PollInterval == 0 {
 		o.PollInterval = defaultSQLPoll
 	}
@@ -55,14 +56,14 @@ func NewSQLReloader(rt *Router, db *sql.DB, table string, opts *ReloaderOptions)
 		v := &sqlVersion{db: db, table: table, quoted: quoted}
 		o.Version = v.read
 	}
-	return NewReloader(rt, &o)
+	return New(rt, &o)
 }
 
 // quoteTable checks a table name as LoadSQL does and quotes it.
 func quoteTable(table string) (string, error) {
 	if !sqlname.ValidTable(table) {
 		return "", fmt.Errorf("%w: table name %q: want an identifier of letters, digits and underscores, or schema.table",
-			ErrInvalidConfig, table)
+			dynroute.ErrInvalidConfig, table)
 	}
 	return sqlname.QuoteTable(table), nil
 }

@@ -1,4 +1,4 @@
-package dynroute
+package reload
 
 import (
 	"database/sql"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/internal/testdb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,8 +109,8 @@ func testSQLReloader(t *testing.T, d sqlDialect) {
 			const fleet = 3
 			var instances []*reloadHarness
 			for range fleet {
-				h := newHarness(t, &ReloaderOptions{PollInterval: 5 * time.Millisecond}, func(rt *Router, o *ReloaderOptions) (*Reloader, error) {
-					return NewSQLReloader(rt, d.open(t), table, o)
+				h := newHarness(t, &Options{PollInterval: 5 * time.Millisecond}, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
+					return NewSQL(rt, d.open(t), table, o)
 				})
 				h.start()
 				instances = append(instances, h)
@@ -140,8 +141,8 @@ func testSQLReloader(t *testing.T, d sqlDialect) {
 			// A bad row: every instance reports it and keeps its table.
 			insert(4, "d", "nope")
 			for _, h := range instances {
-				ev := h.waitEvent("the failed poll", func(ev ReloadEvent) bool { return ev.Trigger == TriggerPoll && !ev.OK })
-				assert.ErrorIs(t, ev.Err, ErrUnknownHandler)
+				ev := h.waitEvent("the failed poll", func(ev Event) bool { return ev.Trigger == TriggerPoll && !ev.OK })
+				assert.ErrorIs(t, ev.Err, dynroute.ErrUnknownHandler)
 				assert.ErrorContains(t, ev.Err, "table "+table+" key 4")
 				h.servesNow(map[string]string{"/b2": "b", "/d": ""})
 			}
@@ -151,7 +152,7 @@ func testSQLReloader(t *testing.T, d sqlDialect) {
 			for _, h := range instances {
 				routes := h.rt.Routes()
 				require.Len(t, routes, 3)
-				assert.Equal(t, Source{Table: table, Key: "4"}, routes[2].Source)
+				assert.Equal(t, dynroute.Source{Table: table, Key: "4"}, routes[2].Source)
 			}
 		})
 	}
@@ -185,8 +186,8 @@ func TestSQLVersion(t *testing.T) {
 	_, err = p.read(t.Context())
 	assert.ErrorIs(t, err, ErrNoVersion)
 
-	_, err = NewSQLReloader(New(nil), db, "bad name; DROP TABLE x", nil)
-	assert.ErrorIs(t, err, ErrInvalidReloader)
-	_, err = NewSQLReloader(New(nil), nil, "routes", nil)
-	assert.ErrorIs(t, err, ErrInvalidReloader)
+	_, err = NewSQL(dynroute.New(nil), db, "bad name; DROP TABLE x", nil)
+	assert.ErrorIs(t, err, ErrInvalidOptions)
+	_, err = NewSQL(dynroute.New(nil), nil, "routes", nil)
+	assert.ErrorIs(t, err, ErrInvalidOptions)
 }

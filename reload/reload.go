@@ -1,4 +1,4 @@
-package dynroute
+package reload
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dynroute/dynroute"
 	"github.com/fsnotify/fsnotify"
 )
 
@@ -26,11 +27,11 @@ import (
 // source that could not be read), so errors.Is finds both.
 var (
 	// ErrReloadFailed: a reload did not apply; the old routes keep serving.
-	ErrReloadFailed = errors.New("reload failed")
+	ErrFailed = errors.New("reload failed")
 	// ErrInvalidReloader: ReloaderOptions are incomplete or out of range.
-	ErrInvalidReloader = errors.New("invalid reloader options")
+	ErrInvalidOptions = errors.New("invalid reloader options")
 	// ErrReloaderStarted: Start or Run was called on a running Reloader.
-	ErrReloaderStarted = errors.New("reloader already started")
+	ErrStarted = errors.New("reloader already started")
 	// ErrNoVersion: a ReloaderOptions.Version function cannot tell the
 	// source's version (a table without an updated_at or version column);
 	// the poll then loads the source and compares checksums instead.
@@ -38,15 +39,15 @@ var (
 )
 
 // ReloadTrigger says what started a reload.
-type ReloadTrigger string
+type Trigger string
 
 // The triggers a ReloadEvent reports.
 const (
-	TriggerStart  ReloadTrigger = "start"  // the first load, by Start or Run
-	TriggerFile   ReloadTrigger = "file"   // a change of the watched file
-	TriggerSignal ReloadTrigger = "signal" // one of ReloaderOptions.Signals
-	TriggerPoll   ReloadTrigger = "poll"   // the poll saw the source change
-	TriggerManual ReloadTrigger = "manual" // Reloader.Reload
+	TriggerStart  Trigger = "start"  // the first load, by Start or Run
+	TriggerFile   Trigger = "file"   // a change of the watched file
+	TriggerSignal Trigger = "signal" // one of ReloaderOptions.Signals
+	TriggerPoll   Trigger = "poll"   // the poll saw the source change
+	TriggerManual Trigger = "manual" // Reloader.Reload
 )
 
 // Defaults of ReloaderOptions; see there.
@@ -62,11 +63,11 @@ const (
 
 // ReloadEvent reports one reload to ReloaderOptions.OnReload, the hook for
 // metrics (a counter of reloads by OK and Trigger, a histogram of Duration).
-type ReloadEvent struct {
-	Source  string        // the source reloaded, as ReplaceSource names it
-	Trigger ReloadTrigger // what started the reload
-	OK      bool          // the reload applied (or found nothing to apply)
-	Err     error         // why it failed; nil when OK
+type Event struct {
+	Source  string  // the source reloaded, as ReplaceSource names it
+	Trigger Trigger // what started the reload
+	OK      bool    // the reload applied (or found nothing to apply)
+	Err     error   // why it failed; nil when OK
 	// Changed is true when a new table was published. A reload whose source
 	// is unchanged since the last applied load publishes nothing.
 	Changed bool
@@ -88,7 +89,7 @@ type ReloadEvent struct {
 // ReloaderOptions configures a Reloader. NewFileReloader and NewSQLReloader
 // fill in Source, Load and the trigger for their source; NewReloader needs
 // Source and Load.
-type ReloaderOptions struct {
+type Options struct {
 	// Source names the routes the Reloader owns, as Router.ReplaceSource
 	// takes it: the file name the loader records in Source.File, the SQL
 	// table (Source.Table), or an environment prefix. A reload replaces
@@ -103,12 +104,12 @@ type ReloaderOptions struct {
 	// lenient mode, where problems of single entries (errors wrapping
 	// ErrInvalidConfig, with some specs read) are logged and the specs read
 	// are applied, as Lenient does for the problems AddRoutes finds.
-	Load func(ctx context.Context) ([]RouteSpec, error)
+	Load func(ctx context.Context) ([]dynroute.RouteSpec, error)
 
 	// Apply is how the specs are applied (strict or lenient, default tags);
 	// nil means strict: one problem rejects the reload. Apply.Logger
 	// defaults to Logger.
-	Apply *ApplyOptions
+	Apply *dynroute.ApplyOptions
 
 	// Logger receives one record per reload: Info when it applied (with
 	// the routes added, removed and updated and the duration), Error when it
@@ -120,7 +121,7 @@ type ReloaderOptions struct {
 	// that reloaded, one call at a time, before the next reload may start;
 	// so it must not call Reload, which would wait for it. Polls that find
 	// the source unchanged are not reloads and are not reported.
-	OnReload func(ReloadEvent)
+	OnReload func(Event)
 
 	// WatchFile, if set, is a file to watch with fsnotify: a change reloads
 	// (trigger "file"). Its directory is watched, not the file, so that
@@ -184,12 +185,12 @@ type ReloaderOptions struct {
 // source once before it returns, and fails if that load fails, so that a
 // program never starts serving without its routes.
 type Reloader struct {
-	rt       *Router
+	rt       *dynroute.Router
 	source   string
-	load     func(context.Context) ([]RouteSpec, error)
-	apply    ApplyOptions
+	load     func(context.Context) ([]dynroute.RouteSpec, error)
+	apply    dynroute.ApplyOptions
 	logger   *slog.Logger
-	onReload func(ReloadEvent)
+	onReload func(Event)
 	file     string
 	debounce time.Duration
 	signals  []os.Signal
@@ -215,8 +216,8 @@ type Reloader struct {
 // NewReloader returns a Reloader for the source opts describes; it does
 // nothing until Start, Run or Reload. opts.Source and opts.Load are
 // required; the error wraps ErrInvalidReloader.
-func NewReloader(rt *Router, opts *ReloaderOptions) (*Reloader, error) {
-	var o ReloaderOptions
+func New(rt *dynroute.Router, opts *Options) (*Reloader, error) {
+	var o Options
 	if opts != nil {
 		o = *opts
 	}
@@ -240,7 +241,7 @@ func NewReloader(rt *Router, opts *ReloaderOptions) (*Reloader, error) {
 		problems = append(problems, "nil signal in Signals")
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("dynroute: NewReloader: %w: %s", ErrInvalidReloader, strings.Join(problems, "; "))
+		return nil, fmt.Errorf("dynroute: NewReloader: %w: %s", ErrInvalidOptions, strings.Join(problems, "; "))
 	}
 	r := &Reloader{
 		rt:       rt,
@@ -283,27 +284,27 @@ func NewReloader(rt *Router, opts *ReloaderOptions) (*Reloader, error) {
 // (.json) config file: Source and WatchFile are file (unless opts sets
 // WatchFile) and Load reads it with LoadYAML or LoadJSON, which record file
 // in each spec's Source. Add Signals to reload on SIGHUP as well.
-func NewFileReloader(rt *Router, file string, opts *ReloaderOptions) (*Reloader, error) {
-	var o ReloaderOptions
+func NewFile(rt *dynroute.Router, file string, opts *Options) (*Reloader, error) {
+	var o Options
 	if opts != nil {
 		o = *opts
 	}
 	if _, err := fileFormat(file); err != nil {
-		return nil, fmt.Errorf("dynroute: NewFileReloader: %w: %w", ErrInvalidReloader, err)
+		return nil, fmt.Errorf("dynroute: NewFileReloader: %w: %w", ErrInvalidOptions, err)
 	}
 	o.Source = file
 	o.Load = FileLoader(file)
 	if o.WatchFile == "" {
 		o.WatchFile = file
 	}
-	return NewReloader(rt, &o)
+	return New(rt, &o)
 }
 
 // FileLoader returns a ReloaderOptions.Load function that reads file with
 // LoadYAML (.yaml, .yml) or LoadJSON (.json), chosen by its extension, and
 // name file in each spec's Source.
-func FileLoader(file string) func(context.Context) ([]RouteSpec, error) {
-	return func(ctx context.Context) ([]RouteSpec, error) {
+func FileLoader(file string) func(context.Context) ([]dynroute.RouteSpec, error) {
+	return func(ctx context.Context) ([]dynroute.RouteSpec, error) {
 		load, err := fileFormat(file)
 		if err != nil {
 			return nil, err
@@ -321,14 +322,14 @@ func FileLoader(file string) func(context.Context) ([]RouteSpec, error) {
 }
 
 // fileFormat returns the loader for file's extension.
-func fileFormat(file string) (func(r io.Reader, name string) ([]RouteSpec, error), error) {
+func fileFormat(file string) (func(r io.Reader, name string) ([]dynroute.RouteSpec, error), error) {
 	switch ext := strings.ToLower(filepath.Ext(file)); ext {
 	case ".yaml", ".yml":
-		return LoadYAML, nil
+		return dynroute.LoadYAML, nil
 	case ".json":
-		return LoadJSON, nil
+		return dynroute.LoadJSON, nil
 	default:
-		return nil, fmt.Errorf("%w: config file %q: unknown extension %q, want .yaml, .yml or .json", ErrInvalidConfig, file, ext)
+		return nil, fmt.Errorf("%w: config file %q: unknown extension %q, want .yaml, .yml or .json", dynroute.ErrInvalidConfig, file, ext)
 	}
 }
 
@@ -347,10 +348,10 @@ func (r *Reloader) Source() string { return r.source }
 // ctx is done, is an error wrapping ErrReloaderStarted.
 func (r *Reloader) Start(ctx context.Context) error {
 	if ctx == nil {
-		return fmt.Errorf("dynroute: Reloader.Start: %w: nil context", ErrInvalidReloader)
+		return fmt.Errorf("dynroute: Reloader.Start: %w: nil context", ErrInvalidOptions)
 	}
 	if !r.started.CompareAndSwap(false, true) {
-		return fmt.Errorf("dynroute: Reloader.Start: %s: %w", r.source, ErrReloaderStarted)
+		return fmt.Errorf("dynroute: Reloader.Start: %s: %w", r.source, ErrStarted)
 	}
 	var (
 		watch *fileWatch
@@ -417,7 +418,7 @@ func (r *Reloader) Run(ctx context.Context) error {
 // admin endpoint or a deploy hook. It is safe to call at any time, also
 // before Start; it waits for a reload in progress. On failure the old routes
 // keep serving and the error wraps ErrReloadFailed.
-func (r *Reloader) Reload(ctx context.Context) (ReloadEvent, error) {
+func (r *Reloader) Reload(ctx context.Context) (Event, error) {
 	return r.reload(ctx, TriggerManual, false)
 }
 
@@ -425,15 +426,15 @@ func (r *Reloader) Reload(ctx context.Context) (ReloadEvent, error) {
 // replaces the source's routes. A quiet reload that finds nothing changed,
 // or the same specs that failed last time, reports nothing: that is a poll
 // that saw no change.
-func (r *Reloader) reload(ctx context.Context, trig ReloadTrigger, quiet bool) (ReloadEvent, error) {
+func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event, error) {
 	if ctx == nil {
-		return ReloadEvent{}, fmt.Errorf("dynroute: reload %s: %w: nil context", r.source, ErrInvalidReloader)
+		return Event{}, fmt.Errorf("dynroute: reload %s: %w: nil context", r.source, ErrInvalidOptions)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ev := ReloadEvent{Source: r.source, Trigger: trig, Start: time.Now(), Routes: r.count}
-	fail := func(err error, problems []error) (ReloadEvent, error) {
-		err = fmt.Errorf("dynroute: %w: %s (trigger %s): %w", ErrReloadFailed, r.source, trig, err)
+	ev := Event{Source: r.source, Trigger: trig, Start: time.Now(), Routes: r.count}
+	fail := func(err error, problems []error) (Event, error) {
+		err = fmt.Errorf("dynroute: %w: %s (trigger %s): %w", ErrFailed, r.source, trig, err)
 		ev.Err, ev.Problems, ev.Duration = err, len(problems), time.Since(ev.Start)
 		r.logFailure(ctx, &ev, problems)
 		r.report(ev)
@@ -445,7 +446,7 @@ func (r *Reloader) reload(ctx context.Context, trig ReloadTrigger, quiet bool) (
 	cancel()
 	var warnings []error
 	if err != nil {
-		problems := flattenErrors(err)
+		problems := problemsOf(err)
 		// Lenient mode applies what was read when every problem is one of
 		// the config's; a read cut short (a lost connection) is not.
 		if !r.apply.Lenient || len(specs) == 0 || !allConfig(problems) {
@@ -454,12 +455,12 @@ func (r *Reloader) reload(ctx context.Context, trig ReloadTrigger, quiet bool) (
 		warnings = problems
 	}
 	if len(specs) == 0 && err == nil && !r.empty {
-		return fail(fmt.Errorf("%w: the source has no routes; the old ones keep serving (ReloaderOptions.AllowEmpty applies an empty source)", ErrInvalidConfig), nil)
+		return fail(fmt.Errorf("%w: the source has no routes; the old ones keep serving (ReloaderOptions.AllowEmpty applies an empty source)", dynroute.ErrInvalidConfig), nil)
 	}
 	specs, foreign := r.own(specs)
 	if len(foreign) > 0 {
 		if !r.apply.Lenient {
-			return fail(configErrorIn("source "+r.source, foreign...), foreign)
+			return fail(&dynroute.ConfigError{Summary: fmt.Sprintf("source %s: %d %s", r.source, len(foreign), plural(len(foreign), "problem")), Problems: foreign}, foreign)
 		}
 		warnings = append(warnings, foreign...)
 	}
@@ -481,10 +482,10 @@ func (r *Reloader) reload(ctx context.Context, trig ReloadTrigger, quiet bool) (
 
 	skipped, err := r.rt.ReplaceSource(r.source, specs, &r.apply)
 	if err != nil {
-		if errors.Is(err, ErrInvalidConfig) {
+		if errors.Is(err, dynroute.ErrInvalidConfig) {
 			r.failed = sum
 		}
-		return fail(err, flattenErrors(err))
+		return fail(err, problemsOf(err))
 	}
 	for _, w := range warnings {
 		r.apply.Logger.Warn("dynroute: reload: skipping a config problem", "source", r.source, "error", w.Error())
@@ -502,26 +503,51 @@ func (r *Reloader) reload(ctx context.Context, trig ReloadTrigger, quiet bool) (
 	return ev, nil
 }
 
+// problemsOf returns the single problems err holds: the parts of joined
+// errors and of a *ConfigError, recursively, or err itself.
+func problemsOf(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			if e != nil {
+				out = append(out, problemsOf(e)...)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return []error{err}
+}
+
+// plural adds an s to word unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
 // own gives specs without a Source the Reloader's source and returns the
 // others, which the next reload could not replace, as problems.
-func (r *Reloader) own(specs []RouteSpec) (mine []RouteSpec, foreign []error) {
+func (r *Reloader) own(specs []dynroute.RouteSpec) (mine []dynroute.RouteSpec, foreign []error) {
 	i := 0
-	for i < len(specs) && specs[i].Source.from(r.source) {
+	for i < len(specs) && specs[i].Source.From(r.source) {
 		i++
 	}
 	if i == len(specs) {
 		return specs, nil // the usual case: a loader that names the source
 	}
 	// Copy rather than stamp the loader's slice, which it may keep.
-	mine = make([]RouteSpec, i, len(specs))
+	mine = make([]dynroute.RouteSpec, i, len(specs))
 	copy(mine, specs[:i])
 	for _, s := range specs[i:] {
 		if s.Source.IsZero() {
-			s.Source = Source{File: r.source}
+			s.Source = dynroute.Source{File: r.source}
 		}
-		if !s.Source.from(r.source) {
-			foreign = append(foreign, &RouteError{Name: s.Name, Methods: s.Methods, Path: s.Path, Source: s.Source,
-				Err: ErrInvalidConfig, Detail: fmt.Sprintf("the spec's source is not %q, so a reload could not replace it", r.source)})
+		if !s.Source.From(r.source) {
+			foreign = append(foreign, &dynroute.RouteError{Name: s.Name, Methods: s.Methods, Path: s.Path, Source: s.Source,
+				Err: dynroute.ErrInvalidConfig, Detail: fmt.Sprintf("the spec's source is not %q, so a reload could not replace it", r.source)})
 			continue
 		}
 		mine = append(mine, s)
@@ -530,14 +556,14 @@ func (r *Reloader) own(specs []RouteSpec) (mine []RouteSpec, foreign []error) {
 }
 
 // report calls OnReload.
-func (r *Reloader) report(ev ReloadEvent) {
+func (r *Reloader) report(ev Event) {
 	if r.onReload != nil {
 		r.onReload(ev)
 	}
 }
 
 // logSuccess logs an applied (or unchanged) reload.
-func (r *Reloader) logSuccess(ev *ReloadEvent) {
+func (r *Reloader) logSuccess(ev *Event) {
 	msg := "dynroute: routes reloaded"
 	if !ev.Changed {
 		msg = "dynroute: routes reloaded, no change"
@@ -551,7 +577,7 @@ func (r *Reloader) logSuccess(ev *ReloadEvent) {
 // poll that fails as the previous one did is logged at Debug, so that a
 // database that is down does not flood the log; a reload cut short because
 // ctx ended (shutdown) is not an error either.
-func (r *Reloader) logFailure(ctx context.Context, ev *ReloadEvent, problems []error) {
+func (r *Reloader) logFailure(ctx context.Context, ev *Event, problems []error) {
 	level := slog.LevelError
 	msg := ev.Err.Error()
 	switch {
@@ -582,7 +608,7 @@ func (r *Reloader) logFailure(ctx context.Context, ev *ReloadEvent, problems []e
 // allConfig reports whether every problem wraps ErrInvalidConfig.
 func allConfig(problems []error) bool {
 	for _, p := range problems {
-		if !errors.Is(p, ErrInvalidConfig) {
+		if !errors.Is(p, dynroute.ErrInvalidConfig) {
 			return false
 		}
 	}
@@ -595,7 +621,7 @@ func allConfig(problems []error) bool {
 // leave the process.
 
 // hashSpecs returns the content hash of each spec, its Source left out.
-func (r *Reloader) hashSpecs(specs []RouteSpec) []uint64 {
+func (r *Reloader) hashSpecs(specs []dynroute.RouteSpec) []uint64 {
 	out := make([]uint64, len(specs))
 	var h maphash.Hash
 	h.SetSeed(r.seed)
@@ -610,7 +636,7 @@ func (r *Reloader) hashSpecs(specs []RouteSpec) []uint64 {
 // fingerprint hashes the specs in order, Sources included: a reordering
 // changes the route order (and the OpenAPI document), a moved line changes
 // what error messages cite, so both are applied.
-func (r *Reloader) fingerprint(specs []RouteSpec, hashes []uint64) uint64 {
+func (r *Reloader) fingerprint(specs []dynroute.RouteSpec, hashes []uint64) uint64 {
 	var h maphash.Hash
 	h.SetSeed(r.seed)
 	writeInt(&h, len(specs))
@@ -626,7 +652,7 @@ func (r *Reloader) fingerprint(specs []RouteSpec, hashes []uint64) uint64 {
 	return h.Sum64() | 1 // never 0, which means "none" in Reloader.failed
 }
 
-func hashSpec(h *maphash.Hash, s *RouteSpec) {
+func hashSpec(h *maphash.Hash, s *dynroute.RouteSpec) {
 	writeStr(h, s.Name)
 	writeStr(h, s.Path)
 	writeStrs(h, s.Methods)
@@ -690,7 +716,7 @@ func writeInt(h *maphash.Hash, n int) {
 
 // skippedMask marks the specs that lenient mode skipped. skipped lists
 // copies of specs in the order of specs, so one pass matches them.
-func skippedMask(specs []RouteSpec, skipped []Skipped) []bool {
+func skippedMask(specs []dynroute.RouteSpec, skipped []dynroute.Skipped) []bool {
 	if len(skipped) == 0 {
 		return nil
 	}
@@ -706,7 +732,7 @@ func skippedMask(specs []RouteSpec, skipped []Skipped) []bool {
 }
 
 // keyed indexes the applied specs by routeKey.
-func (r *Reloader) keyed(specs []RouteSpec, hashes []uint64, skipped []bool) map[routeKey]uint64 {
+func (r *Reloader) keyed(specs []dynroute.RouteSpec, hashes []uint64, skipped []bool) map[routeKey]uint64 {
 	out := make(map[routeKey]uint64, len(specs))
 	for i := range specs {
 		if skipped != nil && skipped[i] {
@@ -724,7 +750,7 @@ type routeKey struct {
 	s     string // the name, or "METHODS path"
 }
 
-func keyOf(s *RouteSpec) routeKey {
+func keyOf(s *dynroute.RouteSpec) routeKey {
 	if s.Name != "" {
 		return routeKey{true, s.Name}
 	}
@@ -900,7 +926,7 @@ func (r *Reloader) pollLoop(ctx context.Context, last pollVersion) {
 				// A bad config stays bad until the data changes: remember
 				// its version so as not to reload it on every poll. Other
 				// errors (the database is down) are retried.
-				if err == nil || errors.Is(err, ErrInvalidConfig) {
+				if err == nil || errors.Is(err, dynroute.ErrInvalidConfig) {
 					last = pollVersion{v: v, ok: true}
 				}
 				continue
