@@ -14,7 +14,7 @@ import (
 )
 
 // OperationDescriber is implemented by handlers that can describe their
-// input and output, such as TypedHandler; the OpenAPI emitter documents
+// input and output, such as typed handlers; the OpenAPI emitter documents
 // their routes from it.
 type OperationDescriber interface {
 	DescribeOperation() *openapi.OperationInfo
@@ -44,12 +44,12 @@ type docInfo struct {
 // OperationDescriber (typed handlers do) is documented with its parameters,
 // request body, responses and their schemas; any other handler with its
 // path parameters (strings), its status code and Responses. A route
-// without a description gets its Registry handler's (Registry.Describe).
+// without a description gets its Registry handler's (Registry.SetDescription).
 // GET and HEAD
 // operations document no request body. Summaries default to the route name
 // in words ("get_user" → "Get User").
 //
-// Components that handlers built in different SchemaRegistries share a name
+// Components that handlers built in different jsonschema Registries share a name
 // when their schemas are equal; when they differ, the one met later (in
 // route order) is renamed with a number ("Product2"), so no schema is ever
 // overwritten.
@@ -624,7 +624,7 @@ func hasAnyMethod(a, b []string) bool {
 }
 
 // componentMerger merges the components of handlers that built their
-// schemas in different SchemaRegistries into one components/schemas map.
+// schemas in different jsonschema Registries into one components/schemas map.
 type componentMerger struct {
 	out   map[string]*jsonschema.Schema
 	names map[any]*componentNames // per registry

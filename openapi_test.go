@@ -398,7 +398,7 @@ func readFile(t *testing.T, name string) []byte {
 func TestOpenAPIHandlerDescription(t *testing.T) {
 	rt := New(nil)
 	require.NoError(t, rt.Registry().Register("users", http.NotFoundHandler()))
-	require.NoError(t, rt.Registry().Describe("users", "Lists the users."))
+	require.NoError(t, rt.Registry().SetDescription("users", "Lists the users."))
 	require.NoError(t, rt.AddAPIRouteByName("/a", []string{"GET"}, "users", nil))
 	require.NoError(t, rt.AddAPIRouteByName("/b", []string{"GET"}, "users", &RouteOptions{Description: "Its own."}))
 	doc := rt.OpenAPI()

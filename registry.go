@@ -54,11 +54,11 @@ func (g *Registry) MustRegister(name string, h http.Handler) {
 	}
 }
 
-// Describe sets a description for a registered handler; the OpenAPI emitter
-// uses it for routes that do not have their own. A served document is built
-// once per route table: a description set while serving shows from the next
-// change of the routes on.
-func (g *Registry) Describe(name, description string) error {
+// SetDescription sets the description of a registered handler, which the
+// OpenAPI document gives the routes it serves that have none of their own.
+// A served document is built once per route table: a description set while
+// serving shows from the next change of the routes on.
+func (g *Registry) SetDescription(name, description string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	r, ok := g.handlers[name]
@@ -70,7 +70,7 @@ func (g *Registry) Describe(name, description string) error {
 	return nil
 }
 
-// Description returns the description set with Describe, or "".
+// Description returns the description set with SetDescription, or "".
 func (g *Registry) Description(name string) string {
 	g.mu.RLock()
 	defer g.mu.RUnlock()

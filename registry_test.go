@@ -128,16 +128,16 @@ func TestRegistryNames(t *testing.T) {
 	assert.Equal(t, "Beta", g.Names()[0])
 }
 
-func TestRegistryDescribe(t *testing.T) {
+func TestRegistrySetDescription(t *testing.T) {
 	g := NewRegistry()
 	require.NoError(t, g.Register("get_user", regtHandler("u")))
 	assert.Equal(t, "", g.Description("get_user"), "no description yet")
 
-	require.NoError(t, g.Describe("get_user", "Fetch one user."))
+	require.NoError(t, g.SetDescription("get_user", "Fetch one user."))
 	assert.Equal(t, "Fetch one user.", g.Description("get_user"))
-	require.NoError(t, g.Describe("get_user", "Replaced."))
+	require.NoError(t, g.SetDescription("get_user", "Replaced."))
 	assert.Equal(t, "Replaced.", g.Description("get_user"))
-	require.NoError(t, g.Describe("get_user", ""))
+	require.NoError(t, g.SetDescription("get_user", ""))
 	assert.Equal(t, "", g.Description("get_user"))
 
 	// Describing keeps the handler.
@@ -146,13 +146,13 @@ func TestRegistryDescribe(t *testing.T) {
 	assert.Equal(t, "u", regtBody(h, "/"))
 
 	assert.Equal(t, "", g.Description("unknown"))
-	err := g.Describe("get_usr", "x")
+	err := g.SetDescription("get_usr", "x")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrUnknownHandler)
 	assert.Contains(t, err.Error(), `unknown handler "get_usr"; did you mean "get_user"?`)
-	assert.Equal(t, []string{"get_user"}, g.Names(), "Describe does not register")
+	assert.Equal(t, []string{"get_user"}, g.Names(), "SetDescription does not register")
 
-	err = NewRegistry().Describe("x", "y")
+	err = NewRegistry().SetDescription("x", "y")
 	assert.ErrorIs(t, err, ErrUnknownHandler)
 	assert.Contains(t, err.Error(), "the registry has no handlers")
 }
@@ -348,7 +348,7 @@ func TestRegistryConcurrent(t *testing.T) {
 				if err := g.Register(name, regtHandler(name)); err != nil {
 					errs <- err
 				}
-				if err := g.Describe(name, "d"); err != nil {
+				if err := g.SetDescription(name, "d"); err != nil {
 					errs <- err
 				}
 			}

@@ -80,8 +80,8 @@ type Options struct {
 	// limit is answered 413 application/problem+json before its handler
 	// runs; for a body of unknown length, the handler's reads past the limit
 	// fail with an error wrapping *http.MaxBytesError (answer 413 then).
-	// Typed and CRUD handlers and mounted Routers apply their own limits
-	// instead (TypedOptions.MaxBodyBytes, CRUDOptions.MaxBodyBytes).
+	// Handlers that limit bodies themselves (BodyLimiter: typed and CRUD
+	// handlers, mounted Routers) apply their own limits instead.
 	// RouteOptions.MaxBodyBytes sets one route's.
 	MaxBodyBytes int64
 }

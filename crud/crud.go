@@ -22,10 +22,10 @@ import (
 	"github.com/dynroute/dynroute/typed"
 )
 
-// CRUDOperation names one of the routes CRUD registers.
+// Operation names one of the routes Register adds.
 type Operation string
 
-// The operations of CRUD.
+// The operations Register adds.
 const (
 	List    Operation = "list"    // GET    prefix
 	Create  Operation = "create"  // POST   prefix
@@ -35,7 +35,7 @@ const (
 	Delete  Operation = "delete"  // DELETE prefix/{id}
 )
 
-// CRUDOptions configures CRUD. A nil *CRUDOptions means the defaults.
+// Options configures Register. A nil *Options means the defaults.
 type Options struct {
 	// Name names the resource in route names (list_products,
 	// get_products, ...) and is its default tag. Default: the last segment
@@ -68,7 +68,7 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger receives store errors answered 500; nil means slog.Default().
 	Logger *slog.Logger
-	// Source is the routes' Source; zero means the caller of CRUD.
+	// Source is the routes' Source; zero means the caller of Register.
 	Source dynroute.Source
 
 	// exactNumbers decodes the numbers of bodies in interface values
@@ -85,7 +85,7 @@ type Page[T any] struct {
 	Offset int `json:"offset"`
 }
 
-// CRUD registers create, read, update and delete routes for the items of
+// Register adds create, read, update and delete routes for the items of
 // store under prefix, with typed schemas in the OpenAPI document:
 //
 //	GET    /products       list: ?limit=20&offset=0&sort=name,-price&<field>=<value> → Page[T]
@@ -100,7 +100,7 @@ type Page[T any] struct {
 // scalar members and sort takes member names, "-" for descending — any
 // other query parameter, sort key or filter value of the wrong type is a
 // 422, so a Store only ever sees names T declares and values of their type.
-// Store errors ErrNotFound and ErrItemConflict are answered 404 and 409;
+// Store errors ErrNotFound and ErrConflict are answered 404 and 409;
 // others 500, logged. The routes are added in one step, all or none.
 //
 // K is a string, an integer type, or implements encoding.TextUnmarshaler;
@@ -167,7 +167,7 @@ func validPrefix(prefix string) error {
 	return nil
 }
 
-// crud is what the routes of one CRUD call share.
+// crud is what the routes of one Register call share.
 type crud[T any, K comparable] struct {
 	store            Store[T, K]
 	prefix, itemPath string

@@ -17,12 +17,12 @@ import (
 var (
 	// ErrNotFound: the store has no item with the key. Answered 404.
 	ErrNotFound = errors.New("not found")
-	// ErrItemConflict: a create or change clashes with an item the store
+	// ErrConflict: a create or change clashes with an item the store
 	// has, such as a duplicate key or unique value. Answered 409.
 	ErrConflict = errors.New("item conflict")
 )
 
-// Store keeps items of type T under keys of type K for the routes CRUD
+// Store keeps items of type T under keys of type K for the routes Register
 // registers. Field names in ListQuery are the JSON member names of T, and
 // only ever names that T's schema declares: a Store may map them to columns
 // without further checks. Implementations must be safe for concurrent use.

@@ -165,7 +165,7 @@ func TestCRUDBadRequests(t *testing.T) {
 	assert.Equal(t, 0.0, got["total"])
 }
 
-// conflictStore answers every create with ErrItemConflict.
+// conflictStore answers every create with ErrConflict.
 type conflictStore struct {
 	Store[crudProduct, int64]
 }
@@ -240,7 +240,7 @@ func TestCRUDOpenAPI(t *testing.T) {
 	assert.NotContains(t, string(create), `"audit"`)
 }
 
-func TestCRUDOptions(t *testing.T) {
+func TestOptions(t *testing.T) {
 	store := NewMemoryStore(func(p *crudProduct) *int64 { return &p.ID }, nil)
 	tests := []struct {
 		name   string

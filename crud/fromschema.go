@@ -54,7 +54,7 @@ type FromSchemaOptions struct {
 	// Schema is the PostgreSQL schema whose tables are served; default
 	// "public". On SQLite it must be "" or "main".
 	Schema string
-	// DefaultLimit, MaxLimit and MaxBodyBytes are those of CRUDOptions.
+	// DefaultLimit, MaxLimit and MaxBodyBytes are those of Options.
 	DefaultLimit, MaxLimit int
 	MaxBodyBytes           int64
 	// Schemas is the registry the tables' schemas are documented in; nil
@@ -88,7 +88,7 @@ type FromSchemaOptions struct {
 //	)
 //
 // it serves GET and POST /products and GET, PUT, PATCH and DELETE
-// /products/{id}, as CRUD describes, with rows as JSON objects:
+// /products/{id}, as Register describes, with rows as JSON objects:
 // {"id": 1, "name": "pen", "sku": "P-1", "price": 1.5, "note": null,
 // "added": "2024-05-01T12:00:00Z"}. name and sku are required (NOT NULL
 // without a default), note may be null, and id is read-only.
@@ -126,10 +126,10 @@ type FromSchemaOptions struct {
 // The table's single-column primary key is the id. A key the database
 // assigns (SQLite's INTEGER PRIMARY KEY, SERIAL, IDENTITY, a DEFAULT) is
 // left to it on create and returned (RETURNING). A table whose key it does
-// not assign is served without the create route, as CRUD takes keys from
+// not assign is served without the create route, as Register takes keys from
 // the store. The id in the path is converted to the key column's type: an
 // id that does not fit (abc for an integer key) is a *ValidationError, a
-// 422 at path.id of type key_parsing, as CRUD answers its own key types.
+// 422 at path.id of type key_parsing, as Register answers its own key types.
 // A value the database refuses is a 422 too (NOT NULL, CHECK, a type or
 // range the schema does not say), a FOREIGN KEY violation a 409, like a
 // UNIQUE one.

@@ -480,7 +480,7 @@ func (s *rowStore) Patch(ctx context.Context, id string, apply func(item *map[st
 }
 
 // Delete implements Store. A row other rows refer to (a FOREIGN KEY
-// constraint) is ErrItemConflict.
+// constraint) is ErrConflict.
 func (s *rowStore) Delete(ctx context.Context, id string) error {
 	k, err := s.keyArg(id)
 	if err != nil {
@@ -494,7 +494,7 @@ func (s *rowStore) Delete(ctx context.Context, id string) error {
 
 // failAt wraps an error as sqlTable.fail does, and makes the database's
 // refusal of a value a *ValidationError at loc (422) and a FOREIGN KEY
-// violation ErrItemConflict (409), as PostgREST answers them. Messages are
+// violation ErrConflict (409), as PostgREST answers them. Messages are
 // fixed: the database's text may hold anything.
 func (s *rowStore) failAt(op string, loc []any, err error) error {
 	var ve *typed.ValidationError

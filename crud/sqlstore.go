@@ -57,7 +57,7 @@ type SQLStoreOptions struct {
 	GeneratedKeys bool
 	// ReadOnly are columns the store never writes: the database fills
 	// them in (a DEFAULT, a trigger, a generated column) and every
-	// statement reads them back. Give the columns of CRUDOptions.ReadOnly
+	// statement reads them back. Give the columns of Options.ReadOnly
 	// here, or their zero values are written.
 	ReadOnly []string
 }
@@ -77,7 +77,7 @@ type SQLStoreOptions struct {
 //
 // Every statement returns the row as the database stored it (RETURNING,
 // which SQLite has since 3.35), so Create and the changes return what Get
-// would. Unique and primary-key violations are ErrItemConflict, a missing
+// would. Unique and primary-key violations are ErrConflict, a missing
 // key ErrNotFound, in errors that name the table and the operation.
 //
 // # Filters and sorting
@@ -358,7 +358,7 @@ func (t *sqlTable) placeholder(n int) string {
 }
 
 // fail wraps an error of operation op: sql.ErrNoRows as ErrNotFound, a
-// unique violation as ErrItemConflict.
+// unique violation as ErrConflict.
 func (t *sqlTable) fail(op string, err error) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

@@ -34,7 +34,7 @@ func Ref(name string) *Schema { return &Schema{Ref: RefPrefix + name} }
 
 // Schema is a JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1) in the
 // subset dynroute generates from Go types and validates with. Marshalled to
-// JSON it is a standard schema; a Schema from a SchemaRegistry is shared and
+// JSON it is a standard schema; a Schema from a Registry is shared and
 // must not be modified. Beside a Ref, only Nullable and the annotations
 // (Description, Default, Examples) are used.
 type Schema struct {
@@ -327,11 +327,11 @@ func (w *schemaWriter) bound30(name, exclName string, incl, excl *float64, stric
 	}
 }
 
-// SchemaRegistry builds JSON Schemas from Go types and keeps the named
+// Registry builds JSON Schemas from Go types and keeps the named
 // struct types as components, referred to by "#/components/schemas/Name".
 // Handlers of one API should share a registry so that each Go type is one
 // component. Schemas are built once per type and never change afterwards. A
-// SchemaRegistry is safe for concurrent use.
+// Registry is safe for concurrent use.
 //
 // Component names are the Go type names (generic instantiations spelled
 // Page[shop.Item] → "PageItem"). A type whose name is taken by a type of
@@ -347,7 +347,7 @@ type Registry struct {
 	schemas map[string]*Schema
 }
 
-// SchemaOptions configures a SchemaRegistry. A nil *SchemaOptions means the
+// Options configures a Registry. A nil *Options means the
 // defaults.
 type Options struct {
 	// DisallowUnknownFields gives every object schema built from a struct
@@ -357,7 +357,7 @@ type Options struct {
 	DisallowUnknownFields bool
 }
 
-// NewSchemaRegistry returns an empty registry.
+// NewRegistry returns an empty registry.
 func NewRegistry(opts *Options) *Registry {
 	r := &Registry{}
 	if opts != nil {
@@ -447,7 +447,7 @@ func (r *Registry) walk() *schemaWalk {
 	return &schemaWalk{reg: r, active: make(map[reflect.Type]*activeType)}
 }
 
-// assignNameLocked picks the component name of t; see SchemaRegistry.
+// assignNameLocked picks the component name of t; see Registry.
 func (r *Registry) assignNameLocked(t reflect.Type) string {
 	name := ComponentName(t.Name())
 	elems := strings.Split(t.PkgPath(), "/")

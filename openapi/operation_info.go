@@ -20,7 +20,7 @@ type OperationInfo struct {
 	Schemas *jsonschema.Registry
 }
 
-// ParameterInfo describes one parameter.
+// Parameter describes one parameter.
 type Parameter struct {
 	Name        string // as bound; header names as written in the tag
 	In          string // "path", "query", "header" or "cookie"
@@ -30,7 +30,7 @@ type Parameter struct {
 	Schema      *jsonschema.Schema
 }
 
-// RequestBodyInfo describes the request body.
+// RequestBody describes a request body.
 type RequestBody struct {
 	Required    bool
 	Description string
@@ -38,7 +38,7 @@ type RequestBody struct {
 	Schema      *jsonschema.Schema
 }
 
-// ResponseInfo describes one answer.
+// Response describes one answer.
 type Response struct {
 	Status      int // 0 is OpenAPI's "default"
 	Description string
@@ -47,7 +47,7 @@ type Response struct {
 	Headers     []Header
 }
 
-// HeaderInfo describes a response header.
+// Header describes a response header.
 type Header struct {
 	Name        string
 	Description string

@@ -22,17 +22,17 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// Reloader errors. A failed reload's error wraps ErrReloadFailed and its
+// Reloader errors. A failed reload's error wraps ErrFailed and its
 // cause (ErrInvalidConfig for a bad config, the os or database error for a
 // source that could not be read), so errors.Is finds both.
 var (
-	// ErrReloadFailed: a reload did not apply; the old routes keep serving.
+	// ErrFailed: a reload did not apply; the old routes keep serving.
 	ErrFailed = errors.New("reload failed")
-	// ErrInvalidReloader: ReloaderOptions are incomplete or out of range.
+	// ErrInvalidOptions: Options are incomplete or out of range.
 	ErrInvalidOptions = errors.New("invalid reloader options")
-	// ErrReloaderStarted: Start or Run was called on a running Reloader.
+	// ErrStarted: Start or Run was called on a running Reloader.
 	ErrStarted = errors.New("reloader already started")
-	// ErrNoVersion: a ReloaderOptions.Version function cannot tell the
+	// ErrNoVersion: a Options.Version function cannot tell the
 	// source's version (a table without an updated_at or version column);
 	// the poll then loads the source and compares checksums instead.
 	ErrNoVersion = errors.New("no version to compare")
@@ -41,16 +41,16 @@ var (
 // ReloadTrigger says what started a reload.
 type Trigger string
 
-// The triggers a ReloadEvent reports.
+// The triggers a Event reports.
 const (
 	TriggerStart  Trigger = "start"  // the first load, by Start or Run
 	TriggerFile   Trigger = "file"   // a change of the watched file
-	TriggerSignal Trigger = "signal" // one of ReloaderOptions.Signals
+	TriggerSignal Trigger = "signal" // one of Options.Signals
 	TriggerPoll   Trigger = "poll"   // the poll saw the source change
 	TriggerManual Trigger = "manual" // Reloader.Reload
 )
 
-// Defaults of ReloaderOptions; see there.
+// Defaults of Options; see there.
 const (
 	defaultDebounce      = 100 * time.Millisecond
 	defaultReloadTimeout = 30 * time.Second
@@ -61,7 +61,7 @@ const (
 	maxDebounceWaits = 10
 )
 
-// ReloadEvent reports one reload to ReloaderOptions.OnReload, the hook for
+// Event reports one reload to Options.OnReload, the hook for
 // metrics (a counter of reloads by OK and Trigger, a histogram of Duration).
 type Event struct {
 	Source  string  // the source reloaded, as ReplaceSource names it
@@ -86,8 +86,8 @@ type Event struct {
 	Duration time.Duration // load, check and publish
 }
 
-// ReloaderOptions configures a Reloader. NewFileReloader and NewSQLReloader
-// fill in Source, Load and the trigger for their source; NewReloader needs
+// Options configures a Reloader. NewFile and NewSQL
+// fill in Source, Load and the trigger for their source; New needs
 // Source and Load.
 type Options struct {
 	// Source names the routes the Reloader owns, as Router.ReplaceSource
@@ -213,9 +213,9 @@ type Reloader struct {
 	lastFail string              // message of the last failed poll, to log repeats once
 }
 
-// NewReloader returns a Reloader for the source opts describes; it does
+// New returns a Reloader for the source opts describes; it does
 // nothing until Start, Run or Reload. opts.Source and opts.Load are
-// required; the error wraps ErrInvalidReloader.
+// required; the error wraps ErrInvalidOptions.
 func New(rt *dynroute.Router, opts *Options) (*Reloader, error) {
 	var o Options
 	if opts != nil {
@@ -241,7 +241,7 @@ func New(rt *dynroute.Router, opts *Options) (*Reloader, error) {
 		problems = append(problems, "nil signal in Signals")
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("dynroute: NewReloader: %w: %s", ErrInvalidOptions, strings.Join(problems, "; "))
+		return nil, fmt.Errorf("dynroute: reload.New: %w: %s", ErrInvalidOptions, strings.Join(problems, "; "))
 	}
 	r := &Reloader{
 		rt:       rt,
@@ -280,7 +280,7 @@ func New(rt *dynroute.Router, opts *Options) (*Reloader, error) {
 	return r, nil
 }
 
-// NewFileReloader returns a Reloader for a YAML (.yaml, .yml) or JSON
+// NewFile returns a Reloader for a YAML (.yaml, .yml) or JSON
 // (.json) config file: Source and WatchFile are file (unless opts sets
 // WatchFile) and Load reads it with LoadYAML or LoadJSON, which record file
 // in each spec's Source. Add Signals to reload on SIGHUP as well.
@@ -290,7 +290,7 @@ func NewFile(rt *dynroute.Router, file string, opts *Options) (*Reloader, error)
 		o = *opts
 	}
 	if _, err := fileFormat(file); err != nil {
-		return nil, fmt.Errorf("dynroute: NewFileReloader: %w: %w", ErrInvalidOptions, err)
+		return nil, fmt.Errorf("dynroute: reload.NewFile: %w: %w", ErrInvalidOptions, err)
 	}
 	o.Source = file
 	o.Load = FileLoader(file)
@@ -300,7 +300,7 @@ func NewFile(rt *dynroute.Router, file string, opts *Options) (*Reloader, error)
 	return New(rt, &o)
 }
 
-// FileLoader returns a ReloaderOptions.Load function that reads file with
+// FileLoader returns a Options.Load function that reads file with
 // LoadYAML (.yaml, .yml) or LoadJSON (.json), chosen by its extension, and
 // name file in each spec's Source.
 func FileLoader(file string) func(context.Context) ([]dynroute.RouteSpec, error) {
@@ -343,9 +343,9 @@ func (r *Reloader) Source() string { return r.source }
 // change made while it runs is not missed.
 //
 // If the first load fails nothing is started, the Router is left as it was
-// and the error (wrapping ErrReloadFailed) is returned; Start may then be
+// and the error (wrapping ErrFailed) is returned; Start may then be
 // called again. Otherwise a Reloader starts once: a second Start, also after
-// ctx is done, is an error wrapping ErrReloaderStarted.
+// ctx is done, is an error wrapping ErrStarted.
 func (r *Reloader) Start(ctx context.Context) error {
 	if ctx == nil {
 		return fmt.Errorf("dynroute: Reloader.Start: %w: nil context", ErrInvalidOptions)
@@ -417,7 +417,7 @@ func (r *Reloader) Run(ctx context.Context) error {
 // Reload loads the source now and applies it (trigger "manual"): for an
 // admin endpoint or a deploy hook. It is safe to call at any time, also
 // before Start; it waits for a reload in progress. On failure the old routes
-// keep serving and the error wraps ErrReloadFailed.
+// keep serving and the error wraps ErrFailed.
 func (r *Reloader) Reload(ctx context.Context) (Event, error) {
 	return r.reload(ctx, TriggerManual, false)
 }
@@ -455,7 +455,7 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 		warnings = problems
 	}
 	if len(specs) == 0 && err == nil && !r.empty {
-		return fail(fmt.Errorf("%w: the source has no routes; the old ones keep serving (ReloaderOptions.AllowEmpty applies an empty source)", dynroute.ErrInvalidConfig), nil)
+		return fail(fmt.Errorf("%w: the source has no routes; the old ones keep serving (Options.AllowEmpty applies an empty source)", dynroute.ErrInvalidConfig), nil)
 	}
 	specs, foreign := r.own(specs)
 	if len(foreign) > 0 {

@@ -500,7 +500,7 @@ func routeNames(rt *dynroute.Router) []string {
 	return names
 }
 
-func TestNewReloaderOptions(t *testing.T) {
+func TestNewOptions(t *testing.T) {
 	rt := dynroute.New(nil)
 	load := func(context.Context) ([]dynroute.RouteSpec, error) { return nil, nil }
 	version := func(context.Context) (string, error) { return "", nil }

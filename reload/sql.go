@@ -16,7 +16,7 @@ import (
 // them.
 var sqlVersionColumns = []string{"updated_at", "version"}
 
-// NewSQLReloader returns a Reloader that polls a routes table (see LoadSQL)
+// NewSQL returns a Reloader that polls a routes table (see LoadSQL)
 // and reloads it when it changed: Source is table, Load is LoadSQL, and
 // PollInterval defaults to 5s.
 //
@@ -41,11 +41,11 @@ func NewSQL(rt *dynroute.Router, db *sql.DB, table string, opts *Options) (*Relo
 		o = *opts
 	}
 	if db == nil {
-		return nil, fmt.Errorf("dynroute: NewSQLReloader: %w: nil database", ErrInvalidOptions)
+		return nil, fmt.Errorf("dynroute: reload.NewSQL: %w: nil database", ErrInvalidOptions)
 	}
 	quoted, err := quoteTable(table)
 	if err != nil {
-		return nil, fmt.Errorf("dynroute: NewSQLReloader: %w: %w", ErrInvalidOptions, err)
+		return nil, fmt.Errorf("dynroute: reload.NewSQL: %w: %w", ErrInvalidOptions, err)
 	}
 	o.Source = table
 	o.Load = func(ctx context.Context) ([]dynroute.RouteSpec, error) { return dynroute.LoadSQL(ctx, db, table) }
@@ -68,7 +68,7 @@ func quoteTable(table string) (string, error) {
 	return sqlname.QuoteTable(table), nil
 }
 
-// sqlVersion is the default Version of NewSQLReloader.
+// sqlVersion is the default Version of NewSQL.
 type sqlVersion struct {
 	db            *sql.DB
 	table, quoted string

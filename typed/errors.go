@@ -16,7 +16,7 @@ import (
 // The errors of typed handlers and the problem documents (RFC 9457) they
 // are answered with.
 
-// ErrInvalidTypedOptions: a TypedOptions field is out of range or
+// ErrInvalidOptions: an Options field is out of range or
 // contradicts another.
 var ErrInvalidOptions = errors.New("invalid typed handler options")
 
@@ -109,7 +109,7 @@ func Errorf(status int, format string, args ...any) error {
 	return &StatusError{Status: status, Detail: err.Error(), Err: err}
 }
 
-// ErrorStatus returns the status an error is answered with: that of its
+// StatusOf returns the status an error is answered with: that of its
 // StatusCode method (found with errors.As) when it is in 400–599, else 500.
 func StatusOf(err error) int {
 	if sc, ok := errors.AsType[interface {
@@ -123,8 +123,8 @@ func StatusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// WriteError is the default error writer of typed handlers: an
-// application/problem+json answer (RFC 9457) with ErrorStatus(err). The
+// WriteProblem is the default error writer of typed handlers: an
+// application/problem+json answer (RFC 9457) with StatusOf(err). The
 // detail is that of a *StatusError, or the text of another error with a
 // StatusCode method below 500; a *ValidationError adds its errors. The text
 // of other errors is not shown: it may hold anything.

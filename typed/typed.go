@@ -23,7 +23,7 @@ import (
 	"github.com/dynroute/dynroute/openapi"
 )
 
-// TypedOptions configures a TypedHandler. A nil *TypedOptions means the
+// Options configures a Handler. A nil *Options means the
 // defaults.
 type Options struct {
 	// StatusCode is the status of a successful answer when the route does
@@ -50,19 +50,19 @@ type Options struct {
 	// client does not see. Nil means slog.Default() at the time of logging.
 	Logger *slog.Logger
 
-	// WriteError writes every error answer: bind and validation problems
+	// ErrorHandler writes every error answer: bind and validation problems
 	// (*ValidationError, 422), bodies too large or not JSON (*StatusError,
-	// 413, 415, 400) and the handler's errors. Nil means WriteError.
-	WriteError func(w http.ResponseWriter, r *http.Request, err error)
+	// 413, 415, 400) and the handler's errors. Nil means WriteProblem.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 
-// TypedHandler serves a function of a typed request to a typed answer: it
+// Handler serves a function of a typed request to a typed answer: it
 // binds the request into an *In, validates it, calls the function and
-// encodes the *Out it returns as JSON. Make one with Typed or MustTyped.
+// encodes the *Out it returns as JSON. Make one with New or Must.
 //
 // Reading the types' fields and tags, building their JSON Schemas,
 // compiling the validator and making a setter per parameter are done once,
-// by Typed. A request costs parsing and checking its values, a reflect store
+// by New. A request costs parsing and checking its values, a reflect store
 // per parameter, decoding the body (github.com/go-json-experiment/json, the
 // engine of encoding/json/v2) and encoding the answer (encoding/json).
 //
@@ -89,7 +89,7 @@ type Options struct {
 // Router's Params, or from r.PathValue when another mux serves the handler.
 //
 // The body must be application/json (or another +json type) when a
-// Content-Type is given, and at most TypedOptions.MaxBodyBytes long. A Body
+// Content-Type is given, and at most Options.MaxBodyBytes long. A Body
 // of pointer type is optional: an empty body leaves it nil. Body types are
 // decoded after validation as encoding/json decodes them, so their json tags
 // apply, except that member names match exactly, as they are validated
@@ -97,7 +97,7 @@ type Options struct {
 // only in case, unchecked). A member is required unless its json tag says omitempty or omitzero, it is
 // a pointer (nullable then) or it has a default — the required tag decides
 // when present. Unknown members are allowed unless
-// TypedOptions.DisallowUnknownFields. The body is checked against its JSON
+// Options.DisallowUnknownFields. The body is checked against its JSON
 // Schema before it is decoded, so a problem is reported with its place in
 // the document; numbers JSON Schema counts as integers (2.0, 1e3) fill Go
 // integers, and a member given twice is checked each time.
@@ -132,7 +132,7 @@ type Options struct {
 // field's own rules. A limit that does not fit the field's type, an unknown
 // format, a pattern that does not compile, a default that does not parse or
 // a tag that looks like a misspelt keyword (minlength, min, ge, …) is an
-// error from Typed.
+// error from New.
 //
 // # Answers
 //
@@ -142,7 +142,7 @@ type Options struct {
 // "input": …}.
 //
 // A successful call is answered with *Out as JSON and the route's
-// RouteOptions.StatusCode, else TypedOptions.StatusCode, else 200; a 204
+// RouteOptions.StatusCode, else Options.StatusCode, else 200; a 204
 // or 304 status, or a nil *Out (always 204), writes no body. Out fields
 // tagged header:"Name" set response headers (strings, numbers, bools,
 // time.Time as an HTTP date, encoding.TextMarshaler, []string, or pointers,
@@ -181,17 +181,18 @@ func (e *jsonEncoder) encode(v any) ([]byte, error) {
 // reusable reports whether e's buffer is small enough to pool.
 func (e *jsonEncoder) reusable() bool { return e.buf.Cap() <= maxPooledBytes }
 
-// TypedHandler is served by a Router through the Params fast path.
+// A Handler is served by a Router through the Params fast path, and
+// describes itself to its OpenAPI document.
 var (
 	_ dynroute.ParamsHandler      = (*Handler[struct{}, struct{}])(nil)
 	_ dynroute.OperationDescriber = (*Handler[struct{}, struct{}])(nil)
 )
 
-// Typed returns a handler that binds and validates an *In from each
-// request, calls fn and answers with its *Out; see TypedHandler.
+// New returns a handler that binds and validates an *In from each
+// request, calls fn and answers with its *Out; see Handler.
 //
 // The error lists every problem with the types and their tags, each
-// wrapping ErrInvalidType, ErrInvalidTag or ErrInvalidTypedOptions and
+// wrapping ErrInvalidType, ErrInvalidTag or ErrInvalidOptions and
 // naming the type and field.
 func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options) (*Handler[In, Out], error) {
 	var o Options
@@ -210,7 +211,7 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 	case reg == nil:
 		reg = jsonschema.NewRegistry(&jsonschema.Options{DisallowUnknownFields: o.DisallowUnknownFields})
 	case o.DisallowUnknownFields && !reg.DisallowsUnknownFields():
-		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: DisallowUnknownFields needs a SchemaRegistry made with SchemaOptions.DisallowUnknownFields, or none", ErrInvalidOptions))
+		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: DisallowUnknownFields needs a jsonschema.Registry made with Options.DisallowUnknownFields, or none", ErrInvalidOptions))
 	}
 	maxBytes := o.MaxBodyBytes
 	if maxBytes == 0 {
@@ -233,7 +234,7 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 		out:      out,
 		status:   o.StatusCode,
 		logger:   o.Logger,
-		writeErr: o.WriteError,
+		writeErr: o.ErrorHandler,
 	}
 	if h.status == 0 {
 		h.status = http.StatusOK
@@ -252,7 +253,7 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 	return h, nil
 }
 
-// MustTyped is like Typed but panics with the error, for handlers whose
+// Must is like New but panics with the error, for handlers whose
 // types are fixed when the program is written.
 func Must[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options) *Handler[In, Out] {
 	h, err := New(fn, opts)

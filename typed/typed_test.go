@@ -626,7 +626,7 @@ func TestTypedWriteErrorReplaced(t *testing.T) {
 		N int `query:"n"`
 	}
 	var seen []error
-	opts := &Options{WriteError: func(w http.ResponseWriter, r *http.Request, err error) {
+	opts := &Options{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 		seen = append(seen, err)
 		w.WriteHeader(StatusOf(err))
 		fmt.Fprint(w, "custom")

@@ -25,7 +25,7 @@
 //     examples/config/routes.yaml applied as `go run ./examples/config` does.
 //     It never changes.
 //   - the reload example's router: seed.NewRouter with a
-//     dynroute.NewFileReloader on a routes file in a temporary directory,
+//     reload.NewFile on a routes file in a temporary directory,
 //     set up as `go run ./examples/reload` does (without SIGHUP, which would
 //     reach the whole test binary), plus a route /soak/flip added in code.
 //     Every -reload-every (default 75 ms) the file is rewritten, aside and

@@ -2,7 +2,7 @@
 // by the Accept-Version request header, and times every route with a route
 // class: FastAPI's header versioning and custom APIRoute classes, in Go.
 //
-// GET /items/{id} has a typed handler (dynroute.Typed) per answer shape. They
+// GET /items/{id} has a typed handler (typed.New) per answer shape. They
 // are added as routes that share the method and path and differ in
 // RouteOptions.Headers; a request goes to the first route, in the order
 // added, whose header matches hold, else to the route without Headers, the
