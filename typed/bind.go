@@ -357,14 +357,14 @@ func paramSchema(reg *jsonschema.Registry, elem reflect.Type, mode setMode) (*js
 func typeError(owner reflect.Type, field string, t reflect.Type, format string, args ...any) error {
 	detail := fmt.Sprintf(format, args...)
 	if owner == nil {
-		return fmt.Errorf("dynroute: type %v: %w: %s", t, jsonschema.ErrInvalidType, detail)
+		return fmt.Errorf("dynroute: type %v: %w: %s", t, ErrInvalidType, detail)
 	}
-	return fmt.Errorf("dynroute: field %s of %v: %w: %s", field, owner, jsonschema.ErrInvalidType, detail)
+	return fmt.Errorf("dynroute: field %s of %v: %w: %s", field, owner, ErrInvalidType, detail)
 }
 
 // tagError reports a problem with the binding tags of a field.
 func tagError(owner reflect.Type, field, detail string) error {
-	return fmt.Errorf("dynroute: field %s of %v: %w: %s", field, owner, jsonschema.ErrInvalidTag, detail)
+	return fmt.Errorf("dynroute: field %s of %v: %w: %s", field, owner, ErrInvalidTag, detail)
 }
 
 // bind fills the parameters of in, the In value, appending a problem

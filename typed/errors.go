@@ -16,9 +16,19 @@ import (
 // The errors of typed handlers and the problem documents (RFC 9457) they
 // are answered with.
 
-// ErrInvalidOptions: an Options field is out of range or
-// contradicts another.
-var ErrInvalidOptions = errors.New("invalid typed handler options")
+// Sentinel errors of New; each error names the type and field or option.
+var (
+	// ErrInvalidOptions: an Options field is out of range or contradicts
+	// another.
+	ErrInvalidOptions = errors.New("invalid typed handler options")
+	// ErrInvalidType: In or Out has a field that cannot be bound or
+	// encoded. It is jsonschema.ErrInvalidType, which the schemas of the
+	// types wrap too.
+	ErrInvalidType = jsonschema.ErrInvalidType
+	// ErrInvalidTag: a binding or validation tag is malformed or does not
+	// fit its field. It is jsonschema.ErrInvalidTag.
+	ErrInvalidTag = jsonschema.ErrInvalidTag
+)
 
 // ValidationError is the error of a request that failed binding or
 // validation; Errors lists every problem found (the first 100).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 
 	"github.com/dynroute/dynroute"
@@ -144,7 +145,7 @@ func ExampleHandler_DescribeOperation() {
 
 // Typed handlers bring their schemas; MarshalJSON30 writes the OpenAPI
 // 3.0.3 form of the same document, as /openapi-3.0.json serves it.
-func ExampleRouter_OpenAPI_typed() {
+func Example_openAPI() {
 	type In struct {
 		ID int64 `path:"id" exclusiveMinimum:"0"`
 	}
@@ -176,4 +177,29 @@ func between(s, from, to string) string {
 	_, after, _ := strings.Cut(s, from)
 	before, _, _ := strings.Cut(after, to)
 	return before
+}
+
+// A handler of your own can read its body as typed handlers do: limited,
+// validated against a schema, every problem located, defaults filled in.
+func ExampleBodyDecoder() {
+	reg := jsonschema.NewRegistry(nil)
+	s, _ := reg.Schema(reflect.TypeFor[NewItem]())
+	v, _ := reg.Compiler().Compile(s)
+	decoder := typed.NewBodyDecoder(v, &typed.BodyOptions{MaxBytes: 1 << 10})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var item NewItem
+		if err := decoder.Decode(r, &item); err != nil {
+			typed.WriteProblem(w, r, err)
+			return
+		}
+		fmt.Fprintf(w, "%s at %.2f (%s)\n", item.Name, item.Price, item.Kind)
+	})
+	for _, body := range []string{`{"name":"pen","price":1.5}`, `{"name":"","price":0}`} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/items", strings.NewReader(body)))
+		fmt.Print(w.Code, " ", w.Body.String())
+	}
+	// Output:
+	// 200 pen at 1.50 (pen)
+	// 422 {"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"2 validation errors","errors":[{"loc":["body","name"],"msg":"String should have at least 1 character","type":"string_too_short","input":"","ctx":{"min_length":1}},{"loc":["body","price"],"msg":"Input should be greater than 0","type":"greater_than","input":0,"ctx":{"gt":0}}]}
 }

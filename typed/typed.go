@@ -104,35 +104,17 @@ type Options struct {
 //
 // # Validation and documentation tags
 //
-// The same tags serve parameters and the fields of body types; each keyword
-// is a tag of its own, so values need no escaping.
-//
-//	Tag                    Applies to                 Meaning
-//	required:"true"        parameters, body fields    must be present; "false" makes a body field optional
-//	minimum:"1"            numbers                    ≥ 1
-//	maximum:"100"          numbers                    ≤ 100
-//	exclusiveMinimum:"0"   numbers                    > 0
-//	exclusiveMaximum:"1"   numbers                    < 1
-//	minLength:"3"          strings                    at least 3 characters (Unicode code points)
-//	maxLength:"50"         strings                    at most 50 characters
-//	pattern:"^[a-z]+$"     strings                    the Go regexp matches (unanchored unless ^…$)
-//	enum:"a,b,c"           strings, numbers, bools    one of the comma-separated values
-//	format:"email"         strings                    email, uuid, date-time or uri
-//	minItems:"1"           slices, arrays             at least 1 item
-//	maxItems:"10"          slices, arrays             at most 10 items
-//	default:"20"           parameters, body fields    the value when missing (see below)
-//	doc:"…"                anything                   the description in OpenAPI
-//	example:"…"            anything                   an example in OpenAPI
-//
-// On a slice, the value limits apply to each item. Numbers are compared
-// exactly, as decimals. A parameter's default is parsed like its values (a
-// comma-separated list for a slice); a body field's default is filled in
-// before decoding, so it applies at any depth; for a body field that is not
-// a scalar it is written as JSON. Defaults and examples must satisfy the
-// field's own rules. A limit that does not fit the field's type, an unknown
-// format, a pattern that does not compile, a default that does not parse or
-// a tag that looks like a misspelt keyword (minlength, min, ge, …) is an
-// error from New.
+// Parameters and the fields of body types take package jsonschema's tags
+// (its documentation has the table): required, minimum, maximum,
+// exclusiveMinimum, exclusiveMaximum, minLength, maxLength, pattern, enum,
+// format, minItems, maxItems, default, doc and example. They are checked
+// when the handler is made and enforced on every request: numbers exactly,
+// as decimals; on a slice, each item. A parameter's default is parsed like
+// its values (a comma-separated list for a slice); a body field's default is
+// filled in before decoding, so it applies at any depth. A limit that does
+// not fit the field's type, a default that does not parse or a tag that
+// looks like a misspelt keyword (minlength, min, ge, …) is an error from
+// New.
 //
 // # Answers
 //
