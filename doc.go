@@ -99,16 +99,24 @@
 // Either way the Router sets r.Pattern to the route's path, and
 // Router.MatchedRoute (or Params.Route) gives the route's metadata.
 //
-// # Typed handlers
+// # Packages
 //
-// Typed (and MustTyped) adapt func(context.Context, *In) (*Out, error): In's
-// fields bind from path, query, header and cookie tags and a JSON Body field,
-// checked by validation tags (required, minimum, maximum, exclusiveMinimum,
-// exclusiveMaximum, minLength, maxLength, pattern, enum, format, minItems,
-// maxItems, with default, doc and example; the full table is in
-// TypedHandler's documentation). Schemas are built once per type and the
-// validator is compiled from them; a bad request is answered 422 with every
-// failing field.
+// The root package is the router and everything a route is. What is
+// optional sits beside it, importing it, never imported by it:
+//
+//	typed        typed handlers: bind path, query, header, cookie and a JSON body
+//	             into a struct, validate, answer JSON (typed.New)
+//	crud         CRUD routes for the items of a Store, SQL stores, FromSchema
+//	             for every table of a database (crud.Register)
+//	reload       keep a file's or a table's routes up to date while serving
+//	             (reload.NewFile, reload.NewSQL)
+//	openapi      the OpenAPI 3.1 object model and its writer (openapi.Document)
+//	jsonschema   JSON Schemas from Go types and tags, and their validator
+//
+// The Router learns about handlers through small interfaces they
+// implement: OperationDescriber (a handler that documents its operation),
+// BodyLimiter (one that limits request bodies itself) and RouteChecker (one
+// that can only serve some routes).
 //
 // # Routes and metadata
 //
@@ -122,9 +130,10 @@
 // # OpenAPI and /docs
 //
 // The Router documents itself: Router.OpenAPI builds an OpenAPI 3.1 Document
-// from the route metadata (hidden routes left out), and the Router serves it
-// at /openapi.json, /openapi.yaml and, as OpenAPI 3.0.3 for tools that lack
-// 3.1, /openapi-3.0.json, with Swagger UI at /docs and ReDoc at /redoc.
+// (package openapi) from the route metadata (hidden routes left out), and
+// the Router serves it at /openapi.json, /openapi.yaml and, as OpenAPI
+// 3.0.3 for tools that lack 3.1, /openapi-3.0.json, with Swagger UI at /docs
+// and ReDoc at /redoc.
 // Options.Docs moves or turns off each of them and points the UI pages at
 // local copies of their scripts for offline use. The document is always that
 // of the table being served: it is built on the first request after each
@@ -134,7 +143,8 @@
 // the route name, else one made from the method and path
 // ("get_users_by_id"); a route with several methods gets the method appended
 // ("user_get"). A route whose id is taken is refused with
-// ErrDuplicateOperationID naming both routes. Typed handlers describe their
+// ErrDuplicateOperationID naming both routes. A handler that is an
+// OperationDescriber (typed and CRUD handlers are) describes its
 // parameters, body, answers and schemas (components/schemas, with $ref);
 // other handlers appear with their path parameters, status code and
 // RouteOptions.Responses.
@@ -153,16 +163,6 @@
 // APIRoute class), and Options.Middleware wraps every route. Routes may
 // share a method and path when they match different request headers
 // (RouteOptions.Headers, e.g. Accept-Version), for versioning and tenants.
-//
-// # CRUD and databases
-//
-// CRUD registers list, create, get, replace, patch (JSON merge patch) and
-// delete routes for the items of a Store — MemoryStore, SQLStore (a struct
-// with db tags on any database/sql driver; SQLite and PostgreSQL placeholders)
-// or your own — with bodies validated by the item's schema, filters and sort
-// keys checked against it, and every route documented. FromSchema does the
-// same for every table of a live SQLite or PostgreSQL database, building the
-// schemas from the columns.
 //
 // # Routes from data
 //
@@ -190,9 +190,10 @@
 // finish on the table they started on and no request waits for a compile.
 // Router.RemoveRoute, Router.ReplaceRoute and Router.ReplaceSource (the
 // reload of one config file or table) change routes while serving, and
-// Router.Update applies any batch of changes in one swap, all or nothing. A
-// Reloader keeps one source's routes up to date: it watches a config file,
-// reloads on SIGHUP or polls a SQL table, and refuses a bad version whole.
+// Router.Update applies any batch of changes in one swap, all or nothing.
+// Package reload keeps one source's routes up to date: it watches a config
+// file, reloads on SIGHUP or polls a SQL table, and refuses a bad version
+// whole.
 //
 // # Hostile input
 //
@@ -208,7 +209,8 @@
 //     chunked body past the limit gets an error wrapping
 //     *http.MaxBytesError. Options.MaxBodyBytes, RouteOptions.MaxBodyBytes
 //     (max_body_bytes in config) and MountOptions.MaxBodyBytes change it;
-//     typed and CRUD handlers apply their own (TypedOptions.MaxBodyBytes).
+//     handlers that limit bodies themselves (BodyLimiter: typed and CRUD
+//     handlers, mounted Routers) apply their own.
 //   - Typed handlers refuse JSON nested deeper than 10,000 levels, as
 //     encoding/json does, with a 422, and bodies of other media types with
 //     a 415.
