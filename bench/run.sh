@@ -88,7 +88,7 @@ section "Dispatch, compat path: plain http.Handler and r.PathValue" \
 	-filter '.name:(Param OR GitHubAll)' \
 	-col '/router@(httprouter-setpathvalue dynroute-compat servemux chi)'
 section "Typed JSON endpoint: dynroute vs hand-written, huma v2 and fuego" \
-	"POST /items/42?q=pen with a JSON body of five members, three of them constrained, answered with JSON (typed_test.go): dynroute.Typed against the same endpoint written by hand on httprouter with encoding/json (the baseline), huma v2 without and with its default create hook (huma-default, which adds \`\$schema\`), and fuego with its default configuration but for its request logger, which writes a line per request." \
+	"POST /items/42?q=pen with a JSON body of five members, three of them constrained, answered with JSON (typed_test.go): typed.New against the same endpoint written by hand on httprouter with encoding/json (the baseline), huma v2 without and with its default create hook (huma-default, which adds \`\$schema\`), and fuego with its default configuration but for its request logger, which writes a line per request." \
 	-filter '.name:Typed' \
 	-col '/router@(httprouter dynroute huma huma-default fuego)'
 section "Runtime changes: swapping a 10,000-route table, dispatch and latency during swaps" \
@@ -98,10 +98,10 @@ section "Start-up from a YAML file of 10,000 routes" \
 	"The root module's BenchmarkLoadYAML10k: reading and loading the file, adding the routes, serving the first request and the first /openapi.json (20,000 operations)." \
 	-filter '.name:LoadYAML10k'
 # spec_test.go: huma's column is the baseline. dynroute-perhandler is the
-# same document from handlers with a SchemaRegistry each; dynroute-served
+# same document from handlers with a jsonschema.Registry each; dynroute-served
 # is the first GET /openapi.json after a route change.
 section "OpenAPI JSON of 10,000 operations: dynroute vs huma v2" \
-	"The OpenAPI document of the same 10,000 operations, huma v2's (the baseline) against dynroute's with one shared SchemaRegistry, with a registry per typed handler, and as served by the first GET /openapi.json after a route change." \
+	"The OpenAPI document of the same 10,000 operations, huma v2's (the baseline) against dynroute's with one shared jsonschema.Registry, with a registry per typed handler, and as served by the first GET /openapi.json after a route change." \
 	-filter '.name:Spec' \
 	-col '/api@(huma dynroute dynroute-perhandler dynroute-served)'
 section "Registering operations with unique operationIds: dynroute vs huma v2" \

@@ -32,13 +32,13 @@ import (
 // resources set OperationID, a third Name, a third neither, so that all
 // three ways of getting an operationId are exercised.
 //
-// Typed handlers: every typed route gets a TypedHandler of its own, made
+// Typed handlers: every typed route gets a typed.Handler of its own, made
 // by its own typed.New call, as an API with one handler function per
 // operation has, rather than one handler shared by thousands of routes.
 // Go generics need the In and Out types at compile time, so the 5,000
 // handlers share four In shapes and one Out type (the components are few;
 // the document is dominated by its 10,000 operations, as huma's is).
-// Handlers of one API normally share one SchemaRegistry (registry=shared);
+// Handlers of one API normally share one jsonschema.Registry (registry=shared);
 // the default, a registry per handler (registry=per-handler), makes the
 // emitter merge the components of 5,000 registries, so both are measured.
 
@@ -154,7 +154,7 @@ func specHandler(k specKind, schemas *jsonschema.Registry) (http.Handler, error)
 	return noop, nil
 }
 
-// specHandlers makes the handlers of ops: with shared, one SchemaRegistry
+// specHandlers makes the handlers of ops: with shared, one jsonschema.Registry
 // for all; without, a registry per typed handler.
 func specHandlers(ops []specOp, shared bool) ([]http.Handler, error) {
 	var schemas *jsonschema.Registry
@@ -331,7 +331,7 @@ func specTableFor(tb testing.TB, n int) []specOp {
 // BenchmarkSpec writes the OpenAPI JSON of 10,000 operations:
 //
 //   - api=dynroute: rt.OpenAPI().MarshalJSON(), handlers sharing one
-//     SchemaRegistry;
+//     jsonschema.Registry;
 //   - api=dynroute-perhandler: the same with a registry per typed handler,
 //     TypedOptions' default, whose components the emitter merges;
 //   - api=dynroute-served: the first GET /openapi.json after a route change
@@ -423,7 +423,7 @@ var humaRegister10k = flag.Bool("huma10k", false, "BenchmarkRegisterSpec: also r
 
 // BenchmarkRegisterSpec registers n operations with unique operationIds, as
 // an API is built at startup: for dynroute, a typed.New call per typed
-// operation (one shared SchemaRegistry, made anew each time), AddAPIRoute for
+// operation (one shared jsonschema.Registry, made anew each time), AddAPIRoute for
 // each and the first request, which compiles the table; for huma,
 // humago.New and a huma.Register call per operation, which builds the
 // handler and its schemas, checks the operationId and adds the route to the

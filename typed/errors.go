@@ -107,7 +107,7 @@ func (e *StatusError) Unwrap() error { return e.Err }
 // Error returns an error that a typed handler answers with status and
 // detail, like FastAPI's HTTPException:
 //
-//	return nil, dynroute.Error(http.StatusNotFound, "no product 42")
+//	return nil, typed.NewError(http.StatusNotFound, "no product 42")
 func NewError(status int, detail string) error {
 	return &StatusError{Status: status, Detail: detail}
 }

@@ -621,7 +621,7 @@ func TestTypedHandlerErrors(t *testing.T) {
 	})
 }
 
-func TestTypedWriteErrorReplaced(t *testing.T) {
+func TestTypedErrorHandlerReplaced(t *testing.T) {
 	type in struct {
 		N int `query:"n"`
 	}

@@ -1,6 +1,6 @@
 // Command crud serves create, read, update and delete routes for two Go
-// models, products and users, stored in SQLite: dynroute.CRUD over a
-// dynroute.SQLStore per table, with the models' JSON Schemas in /docs. The
+// models, products and users, stored in SQLite: crud.Register over a
+// crud.SQLStore per table, with the models' JSON Schemas in /docs. The
 // FastAPI way is a loop of add_api_route calls and dynamic pydantic models;
 // here it is one call per model.
 //

@@ -84,7 +84,7 @@ var goals = []goal{
 		[]check{timeRatio("BenchmarkRegister10k/router=dynroute", "BenchmarkRegister1k/router=dynroute", "<=", 11)}},
 	{"registration with operationIds is linear: 10,000 vs 1,000", "≤ 11× the time",
 		[]check{paired("RegisterSpec dynroute 10k/1k (linear: <= 11)", "<=", 11)}},
-	{"OpenAPI JSON of 10,000 operations (shared SchemaRegistry)", "< 50 ms",
+	{"OpenAPI JSON of 10,000 operations (shared schema registry)", "< 50 ms",
 		[]check{benchTime("BenchmarkSpec/api=dynroute", "<", 50e6)}},
 	{"OpenAPI JSON of 10,000 operations (a registry per handler, the default)", "< 50 ms",
 		[]check{benchTime("BenchmarkSpec/api=dynroute-perhandler", "<", 50e6)}},

@@ -65,7 +65,7 @@ func TestGoalStatus(t *testing.T) {
 		{"register 10,000 routes, measured against the issue's machine", "missed", "4.40× (11 ms / 2.5 ms); 0.55× (11 ms / 20 ms); 2.20× (11 ms / 5 ms)"},
 		// 11 ms / 1.1 ms = 10.
 		{"registration is linear: 10,000 routes vs 1,000", "met", "10.00× (11 ms / 1.1 ms)"},
-		{"OpenAPI JSON of 10,000 operations (shared SchemaRegistry)", "met", "40 ms"},
+		{"OpenAPI JSON of 10,000 operations (shared schema registry)", "met", "40 ms"},
 		{"10,000 RouteSpecs from a YAML file to serving (and the spec)", "met", "250 ms"},
 		{"dispatch while tables are swapped without pause", "missed", "1.229×"},
 		{"requests never blocked on a swap: in process, 10 swaps/s", "met", "max 6.82 ms, swap 47.8 ms"},
