@@ -397,6 +397,15 @@ func (r *Registry) Components() map[string]*Schema {
 	return out
 }
 
+// Closure returns the components that schemas refer to, directly or
+// through other components: the components/schemas of a document that uses
+// them.
+func (r *Registry) Closure(schemas ...*Schema) map[string]*Schema {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Closure(r.schemas, schemas...)
+}
+
 // TypeOf returns the Go type of the named component.
 func (r *Registry) TypeOf(name string) (reflect.Type, bool) {
 	r.mu.Lock()
@@ -444,7 +453,7 @@ func (r *Registry) walk() *schemaWalk {
 		r.types = make(map[string]reflect.Type)
 		r.schemas = make(map[string]*Schema)
 	}
-	return &schemaWalk{reg: r, active: make(map[reflect.Type]*activeType)}
+	return &schemaWalk{reg: r}
 }
 
 // assignNameLocked picks the component name of t; see Registry.

@@ -21,7 +21,7 @@ import (
 type schemaWalk struct {
 	reg    *Registry
 	added  []string
-	active map[reflect.Type]*activeType // named non-struct types being walked
+	active map[reflect.Type]*activeType // named non-struct types being walked; made on first use
 	errs   []error
 }
 
@@ -206,6 +206,9 @@ func (w *schemaWalk) named(t reflect.Type, build func() *Schema) *Schema {
 		return &Schema{Ref: RefPrefix + a.name}
 	}
 	a := &activeType{}
+	if w.active == nil {
+		w.active = make(map[reflect.Type]*activeType)
+	}
 	w.active[t] = a
 	s := build()
 	delete(w.active, t)

@@ -22,17 +22,27 @@ func NewCompiler(components map[string]*Schema) *Compiler {
 	return &Compiler{c: schemaCompiler{components: components}}
 }
 
-// Compiler returns a Compiler over the registry's components as they are
-// now.
+// Compiler returns a Compiler over a copy of the registry's components as
+// they are now, for compiling many schemas that share components.
 func (r *Registry) Compiler() *Compiler {
 	return NewCompiler(r.Components())
 }
 
-// Compile compiles s; a nil s accepts any value. The error says which
-// keyword or reference of s cannot be compiled.
+// Compile compiles s, whose $refs name the registry's components, without
+// copying them.
+func (r *Registry) Compile(s *Schema) (*Validator, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return NewCompiler(r.schemas).Compile(s)
+}
+
+// Compile compiles s. A schema that sets no rule, such as a nil s,
+// compiles to a nil *Validator, which accepts any value (and checks that a
+// document is JSON). The error says which keyword or reference of s cannot
+// be compiled.
 func (c *Compiler) Compile(s *Schema) (*Validator, error) {
 	n, err := c.c.compile(s)
-	if err != nil {
+	if err != nil || n == nil {
 		return nil, err
 	}
 	return &Validator{n: n}, nil
@@ -44,9 +54,12 @@ func (c *Compiler) Compile(s *Schema) (*Validator, error) {
 // reports every problem, in FastAPI's terms, not only the first. It is safe
 // for concurrent use.
 type Validator struct {
-	n      *vnode
-	states sync.Pool // *jsonValidator: one validation's buffers, reused
+	n *vnode
 }
+
+// states holds the buffers of finished validations for the next ones, as
+// encoding/json keeps its encoder states: scratch memory, not state.
+var states sync.Pool // *jsonValidator
 
 // Validate checks doc, one JSON document, and appends a FieldError per
 // problem to errs, its Loc starting with loc (as ["body"]), up to MaxErrors
@@ -68,13 +81,17 @@ func (v *Validator) Normalize(doc []byte, loc []any, errs []FieldError, dst []by
 
 // check runs one validation with pooled buffers.
 func (v *Validator) check(doc []byte, loc []any, errs []FieldError, dst []byte, edit bool) ([]byte, bool, []FieldError) {
-	st, _ := v.states.Get().(*jsonValidator)
+	st, _ := states.Get().(*jsonValidator)
 	if st == nil {
 		st = new(jsonValidator)
 	}
 	before := len(errs)
 	st.reset(doc, loc, errs)
-	errs = st.validate(v.n)
+	var n *vnode
+	if v != nil {
+		n = v.n
+	}
+	errs = st.validate(n)
 	var out []byte
 	edited := false
 	if edit && len(errs) == before {
@@ -82,7 +99,7 @@ func (v *Validator) check(doc []byte, loc []any, errs []FieldError, dst []byte, 
 	}
 	st.data, st.errs, st.prefix = nil, nil, nil // keep nothing of the caller's
 	if st.small() {
-		v.states.Put(st)
+		states.Put(st)
 	}
 	return out, edited, errs
 }

@@ -116,10 +116,9 @@ func buildInput(t reflect.Type, reg *jsonschema.Registry, maxBytes int64) (*inpu
 	if len(pl.errs) > 0 {
 		return nil, errors.Join(pl.errs...)
 	}
-	c := reg.Compiler()
 	p.params = nil // param filled it to find duplicates; now in binding order
 	for i, f := range fields {
-		v, err := c.Compile(f.schema)
+		v, err := reg.Compile(f.schema)
 		if err != nil {
 			pl.fail(typeError(t, f.b.info.Name, t, "%v", err))
 			continue
@@ -148,7 +147,7 @@ func buildInput(t reflect.Type, reg *jsonschema.Registry, maxBytes int64) (*inpu
 		}
 	}
 	if p.body != nil {
-		v, err := c.Compile(p.body.schema)
+		v, err := reg.Compile(p.body.schema)
 		if err != nil {
 			pl.fail(typeError(t, "Body", t, "%v", err))
 		}

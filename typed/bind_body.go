@@ -28,7 +28,6 @@ type BodyDecoder struct {
 	maxBytes  int64 // < 0: no limit
 	optional  bool
 	useNumber bool
-	buffers   sync.Pool // *bodyBuffers
 }
 
 // BodyOptions configures a BodyDecoder. A nil *BodyOptions means the
@@ -49,6 +48,9 @@ type BodyOptions struct {
 type bodyBuffers struct {
 	body, normal []byte
 }
+
+// buffers holds the bodyBuffers of finished requests for the next ones.
+var buffers sync.Pool // *bodyBuffers
 
 // maxPooledBytes is the largest buffer kept for reuse; larger ones, from
 // rare large bodies, are left to the collector.
@@ -92,7 +94,7 @@ func (d *BodyDecoder) Decode(r *http.Request, v any) error {
 // decode is Decode appending the body's problems to errs; err is a
 // problem of the request, not of the body's content.
 func (d *BodyDecoder) decode(r *http.Request, ptr reflect.Value, errs []jsonschema.FieldError) ([]jsonschema.FieldError, error) {
-	bufs, _ := d.buffers.Get().(*bodyBuffers)
+	bufs, _ := buffers.Get().(*bodyBuffers)
 	if bufs == nil {
 		bufs = new(bodyBuffers)
 	}
@@ -128,7 +130,7 @@ func (d *BodyDecoder) release(bufs *bodyBuffers) {
 		return
 	}
 	bufs.body, bufs.normal = bufs.body[:0], bufs.normal[:0]
-	d.buffers.Put(bufs)
+	buffers.Put(bufs)
 }
 
 // jsonMediaType reports whether a Content-Type names JSON:

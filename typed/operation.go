@@ -45,6 +45,6 @@ func describeOperation(in *inputPlan, out *outputPlan, status int, reg *jsonsche
 	}
 	info.Responses = append(info.Responses, openapi.Response{Description: "Error", ContentType: "application/problem+json", Schema: s})
 	schemas = append(schemas, s)
-	info.Components = jsonschema.Closure(reg.Components(), schemas...)
+	info.Components = reg.Closure(schemas...)
 	return info, nil
 }

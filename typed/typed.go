@@ -141,8 +141,14 @@ type Handler[In, Out any] struct {
 	logger   *slog.Logger
 	writeErr func(http.ResponseWriter, *http.Request, error)
 	info     *openapi.OperationInfo
-	encoders sync.Pool // *jsonEncoder
 }
+
+// encoders holds the jsonEncoders of finished answers for the next ones.
+var encoders = sync.Pool{New: func() any {
+	e := new(jsonEncoder)
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
 
 // jsonEncoder encodes answers into a buffer, so that an encoding error is
 // answered 500 instead of a truncated body.
@@ -224,11 +230,6 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 	if h.writeErr == nil {
 		h.writeErr = WriteProblem
 	}
-	h.encoders.New = func() any {
-		e := new(jsonEncoder)
-		e.enc = json.NewEncoder(&e.buf)
-		return e
-	}
 	if h.info, err = describeOperation(in, out, h.status, reg); err != nil {
 		return nil, err
 	}
@@ -299,10 +300,10 @@ func (h *Handler[In, Out]) answer(w http.ResponseWriter, r *http.Request, ps dyn
 	var enc *jsonEncoder
 	var body []byte
 	if httpx.BodyAllowed(status) {
-		enc = h.encoders.Get().(*jsonEncoder)
+		enc = encoders.Get().(*jsonEncoder)
 		var err error
 		if body, err = enc.encode(out); err != nil {
-			h.encoders.Put(enc)
+			encoders.Put(enc)
 			h.fail(w, r, fmt.Errorf("dynroute: encoding the answer of type %T: %w", out, err))
 			return
 		}
@@ -310,7 +311,7 @@ func (h *Handler[In, Out]) answer(w http.ResponseWriter, r *http.Request, ps dyn
 	hdr := w.Header()
 	if err := h.out.setHeaders(hdr, reflect.ValueOf(out).Elem()); err != nil {
 		if enc != nil {
-			h.encoders.Put(enc)
+			encoders.Put(enc)
 		}
 		h.fail(w, r, err)
 		return
@@ -326,7 +327,7 @@ func (h *Handler[In, Out]) answer(w http.ResponseWriter, r *http.Request, ps dyn
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	if enc.reusable() {
-		h.encoders.Put(enc)
+		encoders.Put(enc)
 	}
 }
 
