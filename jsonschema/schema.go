@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/dynroute/dynroute/internal/jsonlit"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Sentinel errors. Package typed wraps them too, for the fields of its
@@ -130,7 +130,7 @@ func (w *schemaWriter) key(k string) {
 // str writes a string member.
 func (w *schemaWriter) str(k, v string) {
 	w.key(k)
-	w.b = jsonlit.AppendString(w.b, v)
+	w.b = appendString(w.b, v)
 }
 
 // value writes a member of any JSON value.
@@ -192,12 +192,12 @@ func (w *schemaWriter) schema(s *Schema) {
 		}
 		w.key("allOf")
 		w.b = append(w.b, `[{"$ref":`...)
-		w.b = jsonlit.AppendString(w.b, s.Ref)
+		w.b = appendString(w.b, s.Ref)
 		w.b = append(w.b, `}]`...)
 	case s.Nullable:
 		w.key("anyOf")
 		w.b = append(w.b, `[{"$ref":`...)
-		w.b = jsonlit.AppendString(w.b, s.Ref)
+		w.b = appendString(w.b, s.Ref)
 		w.b = append(w.b, `},{"type":"null"}]`...)
 	default:
 		w.str("$ref", s.Ref)
@@ -276,7 +276,7 @@ func (w *schemaWriter) schema(s *Schema) {
 			if i > 0 {
 				w.b = append(w.b, ',')
 			}
-			w.b = jsonlit.AppendString(w.b, p.Name)
+			w.b = appendString(w.b, p.Name)
 			w.b = append(w.b, ':')
 			switch {
 			case p.Schema != nil:
@@ -297,7 +297,7 @@ func (w *schemaWriter) schema(s *Schema) {
 			if i > 0 {
 				w.b = append(w.b, ',')
 			}
-			w.b = jsonlit.AppendString(w.b, r)
+			w.b = appendString(w.b, r)
 		}
 		w.b = append(w.b, ']')
 	}
@@ -505,4 +505,11 @@ func ComponentName(name string) string {
 		out = append([]byte("Type"), out...)
 	}
 	return string(out)
+}
+
+// appendString appends s to b as a JSON string, the shortest way (RFC 8785),
+// invalid UTF-8 replaced with U+FFFD as encoding/json replaces it.
+func appendString(b []byte, s string) []byte {
+	b, _ = jsontext.AppendQuote(b, s) // the only error is invalid UTF-8, replaced
+	return b
 }

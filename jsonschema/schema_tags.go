@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/dynroute/dynroute/internal/jsonlit"
 )
 
 // Validation and documentation struct tags: parsed, checked against the
@@ -163,7 +161,7 @@ func parseFieldTags(tag reflect.StructTag) (FieldTags, []string) {
 			return nil
 		}
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || jsonlit.ScanNumber([]byte(s), 0) != len(s) {
+		if err != nil || scanNumber([]byte(s), 0) != len(s) {
 			problems = append(problems, fmt.Sprintf("%s %q is not a number", k, s))
 			return nil
 		}
@@ -478,7 +476,7 @@ func parseTagValue(class string, elem reflect.Type, text string) (any, error) {
 		return i, nil
 	case "number":
 		f, err := strconv.ParseFloat(text, 64)
-		if err != nil || jsonlit.ScanNumber([]byte(text), 0) != len(text) {
+		if err != nil || scanNumber([]byte(text), 0) != len(text) {
 			return nil, fmt.Errorf("not a number")
 		}
 		return f, nil

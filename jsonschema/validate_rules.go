@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/dynroute/dynroute/internal/jsonlit"
 )
 
 // The rules a value is checked against — numbers compared exactly as
@@ -397,7 +395,7 @@ func newEnumSet(values []any) (*enumSet, error) {
 			e.hasNull = true
 		default:
 			text, err := json.Marshal(x)
-			if err != nil || jsonlit.ScanNumber(text, 0) != len(text) {
+			if err != nil || scanNumber(text, 0) != len(text) {
 				return nil, fmt.Errorf("enum value %v is not a string, number, boolean or null", x)
 			}
 			b := &numBound{text: string(text)}

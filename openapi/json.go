@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dynroute/dynroute/internal/jsonlit"
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // MarshalJSON writes d as an OpenAPI 3.1.0 document. Members are written in
@@ -59,7 +59,7 @@ func (o *docObject) key(k string) {
 		o.w.b = append(o.w.b, ',')
 	}
 	o.n++
-	o.w.b = jsonlit.AppendString(o.w.b, k)
+	o.w.b = appendString(o.w.b, k)
 	o.w.b = append(o.w.b, ':')
 }
 
@@ -69,7 +69,7 @@ func (o *docObject) end() { o.w.b = append(o.w.b, '}') }
 func (o *docObject) str(k, v string) {
 	if v != "" {
 		o.key(k)
-		o.w.b = jsonlit.AppendString(o.w.b, v)
+		o.w.b = appendString(o.w.b, v)
 	}
 }
 
@@ -192,7 +192,7 @@ func (w *docWriter) list(n int, elem func(i int)) {
 }
 
 func (w *docWriter) strings(ss []string) {
-	w.list(len(ss), func(i int) { w.b = jsonlit.AppendString(w.b, ss[i]) })
+	w.list(len(ss), func(i int) { w.b = appendString(w.b, ss[i]) })
 }
 
 func (w *docWriter) info(in *Info) {
@@ -329,4 +329,11 @@ func (w *docWriter) response(r *Response) {
 		w.content(r.ContentType, r.Schema)
 	}
 	o.end()
+}
+
+// appendString appends s to b as a JSON string, the shortest way (RFC 8785),
+// invalid UTF-8 replaced with U+FFFD as encoding/json replaces it.
+func appendString(b []byte, s string) []byte {
+	b, _ = jsontext.AppendQuote(b, s) // the only error is invalid UTF-8, replaced
+	return b
 }

@@ -120,3 +120,16 @@ func TestPathItemOperation(t *testing.T) {
 	assert.Equal(t, "replace_item", item.Operation("PUT").OperationID)
 	assert.Nil(t, item.Operation("DELETE"))
 }
+
+func TestMarshalStrings(t *testing.T) {
+	doc := &Document{Info: Info{Title: "bad\xffutf8", Description: "ctl\x00\x1f\"\\</>\u2028"}}
+	b, err := doc.MarshalJSON()
+	require.NoError(t, err)
+	var back struct {
+		Info struct{ Title, Description string }
+	}
+	require.NoError(t, json.Unmarshal(b, &back), "%s", b)
+	assert.Equal(t, "bad\ufffdutf8", back.Info.Title, "invalid UTF-8 is replaced, as encoding/json replaces it")
+	assert.Equal(t, "ctl\x00\x1f\"\\</>\u2028", back.Info.Description)
+	assert.Contains(t, string(b), `</>`, "no HTML escaping in a document")
+}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dynroute/dynroute/internal/jsonlit"
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Parameter values: parsing one raw string into a field of the In value and
@@ -62,7 +62,9 @@ func parseUintParam(raw string, v *jsonschema.Validator) (uint64, *jsonschema.Is
 
 // parseFloatParam parses a float parameter written as a JSON number.
 func parseFloatParam(raw string, bits int, v *jsonschema.Validator) (float64, *jsonschema.Issue) {
-	if !jsonlit.IsNumber(raw) { // no "NaN", "Inf" or hex floats
+	// A JSON number and nothing else: not "NaN", "Inf", "0x1" or " 1",
+	// which strconv would read or misreport.
+	if v := jsontext.Value(raw); !v.IsValid() || v.Kind() != '0' || strings.TrimSpace(raw) != raw {
 		return 0, issueFloatParsing
 	}
 	f, err := strconv.ParseFloat(raw, bits)
