@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
 	"github.com/dynroute/dynroute/typed"
@@ -700,7 +701,7 @@ func (c *crud[T, K]) createItem(w http.ResponseWriter, r *http.Request) {
 	if id, ok := c.keyText(b); ok {
 		w.Header().Set("Location", c.prefix+"/"+url.PathEscape(id))
 	}
-	writeJSON(w, http.StatusCreated, b)
+	httpx.WriteJSON(w, http.StatusCreated, b)
 }
 
 // keyText returns the key member of an item's JSON as path text.
@@ -792,16 +793,7 @@ func (c *crud[T, K]) answer(w http.ResponseWriter, r *http.Request, status int, 
 		c.fail(w, r, err)
 		return
 	}
-	writeJSON(w, status, b)
-}
-
-// writeJSON answers with b, a JSON document.
-func writeJSON(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	httpx.WriteJSON(w, status, b)
 }
 
 // fail answers a store or encoding error.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dynroute/dynroute/internal/gotypes"
 	"github.com/dynroute/dynroute/internal/sqlname"
 )
 
@@ -38,7 +39,7 @@ func sqlFields(t reflect.Type, prefix []int) ([]sqlField, error) {
 				if ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct {
 					return nil, fmt.Errorf("field %s: embedded pointers are not supported: embed the struct, or tag the field db:\"-\"", sf.Name)
 				}
-				if ft.Kind() == reflect.Struct && ft != timeType {
+				if ft.Kind() == reflect.Struct && ft != gotypes.Time {
 					inner, err := sqlFields(ft, index)
 					if err != nil {
 						return nil, err
@@ -78,7 +79,7 @@ func (f *sqlField) plan() error {
 		t.Implements(sqlValuerType) || reflect.PointerTo(t).Implements(sqlScannerType)
 	switch {
 	case reflect.PointerTo(t).Implements(sqlScannerType):
-	case t == timeType:
+	case t == gotypes.Time:
 		f.set = func(v reflect.Value, src any) error {
 			tm, err := sqlTime(src)
 			if err == nil {
@@ -86,7 +87,7 @@ func (f *sqlField) plan() error {
 			}
 			return err
 		}
-	case t.Kind() == reflect.Pointer && t.Elem() == timeType:
+	case t.Kind() == reflect.Pointer && t.Elem() == gotypes.Time:
 		f.set = func(v reflect.Value, src any) error {
 			if src == nil {
 				v.SetZero()
@@ -149,7 +150,7 @@ func sqlArg(t reflect.Type) (func(reflect.Value) (any, error), error) {
 		return func(v reflect.Value) (any, error) { return v.Interface(), nil }, nil
 	case reflect.PointerTo(t).Implements(sqlValuerType):
 		return func(v reflect.Value) (any, error) { return v.Addr().Interface(), nil }, nil
-	case t == timeType:
+	case t == gotypes.Time:
 		// Round(0) drops the monotonic clock reading, which drivers that
 		// write times as text would keep.
 		return func(v reflect.Value) (any, error) { return v.Interface().(time.Time).Round(0), nil }, nil
@@ -203,7 +204,7 @@ func sqlFilter(t reflect.Type, arg func(reflect.Value) (any, error)) func(any) (
 	}
 	mismatch := func(v any) error { return fmt.Errorf("a %T value does not fit a field of type %v", v, t) }
 	switch {
-	case t == timeType:
+	case t == gotypes.Time:
 		return func(v any) (any, error) {
 			s, ok := v.(string)
 			if !ok {
@@ -215,7 +216,7 @@ func sqlFilter(t reflect.Type, arg func(reflect.Value) (any, error)) func(any) (
 			}
 			return arg(reflect.ValueOf(tm))
 		}
-	case reflect.PointerTo(t).Implements(jsonUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) ||
+	case reflect.PointerTo(t).Implements(gotypes.JSONUnmarshaler) || reflect.PointerTo(t).Implements(gotypes.TextUnmarshaler) ||
 		t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
 		// The filter value is the field's JSON value: decode it as such.
 		return func(v any) (any, error) {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dynroute/dynroute/internal/gotypes"
 )
 
 // Validation and documentation struct tags: parsed, checked against the
@@ -447,7 +449,7 @@ func isScalarClass(class string) bool {
 func parseTagValue(class string, elem reflect.Type, text string) (any, error) {
 	switch class {
 	case "string":
-		if elem != nil && elem != timeType && implements(elem, textUnmarshalerType) && elem.Kind() != reflect.Interface {
+		if elem != nil && elem != gotypes.Time && gotypes.Implements(elem, gotypes.TextUnmarshaler) && elem.Kind() != reflect.Interface {
 			u, ok := reflect.New(elem).Interface().(encoding.TextUnmarshaler)
 			if ok {
 				if err := u.UnmarshalText([]byte(text)); err != nil {

@@ -2,15 +2,14 @@ package jsonschema
 
 import (
 	"cmp"
-	"encoding"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
+
+	"github.com/dynroute/dynroute/internal/gotypes"
 )
 
 // The walk from Go types to schemas: one schema per kind, named struct types
@@ -55,33 +54,13 @@ func (w *schemaWalk) newName(t reflect.Type) string {
 	return name
 }
 
-// Types the walk treats specially.
-var (
-	timeType            = reflect.TypeFor[time.Time]()
-	jsonNumberType      = reflect.TypeFor[json.Number]()
-	jsonMarshalerType   = reflect.TypeFor[json.Marshaler]()
-	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
-	textMarshalerType   = reflect.TypeFor[encoding.TextMarshaler]()
-	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
-)
-
-// implements reports whether t or *t implements one of ifaces.
-func implements(t reflect.Type, ifaces ...reflect.Type) bool {
-	for _, i := range ifaces {
-		if t.Implements(i) || (t.Kind() != reflect.Interface && reflect.PointerTo(t).Implements(i)) {
-			return true
-		}
-	}
-	return false
-}
-
 // typeSchema returns a new schema for t, which a field of owner (nil: t is
 // the top-level type) has; field names it in messages.
 func (w *schemaWalk) typeSchema(t reflect.Type, owner reflect.Type, field string) *Schema {
 	switch t {
-	case timeType:
+	case gotypes.Time:
 		return &Schema{Type: "string", Format: "date-time"}
-	case jsonNumberType:
+	case gotypes.JSONNumber:
 		return &Schema{Type: "number"}
 	}
 	if t.Kind() == reflect.Pointer {
@@ -89,10 +68,10 @@ func (w *schemaWalk) typeSchema(t reflect.Type, owner reflect.Type, field string
 		s.Nullable = true
 		return s
 	}
-	if implements(t, jsonMarshalerType, jsonUnmarshalerType) {
+	if gotypes.Implements(t, gotypes.JSONMarshaler, gotypes.JSONUnmarshaler) {
 		return &Schema{} // it encodes itself: any JSON value
 	}
-	if implements(t, textMarshalerType, textUnmarshalerType) {
+	if gotypes.Implements(t, gotypes.TextMarshaler, gotypes.TextUnmarshaler) {
 		return &Schema{Type: "string"}
 	}
 	switch t.Kind() {
@@ -129,7 +108,7 @@ func (w *schemaWalk) typeSchema(t reflect.Type, owner reflect.Type, field string
 	case reflect.Map:
 		k := t.Key()
 		switch {
-		case k.Kind() == reflect.String, implements(k, textMarshalerType, textUnmarshalerType):
+		case k.Kind() == reflect.String, gotypes.Implements(k, gotypes.TextMarshaler, gotypes.TextUnmarshaler):
 		case k.Kind() >= reflect.Int && k.Kind() <= reflect.Uintptr:
 		default:
 			w.fail(typeProblem(owner, field, t, "map key type %v: JSON object keys are strings, integers or encoding.TextMarshaler types", k))
@@ -160,8 +139,8 @@ func tagProblem(owner reflect.Type, field, detail string) error {
 // isByteSlice reports whether encoding/json writes t as a base64 string.
 func isByteSlice(t reflect.Type) bool {
 	return t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 &&
-		!reflect.PointerTo(t.Elem()).Implements(jsonMarshalerType) &&
-		!reflect.PointerTo(t.Elem()).Implements(textMarshalerType)
+		!reflect.PointerTo(t.Elem()).Implements(gotypes.JSONMarshaler) &&
+		!reflect.PointerTo(t.Elem()).Implements(gotypes.TextMarshaler)
 }
 
 // intSchema describes an integer type, with its range when the type is

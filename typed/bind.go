@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/internal/gotypes"
 	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
@@ -324,7 +325,7 @@ func scalarParam(t reflect.Type) bool {
 	if t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface {
 		return false
 	}
-	if t == timeType || implements(t, textUnmarshalerType) {
+	if t == gotypes.Time || gotypes.Implements(t, gotypes.TextUnmarshaler) {
 		return true
 	}
 	switch t.Kind() {
@@ -340,7 +341,7 @@ func scalarParam(t reflect.Type) bool {
 // parameter is what a pointer stands for), text types as strings.
 func paramSchema(reg *jsonschema.Registry, elem reflect.Type, mode setMode) (*jsonschema.Schema, error) {
 	s := &jsonschema.Schema{Type: "string"}
-	if elem == timeType || !implements(elem, textUnmarshalerType) {
+	if elem == gotypes.Time || !gotypes.Implements(elem, gotypes.TextUnmarshaler) {
 		var err error
 		if s, err = reg.Schema(elem); err != nil { // a scalar's: a new Schema each time
 			return nil, err

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dynroute/dynroute/internal/gotypes"
 	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/go-json-experiment/json"
@@ -234,7 +235,7 @@ func decodeProblem(data []byte, err error) jsonschema.FieldError {
 // unmarshalsItself reports whether values of t decode themselves, with
 // UnmarshalJSON or UnmarshalText: their errors are theirs to word.
 func unmarshalsItself(t reflect.Type) bool {
-	return implements(t, jsonUnmarshalerType) || implements(t, textUnmarshalerType)
+	return gotypes.Implements(t, gotypes.JSONUnmarshaler) || gotypes.Implements(t, gotypes.TextUnmarshaler)
 }
 
 // Unmarshal decodes data, one JSON document, into v as Decode decodes a

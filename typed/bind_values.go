@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dynroute/dynroute/internal/gotypes"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -112,7 +113,7 @@ func newSetter(elem reflect.Type, mode setMode, v *jsonschema.Validator) setter 
 // scalarSetter makes the setter that stores one value of type elem in a
 // value of that type. A named type (type ID int64) is set through its kind.
 func scalarSetter(elem reflect.Type, v *jsonschema.Validator) setter {
-	if elem == timeType {
+	if elem == gotypes.Time {
 		return func(field reflect.Value, raw string) *jsonschema.Issue {
 			t, err := time.Parse(time.RFC3339, raw)
 			if err != nil {
@@ -122,7 +123,7 @@ func scalarSetter(elem reflect.Type, v *jsonschema.Validator) setter {
 			return nil
 		}
 	}
-	if implements(elem, textUnmarshalerType) {
+	if gotypes.Implements(elem, gotypes.TextUnmarshaler) {
 		return func(field reflect.Value, raw string) *jsonschema.Issue {
 			if iss := v.CheckString(raw); iss != nil {
 				return iss

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/internal/gotypes"
 	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
@@ -495,13 +496,13 @@ func headerValue(t reflect.Type) func(v reflect.Value) (string, bool, error) {
 			return inner(v.Elem())
 		}
 	}
-	if t == timeType {
+	if t == gotypes.Time {
 		return func(v reflect.Value) (string, bool, error) {
 			tm := v.Interface().(time.Time)
 			return tm.UTC().Format(http.TimeFormat), !tm.IsZero(), nil
 		}
 	}
-	if implements(t, textMarshalerType) {
+	if gotypes.Implements(t, gotypes.TextMarshaler) {
 		return func(v reflect.Value) (string, bool, error) {
 			b, err := v.Addr().Interface().(encoding.TextMarshaler).MarshalText()
 			return string(b), err == nil && len(b) > 0, err

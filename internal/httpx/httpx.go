@@ -49,8 +49,20 @@ func BodyAllowed(status int) bool {
 // WriteProblem answers with body, an encoded problem document, as
 // application/problem+json; every problem answer of dynroute goes here.
 func WriteProblem(w http.ResponseWriter, status int, body []byte) {
+	write(w, status, "application/problem+json", body)
+}
+
+// WriteJSON answers with body, an encoded JSON document, as
+// application/json.
+func WriteJSON(w http.ResponseWriter, status int, body []byte) {
+	write(w, status, "application/json", body)
+}
+
+// write answers with body and a newline, as json.Encoder ends a document,
+// as contentType; nosniff keeps browsers from reading it as another type.
+func write(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
+	h.Set("Content-Type", contentType)
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
