@@ -8,7 +8,7 @@
 //
 //	reg := jsonschema.NewRegistry(nil)
 //	s, err := reg.Schema(reflect.TypeFor[Order]()) // $ref to the component "Order"
-//	v, err := reg.Compiler().Compile(s)
+//	v, err := reg.Compile(s)
 //	problems := v.Validate(body, []any{"body"}, nil) // every problem, FastAPI's shape
 //
 // # Schemas from Go types

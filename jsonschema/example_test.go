@@ -42,7 +42,7 @@ func ExampleRegistry_Schema() {
 func ExampleValidator_Validate() {
 	reg := jsonschema.NewRegistry(nil)
 	s, _ := reg.Schema(reflect.TypeFor[Order]())
-	v, err := reg.Compiler().Compile(s)
+	v, err := reg.Compile(s)
 	if err != nil {
 		panic(err)
 	}
@@ -61,7 +61,7 @@ func ExampleValidator_Validate() {
 func ExampleValidator_Normalize() {
 	reg := jsonschema.NewRegistry(nil)
 	s, _ := reg.Schema(reflect.TypeFor[Order]())
-	v, _ := reg.Compiler().Compile(s)
+	v, _ := reg.Compile(s)
 	out, edited, problems := v.Normalize([]byte(`{"email":"ann@example.org","qty":2.0}`), []any{"body"}, nil, nil)
 	fmt.Println(string(out), edited, len(problems))
 	// Output:

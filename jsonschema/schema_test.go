@@ -234,7 +234,7 @@ func TestSchemaRecursionValidates(t *testing.T) {
 	reg := NewRegistry(nil)
 	s, err := reg.Schema(reflect.TypeFor[schemaNode]())
 	require.NoError(t, err)
-	c := (&reg.Compiler().c)
+	c := (&NewCompiler(reg.Components()).c)
 	n, err := c.compile(s)
 	require.NoError(t, err)
 

@@ -170,7 +170,7 @@ func FuzzValidateSyntax(f *testing.F) {
 	reg := NewRegistry(nil)
 	s, err := reg.Schema(reflect.TypeFor[vbOrder]())
 	require.NoError(f, err)
-	n, err := (&reg.Compiler().c).compile(s)
+	n, err := (&NewCompiler(reg.Components()).c).compile(s)
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v jsonValidator
@@ -520,7 +520,7 @@ func TestValidateDifferential(t *testing.T) {
 			reg := NewRegistry(root.opts)
 			s, err := reg.Schema(root.typ)
 			require.NoError(t, err)
-			ours, err := (&reg.Compiler().c).compile(s)
+			ours, err := (&NewCompiler(reg.Components()).c).compile(s)
 			require.NoError(t, err)
 			theirs := tekuriCompile(t, s, reg.Components())
 			gen := &diffGen{r: r, comp: reg.Components()}

@@ -22,12 +22,6 @@ func NewCompiler(components map[string]*Schema) *Compiler {
 	return &Compiler{c: schemaCompiler{components: components}}
 }
 
-// Compiler returns a Compiler over a copy of the registry's components as
-// they are now, for compiling many schemas that share components.
-func (r *Registry) Compiler() *Compiler {
-	return NewCompiler(r.Components())
-}
-
 // Compile compiles s, whose $refs name the registry's components, without
 // copying them.
 func (r *Registry) Compile(s *Schema) (*Validator, error) {

@@ -184,7 +184,7 @@ func between(s, from, to string) string {
 func ExampleBodyDecoder() {
 	reg := jsonschema.NewRegistry(nil)
 	s, _ := reg.Schema(reflect.TypeFor[NewItem]())
-	v, _ := reg.Compiler().Compile(s)
+	v, _ := reg.Compile(s)
 	decoder := typed.NewBodyDecoder(v, &typed.BodyOptions{MaxBytes: 1 << 10})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var item NewItem
