@@ -220,3 +220,19 @@ func TestHasBody(t *testing.T) {
 		})
 	}
 }
+
+// TestRouterMaxBodyBytes: a Router is a BodyLimiter, whose limit is the one
+// it applies to routes without their own.
+func TestRouterMaxBodyBytes(t *testing.T) {
+	for _, tt := range []struct {
+		opts *Options
+		want int64
+	}{
+		{nil, 1 << 20},
+		{&Options{MaxBodyBytes: 10}, 10},
+		{&Options{MaxBodyBytes: -5}, -1},
+	} {
+		var l BodyLimiter = New(tt.opts)
+		assert.Equal(t, tt.want, l.MaxBodyBytes(), "%+v", tt.opts)
+	}
+}

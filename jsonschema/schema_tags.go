@@ -42,42 +42,44 @@ const (
 var tagKeywords = []string{tagRequired, tagMinimum, tagMaximum, tagExclusiveMinimum, tagExclusiveMaximum,
 	tagMinLength, tagMaxLength, tagPattern, tagEnum, tagFormat, tagMinItems, tagMaxItems, tagDoc, tagExample, tagDefault}
 
-// tagSeparators drops the separators of a tag key, for misspelledTag.
-var tagSeparators = strings.NewReplacer("_", "", "-", "")
-
-// misspelledTag returns the keyword a tag key was probably meant to be: the
-// same word in other case or with '_' or '-', or the name another library
-// (pydantic, go-playground/validator, JSON Schema prose) uses for it.
-func misspelledTag(key string) string {
-	norm := strings.ToLower(tagSeparators.Replace(key))
+// misspellings maps a tag key, lower case and without '_' or '-', to the
+// keyword it was probably meant to be: the keyword itself, or the name
+// another library (pydantic, go-playground/validator, JSON Schema prose)
+// uses for it. It is never modified.
+var misspellings = func() map[string]string {
+	m := map[string]string{
+		"min": tagMinimum, "ge": tagMinimum, "gte": tagMinimum,
+		"max": tagMaximum, "le": tagMaximum, "lte": tagMaximum,
+		"gt": tagExclusiveMinimum, "lt": tagExclusiveMaximum,
+		"minlen": tagMinLength, "maxlen": tagMaxLength,
+		"regex": tagPattern, "regexp": tagPattern,
+		"oneof": tagEnum, "enums": tagEnum,
+		"description": tagDoc, "desc": tagDoc,
+		"examples": tagExample,
+	}
 	for _, k := range tagKeywords {
-		if norm == strings.ToLower(k) {
-			return k
+		m[strings.ToLower(k)] = k
+	}
+	return m
+}()
+
+// misspelledTag returns the keyword a tag key was probably meant to be —
+// the same word in other case or with '_' or '-', or another library's
+// name for it — or "". Every tag key of every field is looked up, json and
+// db included, so it allocates nothing.
+func misspelledTag(key string) string {
+	var buf [32]byte
+	norm := buf[:0]
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case c == '_' || c == '-':
+		case 'A' <= c && c <= 'Z':
+			norm = append(norm, c+'a'-'A')
+		default:
+			norm = append(norm, c)
 		}
 	}
-	switch norm {
-	case "min", "ge", "gte":
-		return tagMinimum
-	case "max", "le", "lte":
-		return tagMaximum
-	case "gt":
-		return tagExclusiveMinimum
-	case "lt":
-		return tagExclusiveMaximum
-	case "minlen":
-		return tagMinLength
-	case "maxlen":
-		return tagMaxLength
-	case "regex", "regexp":
-		return tagPattern
-	case "oneof", "enums":
-		return tagEnum
-	case "description", "desc":
-		return tagDoc
-	case "examples":
-		return tagExample
-	}
-	return ""
+	return misspellings[string(norm)]
 }
 
 // FieldTags are the validation and documentation tags of one struct field

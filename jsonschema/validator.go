@@ -100,7 +100,7 @@ func (v *Validator) check(doc []byte, loc []any, errs []FieldError, dst []byte, 
 
 // Locate returns where in doc, a valid JSON document, the scalar value
 // whose text holds the byte at offset is — its location after loc, as a
-// FieldError's Loc — and the value; loc is nil when no scalar holds that
+// FieldError's Loc — and the value; at is nil when no scalar holds that
 // byte. Decoders report the offset of a value they refuse: Locate names it
 // as the validator would.
 func Locate(doc []byte, offset int, loc []any) (at []any, value any) {
