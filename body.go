@@ -18,7 +18,8 @@ import (
 // RouteOptions.MaxBodyBytes.
 type BodyLimiter interface {
 	// MaxBodyBytes returns the handler's limit: the largest body it reads,
-	// or a negative number for none.
+	// or a negative number for none. The Router does not enforce the value;
+	// implementing the interface is what tells it to stay out of the way.
 	MaxBodyBytes() int64
 }
 

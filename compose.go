@@ -396,5 +396,7 @@ func stripEscapedPrefix(raw string, n int) (string, bool) {
 // such as *Router: a Router that mounts one documents its operations under
 // the mount's prefix.
 type OpenAPIProvider interface {
+	// OpenAPI returns the handler's document; paths are relative to the
+	// mount point. The caller only reads it.
 	OpenAPI() *openapi.Document
 }

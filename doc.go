@@ -101,20 +101,22 @@
 //
 // # Packages
 //
-// The root package is the router and everything a route is. What is
-// optional sits beside it, importing it, never imported by it:
+// The root package is the router and everything a route is. It builds on
+// two packages below it and never imports the three above it, which import
+// it:
 //
-//	typed        typed handlers: bind path, query, header, cookie and a JSON body
-//	             into a struct, validate, answer JSON (typed.New)
-//	crud         CRUD routes for the items of a Store, SQL stores, FromSchema
+//	jsonschema   below: JSON Schemas from Go types and tags, and their validator
+//	openapi      below: the OpenAPI 3.1 object model and its writer (openapi.Document)
+//	typed        above: typed handlers: bind path, query, header, cookie and a JSON
+//	             body into a struct, validate, answer JSON (typed.New)
+//	crud         above: CRUD routes for the items of a Store, SQL stores, FromSchema
 //	             for every table of a database (crud.Register)
-//	reload       keep a file's or a table's routes up to date while serving
+//	reload       above: keep a file's or a table's routes up to date while serving
 //	             (reload.NewFile, reload.NewSQL)
-//	openapi      the OpenAPI 3.1 object model and its writer (openapi.Document)
-//	jsonschema   JSON Schemas from Go types and tags, and their validator
 //
 // The Router learns about handlers through small interfaces they
 // implement: OperationDescriber (a handler that documents its operation),
+// OpenAPIProvider (a mounted handler with a document of its own),
 // BodyLimiter (one that limits request bodies itself) and RouteChecker (one
 // that can only serve some routes).
 //

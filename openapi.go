@@ -17,6 +17,9 @@ import (
 // input and output, such as typed handlers; the OpenAPI emitter documents
 // their routes from it.
 type OperationDescriber interface {
+	// DescribeOperation returns the handler's part of its operations. The
+	// result is shared and must not be modified; its Components hold every
+	// component its schemas refer to.
 	DescribeOperation() *openapi.OperationInfo
 }
 
@@ -38,21 +41,38 @@ type docInfo struct {
 // OpenAPI returns the OpenAPI 3.1 document of the routes added so far, as
 // /openapi.json serves it once they are published. Hidden routes, the
 // Router's own documentation routes and methods OpenAPI has no field for
-// (CONNECT and extension methods) are left out.
+// (CONNECT and extension methods) are left out. The Document is the
+// caller's to change, but for the schemas of its Components and operations,
+// which are shared and must not be modified.
 //
 // Each route's methods become operations: a route whose handler implements
 // OperationDescriber (typed handlers do) is documented with its parameters,
 // request body, responses and their schemas; any other handler with its
 // path parameters (strings), its status code and Responses. A route
-// without a description gets its Registry handler's (Registry.SetDescription).
-// GET and HEAD
-// operations document no request body. Summaries default to the route name
-// in words ("get_user" → "Get User").
+// without a description gets its Registry handler's
+// (Registry.SetDescription). GET and HEAD operations document no request
+// body. Summaries default to the route name in words ("get_user" → "Get
+// User").
 //
-// Components that handlers built in different jsonschema Registries share a name
-// when their schemas are equal; when they differ, the one met later (in
-// route order) is renamed with a number ("Product2"), so no schema is ever
-// overwritten.
+// Paths are in the order their first route was added; routes whose paths
+// differ only in their parameter names share one path item, under the
+// first route's names. A {name...} parameter is written {name}, and the
+// operation carries the route's own path in an x-dynroute-path extension,
+// which LoadOpenAPI reads, so a document the Router wrote loads back as the
+// same routes. (In the rare table where a {name} route and a {name...}
+// route would give the same template, the second keeps the {name...}
+// spelling: OpenAPI cannot tell the two apart.) Operations are in the
+// order get, put, post, delete, options, head, patch, trace; parameters
+// are the path parameters in path order, then the others; responses are in
+// ascending status order, the default answer last. Tags are listed in the
+// order operations first use them, with the descriptions of Options.Tags;
+// tags declared there that no operation uses follow in their declared
+// order.
+//
+// Components that handlers built in different jsonschema Registries share a
+// name when their schemas are equal; when they differ, the one met later
+// (in route order) is renamed with a number ("Product2"), so no schema is
+// ever overwritten.
 func (rt *Router) OpenAPI() *openapi.Document {
 	return rt.document(nil)
 }

@@ -463,6 +463,8 @@ func buildRec(rec *routeRec, path string, methods []string, h http.Handler, hand
 // such as typed handlers that bind path parameters: the Router calls
 // CheckRoute when the route is added and refuses the route on error.
 type RouteChecker interface {
+	// CheckRoute reports why the handler cannot serve route, or nil. The
+	// Router wraps the error with the route's method, path and source.
 	CheckRoute(route *Route) error
 }
 

@@ -333,7 +333,7 @@ func specTableFor(tb testing.TB, n int) []specOp {
 //   - api=dynroute: rt.OpenAPI().MarshalJSON(), handlers sharing one
 //     jsonschema.Registry;
 //   - api=dynroute-perhandler: the same with a registry per typed handler,
-//     TypedOptions' default, whose components the emitter merges;
+//     typed.Options' default, whose components the emitter merges;
 //   - api=dynroute-served: the first GET /openapi.json after a route change
 //     (shared registry), what a client sees: the document is built and
 //     cached per route table. The change itself (which compiles the new

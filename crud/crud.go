@@ -109,7 +109,7 @@ type Page[T any] struct {
 func Register[T any, K comparable](rt *dynroute.Router, prefix string, store Store[T, K], opts *Options) error {
 	c, err := newCRUD[T, K](prefix, store, opts)
 	if err != nil {
-		return fmt.Errorf("dynroute: CRUD %s: %w", prefix, err)
+		return fmt.Errorf("dynroute: crud.Register %s: %w", prefix, err)
 	}
 	if c.source.IsZero() {
 		c.source = callerSource()
@@ -201,11 +201,11 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 		o = *opts
 	}
 	if store == nil {
-		return nil, fmt.Errorf("%w: nil store", dynroute.ErrInvalidOptions)
+		return nil, fmt.Errorf("%w: nil store", ErrInvalidOptions)
 	}
 	if err := validPrefix(prefix); err != nil || prefix == "" {
 		if err == nil {
-			err = fmt.Errorf("%w: CRUD needs a prefix such as /products", dynroute.ErrInvalidPath)
+			err = fmt.Errorf("%w: crud.Register needs a prefix such as /products", dynroute.ErrInvalidPath)
 		}
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 	c.idField = cmp.Or(o.IDField, "id")
 	c.defLimit, c.max = cmp.Or(o.DefaultLimit, 20), cmp.Or(o.MaxLimit, 100)
 	if c.defLimit > c.max || c.defLimit < 1 {
-		return nil, fmt.Errorf("%w: DefaultLimit %d must be in 1..MaxLimit %d", dynroute.ErrInvalidOptions, c.defLimit, c.max)
+		return nil, fmt.Errorf("%w: DefaultLimit %d must be in 1..MaxLimit %d", ErrInvalidOptions, c.defLimit, c.max)
 	}
 	c.ops = o.Operations
 	if c.ops == nil {
@@ -231,7 +231,7 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 		switch op {
 		case List, Create, Get, Replace, Patch, Delete:
 		default:
-			return nil, fmt.Errorf("%w: unknown operation %q", dynroute.ErrInvalidOptions, op)
+			return nil, fmt.Errorf("%w: unknown operation %q", ErrInvalidOptions, op)
 		}
 	}
 	var err error
@@ -278,7 +278,7 @@ func (c *crud[T, K]) schemas(o *Options) error {
 		obj = o.Schema
 		c.components = c.reg.Components()
 		if other, taken := c.components[c.schemaName]; taken && other != obj {
-			return fmt.Errorf("%w: SchemaName %q is taken in the registry", dynroute.ErrInvalidOptions, c.schemaName)
+			return fmt.Errorf("%w: SchemaName %q is taken in the registry", ErrInvalidOptions, c.schemaName)
 		}
 		c.components[c.schemaName] = obj
 	} else {
@@ -323,7 +323,7 @@ func (c *crud[T, K]) schemas(o *Options) error {
 		}
 	}
 	if c.idSchema == nil {
-		return fmt.Errorf("%w: %s has no member %q for the key; set IDField", dynroute.ErrInvalidOptions, c.schemaName, c.idField)
+		return fmt.Errorf("%w: %s has no member %q for the key; set IDField", ErrInvalidOptions, c.schemaName, c.idField)
 	}
 	for _, r := range obj.Required {
 		if !slices.Contains(readOnly, r) {
@@ -347,7 +347,7 @@ func (c *crud[T, K]) schemas(o *Options) error {
 	c.createName, c.patchName = c.schemaName+"Create", c.schemaName+"Patch"
 	for _, n := range []string{c.createName, c.patchName} {
 		if _, taken := c.components[n]; taken {
-			return fmt.Errorf("%w: the component name %q is taken", dynroute.ErrInvalidOptions, n)
+			return fmt.Errorf("%w: the component name %q is taken", ErrInvalidOptions, n)
 		}
 	}
 	c.components[c.createName], c.components[c.patchName] = create, &patch
@@ -429,13 +429,14 @@ type crudHandler[T any, K comparable] struct {
 var _ interface {
 	dynroute.ParamsHandler
 	dynroute.OperationDescriber
+	dynroute.BodyLimiter
 } = (*crudHandler[struct{}, int])(nil)
 
-// MaxBodyBytes implements BodyLimiter: the handler limits its bodies
-// itself.
+// MaxBodyBytes implements dynroute.BodyLimiter: the handler limits its
+// bodies itself, create, replace and patch alike.
 func (h *crudHandler[T, K]) MaxBodyBytes() int64 { return h.c.createBody.MaxBytes() }
 
-// DescribeOperation implements OperationDescriber.
+// DescribeOperation implements dynroute.OperationDescriber.
 func (h *crudHandler[T, K]) DescribeOperation() *openapi.OperationInfo { return h.info }
 
 // ServeHTTP serves requests that did not come through a Router's Params.
@@ -812,7 +813,7 @@ func (c *crud[T, K]) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if logger == nil {
 			logger = slog.Default()
 		}
-		logger.ErrorContext(r.Context(), "dynroute: CRUD store error", "method", r.Method, "path", r.URL.Path, "error", err)
+		logger.ErrorContext(r.Context(), "dynroute: crud store error", "method", r.Method, "path", r.URL.Path, "error", err)
 		typed.WriteProblem(w, r, err)
 	}
 }

@@ -18,9 +18,14 @@ var (
 	// ErrNotFound: the store has no item with the key. Answered 404.
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: a create or change clashes with an item the store
-	// has, such as a duplicate key or unique value. Answered 409.
+	// has, such as a duplicate key or unique value. Answered 409. (The
+	// router's dynroute.ErrConflict is about routes, not items.)
 	ErrConflict = errors.New("item conflict")
 )
+
+// ErrInvalidOptions: the options of Register, NewSQLStore or FromSchema are
+// out of range, contradict each other or name what does not exist.
+var ErrInvalidOptions = errors.New("invalid CRUD options")
 
 // Store keeps items of type T under keys of type K for the routes Register
 // registers. Field names in ListQuery are the JSON member names of T, and
@@ -69,8 +74,9 @@ type Filter struct {
 }
 
 // MemoryStore is a Store that keeps items in memory, for tests, examples
-// and prototypes. Keys are assigned by the store when NextKey is set and a
-// created item's key is the zero value. It is safe for concurrent use.
+// and prototypes. The store assigns keys when NewMemoryStore was given a
+// nextKey function and a created item's key is the zero value. It is safe
+// for concurrent use.
 type MemoryStore[T any, K comparable] struct {
 	mu    sync.RWMutex
 	items map[K]T

@@ -250,9 +250,9 @@ func TestOptions(t *testing.T) {
 	}{
 		{"no prefix", "", nil, dynroute.ErrInvalidPath},
 		{"bad prefix", "/p/", nil, dynroute.ErrInvalidPath},
-		{"unknown operation", "/p", &Options{Operations: []Operation{"upsert"}}, dynroute.ErrInvalidOptions},
-		{"no such key member", "/p", &Options{IDField: "sku"}, dynroute.ErrInvalidOptions},
-		{"bad limits", "/p", &Options{DefaultLimit: 50, MaxLimit: 10}, dynroute.ErrInvalidOptions},
+		{"unknown operation", "/p", &Options{Operations: []Operation{"upsert"}}, ErrInvalidOptions},
+		{"no such key member", "/p", &Options{IDField: "sku"}, ErrInvalidOptions},
+		{"bad limits", "/p", &Options{DefaultLimit: 50, MaxLimit: 10}, ErrInvalidOptions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

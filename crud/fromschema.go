@@ -74,8 +74,8 @@ type FromSchemaOptions struct {
 
 // FromSchema serves the tables of a live database as a REST API, as
 // PostgREST does: it reads the catalog (SQLite's sqlite_master and pragma
-// table_xinfo; PostgreSQL's information_schema for Options.Schema) and
-// registers CRUD routes for each table, at Prefix + "/" + table, with a
+// table_xinfo; PostgreSQL's information_schema for FromSchemaOptions.Schema)
+// and registers CRUD routes for each table, at Prefix + "/" + table, with a
 // JSON Schema of its rows built from the column types. Given
 //
 //	CREATE TABLE products (
@@ -128,7 +128,7 @@ type FromSchemaOptions struct {
 // left to it on create and returned (RETURNING). A table whose key it does
 // not assign is served without the create route, as Register takes keys from
 // the store. The id in the path is converted to the key column's type: an
-// id that does not fit (abc for an integer key) is a *ValidationError, a
+// id that does not fit (abc for an integer key) is a *typed.ValidationError, a
 // 422 at path.id of type key_parsing, as Register answers its own key types.
 // A value the database refuses is a 422 too (NOT NULL, CHECK, a type or
 // range the schema does not say), a FOREIGN KEY violation a 409, like a
@@ -136,10 +136,10 @@ type FromSchemaOptions struct {
 //
 // Tables without a single-column primary key, virtual tables and tables
 // whose names are not path segments are skipped with a warning (an error
-// with Options.Strict), and nothing is skipped silently: every table the
-// options select (SQLite's own sqlite_* tables aside) is served or named
-// in a warning. Identifiers come only from the catalog and are quoted; every value is a
-// bound parameter. The routes of all tables are added in one step, all or
+// with FromSchemaOptions.Strict), and nothing is skipped silently: every
+// table the options select (SQLite's own sqlite_* tables aside) is served or
+// named in a warning. Identifiers come only from the catalog and are quoted;
+// every value is a bound parameter. The routes of all tables are added in one step, all or
 // none, and errors wrap ErrInvalidOptions, ErrUnsupportedTable or the
 // router's errors.
 func FromSchema(ctx context.Context, rt *dynroute.Router, db *sql.DB, opts *FromSchemaOptions) error {
@@ -147,9 +147,9 @@ func FromSchema(ctx context.Context, rt *dynroute.Router, db *sql.DB, opts *From
 	if opts != nil {
 		o = *opts
 	}
-	fail := func(err error) error { return fmt.Errorf("dynroute: FromSchema: %w", err) }
+	fail := func(err error) error { return fmt.Errorf("dynroute: crud.FromSchema: %w", err) }
 	if rt == nil || db == nil {
-		return fail(fmt.Errorf("%w: nil Router or database", dynroute.ErrInvalidOptions))
+		return fail(fmt.Errorf("%w: nil Router or database", ErrInvalidOptions))
 	}
 	if err := validPrefix(o.Prefix); err != nil {
 		return fail(err)
@@ -158,18 +158,18 @@ func FromSchema(ctx context.Context, rt *dynroute.Router, db *sql.DB, opts *From
 	switch dialect {
 	case DetectDialect:
 		if dialect = detectDialect(db.Driver()); dialect == DetectDialect {
-			return fail(fmt.Errorf("%w: cannot tell the SQL dialect of driver %T: set Dialect", dynroute.ErrInvalidOptions, db.Driver()))
+			return fail(fmt.Errorf("%w: cannot tell the SQL dialect of driver %T: set Dialect", ErrInvalidOptions, db.Driver()))
 		}
 	case SQLite, PostgreSQL:
 	default:
-		return fail(fmt.Errorf("%w: unknown Dialect %d", dynroute.ErrInvalidOptions, dialect))
+		return fail(fmt.Errorf("%w: unknown Dialect %d", ErrInvalidOptions, dialect))
 	}
 	schema := o.Schema
 	switch {
 	case dialect == PostgreSQL && schema == "":
 		schema = "public"
 	case dialect == SQLite && schema != "" && schema != "main":
-		return fail(fmt.Errorf("%w: Schema %q: on SQLite FromSchema serves the main schema", dynroute.ErrInvalidOptions, schema))
+		return fail(fmt.Errorf("%w: Schema %q: on SQLite FromSchema serves the main schema", ErrInvalidOptions, schema))
 	}
 	tables, err := introspect(ctx, db, dialect, schema)
 	if err != nil {
@@ -208,14 +208,14 @@ func FromSchema(ctx context.Context, rt *dynroute.Router, db *sql.DB, opts *From
 			if o.Strict {
 				problems = append(problems, fmt.Errorf("%w: table %q: %s", ErrUnsupportedTable, t.name, w))
 			} else {
-				logger.WarnContext(ctx, "dynroute: FromSchema serves a table in part", "table", t.name, "problem", w)
+				logger.WarnContext(ctx, "dynroute: crud.FromSchema serves a table in part", "table", t.name, "problem", w)
 			}
 		}
 		if skip != "" {
 			if o.Strict {
 				problems = append(problems, fmt.Errorf("%w: table %q: %s", ErrUnsupportedTable, t.name, skip))
 			} else {
-				logger.WarnContext(ctx, "dynroute: FromSchema skips a table", "table", t.name, "reason", skip)
+				logger.WarnContext(ctx, "dynroute: crud.FromSchema skips a table", "table", t.name, "reason", skip)
 			}
 			continue
 		}
@@ -235,7 +235,7 @@ func FromSchema(ctx context.Context, rt *dynroute.Router, db *sql.DB, opts *From
 		return fail(errors.Join(errs...))
 	}
 	if served == 0 {
-		logger.WarnContext(ctx, "dynroute: FromSchema found no table to serve", "schema", schema)
+		logger.WarnContext(ctx, "dynroute: crud.FromSchema found no table to serve", "schema", schema)
 		return nil
 	}
 	if err := rt.Include(o.Prefix, sub, nil); err != nil {
@@ -255,7 +255,7 @@ func checkSchemaOptions(tables []dbTable, o *FromSchemaOptions) error {
 	table := func(option, name string) *dbTable {
 		t := byName[name]
 		if t == nil {
-			errs = append(errs, fmt.Errorf("%w: %s names table %q, which the schema does not have", dynroute.ErrInvalidOptions, option, name))
+			errs = append(errs, fmt.Errorf("%w: %s names table %q, which the schema does not have", ErrInvalidOptions, option, name))
 		}
 		return t
 	}
@@ -276,10 +276,10 @@ func checkSchemaOptions(tables []dbTable, o *FromSchemaOptions) error {
 			}
 			for _, col := range option.m[name] {
 				if !slices.ContainsFunc(t.columns, func(c dbColumn) bool { return c.name == col }) {
-					errs = append(errs, fmt.Errorf("%w: %s names column %q of table %q, which it does not have", dynroute.ErrInvalidOptions, option.name, col, name))
+					errs = append(errs, fmt.Errorf("%w: %s names column %q of table %q, which it does not have", ErrInvalidOptions, option.name, col, name))
 				} else if cols, ok := o.Columns[name]; ok && option.name == "ReadOnly" && !slices.Contains(cols, col) &&
 					(t.key < 0 || t.columns[t.key].name != col) {
-					errs = append(errs, fmt.Errorf("%w: ReadOnly names column %q of table %q, which Columns does not expose", dynroute.ErrInvalidOptions, col, name))
+					errs = append(errs, fmt.Errorf("%w: ReadOnly names column %q of table %q, which Columns does not expose", ErrInvalidOptions, col, name))
 				}
 			}
 		}

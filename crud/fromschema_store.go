@@ -271,7 +271,7 @@ func (c *rowColumn) fromSQL(src any) any {
 }
 
 // keyArg converts a key given in the path to a bound value of the key
-// column, or a *ValidationError (422) at path.id.
+// column, or a *typed.ValidationError (422) at path.id.
 func (s *rowStore) keyArg(id string) (any, error) {
 	c := &s.cols[s.key]
 	v, err := filterValue(c.jsonSchema, id)
@@ -493,7 +493,7 @@ func (s *rowStore) Delete(ctx context.Context, id string) error {
 }
 
 // failAt wraps an error as sqlTable.fail does, and makes the database's
-// refusal of a value a *ValidationError at loc (422) and a FOREIGN KEY
+// refusal of a value a *typed.ValidationError at loc (422) and a FOREIGN KEY
 // violation ErrConflict (409), as PostgREST answers them. Messages are
 // fixed: the database's text may hold anything.
 func (s *rowStore) failAt(op string, loc []any, err error) error {

@@ -155,7 +155,7 @@ func component(t *testing.T, rt *dynroute.Router, name string) map[string]any {
 
 func testFromSchemaIntrospection(t *testing.T, d *fromSchemaDB) {
 	rt, warnings := fromSchemaRouter(t, d, nil)
-	assert.Contains(t, warnings, `msg="dynroute: FromSchema skips a table" table=logs reason="it has no primary key"`)
+	assert.Contains(t, warnings, `msg="dynroute: crud.FromSchema skips a table" table=logs reason="it has no primary key"`)
 	assert.Contains(t, warnings, `table=tags problem="the database does not assign its key \"slug\": served without the create route"`)
 	var routes []string
 	for _, r := range rt.Routes() {
@@ -560,15 +560,15 @@ func TestFromSchemaSelection(t *testing.T) {
 			want error
 			msg  string
 		}{
-			{"unknown table", &FromSchemaOptions{Tables: []string{"nope"}}, dynroute.ErrInvalidOptions, `Tables names table "nope"`},
-			{"unknown excluded table", &FromSchemaOptions{Exclude: []string{"nope"}}, dynroute.ErrInvalidOptions, `Exclude names table "nope"`},
-			{"unknown column", &FromSchemaOptions{Columns: map[string][]string{"items": {"nope"}}}, dynroute.ErrInvalidOptions, `column "nope" of table "items"`},
+			{"unknown table", &FromSchemaOptions{Tables: []string{"nope"}}, ErrInvalidOptions, `Tables names table "nope"`},
+			{"unknown excluded table", &FromSchemaOptions{Exclude: []string{"nope"}}, ErrInvalidOptions, `Exclude names table "nope"`},
+			{"unknown column", &FromSchemaOptions{Columns: map[string][]string{"items": {"nope"}}}, ErrInvalidOptions, `column "nope" of table "items"`},
 			{"read-only column not exposed", &FromSchemaOptions{Columns: map[string][]string{"items": {"name"}},
-				ReadOnly: map[string][]string{"items": {"note"}}}, dynroute.ErrInvalidOptions, `ReadOnly names column "note"`},
-			{"schema", &FromSchemaOptions{Schema: "other"}, dynroute.ErrInvalidOptions, "main schema"},
+				ReadOnly: map[string][]string{"items": {"note"}}}, ErrInvalidOptions, `ReadOnly names column "note"`},
+			{"schema", &FromSchemaOptions{Schema: "other"}, ErrInvalidOptions, "main schema"},
 			{"prefix", &FromSchemaOptions{Prefix: "api"}, dynroute.ErrInvalidPath, ""},
-			{"placeholders", &FromSchemaOptions{Dialect: 9}, dynroute.ErrInvalidOptions, ""},
-			{"operation", &FromSchemaOptions{Operations: []Operation{"upsert"}}, dynroute.ErrInvalidOptions, "upsert"},
+			{"placeholders", &FromSchemaOptions{Dialect: 9}, ErrInvalidOptions, ""},
+			{"operation", &FromSchemaOptions{Operations: []Operation{"upsert"}}, ErrInvalidOptions, "upsert"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -580,7 +580,7 @@ func TestFromSchemaSelection(t *testing.T) {
 				assert.Empty(t, rt.Routes())
 			})
 		}
-		assert.ErrorIs(t, FromSchema(t.Context(), dynroute.New(nil), nil, nil), dynroute.ErrInvalidOptions)
+		assert.ErrorIs(t, FromSchema(t.Context(), dynroute.New(nil), nil, nil), ErrInvalidOptions)
 	})
 }
 

@@ -90,7 +90,7 @@ func FuzzFromSchema(f *testing.F) {
 		rt := dynroute.New(&dynroute.Options{Docs: &dynroute.DocsOptions{Disabled: true}})
 		err = FromSchema(ctx, rt, db, &FromSchemaOptions{Logger: discard})
 		if err != nil {
-			known := []error{dynroute.ErrInvalidOptions, ErrUnsupportedTable, dynroute.ErrInvalidPath, dynroute.ErrConflict, dynroute.ErrDuplicateRoute, dynroute.ErrDuplicateName, dynroute.ErrDuplicateOperationID}
+			known := []error{ErrInvalidOptions, dynroute.ErrInvalidOptions, ErrUnsupportedTable, dynroute.ErrInvalidPath, dynroute.ErrConflict, dynroute.ErrDuplicateRoute, dynroute.ErrDuplicateName, dynroute.ErrDuplicateOperationID}
 			require.True(t, slices.ContainsFunc(known, func(s error) bool { return errors.Is(err, s) }), "error wraps none of the sentinels: %v", err)
 			return
 		}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/internal/sqlname"
 	"github.com/dynroute/dynroute/jsonschema"
 )
@@ -187,7 +186,7 @@ func NewSQLStore[T any, K comparable](db *sql.DB, table string, opts *SQLStoreOp
 	}
 	t := reflect.TypeFor[T]()
 	fail := func(format string, args ...any) (*SQLStore[T, K], error) {
-		return nil, fmt.Errorf("dynroute: NewSQLStore[%v] table %q: %w: %s", t, table, dynroute.ErrInvalidOptions, fmt.Sprintf(format, args...))
+		return nil, fmt.Errorf("dynroute: crud.NewSQLStore[%v] table %q: %w: %s", t, table, ErrInvalidOptions, fmt.Sprintf(format, args...))
 	}
 	if db == nil {
 		return fail("nil database")

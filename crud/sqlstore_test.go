@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/internal/testdb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -774,9 +773,9 @@ func TestNewSQLStoreOptions(t *testing.T) {
 				assert.NoError(t, err)
 				return
 			}
-			assert.ErrorIs(t, err, dynroute.ErrInvalidOptions)
+			assert.ErrorIs(t, err, ErrInvalidOptions)
 			assert.ErrorContains(t, err, tt.wantErr)
-			assert.ErrorContains(t, err, "dynroute: NewSQLStore")
+			assert.ErrorContains(t, err, "dynroute: crud.NewSQLStore")
 		})
 	}
 }
@@ -955,6 +954,6 @@ func TestSQLStoreReadOnly(t *testing.T) {
 
 	for _, bad := range [][]string{{"nope"}, {"id"}} {
 		_, err := NewSQLStore[sqlMemo, int64](db, "notes", &SQLStoreOptions{ReadOnly: bad})
-		assert.ErrorIs(t, err, dynroute.ErrInvalidOptions, "%v", bad)
+		assert.ErrorIs(t, err, ErrInvalidOptions, "%v", bad)
 	}
 }

@@ -55,6 +55,9 @@
 // FastAPI's terms, up to MaxErrors. Normalize also gives the document a
 // decoder should read, with defaults filled in; the Check methods check
 // values that are not JSON, such as request parameters already parsed.
+// Registry.Compile compiles against the Registry's components; a Compiler
+// (NewCompiler) does the same for components from elsewhere, such as an
+// OpenAPI document's. Validators are safe for concurrent use.
 //
 // Schemas are written as JSON (MarshalJSON, AppendJSON) in the 2020-12
 // dialect or in OpenAPI 3.0's, with their keywords in a fixed order.

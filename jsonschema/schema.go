@@ -52,8 +52,8 @@ type Schema struct {
 	// ContentEncoding is "base64" for []byte.
 	ContentEncoding string
 	Description     string
-	// Default is filled in for a missing member of a request body before
-	// decoding, so the handler sees it.
+	// Default is the value of a missing member: Validator.Normalize fills
+	// it in before the document is decoded, so the Go value has it.
 	Default  any
 	Examples []any
 	Enum     []any
@@ -351,9 +351,9 @@ type Registry struct {
 // defaults.
 type Options struct {
 	// DisallowUnknownFields gives every object schema built from a struct
-	// additionalProperties: false, so request bodies with members the Go
-	// type does not declare are rejected (422 extra_forbidden) — and the
-	// documentation says so.
+	// additionalProperties: false, so documents with members the Go type
+	// does not declare fail validation (extra_forbidden), and the schema
+	// says so.
 	DisallowUnknownFields bool
 }
 
@@ -477,7 +477,7 @@ func (r *Registry) assignNameLocked(t reflect.Type) string {
 	}
 }
 
-// sanitizeTypeName turns a Go type name into a component name of letters
+// ComponentName turns a Go type name into a component name of letters
 // and digits: package qualifiers are dropped and each word capitalised, so
 // "Page[github.com/x/shop.Item]" becomes "PageItem" and "[]T" "ListT".
 func ComponentName(name string) string {

@@ -90,7 +90,7 @@ type FieldTags struct {
 	Required   *bool  // required:"true" or "false"; nil when not given
 	Doc        string // doc:"…", the description
 	Default    string // default:"…" as written, when HasDefault
-	HasDefault bool
+	HasDefault bool   // the field has a default tag, even an empty one
 
 	minimum, maximum, exclusiveMin, exclusiveMax *float64
 	minLength, maxLength, minItems, maxItems     *int

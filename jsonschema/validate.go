@@ -142,7 +142,7 @@ type edit struct {
 }
 
 // jsonValidator holds the state of one validation. It is reused across
-// requests (pooled per handler), so its buffers grow once.
+// validations (see states), so its buffers grow once.
 type jsonValidator struct {
 	data   []byte
 	pos    int
@@ -631,11 +631,12 @@ func (v *jsonValidator) add(e FieldError) {
 	v.full = len(v.errs) >= MaxErrors
 }
 
-// FieldError is one problem with one part of a request, in FastAPI's shape.
+// FieldError is one problem with one value, in FastAPI's shape: an HTTP
+// layer answers a list of them (see package typed).
 type FieldError struct {
-	// Loc is where: the request part ("path", "query", "header", "cookie"
-	// or "body"), then the parameter name or the path inside the body
-	// (member names and array indexes).
+	// Loc is where: the loc given to Validate (for a request, the part:
+	// "path", "query", "header", "cookie" or "body"), then the path inside
+	// the document (member names and array indexes).
 	Loc []any `json:"loc" doc:"where: the request part, then the parameter or the path inside the body"`
 	// Msg says what is wrong, for people.
 	Msg string `json:"msg" doc:"what is wrong"`

@@ -114,9 +114,9 @@ func Locate(doc []byte, offset int, loc []any) (at []any, value any) {
 // An Issue is one problem with one value, before it has a location: the
 // FastAPI error type, its message and the limit broken.
 type Issue struct {
-	Type string
-	Msg  string
-	Ctx  map[string]any
+	Type string         // such as "string_too_short"
+	Msg  string         // such as "String should have at least 3 characters"
+	Ctx  map[string]any // the limit, such as {"min_length": 3}; nil for none
 }
 
 // The checks of single values return nil when the value is fine; a nil

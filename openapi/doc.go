@@ -13,5 +13,5 @@
 //	b, err = doc.MarshalJSON30()  // the same API as OpenAPI 3.0.3, for tools without 3.1
 //
 // The writer is deterministic: members in a fixed order and maps sorted by
-// key, so the same document always gives the same bytes (and ETag).
+// key, so the same document always gives the same bytes.
 package openapi

@@ -7,11 +7,8 @@ import "github.com/dynroute/dynroute/jsonschema"
 type Document struct {
 	Info    Info
 	Servers []Server
-	// Tags are listed in the order operations first use them, with the
-	// descriptions of Options.Tags; tags declared there and used by no
-	// operation follow in their declared order.
-	Tags []Tag
-	// Paths are in the order their first route was added.
+	Tags    []Tag // written in this order
+	// Paths are the path items, written in this order.
 	Paths []*PathItem
 	// Components are components/schemas by name, written sorted by name.
 	Components map[string]*jsonschema.Schema
@@ -64,22 +61,13 @@ type ExternalDocs struct {
 
 // PathItem is the operations of one path template.
 type PathItem struct {
-	// Path is the OpenAPI path template: "/users/{id}". A {name...}
-	// parameter is written {name}; its operations carry the route's own
-	// path in an x-dynroute-path extension, which LoadOpenAPI reads, so a
-	// document dynroute wrote loads back as the same routes. Routes whose paths differ only in their
-	// parameter names share one PathItem under the first route's names. In
-	// the rare table where a {name} route and a {name...} route would give
-	// the same template, the second keeps dynroute's {name...} spelling
-	// (and its parameter is named "name..."): OpenAPI has no way to tell
-	// the two apart, so such a document is not strictly valid.
+	// Path is the OpenAPI path template: "/users/{id}".
 	Path string
-	// Operations are in the order get, put, post, delete, options, head,
-	// patch, trace.
+	// Operations are written in this order, each under its method.
 	Operations []*Operation
 }
 
-// Operation documents one method of one route.
+// Operation documents one method of one path.
 type Operation struct {
 	Method      string // upper case
 	OperationID string
@@ -87,12 +75,12 @@ type Operation struct {
 	Description string
 	Tags        []string
 	Deprecated  bool
-	// Parameters are the path parameters in path order, then the others.
 	Parameters  []Parameter
-	RequestBody *RequestBody
-	// Responses are in ascending status order, the default answer (Status
-	// 0) last.
-	Responses  []Response
+	RequestBody *RequestBody // nil: none
+	// Responses are written in this order, each under its Status ("default"
+	// for 0).
+	Responses []Response
+	// Extensions are the operation's x- members, written sorted by key.
 	Extensions map[string]any
 }
 

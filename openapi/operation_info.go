@@ -6,11 +6,14 @@ import "github.com/dynroute/dynroute/jsonschema"
 // an OpenAPI operation. Schemas refer to Components by
 // "#/components/schemas/Name".
 type OperationInfo struct {
+	// Parameters are the path, query, header and cookie values the
+	// handler binds, in the order it declares them.
 	Parameters  []Parameter
 	RequestBody *RequestBody // nil: the handler reads no body
-	// Responses are the success answer first (with the handler's status;
-	// the route's StatusCode, when set, replaces it), then 422 when the
-	// request can fail validation, then the default error answer (Status 0).
+	// Responses are the success answer first (with the handler's status; a
+	// Router replaces it with the route's status code when one is set),
+	// then 422 when the request can fail validation, then the default
+	// error answer (Status 0).
 	Responses []Response
 	// Components are every component the schemas above refer to,
 	// directly or through each other.
@@ -32,24 +35,24 @@ type Parameter struct {
 
 // RequestBody describes a request body.
 type RequestBody struct {
-	Required    bool
-	Description string
-	ContentType string
+	Required    bool   // the request must carry a body
+	Description string // "" for none
+	ContentType string // media type, such as "application/json"
 	Schema      *jsonschema.Schema
 }
 
 // Response describes one answer.
 type Response struct {
-	Status      int // 0 is OpenAPI's "default"
-	Description string
+	Status      int                // 0 is OpenAPI's "default"
+	Description string             // "" for the status text
 	ContentType string             // "" when the answer has no body
 	Schema      *jsonschema.Schema // nil when the answer has no body
-	Headers     []Header
+	Headers     []Header           // headers the answer sets
 }
 
 // Header describes a response header.
 type Header struct {
-	Name        string
-	Description string
+	Name        string // such as "Location"
+	Description string // "" for none
 	Schema      *jsonschema.Schema
 }

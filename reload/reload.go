@@ -22,9 +22,9 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// Reloader errors. A failed reload's error wraps ErrFailed and its
-// cause (ErrInvalidConfig for a bad config, the os or database error for a
-// source that could not be read), so errors.Is finds both.
+// Reloader errors. A failed reload's error wraps ErrFailed and its cause
+// (dynroute.ErrInvalidConfig for a bad config, the os or database error for
+// a source that could not be read), so errors.Is finds both.
 var (
 	// ErrFailed: a reload did not apply; the old routes keep serving.
 	ErrFailed = errors.New("reload failed")
@@ -32,16 +32,16 @@ var (
 	ErrInvalidOptions = errors.New("invalid reloader options")
 	// ErrStarted: Start or Run was called on a running Reloader.
 	ErrStarted = errors.New("reloader already started")
-	// ErrNoVersion: a Options.Version function cannot tell the
+	// ErrNoVersion: an Options.Version function cannot tell the
 	// source's version (a table without an updated_at or version column);
 	// the poll then loads the source and compares checksums instead.
 	ErrNoVersion = errors.New("no version to compare")
 )
 
-// ReloadTrigger says what started a reload.
+// Trigger says what started a reload.
 type Trigger string
 
-// The triggers a Event reports.
+// The triggers an Event reports.
 const (
 	TriggerStart  Trigger = "start"  // the first load, by Start or Run
 	TriggerFile   Trigger = "file"   // a change of the watched file
@@ -102,8 +102,9 @@ type Options struct {
 	// every reload, one call at a time, with a context bounded by Timeout.
 	// An error fails the reload and the old routes keep serving, except in
 	// lenient mode, where problems of single entries (errors wrapping
-	// ErrInvalidConfig, with some specs read) are logged and the specs read
-	// are applied, as Lenient does for the problems AddRoutes finds.
+	// dynroute.ErrInvalidConfig, with some specs read) are logged and the
+	// specs read are applied, as dynroute.ApplyOptions.Lenient does for the
+	// problems Router.AddRoutes finds.
 	Load func(ctx context.Context) ([]dynroute.RouteSpec, error)
 
 	// Apply is how the specs are applied (strict or lenient, default tags);
@@ -282,8 +283,8 @@ func New(rt *dynroute.Router, opts *Options) (*Reloader, error) {
 
 // NewFile returns a Reloader for a YAML (.yaml, .yml) or JSON
 // (.json) config file: Source and WatchFile are file (unless opts sets
-// WatchFile) and Load reads it with LoadYAML or LoadJSON, which record file
-// in each spec's Source. Add Signals to reload on SIGHUP as well.
+// WatchFile) and Load reads it with dynroute.LoadYAML or dynroute.LoadJSON,
+// which record file in each spec's Source. Add Signals to reload on SIGHUP as well.
 func NewFile(rt *dynroute.Router, file string, opts *Options) (*Reloader, error) {
 	var o Options
 	if opts != nil {
@@ -300,9 +301,9 @@ func NewFile(rt *dynroute.Router, file string, opts *Options) (*Reloader, error)
 	return New(rt, &o)
 }
 
-// FileLoader returns a Options.Load function that reads file with
-// LoadYAML (.yaml, .yml) or LoadJSON (.json), chosen by its extension, and
-// name file in each spec's Source.
+// FileLoader returns an Options.Load function that reads file with
+// dynroute.LoadYAML (.yaml, .yml) or dynroute.LoadJSON (.json), chosen by
+// its extension, and names file in each spec's Source.
 func FileLoader(file string) func(context.Context) ([]dynroute.RouteSpec, error) {
 	return func(ctx context.Context) ([]dynroute.RouteSpec, error) {
 		load, err := fileFormat(file)
@@ -428,7 +429,7 @@ func (r *Reloader) Reload(ctx context.Context) (Event, error) {
 // that saw no change.
 func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event, error) {
 	if ctx == nil {
-		return Event{}, fmt.Errorf("dynroute: reload %s: %w: nil context", r.source, ErrInvalidOptions)
+		return Event{}, fmt.Errorf("dynroute: Reloader.Reload %s: %w: nil context", r.source, ErrInvalidOptions)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -16,9 +16,9 @@ import (
 // them.
 var sqlVersionColumns = []string{"updated_at", "version"}
 
-// NewSQL returns a Reloader that polls a routes table (see LoadSQL)
-// and reloads it when it changed: Source is table, Load is LoadSQL, and
-// PollInterval defaults to 5s.
+// NewSQL returns a Reloader that polls a routes table (see
+// dynroute.LoadSQL) and reloads it when it changed: Source is table, Load is
+// dynroute.LoadSQL, and PollInterval defaults to 5s.
 //
 // Unless opts sets Version, a poll asks the database for
 //
@@ -59,7 +59,7 @@ func NewSQL(rt *dynroute.Router, db *sql.DB, table string, opts *Options) (*Relo
 	return New(rt, &o)
 }
 
-// quoteTable checks a table name as LoadSQL does and quotes it.
+// quoteTable checks a table name as dynroute.LoadSQL does and quotes it.
 func quoteTable(table string) (string, error) {
 	if !sqlname.ValidTable(table) {
 		return "", fmt.Errorf("%w: table name %q: want an identifier of letters, digits and underscores, or schema.table",

@@ -41,7 +41,9 @@ type BodyOptions struct {
 	Optional bool
 	// UseNumber decodes numbers in interface values (such as the members of
 	// a map[string]any) as encoding/json's json.Number, which keeps every
-	// digit, instead of float64.
+	// digit, instead of float64. Such bodies are decoded by encoding/json
+	// itself, whose json.Number the stores take: it is meant for maps, as
+	// into a struct it would match member names case-insensitively.
 	UseNumber bool
 }
 
@@ -239,7 +241,7 @@ func unmarshalsItself(t reflect.Type) bool {
 }
 
 // Unmarshal decodes data, one JSON document, into v as Decode decodes a
-// body, without validating it.
+// body (see BodyOptions.UseNumber), without validating it.
 func (d *BodyDecoder) Unmarshal(data []byte, v any) error {
 	if d.useNumber {
 		return unmarshalNumbers(data, v)

@@ -70,7 +70,7 @@ func validationSummary(n int) string {
 	return strconv.Itoa(n) + " validation errors"
 }
 
-// ValidationProblem is the problem document of a 422 answer: a Problem
+// ValidationProblem is the problem document of a 422 answer: a dynroute.Problem
 // with the list of problems.
 type ValidationProblem struct {
 	dynroute.Problem
@@ -104,7 +104,7 @@ func (e *StatusError) StatusCode() int { return e.Status }
 // Unwrap returns e.Err.
 func (e *StatusError) Unwrap() error { return e.Err }
 
-// Error returns an error that a typed handler answers with status and
+// NewError returns an error that a typed handler answers with status and
 // detail, like FastAPI's HTTPException:
 //
 //	return nil, typed.NewError(http.StatusNotFound, "no product 42")
@@ -112,7 +112,7 @@ func NewError(status int, detail string) error {
 	return &StatusError{Status: status, Detail: detail}
 }
 
-// Errorf is Error with a formatted detail. The whole message is the detail
+// Errorf is NewError with a formatted detail. The whole message is the detail
 // the client sees; an error given for %w is also wrapped, for errors.Is.
 func Errorf(status int, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)

@@ -28,8 +28,8 @@ import (
 // defaults.
 type Options struct {
 	// StatusCode is the status of a successful answer when the route does
-	// not set RouteOptions.StatusCode; 0 means 200. A nil *Out is always
-	// answered 204.
+	// not set dynroute.RouteOptions.StatusCode; 0 means 200. A nil *Out is
+	// always answered 204.
 	StatusCode int
 
 	// MaxBodyBytes limits the request body: 0 means 1 MiB, a negative
@@ -125,14 +125,14 @@ type Options struct {
 // "input": …}.
 //
 // A successful call is answered with *Out as JSON and the route's
-// RouteOptions.StatusCode, else Options.StatusCode, else 200; a 204
+// dynroute.RouteOptions.StatusCode, else Options.StatusCode, else 200; a 204
 // or 304 status, or a nil *Out (always 204), writes no body. Out fields
 // tagged header:"Name" set response headers (strings, numbers, bools,
 // time.Time as an HTTP date, encoding.TextMarshaler, []string, or pointers,
 // nil for none) and must also be tagged json:"-".
 //
 // The function's error decides the status through a StatusCode() int method,
-// as the errors of Error and Errorf have; any other error is answered 500,
+// as the errors of NewError and Errorf have; any other error is answered 500,
 // logged, and its text kept from the client.
 type Handler[In, Out any] struct {
 	fn       func(context.Context, *In) (*Out, error)
@@ -170,19 +170,22 @@ func (e *jsonEncoder) encode(v any) ([]byte, error) {
 // reusable reports whether e's buffer is small enough to pool.
 func (e *jsonEncoder) reusable() bool { return e.buf.Cap() <= maxPooledBytes }
 
-// A Handler is served by a Router through the Params fast path, and
-// describes itself to its OpenAPI document.
+// A Handler is served by a Router through the Params fast path, describes
+// itself to its OpenAPI document, checks its route and limits its bodies.
 var (
 	_ dynroute.ParamsHandler      = (*Handler[struct{}, struct{}])(nil)
 	_ dynroute.OperationDescriber = (*Handler[struct{}, struct{}])(nil)
+	_ dynroute.RouteChecker       = (*Handler[struct{}, struct{}])(nil)
+	_ dynroute.BodyLimiter        = (*Handler[struct{}, struct{}])(nil)
 )
 
 // New returns a handler that binds and validates an *In from each
 // request, calls fn and answers with its *Out; see Handler.
 //
 // The error lists every problem with the types and their tags, each
-// wrapping ErrInvalidType, ErrInvalidTag or ErrInvalidOptions and
-// naming the type and field.
+// wrapping ErrInvalidType, ErrInvalidTag or ErrInvalidOptions and naming
+// the type and field; a nil fn is an error wrapping
+// dynroute.ErrInvalidHandler.
 func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options) (*Handler[In, Out], error) {
 	var o Options
 	if opts != nil {
@@ -200,7 +203,7 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 	case reg == nil:
 		reg = jsonschema.NewRegistry(&jsonschema.Options{DisallowUnknownFields: o.DisallowUnknownFields})
 	case o.DisallowUnknownFields && !reg.DisallowsUnknownFields():
-		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: DisallowUnknownFields needs a jsonschema.Registry made with Options.DisallowUnknownFields, or none", ErrInvalidOptions))
+		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: DisallowUnknownFields needs a jsonschema.Registry made with jsonschema.Options.DisallowUnknownFields, or none", ErrInvalidOptions))
 	}
 	maxBytes := o.MaxBodyBytes
 	if maxBytes == 0 {
@@ -349,7 +352,7 @@ func (h *Handler[In, Out]) fail(w http.ResponseWriter, r *http.Request, err erro
 
 // CheckRoute reports whether the handler can serve route: each path
 // parameter its input binds must be in the route's path. The error wraps
-// ErrInvalidHandler. (A Router that calls it refuses such a route when it
+// dynroute.ErrInvalidHandler. (A Router that calls it refuses such a route when it
 // is added; otherwise requests to it are answered 500 and logged.)
 func (h *Handler[In, Out]) CheckRoute(route *dynroute.Route) error {
 	have := route.Params()
@@ -367,8 +370,8 @@ func (h *Handler[In, Out]) CheckRoute(route *dynroute.Route) error {
 }
 
 // MaxBodyBytes returns the handler's body limit (Options.MaxBodyBytes, 1
-// MiB by default), or -1 for none; a Router leaves the handler's bodies to
-// it.
+// MiB by default), -1 for none, or 0 when In has no Body and no body is
+// read; a Router leaves the handler's bodies to it.
 func (h *Handler[In, Out]) MaxBodyBytes() int64 {
 	if h.in.body == nil {
 		return 0 // it reads no body

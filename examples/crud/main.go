@@ -24,7 +24,7 @@
 //
 // With -schema the program serves every table of an existing SQLite file
 // instead (-db is required then), and creates nothing in it:
-// dynroute.FromSchema reads the tables and their columns and registers the
+// crud.FromSchema reads the tables and their columns and registers the
 // same six routes for each table at /<table>, with a JSON Schema built from
 // the column types, NOT NULL and the primary key. A table it cannot serve
 // (no single-column primary key, say) is skipped with a warning.

@@ -3,7 +3,7 @@
 // without a restart and without dropping a request.
 //
 // It registers the handlers of examples/config under the same names and
-// reads the same RouteSpec format (.yaml, .yml or .json). A dynroute.Reloader
+// reads the same RouteSpec format (.yaml, .yml or .json). A reload.Reloader
 // watches the file with fsnotify — a write, an editor's rename-over, a delete
 // and re-create — and reloads on SIGHUP; each reload swaps the file's routes
 // in one step (Router.ReplaceSource). A config with a problem is refused as a
