@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"strconv"
@@ -28,18 +29,16 @@ var _ BodyLimiter = (*Router)(nil)
 // MaxBodyBytes returns the limit the Router applies to the bodies of its
 // routes that set none (Options.MaxBodyBytes, 1 MiB by default), or -1 for
 // none. A Router mounted in another applies its own limits.
-func (rt *Router) MaxBodyBytes() int64 {
-	switch {
-	case rt.maxBody < 0:
-		return -1
-	case rt.maxBody == 0:
-		return httpx.DefaultMaxBodyBytes
-	}
-	return rt.maxBody
+func (rt *Router) MaxBodyBytes() int64 { return rt.maxBody }
+
+// defaultBodyLimit resolves Options.MaxBodyBytes: 0 means 1 MiB, a
+// negative value none (-1).
+func defaultBodyLimit(n int64) int64 {
+	return max(cmp.Or(n, httpx.DefaultMaxBodyBytes), -1)
 }
 
 // bodyLimit returns the body limit the Router applies to rec, given its
-// default def (Options.MaxBodyBytes); 0 means none.
+// default def (Router.MaxBodyBytes); 0 means none.
 func bodyLimit(rec *routeRec, def int64) int64 {
 	n := rec.route.MaxBodyBytes
 	if n == 0 {
@@ -47,9 +46,6 @@ func bodyLimit(rec *routeRec, def int64) int64 {
 			return 0
 		}
 		n = def
-		if n == 0 {
-			n = httpx.DefaultMaxBodyBytes
-		}
 	}
 	return max(n, 0)
 }

@@ -118,7 +118,7 @@ type Router struct {
 	middleware []Middleware
 	mismatch   http.HandlerFunc // answers header mismatches
 	recover    *recoverer       // nil: panics go on to net/http
-	maxBody    int64            // Options.MaxBodyBytes
+	maxBody    int64            // Options.MaxBodyBytes resolved: > 0, or -1 for none
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
@@ -191,7 +191,7 @@ func New(opts *Options) *Router {
 		class:            o.RouteClass,
 		middleware:       slices.Clone(o.Middleware),
 		recover:          newRecoverer(o.Recover),
-		maxBody:          o.MaxBodyBytes,
+		maxBody:          defaultBodyLimit(o.MaxBodyBytes),
 	}
 	rt.mismatch = func(w http.ResponseWriter, r *http.Request) {
 		switch {

@@ -49,7 +49,7 @@ type entry struct {
 // depends only on the route and its Router's route classes and middleware,
 // which never change, so tables compiled after a change reuse it. wrap, if
 // not nil, applies those to the handler, once. Callers hold the Router's
-// mutex. maxBody is the Router's default body limit, Options.MaxBodyBytes.
+// mutex. maxBody is the Router's default body limit, Router.MaxBodyBytes.
 func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64) *entry {
 	e := &rec.e
 	if e.handle == nil {
