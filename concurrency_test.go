@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -119,8 +120,8 @@ func TestCompileOnceBeforeServing(t *testing.T) {
 // requests to routes that come and go get 200 or 404, never anything else.
 func TestSwapUnderLoad(t *testing.T) {
 	rt := New(nil)
-	rt.MustAddAPIRoute("/stable/{id}", []string{"GET"}, named("stable"), &RouteOptions{Name: "stable"})
-	rt.MustAddAPIRoute("/stable/me", []string{"GET", "POST"}, named("me"), &RouteOptions{Name: "me"})
+	rt.MustAddAPIRoute("/stable/{id}", []string{"GET"}, testkit.Text("stable"), &RouteOptions{Name: "stable"})
+	rt.MustAddAPIRoute("/stable/me", []string{"GET", "POST"}, testkit.Text("me"), &RouteOptions{Name: "me"})
 	srv := httptest.NewServer(rt)
 	defer srv.Close()
 	client := srv.Client()
@@ -196,7 +197,7 @@ func TestSwapUnderLoad(t *testing.T) {
 				return err
 			}
 			if i%3 != 0 { // sometimes the route stays away for a version
-				return tx.AddAPIRoute(fmt.Sprintf("/churn/%d", i%20), []string{"GET"}, named(name), &RouteOptions{Name: name})
+				return tx.AddAPIRoute(fmt.Sprintf("/churn/%d", i%20), []string{"GET"}, testkit.Text(name), &RouteOptions{Name: name})
 			}
 			return nil
 		})

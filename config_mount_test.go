@@ -37,10 +37,10 @@ items:
 func pluginRouter(t *testing.T) *Router {
 	rt := New(nil)
 	for _, name := range []string{"users", "v1", "v2"} {
-		require.NoError(t, rt.Registry().Register(name, named(name)))
+		require.NoError(t, rt.Registry().Register(name, testkit.Text(name)))
 	}
 	plugin := New(nil)
-	plugin.MustAddAPIRoute("/hello", []string{"GET"}, named("hello"), &RouteOptions{Name: "hello"})
+	plugin.MustAddAPIRoute("/hello", []string{"GET"}, testkit.Text("hello"), &RouteOptions{Name: "hello"})
 	require.NoError(t, rt.Registry().RegisterApp("plugin_a", plugin))
 	return rt
 }

@@ -13,13 +13,13 @@ import (
 func TestHeaderRouting(t *testing.T) {
 	rt := New(nil)
 	v2 := []HeaderMatch{{Name: "accept-version", Value: `^2\.`, Regexp: true}}
-	rt.MustAddAPIRoute("/items/{id}", []string{"GET"}, named("v2"), &RouteOptions{Name: "v2", Headers: v2})
-	rt.MustAddAPIRoute("/items/{item_id}", []string{"GET"}, named("v1"), &RouteOptions{Name: "v1",
+	rt.MustAddAPIRoute("/items/{id}", []string{"GET"}, testkit.Text("v2"), &RouteOptions{Name: "v2", Headers: v2})
+	rt.MustAddAPIRoute("/items/{item_id}", []string{"GET"}, testkit.Text("v1"), &RouteOptions{Name: "v1",
 		Headers: []HeaderMatch{{Name: "Accept-Version", Value: "1"}}})
-	rt.MustAddAPIRoute("/items/{id}", []string{"GET"}, named("fallback"), &RouteOptions{Name: "fallback"})
-	rt.MustAddAPIRoute("/items/{id}", []string{"GET"}, named("tenant"), &RouteOptions{Name: "tenant",
+	rt.MustAddAPIRoute("/items/{id}", []string{"GET"}, testkit.Text("fallback"), &RouteOptions{Name: "fallback"})
+	rt.MustAddAPIRoute("/items/{id}", []string{"GET"}, testkit.Text("tenant"), &RouteOptions{Name: "tenant",
 		Headers: []HeaderMatch{{Name: "X-Tenant", Value: "acme"}, {Name: "Accept-Version", Value: "1"}}})
-	rt.MustAddAPIRoute("/only/{id}", []string{"GET", "POST"}, named("only"), &RouteOptions{Name: "only",
+	rt.MustAddAPIRoute("/only/{id}", []string{"GET", "POST"}, testkit.Text("only"), &RouteOptions{Name: "only",
 		Headers: []HeaderMatch{{Name: "X-Tenant", Value: "acme"}}})
 
 	tests := []struct {
@@ -62,7 +62,7 @@ func TestHeaderRouting(t *testing.T) {
 
 	t.Run("406 when configured", func(t *testing.T) {
 		rt := New(&Options{HeaderMismatchStatus: http.StatusNotAcceptable})
-		rt.MustAddAPIRoute("/a", []string{"GET"}, named("a"), &RouteOptions{Headers: []HeaderMatch{{Name: "X-V", Value: "1"}}})
+		rt.MustAddAPIRoute("/a", []string{"GET"}, testkit.Text("a"), &RouteOptions{Headers: []HeaderMatch{{Name: "X-V", Value: "1"}}})
 		assert.Equal(t, http.StatusNotAcceptable, testkit.Serve(rt, "GET", "/a").Code)
 		assert.Equal(t, http.StatusNotFound, testkit.Serve(rt, "GET", "/b").Code)
 	})
@@ -106,7 +106,7 @@ func TestHeaderRouting(t *testing.T) {
 }
 
 func TestHeaderRoutingErrors(t *testing.T) {
-	h := named("x")
+	h := testkit.Text("x")
 	tests := []struct {
 		name    string
 		first   []HeaderMatch

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -73,7 +74,7 @@ func TestRecover(t *testing.T) {
 		},
 		{
 			name:   "not found handler",
-			routes: func(rt *Router) { rt.Get("/ok", rttTag("ok")) },
+			routes: func(rt *Router) { rt.Get("/ok", testkit.Text("ok")) },
 			opts:   &Options{NotFound: http.HandlerFunc(boom)},
 			target: "/missing", panic: "boom",
 		},
@@ -94,7 +95,7 @@ func TestRecover(t *testing.T) {
 			}
 			require.Len(t, rt.current().layers, layers)
 
-			w := rttServe(rt, http.MethodGet, tt.target)
+			w := testkit.Serve(rt, http.MethodGet, tt.target)
 			assert.Equal(t, http.StatusInternalServerError, w.Code)
 			doc := rttProblem(t, w)
 			assert.Equal(t, float64(500), doc["status"])
@@ -118,8 +119,8 @@ func TestRecover(t *testing.T) {
 			assert.Contains(t, rec["stack"], "recover_test.go", "the stack reaches the handler")
 
 			// The Router goes on serving.
-			rt.Get("/after", rttTag("after"))
-			w = rttServe(rt, http.MethodGet, "/after")
+			rt.Get("/after", testkit.Text("after"))
+			w = testkit.Serve(rt, http.MethodGet, "/after")
 			assert.Equal(t, http.StatusOK, w.Code)
 			assert.Equal(t, "after", w.Body.String())
 		})
@@ -140,7 +141,7 @@ func TestRecoverOptions(t *testing.T) {
 			},
 		}})
 		rt.Get("/boom", boom)
-		w := rttServe(rt, http.MethodGet, "/boom")
+		w := testkit.Serve(rt, http.MethodGet, "/boom")
 		assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 		assert.Equal(t, "boom", got)
 		assert.Len(t, log.records(t), 1, "the panic is logged before Handler answers")
@@ -149,14 +150,14 @@ func TestRecoverOptions(t *testing.T) {
 	t.Run("disabled", func(t *testing.T) {
 		rt := New(&Options{Recover: &RecoverOptions{Disabled: true}})
 		rt.Get("/boom", boom)
-		assert.Equal(t, "boom", rttPanic(func() { rttServe(rt, http.MethodGet, "/boom") }))
+		assert.Equal(t, "boom", rttPanic(func() { testkit.Serve(rt, http.MethodGet, "/boom") }))
 	})
 
 	t.Run("ErrAbortHandler goes on to net/http", func(t *testing.T) {
 		var log recoverLog
 		rt := New(&Options{Recover: &RecoverOptions{Logger: log.logger()}})
 		rt.Get("/abort", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
-		v := rttPanic(func() { rttServe(rt, http.MethodGet, "/abort") })
+		v := rttPanic(func() { testkit.Serve(rt, http.MethodGet, "/abort") })
 		err, ok := v.(error)
 		require.True(t, ok, "panicked with %v", v)
 		assert.True(t, errors.Is(err, http.ErrAbortHandler))
@@ -169,7 +170,7 @@ func TestRecoverOptions(t *testing.T) {
 		inner.Get("/boom", boom)
 		outer := New(&Options{Recover: &RecoverOptions{Logger: outerLog.logger()}})
 		require.NoError(t, outer.Mount("/plugin", inner, nil))
-		w := rttServe(outer, http.MethodGet, "/plugin/boom")
+		w := testkit.Serve(outer, http.MethodGet, "/plugin/boom")
 		assert.Equal(t, http.StatusInternalServerError, w.Code)
 		assert.Len(t, innerLog.records(t), 1)
 		assert.Empty(t, outerLog.buf.String())
@@ -182,7 +183,7 @@ func TestRecoverServer(t *testing.T) {
 	var log recoverLog
 	rt := New(&Options{Recover: &RecoverOptions{Logger: log.logger()}})
 	rt.Get("/boom", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
-	rt.Get("/ok", rttTag("ok"))
+	rt.Get("/ok", testkit.Text("ok"))
 	srv := httptest.NewServer(rt)
 	defer srv.Close()
 

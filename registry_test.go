@@ -3,7 +3,6 @@ package dynroute
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -11,22 +10,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// regtHandler answers with body.
-func regtHandler(body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, body)
-	})
-}
-
 // regtBody serves GET target with h and returns the body.
 func regtBody(h http.Handler, target string) string {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
-	return w.Body.String()
+	return testkit.Serve(h, http.MethodGet, target).Body.String()
 }
 
 // regtLine returns the line it is called from.
@@ -43,18 +34,18 @@ func TestRegistryRegisterErrors(t *testing.T) {
 		wantErr  error
 		wantMsgs []string
 	}{
-		{"empty name", "", regtHandler("x"), ErrInvalidHandler, []string{`dynroute: register handler ""`, "name must be non-empty"}},
-		{"padded name", " padded ", regtHandler("x"), ErrInvalidHandler, []string{`register handler " padded "`, "without surrounding spaces"}},
-		{"leading space", " a", regtHandler("x"), ErrInvalidHandler, []string{`register handler " a"`}},
-		{"trailing tab", "a\t", regtHandler("x"), ErrInvalidHandler, []string{`register handler "a\t"`}},
-		{"only spaces", "   ", regtHandler("x"), ErrInvalidHandler, []string{`register handler "   "`}},
+		{"empty name", "", testkit.Text("x"), ErrInvalidHandler, []string{`dynroute: register handler ""`, "name must be non-empty"}},
+		{"padded name", " padded ", testkit.Text("x"), ErrInvalidHandler, []string{`register handler " padded "`, "without surrounding spaces"}},
+		{"leading space", " a", testkit.Text("x"), ErrInvalidHandler, []string{`register handler " a"`}},
+		{"trailing tab", "a\t", testkit.Text("x"), ErrInvalidHandler, []string{`register handler "a\t"`}},
+		{"only spaces", "   ", testkit.Text("x"), ErrInvalidHandler, []string{`register handler "   "`}},
 		{"nil handler", "h", nil, ErrInvalidHandler, []string{`register handler "h"`, "nil handler"}},
-		{"duplicate", "taken", regtHandler("x"), ErrDuplicateHandler, []string{`dynroute: register handler "taken": duplicate handler name`}},
+		{"duplicate", "taken", testkit.Text("x"), ErrDuplicateHandler, []string{`dynroute: register handler "taken": duplicate handler name`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewRegistry()
-			require.NoError(t, g.Register("taken", regtHandler("first")))
+			require.NoError(t, g.Register("taken", testkit.Text("first")))
 			err := g.Register(tt.regName, tt.h)
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, tt.wantErr), "errors.Is(%v, %v)", err, tt.wantErr)
@@ -72,7 +63,7 @@ func TestRegistryRegisterErrors(t *testing.T) {
 func TestRegistryRegisterValidNames(t *testing.T) {
 	g := NewRegistry()
 	for _, name := range []string{"a", "get_user", "users.get", "Users-Get", "a b", "日本", "x/y"} {
-		assert.NoError(t, g.Register(name, regtHandler(name)), "%q", name)
+		assert.NoError(t, g.Register(name, testkit.Text(name)), "%q", name)
 	}
 	for _, name := range g.Names() {
 		h, ok := g.Lookup(name)
@@ -80,13 +71,13 @@ func TestRegistryRegisterValidNames(t *testing.T) {
 		assert.Equal(t, name, regtBody(h, "/"))
 	}
 	// Names are case-sensitive.
-	assert.NoError(t, g.Register("A", regtHandler("A")))
+	assert.NoError(t, g.Register("A", testkit.Text("A")))
 }
 
 func TestRegistryLookup(t *testing.T) {
 	g := NewRegistry()
-	require.NoError(t, g.Register("one", regtHandler("1")))
-	require.NoError(t, g.Register("two", regtHandler("2")))
+	require.NoError(t, g.Register("one", testkit.Text("1")))
+	require.NoError(t, g.Register("two", testkit.Text("2")))
 
 	tests := []struct {
 		name   string
@@ -119,7 +110,7 @@ func TestRegistryNames(t *testing.T) {
 	g := NewRegistry()
 	assert.Empty(t, g.Names())
 	for _, n := range []string{"zeta", "alpha", "Beta", "mid", "alpha2"} {
-		require.NoError(t, g.Register(n, regtHandler(n)))
+		require.NoError(t, g.Register(n, testkit.Text(n)))
 	}
 	names := g.Names()
 	assert.Equal(t, []string{"Beta", "alpha", "alpha2", "mid", "zeta"}, names)
@@ -130,7 +121,7 @@ func TestRegistryNames(t *testing.T) {
 
 func TestRegistrySetDescription(t *testing.T) {
 	g := NewRegistry()
-	require.NoError(t, g.Register("get_user", regtHandler("u")))
+	require.NoError(t, g.Register("get_user", testkit.Text("u")))
 	assert.Equal(t, "", g.Description("get_user"), "no description yet")
 
 	require.NoError(t, g.SetDescription("get_user", "Fetch one user."))
@@ -159,15 +150,15 @@ func TestRegistrySetDescription(t *testing.T) {
 
 func TestRegistryMustRegister(t *testing.T) {
 	g := NewRegistry()
-	assert.NotPanics(t, func() { g.MustRegister("a", regtHandler("a")) })
+	assert.NotPanics(t, func() { g.MustRegister("a", testkit.Text("a")) })
 	tests := []struct {
 		name    string
 		regName string
 		h       http.Handler
 		wantErr error
 	}{
-		{"duplicate", "a", regtHandler("again"), ErrDuplicateHandler},
-		{"empty name", "", regtHandler("x"), ErrInvalidHandler},
+		{"duplicate", "a", testkit.Text("again"), ErrDuplicateHandler},
+		{"empty name", "", testkit.Text("x"), ErrInvalidHandler},
 		{"nil handler", "b", nil, ErrInvalidHandler},
 	}
 	for _, tt := range tests {
@@ -254,9 +245,9 @@ func TestAddAPIRouteByNameUnknownHandler(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rt := New(nil)
 			for _, n := range tt.registered {
-				require.NoError(t, rt.Registry().Register(n, regtHandler(n)))
+				require.NoError(t, rt.Registry().Register(n, testkit.Text(n)))
 			}
-			rt.Get("/existing", regtHandler("existing"))
+			rt.Get("/existing", testkit.Text("existing"))
 			before := len(rt.Routes())
 
 			err, line := rt.AddAPIRouteByName("/dynamic/users/{id}", []string{"GET"}, tt.handler, &RouteOptions{Name: "dyn"}), regtLine()
@@ -283,9 +274,9 @@ func TestAddAPIRouteByNameUnknownHandler(t *testing.T) {
 
 func TestAddAPIRouteByNameRecordsHandlerName(t *testing.T) {
 	rt := New(nil)
-	require.NoError(t, rt.Registry().Register("get_user", regtHandler("from registry")))
+	require.NoError(t, rt.Registry().Register("get_user", testkit.Text("from registry")))
 	require.NoError(t, rt.AddAPIRouteByName("/users/{id}", []string{"get"}, "get_user", &RouteOptions{Name: "user"}))
-	require.NoError(t, rt.AddAPIRoute("/plain", []string{"GET"}, regtHandler("plain"), nil))
+	require.NoError(t, rt.AddAPIRoute("/plain", []string{"GET"}, testkit.Text("plain"), nil))
 
 	routes := rt.Routes()
 	require.Len(t, routes, 2)
@@ -305,7 +296,7 @@ func TestAddAPIRouteByNameRecordsHandlerName(t *testing.T) {
 
 func TestOptionsRegistry(t *testing.T) {
 	reg := NewRegistry()
-	require.NoError(t, reg.Register("shared", regtHandler("shared")))
+	require.NoError(t, reg.Register("shared", testkit.Text("shared")))
 	a := New(&Options{Registry: reg})
 	b := New(&Options{Registry: reg, StrictConflicts: true})
 	assert.Same(t, reg, a.Registry())
@@ -313,9 +304,9 @@ func TestOptionsRegistry(t *testing.T) {
 
 	require.NoError(t, a.AddAPIRouteByName("/a", []string{"GET"}, "shared", nil))
 	// Registered after the routers were made, seen by both.
-	require.NoError(t, reg.Register("late", regtHandler("late")))
+	require.NoError(t, reg.Register("late", testkit.Text("late")))
 	require.NoError(t, b.AddAPIRouteByName("/b", []string{"GET"}, "late", nil))
-	require.NoError(t, a.Registry().Register("via_router", regtHandler("via")))
+	require.NoError(t, a.Registry().Register("via_router", testkit.Text("via")))
 	_, ok := reg.Lookup("via_router")
 	assert.True(t, ok)
 
@@ -345,7 +336,7 @@ func TestRegistryConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range per {
 				name := fmt.Sprintf("h_%d_%d", w, i)
-				if err := g.Register(name, regtHandler(name)); err != nil {
+				if err := g.Register(name, testkit.Text(name)); err != nil {
 					errs <- err
 				}
 				if err := g.SetDescription(name, "d"); err != nil {
@@ -360,7 +351,7 @@ func TestRegistryConcurrent(t *testing.T) {
 				g.Description(fmt.Sprintf("h_%d_%d", w, i))
 				_ = g.Names()
 				// Racing registrations of one name: exactly one wins.
-				_ = g.Register(fmt.Sprintf("contended_%d", i), regtHandler("c"))
+				_ = g.Register(fmt.Sprintf("contended_%d", i), testkit.Text("c"))
 			}
 		}()
 		go func() {

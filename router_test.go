@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,24 +27,10 @@ func rttLine() int {
 // rttSrc is the Source a route added on line of this file gets.
 func rttSrc(line int) Source { return Source{File: "router_test.go", Line: line} }
 
-// rttServe sends one request to h and returns the recorded answer.
-func rttServe(h http.Handler, method, target string) *httptest.ResponseRecorder {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(method, target, nil))
-	return w
-}
-
 // rttPattern answers with r.Pattern, the route the Router chose.
 func rttPattern() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, r.Pattern)
-	})
-}
-
-// rttTag answers with tag.
-func rttTag(tag string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, tag)
 	})
 }
 
@@ -91,7 +78,7 @@ func rttPanic(f func()) (v any) {
 }
 
 func TestAddAPIRouteErrors(t *testing.T) {
-	ok := rttTag("ok")
+	ok := testkit.Text("ok")
 	userSrc := Source{File: "main.go", Line: 40}
 	axSrc := Source{File: "main.go", Line: 41}
 	tests := []struct {
@@ -244,15 +231,15 @@ func TestAddAPIRouteErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rt := New(&Options{StrictConflicts: tt.strict})
-			require.NoError(t, rt.Registry().Register("get_user", rttTag("registry")))
-			require.NoError(t, rt.AddAPIRoute("/users/{id}", []string{"GET"}, rttTag("user"),
+			require.NoError(t, rt.Registry().Register("get_user", testkit.Text("registry")))
+			require.NoError(t, rt.AddAPIRoute("/users/{id}", []string{"GET"}, testkit.Text("user"),
 				&RouteOptions{Name: "user", OperationID: "getUser", Source: userSrc}))
-			require.NoError(t, rt.AddAPIRoute("/{a}/x/y", []string{"GET"}, rttTag("ax"),
+			require.NoError(t, rt.AddAPIRoute("/{a}/x/y", []string{"GET"}, testkit.Text("ax"),
 				&RouteOptions{Name: "ax", Source: axSrc}))
 			routesBefore := rttSummary(rt)
 			var answersBefore []string
 			for _, p := range probes {
-				answersBefore = append(answersBefore, rttAnswer(rttServe(rt, p.method, p.target)))
+				answersBefore = append(answersBefore, rttAnswer(testkit.Serve(rt, p.method, p.target)))
 			}
 
 			line, err := tt.add(rt)
@@ -272,18 +259,18 @@ func TestAddAPIRouteErrors(t *testing.T) {
 
 			assert.Equal(t, routesBefore, rttSummary(rt), "a failed AddAPIRoute must not add anything")
 			for i, p := range probes {
-				assert.Equal(t, answersBefore[i], rttAnswer(rttServe(rt, p.method, p.target)), "%s %s", p.method, p.target)
+				assert.Equal(t, answersBefore[i], rttAnswer(testkit.Serve(rt, p.method, p.target)), "%s %s", p.method, p.target)
 			}
 			// The router still accepts a good route afterwards.
-			require.NoError(t, rt.AddAPIRoute("/after", []string{"GET"}, rttTag("after"), nil))
-			assert.Equal(t, "after", rttServe(rt, "GET", "/after").Body.String())
+			require.NoError(t, rt.AddAPIRoute("/after", []string{"GET"}, testkit.Text("after"), nil))
+			assert.Equal(t, "after", testkit.Serve(rt, "GET", "/after").Body.String())
 		})
 	}
 }
 
 func TestAddAPIRouteReportsEveryProblem(t *testing.T) {
 	rt := New(nil)
-	rt.Get("/ok", rttTag("ok"))
+	rt.Get("/ok", testkit.Text("ok"))
 	line, err := rttLine(), rt.AddAPIRoute("/f.{ext}", []string{"G T"}, nil, &RouteOptions{Name: "bad", StatusCode: 1})
 	require.Error(t, err)
 	for _, sentinel := range []error{ErrInvalidPath, ErrInvalidMethod, ErrInvalidHandler, ErrInvalidOptions} {
@@ -302,25 +289,25 @@ func TestAddAPIRouteReportsEveryProblem(t *testing.T) {
 func TestAddAPIRouteErrorBeforeServing(t *testing.T) {
 	// The same guarantees hold before the first request compiled a table.
 	rt := New(nil)
-	require.NoError(t, rt.AddAPIRoute("/users/{id}", []string{"GET"}, rttTag("user"), nil))
-	err := rt.AddAPIRoute("/users/{name}", []string{"GET"}, rttTag("other"), nil)
+	require.NoError(t, rt.AddAPIRoute("/users/{id}", []string{"GET"}, testkit.Text("user"), nil))
+	err := rt.AddAPIRoute("/users/{name}", []string{"GET"}, testkit.Text("other"), nil)
 	require.ErrorIs(t, err, ErrDuplicateRoute)
 	assert.Equal(t, []string{" GET /users/{id}"}, rttSummary(rt))
-	assert.Equal(t, "user", rttServe(rt, "GET", "/users/7").Body.String())
+	assert.Equal(t, "user", testkit.Serve(rt, "GET", "/users/7").Body.String())
 }
 
 func TestAddAPIRouteSamePathOtherMethod(t *testing.T) {
 	rt := New(&Options{StrictConflicts: true})
-	require.NoError(t, rt.AddAPIRoute("/users/{id}", []string{"GET"}, rttTag("get"), nil))
-	require.NoError(t, rt.AddAPIRoute("/users/{name}", []string{"PUT"}, rttTag("put"), nil))
-	require.NoError(t, rt.AddAPIRoute("/users/{id}", []string{"DELETE", "PATCH"}, rttTag("del"), nil))
-	assert.Equal(t, "get", rttServe(rt, "GET", "/users/7").Body.String())
-	assert.Equal(t, "put", rttServe(rt, "PUT", "/users/7").Body.String())
-	assert.Equal(t, "del", rttServe(rt, "DELETE", "/users/7").Body.String())
-	assert.Equal(t, "del", rttServe(rt, "PATCH", "/users/7").Body.String())
+	require.NoError(t, rt.AddAPIRoute("/users/{id}", []string{"GET"}, testkit.Text("get"), nil))
+	require.NoError(t, rt.AddAPIRoute("/users/{name}", []string{"PUT"}, testkit.Text("put"), nil))
+	require.NoError(t, rt.AddAPIRoute("/users/{id}", []string{"DELETE", "PATCH"}, testkit.Text("del"), nil))
+	assert.Equal(t, "get", testkit.Serve(rt, "GET", "/users/7").Body.String())
+	assert.Equal(t, "put", testkit.Serve(rt, "PUT", "/users/7").Body.String())
+	assert.Equal(t, "del", testkit.Serve(rt, "DELETE", "/users/7").Body.String())
+	assert.Equal(t, "del", testkit.Serve(rt, "PATCH", "/users/7").Body.String())
 	// Different parameter names at one position in different routes are fine.
-	require.NoError(t, rt.AddAPIRoute("/users/{uid}/posts", []string{"GET"}, rttTag("posts"), nil))
-	assert.Equal(t, "posts", rttServe(rt, "GET", "/users/7/posts").Body.String())
+	require.NoError(t, rt.AddAPIRoute("/users/{uid}/posts", []string{"GET"}, testkit.Text("posts"), nil))
+	assert.Equal(t, "posts", testkit.Serve(rt, "GET", "/users/7/posts").Body.String())
 }
 
 func TestAddAPIRouteNormalizesMethods(t *testing.T) {
@@ -330,12 +317,12 @@ func TestAddAPIRouteNormalizesMethods(t *testing.T) {
 	require.Len(t, routes, 1)
 	assert.Equal(t, []string{"GET", "POST", "X-CUSTOM"}, routes[0].Methods)
 	for _, m := range []string{"GET", "POST", "X-CUSTOM", "HEAD"} {
-		w := rttServe(rt, m, "/a")
+		w := testkit.Serve(rt, m, "/a")
 		assert.Equal(t, http.StatusOK, w.Code, m)
 		assert.Equal(t, "/a", w.Body.String(), m)
 	}
 	// Matching of request methods stays case-sensitive, as in net/http.
-	assert.Equal(t, http.StatusMethodNotAllowed, rttServe(rt, "get", "/a").Code)
+	assert.Equal(t, http.StatusMethodNotAllowed, testkit.Serve(rt, "get", "/a").Code)
 	// A duplicate is found whatever the case.
 	require.ErrorIs(t, rt.AddAPIRoute("/a", []string{"post"}, rttPattern(), nil), ErrDuplicateRoute)
 }
@@ -350,7 +337,7 @@ func TestRouteOptionsAreCopied(t *testing.T) {
 		Extra:      map[string]any{"k": "v"},
 	}
 	methods := []string{"get"}
-	require.NoError(t, rt.AddAPIRoute("/a", methods, rttTag("a"), opts))
+	require.NoError(t, rt.AddAPIRoute("/a", methods, testkit.Text("a"), opts))
 	opts.Tags[0] = "changed"
 	opts.Responses[200] = "changed"
 	opts.Extensions["x-a"] = 2
@@ -378,7 +365,7 @@ func TestStrictConflicts(t *testing.T) {
 			assert.Contains(t, msg, fmt.Sprintf(`conflicts with route "first" GET %s (router_test.go:`, order[0]))
 			assert.Contains(t, msg, "both match GET /x/x")
 			assert.Len(t, rt.Routes(), 1)
-			assert.Equal(t, order[0], rttServe(rt, "GET", "/x/x").Body.String())
+			assert.Equal(t, order[0], testkit.Serve(rt, "GET", "/x/x").Body.String())
 		}
 	})
 	t.Run("github pair", func(t *testing.T) {
@@ -398,11 +385,11 @@ func TestStrictConflicts(t *testing.T) {
 				require.NoError(t, rt.AddAPIRoute(p, []string{"GET"}, rttParams(), nil))
 			}
 			assert.Equal(t, "GET "+a+" owner=o repo=r comment_id=5",
-				rttServe(rt, "GET", "/repos/o/r/issues/comments/5").Body.String())
+				testkit.Serve(rt, "GET", "/repos/o/r/issues/comments/5").Body.String())
 			assert.Equal(t, "GET "+b+" owner=o repo=r issue_number=5",
-				rttServe(rt, "GET", "/repos/o/r/issues/5/comments").Body.String())
+				testkit.Serve(rt, "GET", "/repos/o/r/issues/5/comments").Body.String())
 			assert.Equal(t, "GET "+a+" owner=o repo=r comment_id=comments",
-				rttServe(rt, "GET", "/repos/o/r/issues/comments/comments").Body.String())
+				testkit.Serve(rt, "GET", "/repos/o/r/issues/comments/comments").Body.String())
 		}
 	})
 	t.Run("accepted in strict mode", func(t *testing.T) {
@@ -571,7 +558,7 @@ func TestPrecedence(t *testing.T) {
 				for _, i := range order {
 					require.NoError(t, rt.AddAPIRoute(tt.routes[i], []string{"GET"}, rttPattern(), nil))
 				}
-				w := rttServe(rt, "GET", tt.path)
+				w := testkit.Serve(rt, "GET", tt.path)
 				assert.Equal(t, http.StatusOK, w.Code, "order %v", order)
 				assert.Equal(t, tt.want, w.Body.String(), "order %v", order)
 			}
@@ -585,25 +572,25 @@ func TestHEAD(t *testing.T) {
 		w.Header().Set("X-Method", r.Method)
 		_, _ = io.WriteString(w, "get a")
 	}))
-	rt.Get("/b", rttTag("get b"))
-	rt.Handle("HEAD", "/b", rttTag("head b"))
+	rt.Get("/b", testkit.Text("get b"))
+	rt.Handle("HEAD", "/b", testkit.Text("head b"))
 	rt.Get("/u/{id}", rttParams())
-	rt.Post("/c", rttTag("post c"))
+	rt.Post("/c", testkit.Text("post c"))
 
-	w := rttServe(rt, "HEAD", "/a")
+	w := testkit.Serve(rt, "HEAD", "/a")
 	assert.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, "HEAD", w.Header().Get("X-Method"))
 	assert.Equal(t, "get a", w.Body.String()) // the server drops it; the recorder keeps it
 
-	assert.Equal(t, "head b", rttServe(rt, "HEAD", "/b").Body.String(), "an explicit HEAD route wins")
-	assert.Equal(t, "get b", rttServe(rt, "GET", "/b").Body.String())
-	assert.Equal(t, "HEAD /u/{id} id=7", rttServe(rt, "HEAD", "/u/7").Body.String())
+	assert.Equal(t, "head b", testkit.Serve(rt, "HEAD", "/b").Body.String(), "an explicit HEAD route wins")
+	assert.Equal(t, "get b", testkit.Serve(rt, "GET", "/b").Body.String())
+	assert.Equal(t, "HEAD /u/{id} id=7", testkit.Serve(rt, "HEAD", "/u/7").Body.String())
 
-	w = rttServe(rt, "HEAD", "/c")
+	w = testkit.Serve(rt, "HEAD", "/c")
 	assert.Equal(t, http.StatusMethodNotAllowed, w.Code)
 	assert.Equal(t, "OPTIONS, POST", w.Header().Get("Allow"))
 
-	w = rttServe(rt, "HEAD", "/a/")
+	w = testkit.Serve(rt, "HEAD", "/a/")
 	assert.Equal(t, http.StatusMovedPermanently, w.Code)
 	assert.Equal(t, "/a", w.Header().Get("Location"))
 }
@@ -637,28 +624,28 @@ func TestHEADPrecedence(t *testing.T) {
 		for _, i := range order {
 			r := routes[i]
 			tag := r.method + " " + r.path
-			rt.Handle(r.method, r.path, rttTag(tag))
+			rt.Handle(r.method, r.path, testkit.Text(tag))
 		}
 		for _, tt := range tests {
-			w := rttServe(rt, tt.method, tt.target)
+			w := testkit.Serve(rt, tt.method, tt.target)
 			got := w.Body.String()
 			if w.Code != http.StatusOK {
 				got = fmt.Sprint(w.Code)
 			}
 			assert.Equal(t, tt.want, got, "%s %s, order %v", tt.method, tt.target, order)
 		}
-		w := rttServe(rt, "GET", "/q")
+		w := testkit.Serve(rt, "GET", "/q")
 		assert.Equal(t, "HEAD, OPTIONS", w.Header().Get("Allow"))
 	}
 }
 
 func TestMethodNotAllowed(t *testing.T) {
 	rt := New(nil)
-	rt.Get("/items/{id}", rttTag("get"))
-	rt.Post("/items/{id}", rttTag("post"))
-	rt.Delete("/items/{id}", rttTag("delete"))
-	rt.Patch("/notes/{id}", rttTag("patch"))
-	rt.Put("/other", rttTag("put"))
+	rt.Get("/items/{id}", testkit.Text("get"))
+	rt.Post("/items/{id}", testkit.Text("post"))
+	rt.Delete("/items/{id}", testkit.Text("delete"))
+	rt.Patch("/notes/{id}", testkit.Text("patch"))
+	rt.Put("/other", testkit.Text("put"))
 
 	tests := []struct {
 		name      string
@@ -673,7 +660,7 @@ func TestMethodNotAllowed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := rttServe(rt, tt.method, tt.target)
+			w := testkit.Serve(rt, tt.method, tt.target)
 			assert.Equal(t, http.StatusMethodNotAllowed, w.Code)
 			assert.Equal(t, tt.wantAllow, w.Header().Get("Allow"))
 			doc := rttProblem(t, w)
@@ -687,54 +674,54 @@ func TestMethodNotAllowed(t *testing.T) {
 
 func TestOPTIONS(t *testing.T) {
 	rt := New(nil)
-	rt.Get("/items/{id}", rttTag("get"))
-	rt.Post("/items/{id}", rttTag("post"))
-	rt.Delete("/items/{id}", rttTag("delete"))
-	rt.Put("/other", rttTag("put"))
-	rt.Get("/cors", rttTag("get cors"))
+	rt.Get("/items/{id}", testkit.Text("get"))
+	rt.Post("/items/{id}", testkit.Text("post"))
+	rt.Delete("/items/{id}", testkit.Text("delete"))
+	rt.Put("/other", testkit.Text("put"))
+	rt.Get("/cors", testkit.Text("get cors"))
 	rt.Handle("OPTIONS", "/cors", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "preflight")
 	}))
 
-	w := rttServe(rt, "OPTIONS", "/items/1")
+	w := testkit.Serve(rt, "OPTIONS", "/items/1")
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Equal(t, "DELETE, GET, HEAD, OPTIONS, POST", w.Header().Get("Allow"))
 	assert.Empty(t, w.Body.String())
 
-	w = rttServe(rt, "OPTIONS", "/other")
+	w = testkit.Serve(rt, "OPTIONS", "/other")
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Equal(t, "OPTIONS, PUT", w.Header().Get("Allow"))
 
-	w = rttServe(rt, "OPTIONS", "/cors")
+	w = testkit.Serve(rt, "OPTIONS", "/cors")
 	assert.Equal(t, http.StatusOK, w.Code, "an explicit OPTIONS route wins")
 	assert.Equal(t, "preflight", w.Body.String())
 	assert.Equal(t, "*", w.Header().Get("Access-Control-Allow-Origin"))
 
-	w = rttServe(rt, "DELETE", "/cors")
+	w = testkit.Serve(rt, "DELETE", "/cors")
 	assert.Equal(t, http.StatusMethodNotAllowed, w.Code)
 	assert.Equal(t, "GET, HEAD, OPTIONS", w.Header().Get("Allow"), "OPTIONS listed once")
 
-	w = rttServe(rt, "OPTIONS", "*")
+	w = testkit.Serve(rt, "OPTIONS", "*")
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Equal(t, "DELETE, GET, HEAD, OPTIONS, POST, PUT", w.Header().Get("Allow"))
 
-	w = rttServe(rt, "OPTIONS", "/nothing")
+	w = testkit.Serve(rt, "OPTIONS", "/nothing")
 	assert.Equal(t, http.StatusNotFound, w.Code)
 
 	empty := New(&Options{Docs: &DocsOptions{Disabled: true}})
-	w = rttServe(empty, "OPTIONS", "*")
+	w = testkit.Serve(empty, "OPTIONS", "*")
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Equal(t, "OPTIONS", w.Header().Get("Allow"))
 
-	w = rttServe(New(nil), "OPTIONS", "*")
+	w = testkit.Serve(New(nil), "OPTIONS", "*")
 	assert.Equal(t, "GET, HEAD, OPTIONS", w.Header().Get("Allow"), "the documentation routes")
 }
 
 func TestNotFound(t *testing.T) {
 	rt := New(nil)
-	rt.Get("/a", rttTag("a"))
+	rt.Get("/a", testkit.Text("a"))
 	tests := []struct {
 		name, method, target, detail string
 	}{
@@ -745,7 +732,7 @@ func TestNotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := rttServe(rt, tt.method, tt.target)
+			w := testkit.Serve(rt, tt.method, tt.target)
 			assert.Equal(t, http.StatusNotFound, w.Code)
 			assert.Empty(t, w.Header().Get("Allow"))
 			doc := rttProblem(t, w)
@@ -756,7 +743,7 @@ func TestNotFound(t *testing.T) {
 		})
 	}
 	// An empty router answers 404 too.
-	assert.Equal(t, http.StatusNotFound, rttServe(New(nil), "GET", "/x").Code)
+	assert.Equal(t, http.StatusNotFound, testkit.Serve(New(nil), "GET", "/x").Code)
 }
 
 func TestCustomNotFoundAndMethodNotAllowed(t *testing.T) {
@@ -775,15 +762,15 @@ func TestCustomNotFoundAndMethodNotAllowed(t *testing.T) {
 			_, _ = io.WriteString(w, "custom 405")
 		}),
 	})
-	rt.Get("/a", rttTag("a"))
-	rt.Post("/a", rttTag("a"))
+	rt.Get("/a", testkit.Text("a"))
+	rt.Post("/a", testkit.Text("a"))
 
-	w := rttServe(rt, "GET", "/missing")
+	w := testkit.Serve(rt, "GET", "/missing")
 	assert.Equal(t, http.StatusTeapot, w.Code)
 	assert.Equal(t, "custom 404", w.Body.String())
 	assert.False(t, matchedOnMiss)
 
-	w = rttServe(rt, "DELETE", "/a")
+	w = testkit.Serve(rt, "DELETE", "/a")
 	assert.Equal(t, http.StatusConflict, w.Code)
 	assert.Equal(t, "custom 405", w.Body.String())
 	assert.Equal(t, "GET, HEAD, OPTIONS, POST", allowSeen, "Allow is set before the custom handler runs")
@@ -791,7 +778,7 @@ func TestCustomNotFoundAndMethodNotAllowed(t *testing.T) {
 
 	// Automatic OPTIONS does not go through the custom 405 handler.
 	allowSeen = ""
-	w = rttServe(rt, "OPTIONS", "/a")
+	w = testkit.Serve(rt, "OPTIONS", "/a")
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Empty(t, allowSeen)
 }
@@ -846,12 +833,12 @@ func TestRedirects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := rttServe(rt, tt.method, tt.target)
+			w := testkit.Serve(rt, tt.method, tt.target)
 			assert.Equal(t, tt.wantCode, w.Code, "body %q", w.Body.String())
 			assert.Equal(t, tt.wantLoc, w.Header().Get("Location"))
 			if tt.wantLoc != "" && tt.name != "unclean unknown path" {
 				// Following the redirect reaches a route.
-				w2 := rttServe(rt, tt.method, tt.wantLoc)
+				w2 := testkit.Serve(rt, tt.method, tt.wantLoc)
 				assert.Equal(t, http.StatusOK, w2.Code, "following to %s", tt.wantLoc)
 			}
 		})
@@ -881,10 +868,10 @@ func TestEmptyRequestPath(t *testing.T) {
 func TestRedirectLocationIsEscaped(t *testing.T) {
 	rt := New(nil)
 	rt.Get("/a b/ü", rttPattern())
-	w := rttServe(rt, "GET", "/a%20b/%C3%BC/?q=%20")
+	w := testkit.Serve(rt, "GET", "/a%20b/%C3%BC/?q=%20")
 	assert.Equal(t, http.StatusMovedPermanently, w.Code)
 	assert.Equal(t, "/a%20b/%C3%BC?q=%20", w.Header().Get("Location"))
-	assert.Equal(t, "/a b/ü", rttServe(rt, "GET", w.Header().Get("Location")).Body.String())
+	assert.Equal(t, "/a b/ü", testkit.Serve(rt, "GET", w.Header().Get("Location")).Body.String())
 }
 
 func TestCatchAllValues(t *testing.T) {
@@ -914,12 +901,12 @@ func TestCatchAllValues(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
-			assert.Equal(t, tt.want+"|"+tt.want+"|", rttServe(fast, "GET", tt.target).Body.String(), "HandlerFunc")
-			assert.Equal(t, tt.want, rttServe(compat, "GET", tt.target).Body.String(), "http.Handler")
-			assert.Equal(t, "files/"+tt.want, rttServe(root, "GET", tt.target).Body.String(), "root catch-all")
+			assert.Equal(t, tt.want+"|"+tt.want+"|", testkit.Serve(fast, "GET", tt.target).Body.String(), "HandlerFunc")
+			assert.Equal(t, tt.want, testkit.Serve(compat, "GET", tt.target).Body.String(), "http.Handler")
+			assert.Equal(t, "files/"+tt.want, testkit.Serve(root, "GET", tt.target).Body.String(), "root catch-all")
 		})
 	}
-	assert.Equal(t, "", rttServe(root, "GET", "/").Body.String())
+	assert.Equal(t, "", testkit.Serve(root, "GET", "/").Body.String())
 }
 
 func TestParams(t *testing.T) {
@@ -954,7 +941,7 @@ func TestParams(t *testing.T) {
 		}
 	})
 	require.NoError(t, rt.AddAPIRoute("/users/{id}/posts/{post...}", []string{"GET"}, h, &RouteOptions{Name: "post"}))
-	w := rttServe(rt, "GET", "/users/7/posts/2024/hello")
+	w := testkit.Serve(rt, "GET", "/users/7/posts/2024/hello")
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, map[string]string{"id": "7", "post": "2024/hello", "missing": ""}, got.get)
 	assert.Equal(t, 2, got.n)
@@ -977,7 +964,7 @@ func TestParams(t *testing.T) {
 		}
 	})
 	rt.Get("/two/{a}/{b}", h2)
-	rttServe(rt, "GET", "/two/1/2")
+	testkit.Serve(rt, "GET", "/two/1/2")
 	assert.Equal(t, []string{"a"}, first)
 
 	// A route without parameters.
@@ -987,7 +974,7 @@ func TestParams(t *testing.T) {
 		assert.Equal(t, "", ps.Get("x"))
 		assert.Equal(t, "/static", ps.Route().Path)
 	}))
-	rttServe(rt, "GET", "/static")
+	testkit.Serve(rt, "GET", "/static")
 	assert.Equal(t, 0, n)
 
 	// The zero Params is harmless.
@@ -1006,7 +993,7 @@ func TestPathValueForPlainHandlers(t *testing.T) {
 	rt.Get("/users/{id}/files/{rest...}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pattern, id, rest = r.Pattern, r.PathValue("id"), r.PathValue("rest")
 	}))
-	rttServe(rt, "GET", "/users/ann/files/a/b.txt")
+	testkit.Serve(rt, "GET", "/users/ann/files/a/b.txt")
 	assert.Equal(t, "/users/{id}/files/{rest...}", pattern)
 	assert.Equal(t, "ann", id)
 	assert.Equal(t, "a/b.txt", rest)
@@ -1015,7 +1002,7 @@ func TestPathValueForPlainHandlers(t *testing.T) {
 	rt.Get("/static", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		staticPattern = r.Pattern
 	}))
-	rttServe(rt, "GET", "/static")
+	testkit.Serve(rt, "GET", "/static")
 	assert.Equal(t, "/static", staticPattern)
 }
 
@@ -1029,7 +1016,7 @@ func TestHandlerFuncOnServeMux(t *testing.T) {
 	mux.Handle("GET /users/{id}/{rest...}", HandlerFunc(func(w http.ResponseWriter, r *http.Request, ps Params) {
 		got.id, got.rest, got.n, got.route = ps.Get("id"), ps.Get("rest"), ps.Len(), ps.Route()
 	}))
-	w := rttServe(mux, "GET", "/users/7/a/b")
+	w := testkit.Serve(mux, "GET", "/users/7/a/b")
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, "7", got.id)
 	assert.Equal(t, "a/b", got.rest)
@@ -1085,7 +1072,7 @@ func TestMatchedRoute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
 			got = result{}
-			rttServe(rt, tt.method, tt.target)
+			testkit.Serve(rt, tt.method, tt.target)
 			if tt.want == "" {
 				assert.False(t, got.ok)
 				assert.Nil(t, got.route)
@@ -1103,7 +1090,7 @@ func TestMatchedRoute(t *testing.T) {
 
 func TestURL(t *testing.T) {
 	rt := New(nil)
-	h := rttTag("x")
+	h := testkit.Text("x")
 	line := rttLine() + 1
 	require.NoError(t, rt.AddAPIRoute("/users/{user}/posts/{post}", []string{"GET"}, h, &RouteOptions{Name: "user_post"}))
 	require.NoError(t, rt.AddAPIRoute("/files/{path...}", []string{"GET"}, h, &RouteOptions{Name: "file"}))
@@ -1173,7 +1160,7 @@ func TestURLRoundTrip(t *testing.T) {
 	rt := New(nil)
 	rt.Get("/users/{user}/posts/{post}", rttParams())
 	rt.Get("/files/{path...}", rttParams())
-	rt.Get("/", rttTag("root"))
+	rt.Get("/", testkit.Text("root"))
 	require.NoError(t, rt.AddAPIRoute("/users/{user}/posts/{post}", []string{"PUT"}, rttParams(), &RouteOptions{Name: "post"}))
 	require.NoError(t, rt.AddAPIRoute("/files/{path...}", []string{"PUT"}, rttParams(), &RouteOptions{Name: "file"}))
 
@@ -1219,7 +1206,7 @@ func TestURLRoundTrip(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			w := rttServe(rt, "PUT", u)
+			w := testkit.Serve(rt, "PUT", u)
 			assert.Equal(t, http.StatusOK, w.Code, "URL(%q, %q) = %q: answer %s", tt.route, params, u, rttAnswer(w))
 			assert.Equal(t, want, w.Body.String(), "URL(%q, %q) = %q", tt.route, params, u)
 		})
@@ -1229,7 +1216,7 @@ func TestURLRoundTrip(t *testing.T) {
 func TestRoutes(t *testing.T) {
 	rt := New(nil)
 	assert.Empty(t, rt.Routes())
-	h := rttTag("x")
+	h := testkit.Text("x")
 	require.NoError(t, rt.AddAPIRoute("/b", []string{"GET", "POST"}, h, &RouteOptions{
 		Name: "b", OperationID: "opB", Summary: "S", Description: "D", Tags: []string{"t1", "t2"},
 		StatusCode: 201, Deprecated: true, Hidden: true,
@@ -1238,7 +1225,7 @@ func TestRoutes(t *testing.T) {
 	}))
 	require.NoError(t, rt.AddAPIRoute("/a", []string{"GET"}, h, &RouteOptions{Name: "a"}))
 	rt.Put("/c", h)
-	rttServe(rt, "GET", "/a") // compile and serve; Routes must not change
+	testkit.Serve(rt, "GET", "/a") // compile and serve; Routes must not change
 	require.NoError(t, rt.AddAPIRoute("/0", []string{"DELETE"}, h, nil))
 
 	routes := rt.Routes()
@@ -1281,8 +1268,8 @@ func TestRoutes(t *testing.T) {
 	assert.Equal(t, map[string]any{"x-rate": 10}, again[0].Extensions)
 	assert.Equal(t, "a", again[1].Name)
 	assert.Equal(t, "/a", again[1].Path)
-	assert.Equal(t, "x", rttServe(rt, "GET", "/b").Body.String())
-	assert.Equal(t, http.StatusMethodNotAllowed, rttServe(rt, "DELETE", "/b").Code)
+	assert.Equal(t, "x", testkit.Serve(rt, "GET", "/b").Body.String())
+	assert.Equal(t, http.StatusMethodNotAllowed, testkit.Serve(rt, "DELETE", "/b").Code)
 	u, err := rt.URL("a")
 	require.NoError(t, err)
 	assert.Equal(t, "/a", u)
@@ -1290,7 +1277,7 @@ func TestRoutes(t *testing.T) {
 
 func TestRoutesSource(t *testing.T) {
 	rt := New(nil)
-	h := rttTag("x")
+	h := testkit.Text("x")
 	require.NoError(t, rt.Registry().Register("named", h))
 	want := map[string]int{}
 
@@ -1350,7 +1337,7 @@ func TestRoutesSource(t *testing.T) {
 }
 
 func TestPanickingShortcuts(t *testing.T) {
-	h := rttTag("x")
+	h := testkit.Text("x")
 	var line int
 	tests := []struct {
 		name    string
@@ -1494,7 +1481,7 @@ func TestPetstore(t *testing.T) {
 				}
 				require.Len(t, rt.Routes(), len(petstore))
 				for _, tt := range tests {
-					w := rttServe(rt, tt.method, tt.target)
+					w := testkit.Serve(rt, tt.method, tt.target)
 					require.Equal(t, tt.wantCode, w.Code, "%s %s: %s", tt.method, tt.target, rttAnswer(w))
 					switch tt.wantCode {
 					case 200:
@@ -1511,12 +1498,12 @@ func TestPetstore(t *testing.T) {
 func TestRoutesAddedWhileServing(t *testing.T) {
 	rt := New(nil)
 	rt.Get("/users/{id}", rttPattern())
-	assert.Equal(t, "/users/{id}", rttServe(rt, "GET", "/users/me").Body.String())
+	assert.Equal(t, "/users/{id}", testkit.Serve(rt, "GET", "/users/me").Body.String())
 	rt.Get("/users/me", rttPattern())
-	assert.Equal(t, "/users/me", rttServe(rt, "GET", "/users/me").Body.String())
-	assert.Equal(t, http.StatusNotFound, rttServe(rt, "GET", "/new").Code)
+	assert.Equal(t, "/users/me", testkit.Serve(rt, "GET", "/users/me").Body.String())
+	assert.Equal(t, http.StatusNotFound, testkit.Serve(rt, "GET", "/new").Code)
 	rt.Get("/new", rttPattern())
-	assert.Equal(t, "/new", rttServe(rt, "GET", "/new").Body.String())
+	assert.Equal(t, "/new", testkit.Serve(rt, "GET", "/new").Body.String())
 }
 
 // TestServeOneTreeAndLayers adds and removes routes while serving so that
@@ -1526,7 +1513,7 @@ func TestServeOneTreeAndLayers(t *testing.T) {
 	rt := New(nil)
 	rt.Get("/i/{n}/comments", rttPattern())
 	rt.Get("/users/{id}", rttPattern())
-	assert.Equal(t, "/users/{id}", rttServe(rt, "GET", "/users/7").Body.String())
+	assert.Equal(t, "/users/{id}", testkit.Serve(rt, "GET", "/users/7").Body.String())
 	require.NotNil(t, rt.single.Load(), "one tree: ServeHTTP goes straight to it")
 
 	// A route httprouter cannot hold in the same tree as /i/{n}/comments:
@@ -1539,12 +1526,12 @@ func TestServeOneTreeAndLayers(t *testing.T) {
 		"/i/7/comments": "/i/{n}/comments",
 		"/users/7":      "/users/{id}",
 	} {
-		assert.Equal(t, want, rttServe(rt, "GET", path).Body.String(), path)
+		assert.Equal(t, want, testkit.Serve(rt, "GET", path).Body.String(), path)
 	}
 	require.NoError(t, rt.RemoveRoute("c"))
 	require.NotNil(t, rt.single.Load(), "one tree again")
-	assert.Equal(t, "/i/{n}/comments", rttServe(rt, "GET", "/i/comments/comments").Body.String())
-	assert.Equal(t, http.StatusNotFound, rttServe(rt, "GET", "/i/comments/7").Code)
+	assert.Equal(t, "/i/{n}/comments", testkit.Serve(rt, "GET", "/i/comments/comments").Body.String())
+	assert.Equal(t, http.StatusNotFound, testkit.Serve(rt, "GET", "/i/comments/7").Code)
 }
 
 func TestRouteErrorFormat(t *testing.T) {

@@ -5,28 +5,23 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // serveCode serves one GET and returns the status and body.
 func serveCode(rt *Router, path string) (int, string) {
-	w := httptest.NewRecorder()
-	rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+	w := testkit.Serve(rt, http.MethodGet, path)
 	return w.Code, w.Body.String()
-}
-
-func named(name string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(name)) })
 }
 
 func TestRemoveRoute(t *testing.T) {
 	rt := New(nil)
-	rt.MustAddAPIRoute("/users/{id}", []string{"GET"}, named("user"), &RouteOptions{Name: "user"})
-	rt.MustAddAPIRoute("/users/me", []string{"GET"}, named("me"), &RouteOptions{Name: "me"})
+	rt.MustAddAPIRoute("/users/{id}", []string{"GET"}, testkit.Text("user"), &RouteOptions{Name: "user"})
+	rt.MustAddAPIRoute("/users/me", []string{"GET"}, testkit.Text("me"), &RouteOptions{Name: "me"})
 	code, body := serveCode(rt, "/users/me")
 	require.Equal(t, 200, code)
 	require.Equal(t, "me", body)
@@ -43,18 +38,18 @@ func TestRemoveRoute(t *testing.T) {
 	err := rt.RemoveRoute("user")
 	assert.ErrorIs(t, err, ErrUnknownRoute)
 	// The name and shape are free again.
-	require.NoError(t, rt.AddAPIRoute("/users/{name}", []string{"GET"}, named("again"), &RouteOptions{Name: "user"}))
+	require.NoError(t, rt.AddAPIRoute("/users/{name}", []string{"GET"}, testkit.Text("again"), &RouteOptions{Name: "user"}))
 	_, body = serveCode(rt, "/users/7")
 	assert.Equal(t, "again", body)
 }
 
 func TestReplaceRoute(t *testing.T) {
 	rt := New(nil)
-	rt.MustAddAPIRoute("/v1/items", []string{"GET"}, named("v1"), &RouteOptions{Name: "items", Tags: []string{"old"}})
-	rt.MustAddAPIRoute("/other", []string{"GET"}, named("other"), &RouteOptions{Name: "other"})
+	rt.MustAddAPIRoute("/v1/items", []string{"GET"}, testkit.Text("v1"), &RouteOptions{Name: "items", Tags: []string{"old"}})
+	rt.MustAddAPIRoute("/other", []string{"GET"}, testkit.Text("other"), &RouteOptions{Name: "other"})
 	serveCode(rt, "/v1/items") // serving: changes publish at once
 
-	require.NoError(t, rt.ReplaceRoute("items", "/v2/items", []string{"GET", "POST"}, named("v2"), nil))
+	require.NoError(t, rt.ReplaceRoute("items", "/v2/items", []string{"GET", "POST"}, testkit.Text("v2"), nil))
 	code, _ := serveCode(rt, "/v1/items")
 	assert.Equal(t, 404, code)
 	_, body := serveCode(rt, "/v2/items")
@@ -77,7 +72,7 @@ func TestReplaceRoute(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := rt.ReplaceRoute(tt.target, tt.path, []string{"GET"}, named("x"), nil)
+			err := rt.ReplaceRoute(tt.target, tt.path, []string{"GET"}, testkit.Text("x"), nil)
 			assert.ErrorIs(t, err, tt.want)
 			assert.Same(t, before, rt.table.Load(), "a failed change publishes nothing")
 			_, body := serveCode(rt, "/v2/items")
@@ -88,14 +83,14 @@ func TestReplaceRoute(t *testing.T) {
 
 func TestUpdateIsAllOrNothing(t *testing.T) {
 	rt := New(nil)
-	rt.MustAddAPIRoute("/a", []string{"GET"}, named("a"), &RouteOptions{Name: "a"})
+	rt.MustAddAPIRoute("/a", []string{"GET"}, testkit.Text("a"), &RouteOptions{Name: "a"})
 	serveCode(rt, "/a")
 	before := rt.table.Load()
 
 	boom := errors.New("boom")
 	err := rt.Update(func(tx *Tx) error {
 		require.NoError(t, tx.RemoveRoute("a"))
-		require.NoError(t, tx.AddAPIRoute("/b", []string{"GET"}, named("b"), nil))
+		require.NoError(t, tx.AddAPIRoute("/b", []string{"GET"}, testkit.Text("b"), nil))
 		return boom
 	})
 	assert.ErrorIs(t, err, boom)
@@ -112,7 +107,7 @@ func TestUpdateIsAllOrNothing(t *testing.T) {
 			return err
 		}
 		for i := range 3 {
-			if err := tx.AddAPIRoute(fmt.Sprintf("/n/%d", i), []string{"GET"}, named("n"), nil); err != nil {
+			if err := tx.AddAPIRoute(fmt.Sprintf("/n/%d", i), []string{"GET"}, testkit.Text("n"), nil); err != nil {
 				return err
 			}
 		}
@@ -130,7 +125,7 @@ func TestUpdateIsAllOrNothing(t *testing.T) {
 
 func TestReplaceSource(t *testing.T) {
 	rt := specRouter(t, false)
-	rt.MustAddAPIRoute("/code", []string{"GET"}, named("code"), &RouteOptions{Name: "code"})
+	rt.MustAddAPIRoute("/code", []string{"GET"}, testkit.Text("code"), &RouteOptions{Name: "code"})
 	v1 := []RouteSpec{
 		{Name: "users", Path: "/dynamic/users", Methods: []string{"GET"}, Handler: "get_dynamic_users", Source: Source{File: "routes.yaml", Line: 1}},
 		{Name: "admin", Path: "/dynamic/admin", Methods: []string{"GET"}, Handler: "get_admin_area", Source: Source{File: "routes.yaml", Line: 5}},

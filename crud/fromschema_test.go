@@ -585,10 +585,7 @@ func TestFromSchemaSelection(t *testing.T) {
 }
 
 func TestFromSchemaSQLiteTables(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "odd.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	for _, stmt := range []string{
+	db := testdb.SQLite(t,
 		`CREATE TABLE "odd name" (id INTEGER PRIMARY KEY)`,
 		`CREATE TABLE pairs (a INTEGER, b INTEGER, PRIMARY KEY (a, b))`,
 		`CREATE TABLE notes (id BIGINT PRIMARY KEY, body)`, // not the rowid: no create
@@ -598,10 +595,7 @@ func TestFromSchemaSQLiteTables(t *testing.T) {
 		// Names that are not UTF-8: JSON cannot carry them.
 		"CREATE TABLE latin1 (id INTEGER PRIMARY KEY, \"\xb5\" INTEGER, name TEXT)",
 		"CREATE TABLE latin1key (\"\xb5\" INTEGER PRIMARY KEY, name TEXT)",
-	} {
-		_, err := db.ExecContext(t.Context(), stmt)
-		require.NoError(t, err, stmt)
-	}
+	)
 	logger, buf := logTo()
 	rt := dynroute.New(nil)
 	require.NoError(t, FromSchema(t.Context(), rt, db, &FromSchemaOptions{Logger: logger}))
@@ -616,7 +610,7 @@ func TestFromSchemaSQLiteTables(t *testing.T) {
 	assert.Contains(t, warnings, `table=latin1key reason="the name of its key column \"\\xb5\" is not valid UTF-8"`)
 
 	// The table without the column: a write leaves it as it is.
-	_, err = db.ExecContext(t.Context(), "INSERT INTO latin1 VALUES (1, 5, 'a')")
+	_, err := db.ExecContext(t.Context(), "INSERT INTO latin1 VALUES (1, 5, 'a')")
 	require.NoError(t, err)
 	code, _, got := call(t, rt, "GET", "/latin1/1", "")
 	require.Equal(t, http.StatusOK, code, "%v", got)
@@ -708,11 +702,7 @@ func testFromSchemaPostgresTypes(t *testing.T, d *fromSchemaDB) {
 // database and come back digit for digit, through create, replace and a
 // patch of another column.
 func TestFromSchemaBigIntegers(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "big.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	_, err = db.ExecContext(t.Context(), `CREATE TABLE big (id INTEGER PRIMARY KEY, n BIGINT, m INTEGER, anything, f REAL)`)
-	require.NoError(t, err)
+	db := testdb.SQLite(t, `CREATE TABLE big (id INTEGER PRIMARY KEY, n BIGINT, m INTEGER, anything, f REAL)`)
 	rt := dynroute.New(nil)
 	require.NoError(t, FromSchema(t.Context(), rt, db, &FromSchemaOptions{Strict: true}))
 

@@ -931,12 +931,8 @@ type sqlMemo struct {
 // TestSQLStoreReadOnly leaves read-only columns to the database: created
 // by its DEFAULT, kept by Replace and Patch, and read back each time.
 func TestSQLStoreReadOnly(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "notes.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	_, err = db.Exec(`CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL,
+	db := testdb.SQLite(t, `CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL,
 		created_at TIMESTAMP NOT NULL DEFAULT '2026-01-02T03:04:05Z')`)
-	require.NoError(t, err)
 	s, err := NewSQLStore[sqlMemo, int64](db, "notes", &SQLStoreOptions{GeneratedKeys: true, ReadOnly: []string{"created_at"}})
 	require.NoError(t, err)
 	ctx := t.Context()

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -58,7 +59,7 @@ func reloadRouter(t *testing.T) *dynroute.Router {
 		_, _ = w.Write([]byte(ps.Route().Name))
 	})))
 	// A route added in code: reloads of a source never touch it.
-	rt.MustAddAPIRoute("/code", []string{"GET"}, named("code"), &dynroute.RouteOptions{Name: "code"})
+	rt.MustAddAPIRoute("/code", []string{"GET"}, testkit.Text("code"), &dynroute.RouteOptions{Name: "code"})
 	return rt
 }
 
@@ -146,7 +147,8 @@ func (h *reloadHarness) serves(want map[string]string) {
 	h.t.Helper()
 	require.EventuallyWithT(h.t, func(c *assert.CollectT) {
 		for path, name := range want {
-			code, body := serveCode(h.rt, path)
+			w := testkit.Serve(h.rt, http.MethodGet, path)
+			code, body := w.Code, w.Body.String()
 			if name == "" {
 				assert.Equal(c, http.StatusNotFound, code, path)
 			} else {
@@ -161,7 +163,8 @@ func (h *reloadHarness) serves(want map[string]string) {
 func (h *reloadHarness) servesNow(want map[string]string) {
 	h.t.Helper()
 	for path, name := range want {
-		code, body := serveCode(h.rt, path)
+		w := testkit.Serve(h.rt, http.MethodGet, path)
+		code, body := w.Code, w.Body.String()
 		if name == "" {
 			assert.Equal(h.t, http.StatusNotFound, code, path)
 		} else {
@@ -856,16 +859,4 @@ func TestReloaderEmptySource(t *testing.T) {
 			h.servesNow(map[string]string{"/a": "a", "/code": "code"})
 		})
 	}
-}
-
-// serveCode answers a GET of path and returns the status and body.
-func serveCode(rt *dynroute.Router, path string) (int, string) {
-	w := httptest.NewRecorder()
-	rt.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
-	return w.Code, w.Body.String()
-}
-
-// named is a handler that answers with its name.
-func named(name string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(name)) })
 }

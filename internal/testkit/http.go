@@ -40,3 +40,10 @@ func IndentJSON(t testing.TB, b []byte) []byte {
 	out.WriteByte('\n')
 	return out.Bytes()
 }
+
+// Text is a handler that answers every request with body.
+func Text(body string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, body)
+	})
+}
