@@ -1,12 +1,9 @@
 package dynroute
 
 import (
-	"cmp"
 	"io"
 	"net/http"
 	"strconv"
-
-	"github.com/dynroute/dynroute/internal/httpx"
 )
 
 // Request bodies are limited by default, so that a client cannot make a
@@ -30,12 +27,6 @@ var _ BodyLimiter = (*Router)(nil)
 // routes that set none (Options.MaxBodyBytes, 1 MiB by default), or -1 for
 // none. A Router mounted in another applies its own limits.
 func (rt *Router) MaxBodyBytes() int64 { return rt.maxBody }
-
-// defaultBodyLimit resolves Options.MaxBodyBytes: 0 means 1 MiB, a
-// negative value none (-1).
-func defaultBodyLimit(n int64) int64 {
-	return max(cmp.Or(n, httpx.DefaultMaxBodyBytes), -1)
-}
 
 // bodyLimit returns the body limit the Router applies to rec, given its
 // default def (Router.MaxBodyBytes); 0 means none.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/openapi"
 	"github.com/julienschmidt/httprouter"
 )
@@ -191,7 +192,7 @@ func New(opts *Options) *Router {
 		class:            o.RouteClass,
 		middleware:       slices.Clone(o.Middleware),
 		recover:          newRecoverer(o.Recover),
-		maxBody:          defaultBodyLimit(o.MaxBodyBytes),
+		maxBody:          httpx.BodyLimit(o.MaxBodyBytes),
 	}
 	rt.mismatch = func(w http.ResponseWriter, r *http.Request) {
 		switch {

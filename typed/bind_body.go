@@ -26,7 +26,7 @@ import (
 // handler of your own can too. It is safe for concurrent use.
 type BodyDecoder struct {
 	validator *jsonschema.Validator
-	maxBytes  int64 // < 0: no limit
+	maxBytes  int64 // -1: no limit
 	optional  bool
 	useNumber bool
 }
@@ -66,15 +66,11 @@ func NewBodyDecoder(v *jsonschema.Validator, opts *BodyOptions) *BodyDecoder {
 	if opts != nil {
 		o = *opts
 	}
-	d := &BodyDecoder{validator: v, maxBytes: o.MaxBytes, optional: o.Optional, useNumber: o.UseNumber}
-	if d.maxBytes == 0 {
-		d.maxBytes = httpx.DefaultMaxBodyBytes
-	}
-	return d
+	return &BodyDecoder{validator: v, maxBytes: httpx.BodyLimit(o.MaxBytes), optional: o.Optional, useNumber: o.UseNumber}
 }
 
 // MaxBytes returns the decoder's limit, or -1 for none.
-func (d *BodyDecoder) MaxBytes() int64 { return max(d.maxBytes, -1) }
+func (d *BodyDecoder) MaxBytes() int64 { return d.maxBytes }
 
 // bodyLoc is the location of every body problem.
 var bodyLoc = []any{"body"}

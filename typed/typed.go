@@ -205,11 +205,7 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 	case o.DisallowUnknownFields && !reg.DisallowsUnknownFields():
 		errs = append(errs, fmt.Errorf("dynroute: typed handler: %w: DisallowUnknownFields needs a jsonschema.Registry made with jsonschema.Options.DisallowUnknownFields, or none", ErrInvalidOptions))
 	}
-	maxBytes := o.MaxBodyBytes
-	if maxBytes == 0 {
-		maxBytes = httpx.DefaultMaxBodyBytes
-	}
-	in, err := buildInput(reflect.TypeFor[In](), reg, maxBytes)
+	in, err := buildInput(reflect.TypeFor[In](), reg, o.MaxBodyBytes)
 	if err != nil {
 		errs = append(errs, err)
 	}

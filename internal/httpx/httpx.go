@@ -12,6 +12,15 @@ import (
 // DefaultMaxBodyBytes is the request body limit when none is set: 1 MiB.
 const DefaultMaxBodyBytes = 1 << 20
 
+// BodyLimit resolves a body limit option: 0 means DefaultMaxBodyBytes, a
+// negative value no limit (-1).
+func BodyLimit(n int64) int64 {
+	if n == 0 {
+		return DefaultMaxBodyBytes
+	}
+	return max(n, -1)
+}
+
 // IsToken reports whether s is a non-empty RFC 9110 token: the syntax of
 // methods and header and cookie names.
 func IsToken(s string) bool {
