@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute/internal/gotypes"
+	"github.com/dynroute/dynroute/internal/jsonnum"
 )
 
 // Validation and documentation struct tags: parsed, checked against the
@@ -165,7 +166,7 @@ func parseFieldTags(tag reflect.StructTag) (FieldTags, []string) {
 			return nil
 		}
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || scanNumber([]byte(s), 0) != len(s) {
+		if err != nil || !jsonnum.Valid(s) {
 			problems = append(problems, fmt.Sprintf("%s %q is not a number", k, s))
 			return nil
 		}
@@ -480,7 +481,7 @@ func parseTagValue(class string, elem reflect.Type, text string) (any, error) {
 		return i, nil
 	case "number":
 		f, err := strconv.ParseFloat(text, 64)
-		if err != nil || scanNumber([]byte(text), 0) != len(text) {
+		if err != nil || !jsonnum.Valid(text) {
 			return nil, fmt.Errorf("not a number")
 		}
 		return f, nil

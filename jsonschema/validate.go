@@ -518,7 +518,7 @@ func (v *jsonValidator) str(n *vnode) {
 	s := v.decodeString(v.data[start+1:v.pos-1], flags)
 	iss := Issue{}
 	if n.str != nil {
-		iss = n.str.check(string(s))
+		iss = n.str.checkBytes(s)
 	}
 	if iss.ok() && n.enum != nil && !containsBytes(n.enum.strs, s) {
 		iss = n.enum.issue()

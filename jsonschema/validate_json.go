@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/dynroute/dynroute/internal/jsonnum"
 )
 
 // The lexical part of the validator: JSON strings, numbers and literals,
@@ -30,7 +32,7 @@ func (v *jsonValidator) literal(word string) bool {
 
 // scanNumber moves past a number, checking its syntax.
 func (v *jsonValidator) scanNumber() bool {
-	end := scanNumber(v.data, v.pos)
+	end := jsonnum.Scan(v.data, v.pos)
 	if end < 0 {
 		v.pos = -end - 1
 		v.unexpected("in numeric literal")
@@ -237,41 +239,4 @@ func quoteByte(c byte) string {
 	}
 	s := strconv.Quote(string(rune(c)))
 	return "'" + s[1:len(s)-1] + "'"
-}
-
-// scanNumber returns the end of the JSON number that starts at b[i], or,
-// when there is none, -(the offset of the first byte that does not fit)-1.
-func scanNumber(b []byte, i int) int {
-	digits := func() bool {
-		s := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i > s
-	}
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case !digits():
-		return -i - 1
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if !digits() {
-			return -i - 1
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return -i - 1
-		}
-	}
-	return i
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dynroute/dynroute/internal/jsonnum"
 )
 
 // The rules a value is checked against — numbers compared exactly as
@@ -310,27 +312,56 @@ type strRules struct {
 // check checks s: length, then pattern, then format.
 func (r *strRules) check(s string) Issue {
 	if r.minLen >= 0 || r.maxLen >= 0 {
-		n := utf8.RuneCountInString(s)
-		if r.minLen >= 0 && n < r.minLen {
-			return Issue{Type: "string_too_short",
-				Msg: fmt.Sprintf("String should have at least %d %s", r.minLen, plural(r.minLen, "character")),
-				Ctx: map[string]any{"min_length": r.minLen}}
-		}
-		if r.maxLen >= 0 && n > r.maxLen {
-			return Issue{Type: "string_too_long",
-				Msg: fmt.Sprintf("String should have at most %d %s", r.maxLen, plural(r.maxLen, "character")),
-				Ctx: map[string]any{"max_length": r.maxLen}}
+		if iss := r.length(utf8.RuneCountInString(s)); !iss.ok() {
+			return iss
 		}
 	}
 	if r.pattern != nil && !r.pattern.MatchString(s) {
-		return Issue{Type: "string_pattern_mismatch",
-			Msg: "String should match pattern '" + r.pattern.String() + "'",
-			Ctx: map[string]any{"pattern": r.pattern.String()}}
+		return r.mismatch()
 	}
 	if r.valid != nil && !r.valid(s) {
 		return formatIssue(r.format)
 	}
 	return Issue{}
+}
+
+// checkBytes is check for a string the validator decoded, as bytes: only a
+// format check makes a string of them.
+func (r *strRules) checkBytes(b []byte) Issue {
+	if r.minLen >= 0 || r.maxLen >= 0 {
+		if iss := r.length(utf8.RuneCount(b)); !iss.ok() {
+			return iss
+		}
+	}
+	if r.pattern != nil && !r.pattern.Match(b) {
+		return r.mismatch()
+	}
+	if r.valid != nil && !r.valid(string(b)) {
+		return formatIssue(r.format)
+	}
+	return Issue{}
+}
+
+// length checks a string of n code points against minLength and maxLength.
+func (r *strRules) length(n int) Issue {
+	if r.minLen >= 0 && n < r.minLen {
+		return Issue{Type: "string_too_short",
+			Msg: fmt.Sprintf("String should have at least %d %s", r.minLen, plural(r.minLen, "character")),
+			Ctx: map[string]any{"min_length": r.minLen}}
+	}
+	if r.maxLen >= 0 && n > r.maxLen {
+		return Issue{Type: "string_too_long",
+			Msg: fmt.Sprintf("String should have at most %d %s", r.maxLen, plural(r.maxLen, "character")),
+			Ctx: map[string]any{"max_length": r.maxLen}}
+	}
+	return Issue{}
+}
+
+// mismatch is the problem of a string the pattern does not match.
+func (r *strRules) mismatch() Issue {
+	return Issue{Type: "string_pattern_mismatch",
+		Msg: "String should match pattern '" + r.pattern.String() + "'",
+		Ctx: map[string]any{"pattern": r.pattern.String()}}
 }
 
 // formatIssue is the problem of a string not in format, in pydantic's words.
@@ -395,7 +426,7 @@ func newEnumSet(values []any) (*enumSet, error) {
 			e.hasNull = true
 		default:
 			text, err := json.Marshal(x)
-			if err != nil || scanNumber(text, 0) != len(text) {
+			if err != nil || !jsonnum.Valid(text) {
 				return nil, fmt.Errorf("enum value %v is not a string, number, boolean or null", x)
 			}
 			b := &numBound{text: string(text)}

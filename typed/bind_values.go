@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute/internal/gotypes"
+	"github.com/dynroute/dynroute/internal/jsonnum"
 	"github.com/dynroute/dynroute/jsonschema"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Parameter values: parsing one raw string into a field of the In value and
@@ -65,7 +65,7 @@ func parseUintParam(raw string, v *jsonschema.Validator) (uint64, *jsonschema.Is
 func parseFloatParam(raw string, bits int, v *jsonschema.Validator) (float64, *jsonschema.Issue) {
 	// A JSON number and nothing else: not "NaN", "Inf", "0x1" or " 1",
 	// which strconv would read or misreport.
-	if v := jsontext.Value(raw); !v.IsValid() || v.Kind() != '0' || strings.TrimSpace(raw) != raw {
+	if !jsonnum.Valid(raw) {
 		return 0, issueFloatParsing
 	}
 	f, err := strconv.ParseFloat(raw, bits)
@@ -119,7 +119,7 @@ func scalarSetter(elem reflect.Type, v *jsonschema.Validator) setter {
 			if err != nil {
 				return issueTimeParsing
 			}
-			field.Set(reflect.ValueOf(t))
+			*field.Addr().Interface().(*time.Time) = t // no boxing of t
 			return nil
 		}
 	}

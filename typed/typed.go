@@ -497,7 +497,7 @@ func headerValue(t reflect.Type) func(v reflect.Value) (string, bool, error) {
 	}
 	if t == gotypes.Time {
 		return func(v reflect.Value) (string, bool, error) {
-			tm := v.Interface().(time.Time)
+			tm := *v.Addr().Interface().(*time.Time) // no boxing of a copy
 			return tm.UTC().Format(http.TimeFormat), !tm.IsZero(), nil
 		}
 	}
