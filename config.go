@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/dynroute/dynroute/internal/errlist"
 )
 
 // ErrInvalidConfig wraps every error of Router.AddRoutes in strict mode, and
@@ -51,10 +53,7 @@ func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig 
 func configErrorIn(source string, errs ...error) error {
 	err := newConfigError("", errs...)
 	if ce, ok := err.(*ConfigError); ok {
-		ce.Summary = fmt.Sprintf("%s: %d problems", source, len(ce.Problems))
-		if len(ce.Problems) == 1 {
-			ce.Summary = source + ": 1 problem"
-		}
+		ce.Summary = errlist.Summary(source, len(ce.Problems))
 	}
 	return err
 }
@@ -65,30 +64,13 @@ func newConfigError(summary string, errs ...error) error {
 	var flat []error
 	for _, err := range errs {
 		if err != nil {
-			flat = append(flat, flattenErrors(err)...)
+			flat = append(flat, errlist.Flatten(err)...)
 		}
 	}
 	if len(flat) == 0 {
 		return nil
 	}
 	return &ConfigError{Summary: summary, Problems: flat}
-}
-
-// flattenErrors returns the single errors err holds: the parts of joined
-// errors (errors.Join, *ConfigError), recursively, or err itself.
-func flattenErrors(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			if e != nil {
-				out = append(out, flattenErrors(e)...)
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return []error{err}
 }
 
 // RouteSpec is the data form of one route, as config files, environment

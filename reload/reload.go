@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/internal/errlist"
 	"github.com/fsnotify/fsnotify"
 )
 
@@ -447,7 +448,7 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 	cancel()
 	var warnings []error
 	if err != nil {
-		problems := problemsOf(err)
+		problems := errlist.Flatten(err)
 		// Lenient mode applies what was read when every problem is one of
 		// the config's; a read cut short (a lost connection) is not.
 		if !r.apply.Lenient || len(specs) == 0 || !allConfig(problems) {
@@ -461,7 +462,7 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 	specs, foreign := r.own(specs)
 	if len(foreign) > 0 {
 		if !r.apply.Lenient {
-			return fail(&dynroute.ConfigError{Summary: fmt.Sprintf("source %s: %d %s", r.source, len(foreign), plural(len(foreign), "problem")), Problems: foreign}, foreign)
+			return fail(&dynroute.ConfigError{Summary: errlist.Summary("source "+r.source, len(foreign)), Problems: foreign}, foreign)
 		}
 		warnings = append(warnings, foreign...)
 	}
@@ -486,7 +487,7 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 		if errors.Is(err, dynroute.ErrInvalidConfig) {
 			r.failed = sum
 		}
-		return fail(err, problemsOf(err))
+		return fail(err, errlist.Flatten(err))
 	}
 	for _, w := range warnings {
 		r.apply.Logger.Warn("dynroute: reload: skipping a config problem", "source", r.source, "error", w.Error())
@@ -502,31 +503,6 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 	r.logSuccess(&ev)
 	r.report(ev)
 	return ev, nil
-}
-
-// problemsOf returns the single problems err holds: the parts of joined
-// errors and of a *ConfigError, recursively, or err itself.
-func problemsOf(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			if e != nil {
-				out = append(out, problemsOf(e)...)
-			}
-		}
-		if len(out) > 0 {
-			return out
-		}
-	}
-	return []error{err}
-}
-
-// plural adds an s to word unless n is 1.
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // own gives specs without a Source the Reloader's source and returns the
