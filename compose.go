@@ -101,7 +101,7 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 	if sub == rt {
 		return fail(fmt.Errorf("%w: a Router cannot include itself", ErrInvalidOptions))
 	}
-	if err := checkPrefix(prefix); err != nil {
+	if err := CheckPrefix(prefix); err != nil {
 		return fail(err)
 	}
 	sub.mu.Lock()
@@ -169,9 +169,11 @@ func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions) (
 	return rec, nil
 }
 
-// checkPrefix checks an Include or Mount prefix: "" or a path without a
-// trailing slash and without parameters.
-func checkPrefix(prefix string) error {
+// CheckPrefix reports whether prefix can prefix routes, as Include, Mount
+// and the packages that add routes under a prefix (crud) require: "" or a
+// literal path, such as /api/v1, without a trailing slash. The error wraps
+// ErrInvalidPath.
+func CheckPrefix(prefix string) error {
 	if prefix == "" {
 		return nil
 	}
@@ -279,7 +281,7 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 	}
 	if prefix == "" {
 		fail(fmt.Errorf("%w: a mount needs a prefix; to serve h for every path, set it as Options.NotFound", ErrInvalidPath))
-	} else if err := checkPrefix(prefix); err != nil {
+	} else if err := CheckPrefix(prefix); err != nil {
 		fail(err)
 	}
 	if h == nil {

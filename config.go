@@ -276,7 +276,7 @@ func (rt *Router) mountSpecRec(s *RouteSpec) (*routeRec, error) {
 	}
 	if s.Prefix == "" {
 		fail("a mount (with app) needs a prefix")
-	} else if err := checkPrefix(s.Prefix); err != nil {
+	} else if err := CheckPrefix(s.Prefix); err != nil {
 		errs = append(errs, &RouteError{Name: s.Name, Path: where, Source: s.Source, Err: err, Mount: true})
 	}
 	for _, f := range []struct {

@@ -1,6 +1,7 @@
 package dynroute_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -66,7 +67,7 @@ func ExampleRouter_Mount() {
 	// Output:
 	// 200 /hello (under /plugina, was /plugina/hello)
 	// /plugina/hello hello
-	// dynroute: route GET /plugina/other (example_compose_test.go:64): is under the prefix of mount /plugina (example_compose_test.go:55); add it to the mounted handler instead
+	// dynroute: route GET /plugina/other (example_compose_test.go:65): is under the prefix of mount /plugina (example_compose_test.go:56); add it to the mounted handler instead
 }
 
 // A RouteClass wraps every route's handler once, seeing its metadata: here,
@@ -118,4 +119,19 @@ func ExampleHeaderMatch() {
 	// 200 v2
 	// 200 v1
 	// 200 v1
+}
+
+// CheckPrefix checks a prefix before routes are built under it, as a
+// plugin host would check the prefixes its config gives plugins.
+func ExampleCheckPrefix() {
+	for _, prefix := range []string{"/api/v1", "", "/api/", "/users/{id}", "api"} {
+		err := dynroute.CheckPrefix(prefix)
+		fmt.Printf("%q: %v\n", prefix, errors.Is(err, dynroute.ErrInvalidPath))
+	}
+	// Output:
+	// "/api/v1": false
+	// "": false
+	// "/api/": true
+	// "/users/{id}": true
+	// "api": true
 }

@@ -151,23 +151,6 @@ func callerSource() dynroute.Source {
 	return dynroute.Source{File: filepath.Base(file), Line: line}
 }
 
-// validPrefix checks the prefix of a CRUD resource or a FromSchema API: ""
-// or a literal path without a trailing slash. The routes' own checks find
-// anything else wrong with it.
-func validPrefix(prefix string) error {
-	switch {
-	case prefix == "":
-		return nil
-	case prefix[0] != '/':
-		return fmt.Errorf("%w %q: must begin with '/'", dynroute.ErrInvalidPath, prefix)
-	case strings.HasSuffix(prefix, "/"):
-		return fmt.Errorf("%w %q: a prefix has no trailing slash", dynroute.ErrInvalidPath, prefix)
-	case strings.ContainsAny(prefix, "{}"):
-		return fmt.Errorf("%w %q: a prefix has no parameters", dynroute.ErrInvalidPath, prefix)
-	}
-	return nil
-}
-
 // crud is what the routes of one Register call share.
 type crud[T any, K comparable] struct {
 	store            Store[T, K]
@@ -203,7 +186,7 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 	if store == nil {
 		return nil, fmt.Errorf("%w: nil store", ErrInvalidOptions)
 	}
-	if err := validPrefix(prefix); err != nil || prefix == "" {
+	if err := dynroute.CheckPrefix(prefix); err != nil || prefix == "" {
 		if err == nil {
 			err = fmt.Errorf("%w: crud.Register needs a prefix such as /products", dynroute.ErrInvalidPath)
 		}

@@ -151,7 +151,7 @@ func FromSchema(ctx context.Context, rt *dynroute.Router, db *sql.DB, opts *From
 	if rt == nil || db == nil {
 		return fail(fmt.Errorf("%w: nil Router or database", ErrInvalidOptions))
 	}
-	if err := validPrefix(o.Prefix); err != nil {
+	if err := dynroute.CheckPrefix(o.Prefix); err != nil {
 		return fail(err)
 	}
 	dialect := o.Dialect
