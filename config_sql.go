@@ -67,11 +67,10 @@ func LoadSQL(ctx context.Context, db *sql.DB, table string) ([]RouteSpec, error)
 	if ctx == nil || db == nil {
 		return nil, errors.New("dynroute: LoadSQL: nil context or database")
 	}
-	if !sqlname.ValidTable(table) {
-		return nil, fmt.Errorf("dynroute: LoadSQL: %w: table name %q: want an identifier of letters, digits and underscores, or schema.table",
-			ErrInvalidConfig, table)
+	quoted, err := sqlname.Table(table)
+	if err != nil { // %v: one problem, which a ConfigError must not split in two
+		return nil, fmt.Errorf("dynroute: LoadSQL: %w: %v", ErrInvalidConfig, err)
 	}
-	quoted := sqlname.QuoteTable(table)
 	cols, err := sqlname.Columns(ctx, db, quoted)
 	if err != nil {
 		return nil, fmt.Errorf("dynroute: LoadSQL: table %s: %w", table, err)

@@ -43,9 +43,9 @@ func NewSQL(rt *dynroute.Router, db *sql.DB, table string, opts *Options) (*Relo
 	if db == nil {
 		return nil, fmt.Errorf("dynroute: reload.NewSQL: %w: nil database", ErrInvalidOptions)
 	}
-	quoted, err := quoteTable(table)
+	quoted, err := sqlname.Table(table)
 	if err != nil {
-		return nil, fmt.Errorf("dynroute: reload.NewSQL: %w: %w", ErrInvalidOptions, err)
+		return nil, fmt.Errorf("dynroute: reload.NewSQL: %w: %w: %v", ErrInvalidOptions, dynroute.ErrInvalidConfig, err)
 	}
 	o.Source = table
 	o.Load = func(ctx context.Context) ([]dynroute.RouteSpec, error) { return dynroute.LoadSQL(ctx, db, table) }
@@ -57,15 +57,6 @@ func NewSQL(rt *dynroute.Router, db *sql.DB, table string, opts *Options) (*Relo
 		o.Version = v.read
 	}
 	return New(rt, &o)
-}
-
-// quoteTable checks a table name as dynroute.LoadSQL does and quotes it.
-func quoteTable(table string) (string, error) {
-	if !sqlname.ValidTable(table) {
-		return "", fmt.Errorf("%w: table name %q: want an identifier of letters, digits and underscores, or schema.table",
-			dynroute.ErrInvalidConfig, table)
-	}
-	return sqlname.QuoteTable(table), nil
 }
 
 // sqlVersion is the default Version of NewSQL.

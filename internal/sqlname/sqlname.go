@@ -7,6 +7,7 @@ package sqlname
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -22,6 +23,15 @@ func ValidTable(name string) bool { return table.MatchString(name) }
 // Quote quotes an identifier, doubling any quote inside it.
 func Quote(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// Table checks name as ValidTable does and quotes it as QuoteTable does;
+// the error says what a table name must be.
+func Table(name string) (quoted string, err error) {
+	if !ValidTable(name) {
+		return "", fmt.Errorf("table name %q: want an identifier of letters, digits and underscores, or schema.table", name)
+	}
+	return QuoteTable(name), nil
 }
 
 // QuoteTable quotes a table name ValidTable accepts: "schema"."table".

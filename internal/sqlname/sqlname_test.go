@@ -20,3 +20,12 @@ func TestQuote(t *testing.T) {
 	assert.Equal(t, `"public"."routes"`, QuoteTable("public.routes"))
 	assert.Equal(t, `"routes"`, QuoteTable("routes"))
 }
+
+func TestTable(t *testing.T) {
+	quoted, err := Table("public.routes")
+	assert.NoError(t, err)
+	assert.Equal(t, `"public"."routes"`, quoted)
+	quoted, err = Table(`r"x`)
+	assert.EqualError(t, err, `table name "r\"x": want an identifier of letters, digits and underscores, or schema.table`)
+	assert.Empty(t, quoted)
+}
