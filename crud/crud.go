@@ -280,7 +280,7 @@ func (c *crud[T, K]) schemas(o *Options) error {
 	if obj == nil || obj.Type != "object" || obj.Properties == nil {
 		return fmt.Errorf("%w: the item schema must be an object with properties", jsonschema.ErrInvalidType)
 	}
-	c.item = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.schemaName}
+	c.item = jsonschema.Ref(c.schemaName)
 	readOnly := append([]string{c.idField}, o.ReadOnly...)
 	c.readOnly = readOnly
 	c.clearReadOnly = memberClearers[T](readOnly)
@@ -334,8 +334,8 @@ func (c *crud[T, K]) schemas(o *Options) error {
 		}
 	}
 	c.components[c.createName], c.components[c.patchName] = create, &patch
-	c.create = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.createName}
-	c.patch = &jsonschema.Schema{Ref: jsonschema.RefPrefix + c.patchName}
+	c.create = jsonschema.Ref(c.createName)
+	c.patch = jsonschema.Ref(c.patchName)
 	return nil
 }
 

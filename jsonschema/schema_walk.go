@@ -176,13 +176,13 @@ func (w *schemaWalk) named(t reflect.Type, build func() *Schema) *Schema {
 		return build()
 	}
 	if name, ok := w.reg.names[t]; ok {
-		return &Schema{Ref: RefPrefix + name}
+		return Ref(name)
 	}
 	if a := w.active[t]; a != nil {
 		if a.name == "" {
 			a.name = w.newName(t)
 		}
-		return &Schema{Ref: RefPrefix + a.name}
+		return Ref(a.name)
 	}
 	a := &activeType{}
 	if w.active == nil {
@@ -195,7 +195,7 @@ func (w *schemaWalk) named(t reflect.Type, build func() *Schema) *Schema {
 		return s
 	}
 	w.reg.schemas[a.name] = s
-	return &Schema{Ref: RefPrefix + a.name}
+	return Ref(a.name)
 }
 
 // component returns a $ref to the component of the named struct type t,
@@ -203,11 +203,11 @@ func (w *schemaWalk) named(t reflect.Type, build func() *Schema) *Schema {
 // so recursive types refer to themselves.
 func (w *schemaWalk) component(t reflect.Type) *Schema {
 	if name, ok := w.reg.names[t]; ok {
-		return &Schema{Ref: RefPrefix + name}
+		return Ref(name)
 	}
 	name := w.newName(t)
 	w.reg.schemas[name] = w.structSchema(t)
-	return &Schema{Ref: RefPrefix + name}
+	return Ref(name)
 }
 
 // structSchema describes a struct type as an object of its JSON fields.

@@ -233,7 +233,7 @@ func decodeProblem(data []byte, err error) jsonschema.FieldError {
 // unmarshalsItself reports whether values of t decode themselves, with
 // UnmarshalJSON or UnmarshalText: their errors are theirs to word.
 func unmarshalsItself(t reflect.Type) bool {
-	return gotypes.Implements(t, gotypes.JSONUnmarshaler) || gotypes.Implements(t, gotypes.TextUnmarshaler)
+	return gotypes.Implements(t, gotypes.JSONUnmarshaler, gotypes.TextUnmarshaler)
 }
 
 // Unmarshal decodes data, one JSON document, into v as Decode decodes a

@@ -43,7 +43,7 @@ func TestSchemaDescribeOperation(t *testing.T) {
 	}
 	assert.Equal(t, []string{"Location", "X-Count", "Last-Modified", "ETag", "Vary", "Content-Language", "X-Ratio", "X-Flag", "X-Big", "X-Small", "Expires"}, headers)
 	assert.Equal(t, openapi.Response{Status: 422, Description: "Validation Error", ContentType: "application/problem+json",
-		Schema: &jsonschema.Schema{Ref: jsonschema.RefPrefix + "ValidationProblem"}}, info.Responses[1])
+		Schema: jsonschema.Ref("ValidationProblem")}, info.Responses[1])
 	assert.Equal(t, 0, info.Responses[2].Status)
 	var comps []string
 	for name := range info.Components {

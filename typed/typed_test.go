@@ -64,8 +64,7 @@ func typedGolden(t *testing.T, name string, w *httptest.ResponseRecorder) {
 	var got bytes.Buffer
 	fmt.Fprintf(&got, "%d %s\n", w.Code, w.Header().Get("Content-Type"))
 	if json.Valid(w.Body.Bytes()) {
-		require.NoError(t, json.Indent(&got, bytes.TrimSpace(w.Body.Bytes()), "", "  "))
-		got.WriteByte('\n')
+		got.Write(testkit.IndentJSON(t, bytes.TrimSpace(w.Body.Bytes())))
 	} else {
 		got.Write(w.Body.Bytes())
 	}
