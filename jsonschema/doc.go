@@ -49,7 +49,10 @@
 // # Validation
 //
 // A Validator, compiled from a schema, checks a JSON document in one pass
-// over its bytes: numbers exactly, as decimals; strings by length in code
+// over its bytes: numbers exactly, as decimals, and also as the float a
+// decoder makes of them (float32 for format "float"), so that a value whose
+// text is within a bound but which rounds onto it (1e-400 against
+// exclusiveMinimum 0) is refused rather than handed over as 0; strings by length in code
 // points, pattern, format and enum; required and unknown members. It reports
 // every problem as a FieldError — location, message, type, input, limit — in
 // FastAPI's terms, up to MaxErrors. Normalize also gives the document a

@@ -50,7 +50,10 @@ func (c *schemaCompiler) compile(s *Schema) (*vnode, error) {
 		n.str = r
 	}
 	if s.Minimum != nil || s.Maximum != nil || s.ExclusiveMinimum != nil || s.ExclusiveMaximum != nil {
-		r := &numRules{allInt: true}
+		r := &numRules{allInt: true, bits: 64}
+		if s.Format == "float" {
+			r.bits = 32
+		}
 		for _, b := range []struct {
 			f   *float64
 			dst **numBound

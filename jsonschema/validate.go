@@ -549,8 +549,13 @@ func (v *jsonValidator) number(n *vnode) {
 		v.fail(start, v.pos, "", typeIssue(n.types, typeNumber))
 		return
 	}
+	integerOnly := n.types&typeInteger != 0 && n.types&typeNumber == 0
 	if n.num != nil {
-		if iss := n.num.check(&d); !iss.ok() {
+		iss := n.num.check(&d)
+		if iss.ok() && !integerOnly {
+			iss = n.num.checkDecoded(v.data[start:v.pos])
+		}
+		if !iss.ok() {
 			v.fail(start, v.pos, "", iss)
 			return
 		}
@@ -559,7 +564,7 @@ func (v *jsonValidator) number(n *vnode) {
 		v.fail(start, v.pos, "", n.enum.issue())
 		return
 	}
-	if n.types&typeInteger != 0 && n.types&typeNumber == 0 {
+	if integerOnly {
 		v.plainInteger(start, &d)
 	}
 }

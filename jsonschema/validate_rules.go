@@ -249,6 +249,7 @@ func newNumBound(f float64) *numBound {
 type numRules struct {
 	min, max, xmin, xmax *numBound
 	allInt               bool // every bound set isInt: int64 values compare directly
+	bits                 int  // the float a decoder makes of a JSON number: 32 for format "float", else 64
 }
 
 // check checks the exact value d.
@@ -264,6 +265,21 @@ func (r *numRules) check(d *decimal) Issue {
 		return boundIssue("less_than", "less than", "lt", r.xmax)
 	}
 	return Issue{}
+}
+
+// checkDecoded checks the float a decoder makes of the JSON number text,
+// which passed check: rounding may carry a value within an exclusive bound
+// onto it (1e-400 becomes 0, 0.99999999999999999999 becomes 1), and the
+// handler must never receive a value its schema forbids. A number too large
+// for the float is left to the decoder, which refuses it.
+func (r *numRules) checkDecoded(text []byte) Issue {
+	f, err := strconv.ParseFloat(string(text), r.bits)
+	if err != nil {
+		return Issue{}
+	}
+	var buf [32]byte
+	d := parseDecimal(strconv.AppendFloat(buf[:0], f, 'g', -1, r.bits))
+	return r.check(&d)
 }
 
 // checkInt checks a Go integer, without formatting it when it can.

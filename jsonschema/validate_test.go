@@ -591,3 +591,37 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 }
+
+// TestValidateRoundedBounds: a number whose text is within an exclusive
+// bound but whose float is on it is refused, since the handler would
+// receive the float.
+func TestValidateRoundedBounds(t *testing.T) {
+	zero, one, tenth := 0.0, 1.0, 0.1
+	for _, tt := range []struct {
+		name   string
+		schema *Schema
+		doc    string
+		want   string // the issue's type; "" when valid
+	}{
+		{"underflows to the exclusive minimum", &Schema{Type: "number", ExclusiveMinimum: &zero}, `1e-400`, "greater_than"},
+		{"rounds up to the exclusive maximum", &Schema{Type: "number", ExclusiveMaximum: &one}, `0.99999999999999999999`, "less_than"},
+		{"rounds down to a fractional bound", &Schema{Type: "number", ExclusiveMinimum: &tenth}, `0.100000000000000000001`, "greater_than"},
+		{"float32 rounds where float64 would not", &Schema{Type: "number", Format: "float", ExclusiveMaximum: &one}, `0.99999999999`, "less_than"},
+		{"the same value as a float64", &Schema{Type: "number", ExclusiveMaximum: &one}, `0.99999999999`, ""},
+		{"smallest float64 above zero", &Schema{Type: "number", ExclusiveMinimum: &zero}, `5e-324`, ""},
+		{"inclusive bounds accept a rounded value", &Schema{Type: "number", Minimum: &zero, Maximum: &one}, `0.99999999999999999999`, ""},
+		{"integers do not round", &Schema{Type: "integer", ExclusiveMaximum: ptr(1e20)}, `99999999999999999999`, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := NewCompiler(nil).Compile(tt.schema)
+			require.NoError(t, err)
+			errs := v.Validate([]byte(tt.doc), nil, nil)
+			if tt.want == "" {
+				assert.Empty(t, errs)
+				return
+			}
+			require.Len(t, errs, 1)
+			assert.Equal(t, tt.want, errs[0].Type)
+		})
+	}
+}
