@@ -101,8 +101,9 @@ type Page[T any] struct {
 // scalar members and sort takes member names, "-" for descending — any
 // other query parameter, sort key or filter value of the wrong type is a
 // 422, so a Store only ever sees names T declares and values of their type.
-// Store errors ErrNotFound and ErrConflict are answered 404 and 409;
-// others 500, logged. The routes are added in one step, all or none.
+// Store errors ErrNotFound and ErrConflict are answered 404 and 409, a
+// *typed.ValidationError or other error with a 4xx status (typed.StatusOf)
+// as it says; others 500, logged. The routes are added in one step, all or none.
 //
 // K is a string, an integer type, or implements encoding.TextUnmarshaler;
 // T is a struct (or, with Options.Schema, any JSON object type).

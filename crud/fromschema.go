@@ -132,7 +132,8 @@ type FromSchemaOptions struct {
 // 422 at path.id of type key_parsing, as Register answers its own key types.
 // A value the database refuses is a 422 too (NOT NULL, CHECK, a type or
 // range the schema does not say), a FOREIGN KEY violation a 409, like a
-// UNIQUE one.
+// UNIQUE one; a string holding U+0000 is refused up front, as SQLStore
+// refuses it.
 //
 // Tables without a single-column primary key, virtual tables and tables
 // whose names are not path segments are skipped with a warning (an error

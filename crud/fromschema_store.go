@@ -372,6 +372,9 @@ func (s *rowStore) Create(ctx context.Context, item map[string]any) (map[string]
 		if err != nil {
 			return nil, bodyError(c.name, v, err)
 		}
+		if err := refuseNUL(c.name, a); err != nil {
+			return nil, err
+		}
 		cols = append(cols, s.fields[i].quoted)
 		args = append(args, a)
 	}
@@ -429,6 +432,9 @@ func (s *rowStore) update(ctx context.Context, q interface {
 		a, err := c.toSQL(v)
 		if err != nil {
 			return nil, bodyError(c.name, v, err)
+		}
+		if err := refuseNUL(c.name, a); err != nil {
+			return nil, err
 		}
 		args = append(args, a)
 		set = append(set, s.fields[i].quoted+" = "+s.placeholder(len(args)))
@@ -490,68 +496,4 @@ func (s *rowStore) Delete(ctx context.Context, id string) error {
 		return s.failAt("delete "+id, []any{"path", "id"}, err)
 	}
 	return nil
-}
-
-// failAt wraps an error as sqlTable.fail does, and makes the database's
-// refusal of a value a *typed.ValidationError at loc (422) and a FOREIGN KEY
-// violation ErrConflict (409), as PostgREST answers them. Messages are
-// fixed: the database's text may hold anything.
-func (s *rowStore) failAt(op string, loc []any, err error) error {
-	var ve *typed.ValidationError
-	if errors.As(err, &ve) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalidQuery) {
-		return err
-	}
-	var msg, typ string
-	switch sqlRefusal(err) {
-	case "":
-		return s.fail(op, err)
-	case "foreign_key":
-		return fmt.Errorf("dynroute: %s: %s: %w: %w", s.what, op, ErrConflict, err)
-	case "not_null":
-		msg, typ = "A column that may not be null would be null", "not_null_violation"
-	case "check":
-		msg, typ = "The item breaks a CHECK constraint of the table", "check_violation"
-	default:
-		msg, typ = "A value does not fit its column", "value_error"
-		if len(loc) == 2 && loc[0] == "path" {
-			msg, typ = "Input is not a valid key: the database refuses it", "key_parsing"
-		}
-	}
-	return fmt.Errorf("dynroute: %s: %s: %w (%w)", s.what, op, &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: loc, Msg: msg, Type: typ}}}, err)
-}
-
-// sqlRefusal classifies a database error that refuses a value: "not_null",
-// "check", "foreign_key", "data" (a value of the wrong type or out of
-// range), or "" for any other error. It reads PostgreSQL's SQLSTATE and
-// SQLite's extended result codes without importing a driver, as
-// isUniqueViolation does.
-func sqlRefusal(err error) string {
-	var state interface{ SQLState() string }
-	if errors.As(err, &state) {
-		switch c := state.SQLState(); {
-		case c == "23502":
-			return "not_null"
-		case c == "23514":
-			return "check"
-		case c == "23503" || c == "23001":
-			return "foreign_key"
-		case strings.HasPrefix(c, "22"):
-			return "data"
-		}
-		return ""
-	}
-	var code interface{ Code() int }
-	if errors.As(err, &code) {
-		switch code.Code() {
-		case 1299: // SQLITE_CONSTRAINT_NOTNULL
-			return "not_null"
-		case 275: // SQLITE_CONSTRAINT_CHECK
-			return "check"
-		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
-			return "foreign_key"
-		case 3091, 20: // SQLITE_CONSTRAINT_DATATYPE (STRICT tables), SQLITE_MISMATCH
-			return "data"
-		}
-	}
-	return ""
 }

@@ -323,6 +323,8 @@ func testFromSchemaRoundTrip(t *testing.T, d *fromSchemaDB) {
 		{"PATCH", "/items/1", `{"name":null}`, "missing", []any{"body", "name"}},
 		{"PATCH", "/items/1", `{"day":"someday"}`, "value_error", []any{"body", "day"}},
 		{"PATCH", "/items/1", `{"amount":null}`, "not_null_violation", []any{"body"}},
+		{"POST", "/items", `{"name":"a\u0000b"}`, "string_nul", []any{"body", "name"}},
+		{"PATCH", "/items/1", `{"name":"\u0000"}`, "string_nul", []any{"body", "name"}},
 		{"GET", "/items/abc", "", "key_parsing", []any{"path", "id"}},
 		{"GET", "/items/99999999999999999999", "", "key_parsing", []any{"path", "id"}},
 		{"GET", "/items/1%20OR%201=1", "", "key_parsing", []any{"path", "id"}},

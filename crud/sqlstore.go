@@ -1,6 +1,7 @@
 package crud
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/dynroute/dynroute/internal/sqlname"
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/typed"
 )
 
 // ErrInvalidQuery: a ListQuery names a field the store does not map to a
@@ -77,7 +79,17 @@ type SQLStoreOptions struct {
 // Every statement returns the row as the database stored it (RETURNING,
 // which SQLite has since 3.35), so Create and the changes return what Get
 // would. Unique and primary-key violations are ErrConflict, a missing
-// key ErrNotFound, in errors that name the table and the operation.
+// key ErrNotFound, in errors that name the table and the operation. What the
+// database refuses of a value is the client's mistake, not the server's: a
+// CHECK or NOT NULL violation, or a value of a type or range the column
+// does not take, is a *typed.ValidationError (422), and a FOREIGN KEY
+// violation ErrConflict (409), each with a message of the library's own;
+// the database's text stays in the wrapped error, for the log. A string
+// holding the NUL character (U+0000) is refused before the database sees
+// it, with a 422 of type string_nul at the member, although JSON allows
+// it: PostgreSQL refuses it in text, and SQLite's string functions stop at
+// it, so a CHECK on length() would judge a shorter string than the one
+// stored. (The memory store and other stores keep such strings.)
 //
 // # Filters and sorting
 //
@@ -388,6 +400,87 @@ func isUniqueViolation(err error) bool {
 		strings.Contains(msg, "duplicate key value violates unique constraint") || strings.Contains(msg, "(SQLSTATE 23505)")
 }
 
+// failAt wraps an error as sqlTable.fail does, and makes the database's
+// refusal of a value a *typed.ValidationError at loc (422) and a FOREIGN KEY
+// violation ErrConflict (409), as PostgREST answers them. Messages are
+// fixed: the database's text may hold anything.
+func (t *sqlTable) failAt(op string, loc []any, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ve *typed.ValidationError
+	if errors.As(err, &ve) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalidQuery) {
+		return err
+	}
+	var msg, typ string
+	switch sqlRefusal(err) {
+	case "":
+		return t.fail(op, err)
+	case "foreign_key":
+		return fmt.Errorf("dynroute: %s: %s: %w: %w", t.what, op, ErrConflict, err)
+	case "not_null":
+		msg, typ = "A column that may not be null would be null", "not_null_violation"
+	case "check":
+		msg, typ = "The item breaks a CHECK constraint of the table", "check_violation"
+	default:
+		msg, typ = "A value does not fit its column", "value_error"
+		if len(loc) == 2 && loc[0] == "path" {
+			msg, typ = "Input is not a valid key: the database refuses it", "key_parsing"
+		}
+	}
+	return fmt.Errorf("dynroute: %s: %s: %w (%w)", t.what, op, &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: loc, Msg: msg, Type: typ}}}, err)
+}
+
+// sqlRefusal classifies a database error that refuses a value: "not_null",
+// "check", "foreign_key", "data" (a value of the wrong type or out of
+// range), or "" for any other error. It reads PostgreSQL's SQLSTATE and
+// SQLite's extended result codes without importing a driver, as
+// isUniqueViolation does.
+func sqlRefusal(err error) string {
+	var state interface{ SQLState() string }
+	if errors.As(err, &state) {
+		switch c := state.SQLState(); {
+		case c == "23502":
+			return "not_null"
+		case c == "23514":
+			return "check"
+		case c == "23503" || c == "23001":
+			return "foreign_key"
+		case strings.HasPrefix(c, "22"):
+			return "data"
+		}
+		return ""
+	}
+	var code interface{ Code() int }
+	if errors.As(err, &code) {
+		switch code.Code() {
+		case 1299: // SQLITE_CONSTRAINT_NOTNULL
+			return "not_null"
+		case 275: // SQLITE_CONSTRAINT_CHECK
+			return "check"
+		case 787: // SQLITE_CONSTRAINT_FOREIGNKEY
+			return "foreign_key"
+		case 3091, 20: // SQLITE_CONSTRAINT_DATATYPE (STRICT tables), SQLITE_MISMATCH
+			return "data"
+		}
+	}
+	return ""
+}
+
+// refuseNUL returns a *typed.ValidationError (422) at body.name when the
+// bound value a is a string holding U+0000. The SQL stores refuse such
+// strings before the database sees them, although JSON allows them:
+// PostgreSQL refuses NUL in text, and SQLite stores it but its string
+// functions stop there, so that a CHECK on length() or a LIKE would judge
+// another string than the one stored.
+func refuseNUL(name string, a any) error {
+	if s, ok := a.(string); !ok || strings.IndexByte(s, 0) < 0 {
+		return nil
+	}
+	return &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"body", name},
+		Msg: "Input should not contain the NUL character (U+0000)", Type: "string_nul", Input: a}}}
+}
+
 // args returns the bound values of the fields of item at indexes in fields
 // but skip (-1: none), then extra.
 func (s *SQLStore[T, K]) args(item *T, skip int, extra ...any) ([]any, error) {
@@ -401,6 +494,9 @@ func (s *SQLStore[T, K]) args(item *T, skip int, extra ...any) ([]any, error) {
 		a, err := f.arg(v.FieldByIndex(f.index))
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", f.column, err)
+		}
+		if err := refuseNUL(cmp.Or(f.json, f.column), a); err != nil {
+			return nil, err
 		}
 		args = append(args, a)
 	}
@@ -473,7 +569,7 @@ func (s *SQLStore[T, K]) List(ctx context.Context, q ListQuery) ([]T, int, error
 	}
 	rows, err := s.db.QueryContext(ctx, query, pageArgs...)
 	if err != nil {
-		return nil, 0, s.fail("list", err)
+		return nil, 0, s.failAt("list", []any{"query"}, err)
 	}
 	defer rows.Close()
 	items := make([]T, 0, max(min(q.Limit, 1024), 0))
@@ -620,11 +716,11 @@ func (s *SQLStore[T, K]) Create(ctx context.Context, item T) (T, error) {
 	}
 	args, err := s.args(&item, skip)
 	if err != nil {
-		return *new(T), s.fail("create", err)
+		return *new(T), s.failAt("create", []any{"body"}, err)
 	}
 	stored, err := s.queryRow(ctx, s.db, query, args...)
 	if err != nil {
-		return *new(T), s.fail("create", err)
+		return *new(T), s.failAt("create", []any{"body"}, err)
 	}
 	return stored, nil
 }
@@ -633,7 +729,7 @@ func (s *SQLStore[T, K]) Create(ctx context.Context, item T) (T, error) {
 func (s *SQLStore[T, K]) Replace(ctx context.Context, id K, item T) (T, error) {
 	stored, err := s.update(ctx, s.db, id, &item)
 	if err != nil {
-		return *new(T), s.fail(fmt.Sprintf("replace %v", id), err)
+		return *new(T), s.failAt(fmt.Sprintf("replace %v", id), []any{"body"}, err)
 	}
 	return stored, nil
 }
@@ -677,7 +773,7 @@ func (s *SQLStore[T, K]) Patch(ctx context.Context, id K, apply func(item *T) er
 	}
 	stored, err := s.update(ctx, tx, id, &item)
 	if err != nil {
-		return *new(T), s.fail(op, err)
+		return *new(T), s.failAt(op, []any{"body"}, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return *new(T), s.fail(op, err)
@@ -692,7 +788,7 @@ func (s *SQLStore[T, K]) Delete(ctx context.Context, id K) error {
 	if err != nil {
 		return s.fail(op, err)
 	}
-	return s.delete(ctx, op, k)
+	return s.failAt(op, []any{"path", "id"}, s.delete(ctx, op, k))
 }
 
 // delete deletes the row of key k (a bound value), or returns ErrNotFound.

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/internal/testdb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -113,7 +116,7 @@ type sqlStoreDialect struct {
 func TestSQLStoreSQLite(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "store.db")
 	// Concurrent writers wait for the lock rather than fail with SQLITE_BUSY.
-	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)")
+	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	testSQLStore(t, sqlStoreDialect{
@@ -140,6 +143,7 @@ func testSQLStore(t *testing.T, d sqlStoreDialect) {
 	t.Run("Injection", func(t *testing.T) { testSQLStoreInjection(t, d) })
 	t.Run("ConcurrentCreates", func(t *testing.T) { testSQLStoreConcurrentCreates(t, d) })
 	t.Run("ConcurrentPatches", func(t *testing.T) { testSQLStoreConcurrentPatches(t, d) })
+	t.Run("Refusals", func(t *testing.T) { testSQLStoreRefusals(t, d) })
 }
 
 // sqlStoreTable creates a table of a unique name from ddl, where %s is the
@@ -952,4 +956,87 @@ func TestSQLStoreReadOnly(t *testing.T) {
 		_, err := NewSQLStore[sqlMemo, int64](db, "notes", &SQLStoreOptions{ReadOnly: bad})
 		assert.ErrorIs(t, err, ErrInvalidOptions, "%v", bad)
 	}
+}
+
+// refusalParent and refusalItem are rows of two tables whose constraints
+// refuse what their Go types allow.
+type refusalParent struct {
+	ID int64 `json:"id" db:"id"`
+}
+
+type refusalItem struct {
+	ID     int64   `json:"id" db:"id"`
+	Name   string  `json:"name" db:"name"`
+	Price  float64 `json:"price" db:"price" exclusiveMinimum:"0"`
+	Note   *string `json:"note" db:"note"`
+	Parent *int64  `json:"parent" db:"parent"`
+}
+
+// testSQLStoreRefusals: what the database refuses of a client's values is
+// a 4xx problem in the library's words, never a 500 or the SQL's text, and
+// nothing is written.
+func testSQLStoreRefusals(t *testing.T, d sqlStoreDialect) {
+	parents := sqlStoreTable(t, d.db, `CREATE TABLE %s (id `+d.serial+`)`)
+	items := sqlStoreTable(t, d.db, `CREATE TABLE %s (id `+d.serial+`,
+		name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 5),
+		price `+d.float+` NOT NULL CHECK (price > 0),
+		note TEXT NOT NULL,
+		parent INTEGER REFERENCES `+parents+`(id))`)
+	ps, err := NewSQLStore[refusalParent, int64](d.db, parents, &SQLStoreOptions{GeneratedKeys: true})
+	require.NoError(t, err)
+	is, err := NewSQLStore[refusalItem, int64](d.db, items, &SQLStoreOptions{GeneratedKeys: true})
+	require.NoError(t, err)
+	rt := dynroute.New(nil)
+	require.NoError(t, Register(rt, "/parents", Store[refusalParent, int64](ps), nil))
+	require.NoError(t, Register(rt, "/items", Store[refusalItem, int64](is), nil))
+	send := func(method, target, body string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(method, target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		rt.ServeHTTP(w, r)
+		return w
+	}
+	require.Equal(t, http.StatusCreated, send("POST", "/parents", `{}`).Code)
+	require.Equal(t, http.StatusCreated, send("POST", "/items", `{"name":"ok","price":1,"note":"n","parent":1}`).Code)
+
+	for _, tt := range []struct {
+		name, method, target, body string
+		status                     int
+		typ                        string // the first error's type, for a 422
+	}{
+		{"a price that rounds to the exclusive minimum", "POST", "/items", `{"name":"x","price":1e-400,"note":"n"}`, 422, "greater_than"},
+		{"the same in a replace", "PUT", "/items/1", `{"name":"x","price":1e-400,"note":"n"}`, 422, "greater_than"},
+		{"a NUL in a string", "POST", "/items", `{"name":"\u0000","price":1,"note":"n"}`, 422, "string_nul"},
+		{"a NUL in a patch", "PATCH", "/items/1", `{"name":"a\u0000b"}`, 422, "string_nul"},
+		{"a CHECK the schema does not know", "POST", "/items", `{"name":"toolong","price":1,"note":"n"}`, 422, "check_violation"},
+		{"a CHECK in a patch", "PATCH", "/items/1", `{"name":"toolong"}`, 422, "check_violation"},
+		{"a NULL in a NOT NULL column", "POST", "/items", `{"name":"x","price":1,"note":null}`, 422, "not_null_violation"},
+		{"a foreign key to no row", "POST", "/items", `{"name":"x","price":1,"note":"n","parent":999}`, 409, ""},
+		{"a foreign key in a replace", "PUT", "/items/1", `{"name":"x","price":1,"note":"n","parent":999}`, 409, ""},
+		{"deleting a row others refer to", "DELETE", "/parents/1", ``, 409, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := send(tt.method, tt.target, tt.body)
+			assert.Equal(t, tt.status, w.Code, w.Body.String())
+			assert.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
+			body := w.Body.String()
+			for _, leak := range []string{"sqlstore_", "length(", "price >", "SQLITE", "SQLSTATE", "failed:", "violates"} {
+				assert.NotContains(t, body, leak, "the database's text stays in the log")
+			}
+			if tt.typ != "" {
+				var p struct {
+					Errors []struct{ Type string } `json:"errors"`
+				}
+				require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+				require.NotEmpty(t, p.Errors, body)
+				assert.Equal(t, tt.typ, p.Errors[0].Type, body)
+			}
+			assert.Equal(t, 1, sqlRowCount(t, d.db, items), "nothing was written")
+			assert.Equal(t, 1, sqlRowCount(t, d.db, parents))
+		})
+	}
+	got, err := is.Get(t.Context(), 1)
+	require.NoError(t, err)
+	assert.Equal(t, "ok", got.Name, "the row is as it was")
+	assert.Equal(t, 1.0, got.Price)
 }
