@@ -267,6 +267,12 @@ func TestValidation(t *testing.T) {
 			[]string{"body.email value_error", "body.name string_too_short"}},
 		{"patch: a wrong type", http.MethodPatch, fmt.Sprintf("/users/%d", id), `{"admin":"no"}`,
 			[]string{"body.admin bool_type"}},
+		{"product: a price that rounds to 0", http.MethodPost, "/products", `{"name":"x","sku":"TINY-1","price":1e-400}`,
+			[]string{"body.price greater_than"}},
+		{"product: a NUL in the name", http.MethodPost, "/products", `{"name":"\u0000","sku":"NUL-1","price":1}`,
+			[]string{"body.name string_nul"}},
+		{"user: a NUL in a patch", http.MethodPatch, fmt.Sprintf("/users/%d", id), `{"name":"\u0000"}`,
+			[]string{"body.name string_nul"}},
 		{"an id that is not an integer", http.MethodGet, "/users/ada", "", []string{"path.id key_parsing"}},
 		{"an id out of range", http.MethodDelete, "/users/99999999999999999999", "", []string{"path.id key_parsing"}},
 	}
