@@ -16,13 +16,14 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// writeProblem answers with a problem+json document for status.
+// writeProblem answers with a problem+json document for status; a detail
+// that quotes the request (its path) is cut to httpx.MaxEchoBytes.
 func writeProblem(w http.ResponseWriter, status int, detail string) {
 	body, err := json.Marshal(Problem{
 		Type:   "about:blank",
 		Title:  http.StatusText(status),
 		Status: status,
-		Detail: detail,
+		Detail: httpx.Clip(detail, httpx.MaxEchoBytes),
 	})
 	if err != nil { // a Problem of strings and an int always marshals
 		http.Error(w, http.StatusText(status), status)

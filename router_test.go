@@ -744,6 +744,20 @@ func TestNotFound(t *testing.T) {
 	}
 	// An empty router answers 404 too.
 	assert.Equal(t, http.StatusNotFound, testkit.Serve(New(nil), "GET", "/x").Code)
+
+	// A long path is not echoed whole, on 404 or 405.
+	long := strings.Repeat("é", 300<<10)
+	rt.Get("/m/{rest...}", testkit.Text("m"))
+	for _, tt := range []struct{ method, target, prefix string }{
+		{"GET", "/" + long, "no route matches GET /éé"},
+		{"POST", "/m/" + long, "method POST is not allowed for /m/éé"},
+	} {
+		w := testkit.Serve(rt, tt.method, tt.target)
+		assert.LessOrEqual(t, w.Body.Len(), 2048, tt.method)
+		detail, _ := rttProblem(t, w)["detail"].(string)
+		assert.True(t, strings.HasPrefix(detail, tt.prefix), "%.40s", detail)
+		assert.True(t, strings.HasSuffix(detail, "…"))
+	}
 }
 
 func TestCustomNotFoundAndMethodNotAllowed(t *testing.T) {

@@ -475,12 +475,11 @@ func (h *crudHandler[T, K]) ServeHTTPParams(w http.ResponseWriter, r *http.Reque
 
 // list serves GET prefix.
 func (c *crud[T, K]) list(w http.ResponseWriter, r *http.Request) {
-	values, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		// Query.Get would drop the pair silently; a filter left out
+	values, errs := parseQuery(r.URL.RawQuery)
+	if len(errs) > 0 {
+		// Query.Get would drop such a pair silently; a filter left out
 		// would list what the client did not ask for.
-		typed.WriteProblem(w, r, &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"query"},
-			Msg: "The query string is malformed: " + err.Error(), Type: "query_parsing", Input: r.URL.RawQuery}}})
+		typed.WriteProblem(w, r, &typed.ValidationError{Errors: errs})
 		return
 	}
 	q, errs := c.listQuery(values)
@@ -495,12 +494,60 @@ func (c *crud[T, K]) list(w http.ResponseWriter, r *http.Request) {
 	c.answer(w, r, http.StatusOK, Page[T]{Items: items, Total: total, Limit: q.Limit, Offset: q.Offset}, err)
 }
 
+// maxQueryParams bounds the pairs of a list query, as url.ParseQuery does.
+const maxQueryParams = 10000
+
+// parseQuery reads a raw query as url.ParseQuery does, but reports each pair
+// it cannot read in the library's words, as a query_parsing problem at
+// query.<name> (or query, for a name it cannot read) with the pair as
+// input: a pair holding ';', which is not a separator, or a bad
+// percent-escape. It stops at jsonschema.MaxErrors problems.
+func parseQuery(raw string) (url.Values, []jsonschema.FieldError) {
+	if n := strings.Count(raw, "&") + 1; n > maxQueryParams {
+		return nil, []jsonschema.FieldError{{Loc: []any{"query"}, Type: "query_parsing",
+			Msg: fmt.Sprintf("The query string has %d parameters; at most %d are read", n, maxQueryParams)}}
+	}
+	values := url.Values{}
+	var errs []jsonschema.FieldError
+	bad := func(loc []any, msg, pair string) {
+		if len(errs) < jsonschema.MaxErrors {
+			errs = append(errs, jsonschema.FieldError{Loc: loc, Msg: msg, Type: "query_parsing", Input: pair})
+		}
+	}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		if strings.IndexByte(pair, ';') >= 0 {
+			bad([]any{"query"}, "Input should be name=value pairs separated by '&'; ';' separates nothing (write it %3B)", pair)
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			bad([]any{"query"}, "Input should be a percent-encoded name: '%' must be followed by two hexadecimal digits", pair)
+			continue
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			bad([]any{"query", key}, "Input should be a percent-encoded value: '%' must be followed by two hexadecimal digits", v)
+			continue
+		}
+		values[key] = append(values[key], val)
+	}
+	return values, errs
+}
+
 // listQuery reads limit, offset, sort and the filters.
 func (c *crud[T, K]) listQuery(values url.Values) (ListQuery, []jsonschema.FieldError) {
 	q := ListQuery{Limit: c.defLimit}
 	var errs []jsonschema.FieldError
 	bad := func(name, msg, typ string, input any) {
-		errs = append(errs, jsonschema.FieldError{Loc: []any{"query", name}, Msg: msg, Type: typ, Input: input})
+		if len(errs) < jsonschema.MaxErrors {
+			errs = append(errs, jsonschema.FieldError{Loc: []any{"query", name}, Msg: msg, Type: typ, Input: input})
+		}
 	}
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range values {

@@ -16,6 +16,7 @@ import (
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/typed"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -131,6 +132,8 @@ func TestCRUDBadRequests(t *testing.T) {
 		{"filter of the wrong type", "GET", "/products?stock=many", "", 422, "filter_parsing", []any{"query", "stock"}},
 		{"sort injection", "GET", "/products?sort=name%3BDROP%20TABLE%20products", "", 422, "sort_field", []any{"query", "sort"}},
 		{"semicolon in the query", "GET", "/products?sort=name;DROP%20TABLE%20products", "", 422, "query_parsing", []any{"query"}},
+		{"bad escape in a value", "GET", "/products?name=%zz", "", 422, "query_parsing", []any{"query", "name"}},
+		{"bad escape in a name", "GET", "/products?na%zzme=x", "", 422, "query_parsing", []any{"query"}},
 		{"sort on a list member", "GET", "/products?sort=tags", "", 422, "sort_field", []any{"query", "sort"}},
 		{"patch of the wrong type", "PATCH", "/products/1", `{"price":"free"}`, 422, "float_type", []any{"body", "price"}},
 		{"patch breaking the item", "PATCH", "/products/1", `{"name":null}`, 422, "missing", []any{"body", "name"}},
@@ -163,6 +166,46 @@ func TestCRUDBadRequests(t *testing.T) {
 	code, _, got := call(t, rt, "GET", "/products?name=pen'%20OR%20'1'='1", "")
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, 0.0, got["total"])
+}
+
+// TestCRUDQueryAnswers: a list query's problems are answered in the
+// library's words, never Go's, and the answer stays small whatever the
+// query holds.
+func TestCRUDQueryAnswers(t *testing.T) {
+	rt, _ := crudRouter(t)
+	var unknown strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&unknown, "k%d&", i)
+	}
+	for _, tt := range []struct {
+		name, query string
+		wantErrors  int
+	}{
+		{"10,000 unknown parameters", unknown.String()[:unknown.Len()-1], jsonschema.MaxErrors},
+		{"more parameters than are read", unknown.String() + "k", 1},
+		{"a huge unknown parameter", strings.Repeat("k", 600<<10) + "=1", 1},
+		{"a huge value of the wrong type", "stock=" + strings.Repeat("x", 600<<10), 1},
+		{"many semicolons", strings.Repeat("a;b&", 5000), jsonschema.MaxErrors},
+		{"many bad escapes", strings.Repeat("name=%zz&", 5000), jsonschema.MaxErrors},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			rt.ServeHTTP(w, httptest.NewRequest("GET", "/products?"+tt.query, nil))
+			require.Equal(t, http.StatusUnprocessableEntity, w.Code)
+			assert.LessOrEqual(t, w.Body.Len(), 64<<10)
+			var p typed.ValidationProblem
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+			assert.Len(t, p.Errors, tt.wantErrors)
+			for _, fe := range p.Errors {
+				b, err := json.Marshal(fe.Input)
+				require.NoError(t, err)
+				assert.LessOrEqual(t, len(b), 1024, "the echo of %v", fe.Loc)
+				for _, goText := range []string{"invalid URL escape", "invalid semicolon", "exceeded limit"} {
+					assert.NotContains(t, fe.Msg, goText)
+				}
+			}
+		})
+	}
 }
 
 // conflictStore answers every create with ErrConflict.

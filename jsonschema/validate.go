@@ -3,6 +3,7 @@ package jsonschema
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -202,7 +203,7 @@ func (v *jsonValidator) validate(n *vnode) []FieldError {
 	if v.syntaxMsg == "" {
 		v.ws()
 		if v.pos < len(v.data) {
-			v.syntax("invalid character " + quoteByte(v.data[v.pos]) + " after top-level value")
+			v.syntax("unexpected " + quoteByte(v.data[v.pos]) + " after the JSON value")
 		}
 	}
 	if v.syntaxMsg != "" {
@@ -246,15 +247,19 @@ func (v *jsonValidator) syntax(msg string) {
 	}
 }
 
-// unexpected records a syntax error at the current byte, as encoding/json
-// words it.
+// unexpected records a syntax error at the current byte, which is not what
+// context says should be there. The words are the library's own (the
+// client reads them, as ctx.error of a json_invalid problem).
 func (v *jsonValidator) unexpected(context string) {
 	if v.pos >= len(v.data) {
-		v.syntax("unexpected end of JSON input")
+		v.syntax(msgJSONEnds)
 		return
 	}
-	v.syntax("invalid character " + quoteByte(v.data[v.pos]) + " " + context)
+	v.syntax("unexpected " + quoteByte(v.data[v.pos]) + " " + context)
 }
+
+// msgJSONEnds is the syntax error of a document that ends inside a value.
+const msgJSONEnds = "the JSON ends before its value is complete"
 
 // ws skips JSON whitespace.
 func (v *jsonValidator) ws() {
@@ -272,7 +277,7 @@ func (v *jsonValidator) ws() {
 func (v *jsonValidator) value(n *vnode) {
 	v.ws()
 	if v.pos >= len(v.data) {
-		v.syntax("unexpected end of JSON input")
+		v.syntax(msgJSONEnds)
 		return
 	}
 	if n != nil && n.nullOr != nil {
@@ -300,7 +305,7 @@ func (v *jsonValidator) value(n *vnode) {
 		v.number(n)
 		return
 	default:
-		v.unexpected("looking for beginning of value")
+		v.unexpected("where a value should start")
 		return
 	}
 	if n != nil && !n.types.accepts(t, false) {
@@ -343,7 +348,7 @@ func (v *jsonValidator) value(n *vnode) {
 func (v *jsonValidator) enter() bool {
 	v.depth++
 	if v.depth > maxJSONDepth {
-		v.syntax("exceeded max depth")
+		v.syntax("the JSON nests deeper than " + strconv.Itoa(maxJSONDepth) + " levels")
 		return false
 	}
 	return true
@@ -371,7 +376,7 @@ func (v *jsonValidator) object(n *vnode) {
 		for {
 			v.ws()
 			if v.pos >= len(v.data) || v.data[v.pos] != '"' {
-				v.unexpected("looking for beginning of object key string")
+				v.unexpected("where a member name (a string) should start")
 				return
 			}
 			kstart := v.pos
@@ -382,7 +387,7 @@ func (v *jsonValidator) object(n *vnode) {
 			key := v.data[kstart+1 : v.pos-1]
 			v.ws()
 			if v.pos >= len(v.data) || v.data[v.pos] != ':' {
-				v.unexpected("after object key")
+				v.unexpected("after a member name, where ':' should follow")
 				return
 			}
 			v.pos++
@@ -428,7 +433,7 @@ func (v *jsonValidator) object(n *vnode) {
 				v.pos++
 				break
 			}
-			v.unexpected("after object key:value pair")
+			v.unexpected("after a member, where ',' or '}' should follow")
 			return
 		}
 	}
@@ -493,7 +498,7 @@ func (v *jsonValidator) array(n *vnode) {
 				v.pos++
 				break
 			}
-			v.unexpected("after array element")
+			v.unexpected("after an array item, where ',' or ']' should follow")
 			return
 		}
 	}

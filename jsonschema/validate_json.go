@@ -20,7 +20,7 @@ func (v *jsonValidator) literal(word string) bool {
 	if !bytes.HasPrefix(v.data[v.pos:], []byte(word)) {
 		for i := 0; i < len(word); i++ {
 			if v.pos >= len(v.data) || v.data[v.pos] != word[i] {
-				v.unexpected("in literal " + word + " (expecting " + quoteByte(word[i]) + ")")
+				v.unexpected("in the literal " + word + ", where " + quoteByte(word[i]) + " should be")
 				return false
 			}
 			v.pos++
@@ -35,7 +35,7 @@ func (v *jsonValidator) scanNumber() bool {
 	end := jsonnum.Scan(v.data, v.pos)
 	if end < 0 {
 		v.pos = -end - 1
-		v.unexpected("in numeric literal")
+		v.unexpected("in a number")
 		return false
 	}
 	v.pos = end
@@ -68,7 +68,7 @@ func (v *jsonValidator) scanString() (flags int, ok bool) {
 		}
 		if i >= len(b) {
 			v.pos = i
-			v.syntax("unexpected end of JSON input")
+			v.syntax(msgJSONEnds)
 			return flags, false
 		}
 		switch c := b[i]; {
@@ -80,7 +80,7 @@ func (v *jsonValidator) scanString() (flags int, ok bool) {
 			i++
 			if i >= len(b) {
 				v.pos = i
-				v.syntax("unexpected end of JSON input")
+				v.syntax(msgJSONEnds)
 				return flags, false
 			}
 			switch b[i] {
@@ -91,19 +91,19 @@ func (v *jsonValidator) scanString() (flags int, ok bool) {
 				for k := 0; k < 4; k++ {
 					if i >= len(b) || !isHex(b[i]) {
 						v.pos = i
-						v.unexpected("in \\u hexadecimal character escape")
+						v.unexpected("in a \\u escape, where a hexadecimal digit should be")
 						return flags, false
 					}
 					i++
 				}
 			default:
 				v.pos = i
-				v.unexpected("in string escape code")
+				v.unexpected("after \\ in a string, where an escape letter should be")
 				return flags, false
 			}
 		default:
 			v.pos = i
-			v.unexpected("in string literal")
+			v.unexpected("in a string (control characters must be escaped)")
 			return flags, false
 		}
 	}
@@ -229,7 +229,8 @@ func decodeInput(b []byte) any {
 	return x
 }
 
-// quoteByte formats c for a syntax error message as encoding/json does.
+// quoteByte formats c for a syntax error message: in single quotes, with
+// Go's escapes for what is not printable.
 func quoteByte(c byte) string {
 	if c == '\'' {
 		return `'\''`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,10 +32,18 @@ var (
 )
 
 // ValidationError is the error of a request that failed binding or
-// validation; Errors lists every problem found (the first 100).
+// validation; Errors lists the problems found (binding and validation stop
+// at jsonschema.MaxErrors, 100). WriteProblem answers it 422 and bounds
+// what it lists (see WriteProblem).
 type ValidationError struct {
 	Errors []jsonschema.FieldError
+	// Err, if set, is the error behind the problems, such as a parser's,
+	// for logs: its text is not shown to the client. Unwrap returns it.
+	Err error
 }
+
+// Unwrap returns e.Err.
+func (e *ValidationError) Unwrap() error { return e.Err }
 
 // Error lists the problems on one line.
 func (e *ValidationError) Error() string {
@@ -133,11 +142,27 @@ func StatusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
+// maxProblemBytes bounds a problem answer WriteProblem writes, whatever
+// the request held.
+const maxProblemBytes = 64 << 10
+
+// maxLoc bounds the elements of a listed problem's location: a deeper one
+// keeps its first and last maxLoc/2 around "…".
+const maxLoc = 32
+
 // WriteProblem is the default error writer of typed handlers: an
 // application/problem+json answer (RFC 9457) with StatusOf(err). The
 // detail is that of a *StatusError, or the text of another error with a
 // StatusCode method below 500; a *ValidationError adds its errors. The text
 // of other errors is not shown: it may hold anything.
+//
+// The answer is bounded, so that a small request cannot ask for a large
+// one: it is at most 64 KiB. It lists at most jsonschema.MaxErrors (100)
+// problems; in each, a message, a location name or a detail is cut to 1 KiB
+// (with "…"), a location deeper than 32 keeps its first and last 16 steps
+// around "…", and an input or ctx longer than 1 KiB of JSON is left out. The
+// list stops before the problem that would take the answer past 64 KiB, and
+// the detail then says how many of how many are listed.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	status := StatusOf(err)
 	title := http.StatusText(status)
@@ -146,13 +171,17 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := ValidationProblem{Problem: dynroute.Problem{Type: "about:blank", Title: title, Status: status}}
 	if ve, ok := errors.AsType[*ValidationError](err); ok {
+		p.Errors = boundErrors(ve.Errors, maxProblemBytes-1024) // 1 KiB for the rest
 		p.Detail = validationSummary(len(ve.Errors))
-		p.Errors = ve.Errors
+		if len(p.Errors) < len(ve.Errors) {
+			p.Detail += "; the first " + strconv.Itoa(len(p.Errors)) + " are listed"
+		}
 	} else if se, ok := errors.AsType[*StatusError](err); ok {
 		p.Detail = se.Detail
 	} else if status < 500 {
 		p.Detail = err.Error()
 	}
+	p.Detail = httpx.Clip(p.Detail, httpx.MaxEchoBytes)
 	body, merr := json.Marshal(p)
 	if merr != nil { // an input that is not JSON-encodable; answer without the list
 		p.Errors = nil
@@ -162,4 +191,68 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Connection", "close") // the rest of the body is not read
 	}
 	httpx.WriteProblem(w, status, body)
+}
+
+// boundErrors returns the problems an answer lists: at most
+// jsonschema.MaxErrors, each cut by boundError, and no more than fit in
+// budget bytes of JSON.
+func boundErrors(errs []jsonschema.FieldError, budget int) []jsonschema.FieldError {
+	errs = errs[:min(len(errs), jsonschema.MaxErrors)]
+	out := make([]jsonschema.FieldError, 0, len(errs))
+	for _, fe := range errs {
+		fe = boundError(fe)
+		b, err := json.Marshal(fe)
+		if err != nil { // an input that is not JSON-encodable
+			fe.Input, fe.Ctx = nil, nil
+			if b, err = json.Marshal(fe); err != nil {
+				continue
+			}
+		}
+		if budget -= len(b) + 1; budget < 0 {
+			break
+		}
+		out = append(out, fe)
+	}
+	return out
+}
+
+// boundError cuts the texts of fe to httpx.MaxEchoBytes, its location to
+// maxLoc steps, and leaves out an input or ctx longer than
+// httpx.MaxEchoBytes of JSON. fe's own slices are not changed.
+func boundError(fe jsonschema.FieldError) jsonschema.FieldError {
+	fe.Msg = httpx.Clip(fe.Msg, httpx.MaxEchoBytes)
+	loc, owned := fe.Loc, false
+	if len(loc) > maxLoc {
+		loc, owned = slices.Concat(loc[:maxLoc/2], []any{"…"}, loc[len(loc)-maxLoc/2:]), true
+	}
+	for i, l := range loc {
+		if s, ok := l.(string); ok && len(s) > httpx.MaxEchoBytes {
+			if !owned {
+				loc, owned = slices.Clone(loc), true
+			}
+			loc[i] = httpx.Clip(s, httpx.MaxEchoBytes)
+		}
+	}
+	fe.Loc = loc
+	if !echoFits(fe.Input) {
+		fe.Input = nil
+	}
+	if fe.Ctx != nil && !echoFits(fe.Ctx) {
+		fe.Ctx = nil
+	}
+	return fe
+}
+
+// echoFits reports whether v is at most httpx.MaxEchoBytes of JSON.
+func echoFits(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case string:
+		if len(v) > httpx.MaxEchoBytes {
+			return false
+		}
+	}
+	b, err := json.Marshal(v)
+	return err == nil && len(b) <= httpx.MaxEchoBytes
 }

@@ -348,7 +348,7 @@ func TestPagination(t *testing.T) {
 			"offset=-1":  "query.offset greater_than_equal",
 			"offset=1.5": "query.offset int_parsing",
 			"limit=1e3":  "query.limit int_parsing",
-			"limit=%zz":  "query query_parsing",
+			"limit=%zz":  "query.limit query_parsing",
 			"sort=color": "query.sort sort_field",
 			"color=red":  "query.color extra_forbidden",
 		} {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // DefaultMaxBodyBytes is the request body limit when none is set: 1 MiB.
@@ -53,6 +54,26 @@ func ValidParamName(name string) bool {
 // BodyAllowed reports whether an answer with status may have a body.
 func BodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// MaxEchoBytes bounds what a problem answer repeats of a request: a text
+// (a message, a location, a detail) is cut to it, and an offending value
+// longer than it in JSON is left out.
+const MaxEchoBytes = 1024
+
+// Clip returns s cut to at most n bytes on a UTF-8 boundary, with "…" in
+// place of what was cut, so that an answer quoting a client's text stays
+// bounded.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	i := max(n-len(ellipsis), 0)
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + ellipsis
 }
 
 // WriteProblem answers with body, an encoded problem document, as

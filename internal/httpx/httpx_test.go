@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -50,4 +51,25 @@ func TestWriteJSON(t *testing.T) {
 	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
 	assert.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
 	assert.Equal(t, "{\"id\":1}\n", w.Body.String())
+}
+
+func TestClip(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"abcdefghijk", 10, "abcdefg…"},
+		{"ééééé", 8, "éé…"}, // never half a rune
+		{"abc", 2, "…"},
+	} {
+		got := Clip(tt.s, tt.n)
+		assert.Equal(t, tt.want, got, "%q %d", tt.s, tt.n)
+		assert.True(t, utf8.ValidString(got))
+		if len(tt.s) > tt.n {
+			assert.LessOrEqual(t, len(got), max(tt.n, len("…")))
+		}
+	}
 }
