@@ -86,7 +86,7 @@ func TestProblemBounds(t *testing.T) {
 			require.Equal(t, http.StatusUnprocessableEntity, w.Code, "%.300s", w.Body)
 			assert.LessOrEqual(t, w.Body.Len(), maxProblemBytes)
 			var p struct {
-				Detail string                 `json:"detail"`
+				Detail string                  `json:"detail"`
 				Errors []jsonschema.FieldError `json:"errors"`
 			}
 			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
