@@ -199,11 +199,12 @@ var decodeOptions = json.JoinOptions(
 
 // decodeProblem describes what decoding refused after the validator
 // accepted: a number too large for its Go integer, or a value that a
-// json.Unmarshaler or encoding.TextUnmarshaler rejected.
+// json.Unmarshaler or encoding.TextUnmarshaler rejected. The words are the
+// library's, as for parameters, except for an unmarshaler's own error.
 func decodeProblem(data []byte, err error) jsonschema.FieldError {
 	se, ok := errors.AsType[*json.SemanticError](err)
 	if !ok {
-		return jsonschema.FieldError{Loc: []any{"body"}, Type: "value_error", Msg: "Value error, " + err.Error()}
+		return jsonschema.FieldError{Loc: []any{"body"}, Type: "value_error", Msg: msgDoesNotFit}
 	}
 	fe := jsonschema.FieldError{Type: "value_error"}
 	if se.ByteOffset >= 0 && se.ByteOffset < int64(len(data)) {
@@ -219,15 +220,31 @@ func decodeProblem(data []byte, err error) jsonschema.FieldError {
 	case se.GoType != nil && unmarshalsItself(se.GoType) && se.Err != nil:
 		fe.Msg = "Value error, " + se.Err.Error()
 	case se.GoType != nil:
-		got := se.JSONKind.String()
-		if se.JSONKind == '0' && len(se.JSONValue) > 0 {
-			got += " " + string(se.JSONValue)
-		}
-		fe.Msg = fmt.Sprintf("Input should be a valid %v, got %s", se.GoType, got)
+		fe.Msg = decodeMsg(se.GoType)
 	default:
-		fe.Msg = "Value error, " + err.Error()
+		fe.Msg = msgDoesNotFit
 	}
 	return fe
+}
+
+// msgDoesNotFit is the message of a value decoding refused for a reason
+// decodeMsg cannot word.
+const msgDoesNotFit = "Value error, the value does not fit its field"
+
+// decodeMsg words why a value of Go type t could not be decoded, which
+// after validation is a number out of its type's range.
+func decodeMsg(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return issueIntRange.Msg
+	case reflect.Float32, reflect.Float64:
+		return issueFloatRange.Msg
+	}
+	return msgDoesNotFit
 }
 
 // unmarshalsItself reports whether values of t decode themselves, with

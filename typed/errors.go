@@ -37,13 +37,7 @@ var (
 // what it lists (see WriteProblem).
 type ValidationError struct {
 	Errors []jsonschema.FieldError
-	// Err, if set, is the error behind the problems, such as a parser's,
-	// for logs: its text is not shown to the client. Unwrap returns it.
-	Err error
 }
-
-// Unwrap returns e.Err.
-func (e *ValidationError) Unwrap() error { return e.Err }
 
 // Error lists the problems on one line.
 func (e *ValidationError) Error() string {
