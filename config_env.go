@@ -30,7 +30,9 @@ var envFields = []string{
 // X_HANDLER_NAME reads as route X's HANDLER_NAME. Values are trimmed and an
 // empty value counts as unset, because deployment tools often set variables
 // to "" rather than removing them. When a variable appears twice in environ
-// the first wins, as with os.Getenv.
+// the first wins, as with os.Getenv. A name that starts with a UTF-8 byte
+// order mark (U+FEFF), which the first line of an env file saved with one
+// gives, is read without it.
 //
 // A route's Name defaults to its <ROUTE> part in lower case
 // (dynamic_users). Specs come back sorted by the <ROUTE> part, so the result
@@ -65,7 +67,9 @@ func LoadEnv(prefix string, environ []string) ([]RouteSpec, error) {
 	var orphans []error // problems of variables that belong to no route
 	seen := map[string]bool{}
 	for _, kv := range environ {
-		name, value, ok := strings.Cut(kv, "=")
+		// An env file saved with a byte order mark gives its first
+		// variable a name that starts with one.
+		name, value, ok := strings.Cut(strings.TrimPrefix(kv, "\ufeff"), "=")
 		if !ok || !strings.HasPrefix(name, prefix+"_") || seen[name] {
 			continue
 		}

@@ -87,6 +87,11 @@ func TestLoadEnv(t *testing.T) {
 			want: []RouteSpec{{Name: "a", Path: "/a", Source: Source{Env: "ROUTES_A_PATH"}}},
 		},
 		{
+			name:    "an env file's byte order mark does not hide its first variable",
+			environ: []string{"\ufeffROUTES_A_PATH=/a", "ROUTES_A_HANDLER=h"},
+			want:    []RouteSpec{{Name: "a", Path: "/a", Handler: "h", Source: Source{Env: "ROUTES_A_PATH"}}},
+		},
+		{
 			name:    "a value may contain =",
 			environ: []string{"ROUTES_Q_SUMMARY=a=b"},
 			want:    []RouteSpec{{Name: "q", Summary: "a=b", Source: Source{Env: "ROUTES_Q_SUMMARY"}}},
@@ -282,6 +287,16 @@ func TestLoadEnvAddRoutes(t *testing.T) {
 		assert.Equal(t, http.StatusOK, w.Code, "%s %s", tt.method, tt.path)
 		assert.Equal(t, tt.want, w.Body.String(), "%s %s", tt.method, tt.path)
 	}
+
+	// A path no loader accepts is refused from the environment too, naming
+	// the variable.
+	specs, err = LoadEnv("ROUTES", []string{"ROUTES_NUL_PATH=/a\x00b", "ROUTES_NUL_METHODS=GET", "ROUTES_NUL_HANDLER=get_dynamic_users"})
+	require.NoError(t, err)
+	_, err = rt.AddRoutes(specs, nil)
+	require.ErrorIs(t, err, ErrInvalidPath)
+	assert.Contains(t, err.Error(), "control character U+0000")
+	assert.Contains(t, err.Error(), "(env ROUTES_NUL_PATH)")
+	assert.Len(t, rt.Routes(), 2, "nothing was added")
 
 	// A problem AddRoutes finds names the variable the route came from.
 	_, err = rt.AddRoutes([]RouteSpec{{Name: "x", Path: "/x", Methods: []string{"GET"}, Handler: "nope", Source: Source{Env: "ROUTES_X_PATH"}}}, nil)

@@ -42,8 +42,10 @@
 // everything else is literal. Parameter names are letters, digits and '_',
 // unique within a path. Rejected, with an error saying why: an empty path, a
 // path without a leading '/', httprouter's :name and *name (write {name} and
-// {name...}), parameters inside a segment (/f.{ext}), "." and ".." segments,
-// empty segments ("//"), and ':' or '*' inside literals.
+// {name...}), parameters inside a segment (/f.{ext}, /{a}-{b}), "." and ".."
+// segments, empty segments ("//"), ':' or '*' inside literals, control
+// characters (NUL, newline, DEL, U+0080–U+009F) and bytes that are not UTF-8
+// — from code and from every loader alike.
 //
 // # Precedence
 //

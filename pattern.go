@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dynroute/dynroute/internal/httpx"
 )
@@ -81,6 +83,18 @@ func (p *pattern) parse(path string) error {
 			case syntaxByte:
 				special = true
 				continue
+			case controlByte:
+				return fmt.Errorf("%w %q: control character %U at byte %d", ErrInvalidPath, path, path[i], i)
+			case utf8Byte:
+				r, size := utf8.DecodeRuneInString(path[i:])
+				if r == utf8.RuneError && size == 1 {
+					return fmt.Errorf("%w %q: not UTF-8 at byte %d", ErrInvalidPath, path, i)
+				}
+				if unicode.IsControl(r) {
+					return fmt.Errorf("%w %q: control character %U at byte %d", ErrInvalidPath, path, r, i)
+				}
+				i += size - 1
+				continue
 			}
 		}
 		more := i < len(path)
@@ -155,14 +169,31 @@ func (p *pattern) parse(path string) error {
 }
 
 // pathBytes marks the bytes parse stops at: the slash between segments,
-// and the bytes that make a segment more than a plain literal (syntaxByte:
-// the braces of {name}, httprouter's ':' and '*'). One table lookup per
-// byte is the whole cost of a plain literal byte.
-var pathBytes = [256]uint8{'/': slashByte, '{': syntaxByte, '}': syntaxByte, ':': syntaxByte, '*': syntaxByte}
+// the bytes that make a segment more than a plain literal (syntaxByte:
+// the braces of {name}, httprouter's ':' and '*'), the ASCII control
+// characters no path may hold, and the bytes that begin a multi-byte UTF-8
+// sequence, which must be valid. One table lookup per byte is the whole
+// cost of a plain ASCII literal byte.
+var pathBytes = func() (t [256]uint8) {
+	t['/'] = slashByte
+	for _, c := range "{}:*" {
+		t[c] = syntaxByte
+	}
+	for c := range 0x20 {
+		t[c] = controlByte
+	}
+	t[0x7f] = controlByte
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = utf8Byte
+	}
+	return t
+}()
 
 const (
 	slashByte uint8 = 1 + iota
 	syntaxByte
+	controlByte
+	utf8Byte
 )
 
 // isDots reports whether a segment is "." or "..".
@@ -227,10 +258,16 @@ func parseSegment(path, text string, more bool) (segment, error) {
 		}
 		return segment{kind: segLiteral, text: text}, nil
 	}
+	if strings.Count(text, "{") > 1 {
+		return bad("segment %q holds more than one parameter; a parameter must be a whole segment (like /{name}, not /{a}-{b})", text)
+	}
 	if open > 0 || !strings.HasSuffix(text, "}") {
 		return bad("parameter in %q must be a whole segment (like /{name}, not /f.{ext})", text)
 	}
 	name := text[1 : len(text)-1]
+	if strings.IndexByte(name, '}') >= 0 {
+		return bad("unmatched '}' in segment %q", text)
+	}
 	kind := segParam
 	if n, ok := strings.CutSuffix(name, "..."); ok {
 		name, kind = n, segCatchAll

@@ -3,8 +3,11 @@ package dynroute
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/julienschmidt/httprouter"
@@ -69,11 +72,19 @@ func TestParsePatternErrors(t *testing.T) {
 		{"dotdot first", "/..", []string{`".." segments are not allowed`}},
 		{"param after literal in segment", "/f.{ext}", []string{`parameter in "f.{ext}" must be a whole segment`}},
 		{"literal after param in segment", "/{a}b", []string{`parameter in "{a}b" must be a whole segment`}},
-		{"two params in segment", "/{a}{b}", []string{`invalid parameter name "a}{b"`}},
+		{"two params in segment", "/{a}{b}", []string{`segment "{a}{b}" holds more than one parameter`}},
+		{"two params around dots", "/compare/{base}...{head}", []string{`segment "{base}...{head}" holds more than one parameter`}},
+		{"two params around a dash", "/{a}-{b}", []string{`holds more than one parameter`, "a parameter must be a whole segment"}},
+		{"NUL", "/a\x00b", []string{"control character U+0000 at byte 2"}},
+		{"newline", "/a/\n", []string{"control character U+000A at byte 3"}},
+		{"DEL", "/\x7f", []string{"control character U+007F at byte 1"}},
+		{"C1 control", "/a\u0085", []string{"control character U+0085 at byte 2"}},
+		{"not UTF-8", "/caf\xe9", []string{"not UTF-8 at byte 4"}},
+		{"truncated UTF-8", "/\xc3", []string{"not UTF-8 at byte 1"}},
 		{"unclosed brace", "/{a", []string{`"{a"`, "must be a whole segment"}},
 		{"unclosed brace mid path", "/{a/b}", []string{"must be a whole segment"}},
 		{"unopened brace", "/a}", []string{`unmatched '}' in segment "a}"`}},
-		{"extra closing brace", "/{a}}", []string{`invalid parameter name "a}"`}},
+		{"extra closing brace", "/{a}}", []string{`unmatched '}' in segment "{a}}"`}},
 		{"double slash only", "//", []string{`empty segment ("//")`}},
 		{"double slash first", "//a", []string{`empty segment ("//")`}},
 		{"double slash mid", "/a//b", []string{`empty segment ("//")`}},
@@ -92,7 +103,7 @@ func TestParsePatternErrors(t *testing.T) {
 			assert.True(t, errors.Is(err, ErrInvalidPath), "errors.Is(%v, ErrInvalidPath)", err)
 			assert.True(t, strings.HasPrefix(err.Error(), "invalid path"), "message %q", err)
 			if tt.in != "" {
-				assert.Contains(t, err.Error(), `"`+tt.in+`"`, "the message quotes the path")
+				assert.Contains(t, err.Error(), strconv.Quote(tt.in), "the message quotes the path")
 			}
 			for _, want := range tt.wantErr {
 				assert.Contains(t, err.Error(), want)
@@ -416,6 +427,9 @@ func FuzzParsePattern(f *testing.F) {
 		}
 		if got := ptRender(p.segs); got != path {
 			t.Fatalf("parsePattern(%q): segments render as %q", path, got)
+		}
+		if !utf8.ValidString(path) || strings.ContainsFunc(path, unicode.IsControl) {
+			t.Fatalf("parsePattern(%q): accepted a path that is not UTF-8 or holds a control character", path)
 		}
 		var names []string
 		for i, s := range p.segs {
