@@ -7,26 +7,46 @@ import (
 	"strings"
 )
 
-// maxConfigBytes caps the input of LoadYAML and LoadJSON. Route files are
-// kilobytes; the cap keeps a wrong or hostile input from exhausting memory.
-const maxConfigBytes = 16 << 20
+// Route files are kilobytes; the caps below keep a wrong or hostile input
+// from exhausting memory while it is read. Measured on the worst shapes
+// (a flow list of one-letter items, a block list of nulls, a JSON list of
+// zeros), reading a document takes at most about 280 MB at its cap: YAML's
+// parser builds its whole node tree before a value is counted, some 110
+// bytes per byte of input, so YAML has the smaller byte cap; JSON is
+// counted as it is parsed.
+const (
+	// maxConfigBytes caps the input of LoadJSON and LoadOpenAPI.
+	maxConfigBytes = 16 << 20
+	// maxYAMLBytes caps the input of LoadYAML: some 20,000 routes in
+	// block style, 40,000 in flow style.
+	maxYAMLBytes = 2 << 20
+	// maxConfigValues caps the values (scalars, lists and mappings, keys
+	// included, aliases expanded) of a YAML or JSON document: a route
+	// takes eight to twelve, so that a JSON file holds some 50,000 routes.
+	maxConfigValues = 1 << 19
+)
+
+// maxConfigProblems caps the problems a document's error lists one by one;
+// one more problem says how many were left out.
+const maxConfigProblems = 1000
 
 // maxConfigDepth caps how deeply a config document may nest. Routes need four
 // levels; the cap keeps the recursive readers far from the stack limit, which
 // Go treats as a fatal error rather than a panic.
 const maxConfigDepth = 1000
 
-// readConfig reads all of r, refusing more than maxConfigBytes.
-func readConfig(r io.Reader, file string) ([]byte, error) {
+// readConfig reads all of r, refusing more than limit bytes (a whole
+// number of MiB).
+func readConfig(r io.Reader, file string, limit int) ([]byte, error) {
 	if r == nil {
 		return nil, fmt.Errorf("dynroute: read %s: nil reader", file)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxConfigBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("dynroute: read %s: %w", file, err)
 	}
-	if len(data) > maxConfigBytes {
-		return nil, configErrorIn(file, docError(file, 0, "the file is larger than %d MiB", maxConfigBytes>>20))
+	if len(data) > limit {
+		return nil, configErrorIn(file, docError(file, 0, "the file is larger than %d MiB", limit>>20))
 	}
 	return data, nil
 }
@@ -72,16 +92,31 @@ type pair struct{ key, val *value }
 
 // valueSlab hands out values from chunks: a 10,000-route file has some
 // 150,000 values, and one allocation each was a tenth of LoadYAML's time.
-type valueSlab []value
+// It counts them, for the cap of maxConfigValues.
+type valueSlab struct {
+	free []value
+	n    int // values handed out
+}
 
 func (s *valueSlab) new(kind valueKind, line int) *value {
-	if len(*s) == 0 {
-		*s = make([]value, 512)
+	if len(s.free) == 0 {
+		s.free = make([]value, 512)
 	}
-	v := &(*s)[0]
-	*s = (*s)[1:]
+	v := &s.free[0]
+	s.free = s.free[1:]
+	s.n++
 	v.kind, v.line = kind, line
 	return v
+}
+
+// check returns the error of a document that has reached maxConfigValues
+// values, at line; nil before that.
+func (s *valueSlab) check(file string, line int) error {
+	if s.n < maxConfigValues {
+		return nil
+	}
+	return docError(file, line, "the document holds more than %d values (scalars, lists and mappings, keys included); "+
+		"split its routes across files, or load them from a database (LoadSQL)", maxConfigValues)
 }
 
 // describe names v's type and, for scalars, its text, for "got ..." messages.
@@ -140,6 +175,17 @@ type routeDecoder struct {
 	// its types, as encoding/json does.
 	looseStrings bool
 	errs         []error
+	unlisted     int // problems past maxConfigProblems
+}
+
+// report records a problem, up to maxConfigProblems; past that it counts
+// them.
+func (d *routeDecoder) report(err error) {
+	if len(d.errs) < maxConfigProblems {
+		d.errs = append(d.errs, err)
+		return
+	}
+	d.unlisted++
 }
 
 // decodeRoutes decodes a document of either shape, or the single-key
@@ -148,6 +194,9 @@ type routeDecoder struct {
 func decodeRoutes(root *value, file string, looseStrings bool) ([]RouteSpec, error) {
 	d := &routeDecoder{file: file, looseStrings: looseStrings}
 	specs := d.document(root)
+	if d.unlisted > 0 {
+		d.errs = append(d.errs, docError(file, 0, "%d more problems are not listed (the first %d are)", d.unlisted, maxConfigProblems))
+	}
 	return specs, configErrorIn(file, d.errs...)
 }
 
@@ -176,7 +225,7 @@ func (d *routeDecoder) document(root *value) []RouteSpec {
 			}
 		}
 	default:
-		d.errs = append(d.errs, docError(d.file, root.line,
+		d.report(docError(d.file, root.line,
 			"the document must be a list of routes or a mapping of route names to routes, got %s", describe(root)))
 	}
 	return specs
@@ -251,7 +300,7 @@ func (d *routeDecoder) entry(v, key *value) (RouteSpec, bool) {
 		e.problem(line, false, "a route entry must be a mapping of route fields, got %s", describe(v))
 	}
 	for _, p := range e.probs {
-		d.errs = append(d.errs, &RouteError{
+		d.report(&RouteError{
 			Name: e.spec.Name, Methods: e.spec.Methods, Path: e.spec.Path,
 			Source: Source{File: d.file, Line: p.line},
 			Err:    ErrInvalidConfig, Detail: p.detail,

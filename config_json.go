@@ -11,14 +11,15 @@ import (
 // LoadJSON reads route specs from the JSON document r; name is the file name
 // recorded in each spec's Source, with the line the entry starts on.
 //
-// It accepts the shapes, keys and limits of LoadYAML and reports problems the
-// same way, unknown and duplicate keys included, which encoding/json's
-// Unmarshal would silently accept. Values keep their JSON types: a string
+// It accepts the shapes, keys and limits of LoadYAML, except that the input
+// may be up to 16 MiB (the values are counted as they are read, which bounds
+// memory as well), and reports problems the same way, unknown and duplicate
+// keys included, which encoding/json's Unmarshal would silently accept. Values keep their JSON types: a string
 // field given a number is a problem, where YAML takes the number's text.
 // Numbers in extra become int when integral, otherwise float64, as in YAML.
 // A UTF-8 byte order mark is skipped.
 func LoadJSON(r io.Reader, name string) ([]RouteSpec, error) {
-	data, err := readConfig(r, name)
+	data, err := readConfig(r, name, maxConfigBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +83,9 @@ func (p *jsonParser) value(depth int) (*value, error) {
 		return nil, p.syntaxError(err)
 	}
 	line := p.lineAt(p.dec.InputOffset())
+	if err := p.values.check(p.file, line); err != nil {
+		return nil, err
+	}
 	switch t := tok.(type) {
 	case json.Delim:
 		if depth >= maxConfigDepth {
@@ -132,7 +136,11 @@ func (p *jsonParser) object(line, depth int) (*value, error) {
 		if !ok { // the decoder only returns string keys; stay safe anyway
 			return nil, docError(p.file, p.lineAt(p.dec.InputOffset()), "JSON syntax error: unexpected %v", tokenText(tok))
 		}
-		key := p.values.new(valString, p.lineAt(p.dec.InputOffset()))
+		line := p.lineAt(p.dec.InputOffset())
+		if err := p.values.check(p.file, line); err != nil {
+			return nil, err
+		}
+		key := p.values.new(valString, line)
 		key.text = k
 		val, err := p.value(depth + 1)
 		if err != nil {

@@ -44,7 +44,7 @@ var openAPIItemKeys = []string{"$ref", "summary", "description", "servers", "par
 // Parameters, request bodies, responses and security are not read, nor are
 // servers: a server URL's base path (/api/v3) is not put before the paths.
 func LoadOpenAPI(r io.Reader, name string) ([]RouteSpec, error) {
-	data, err := readConfig(r, name)
+	data, err := readConfig(r, name, maxConfigBytes)
 	if err != nil {
 		return nil, err
 	}

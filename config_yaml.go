@@ -39,8 +39,12 @@ import (
 // yaml.Unmarshal any scalar's text is accepted where a string is wanted.
 // Anchors, aliases and merge keys (<<) work, but aliases and merges may add
 // at most max(64 Ki, input size in bytes) values in all, which defeats
-// "billion laughs" documents. The input must be UTF-8, at most 16 MiB, and
-// nest at most 1000 levels deep.
+// "billion laughs" documents. The input must be UTF-8, at most 2 MiB (some
+// 20,000 routes in block style), hold at most 524,288 values (scalars,
+// lists and mappings, keys included) and nest at most 1000 levels deep;
+// reading it then takes at most about 280 MB whatever its shape. A document
+// past a limit is one error and no specs; larger route sets belong in a
+// database (LoadSQL) or in several files.
 //
 // LoadYAML reports what a RouteSpec cannot represent, not whether the routes
 // are valid: Router.AddRoutes checks that (missing fields, unknown handlers,
@@ -52,12 +56,13 @@ import (
 // problem, each wrapping ErrInvalidConfig, with the line of the offending
 // key or value in Source: an unknown key (suggesting the closest known one),
 // a wrong type, a duplicate key, an entry that is not a mapping, a conflict.
+// Past 1000 problems, one more says how many were not listed.
 // A document that is malformed as a whole (a syntax error, the wrong shape,
 // a second document, too large) gives no specs and one such error. An empty
 // document gives no specs and no error. Only an error reading r does not
 // wrap ErrInvalidConfig.
 func LoadYAML(r io.Reader, name string) ([]RouteSpec, error) {
-	data, err := readConfig(r, name)
+	data, err := readConfig(r, name, maxYAMLBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +203,9 @@ func (c *yamlConverter) spend(n int, line int) error {
 func (c *yamlConverter) convert(n *yaml.Node, depth int) (*value, error) {
 	if depth > maxConfigDepth {
 		return nil, docError(c.file, n.Line, "the document nests deeper than %d levels", maxConfigDepth)
+	}
+	if err := c.values.check(c.file, n.Line); err != nil {
+		return nil, err
 	}
 	if c.aliasDepth > 0 {
 		if err := c.spend(1, n.Line); err != nil {

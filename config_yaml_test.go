@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/dynroute/dynroute/internal/errlist"
 	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -471,12 +472,22 @@ func TestLoadProblemDetails(t *testing.T) {
 }
 
 func TestLoadInputLimits(t *testing.T) {
-	big := strings.Repeat("#", maxConfigBytes+1)
-	for _, load := range []specLoader{LoadYAML, LoadJSON} {
-		specs, err := load(strings.NewReader(big), "big.yaml")
+	for _, tt := range []struct {
+		load  specLoader
+		limit int
+		want  string
+	}{
+		{LoadYAML, maxYAMLBytes, "dynroute: big.yaml: the file is larger than 2 MiB"},
+		{LoadJSON, maxConfigBytes, "dynroute: big.yaml: the file is larger than 16 MiB"},
+	} {
+		specs, err := tt.load(strings.NewReader(strings.Repeat(" ", tt.limit)), "big.yaml")
+		assert.Empty(t, specs)
+		assert.NoError(t, err, "a file of the limit is read")
+		specs, err = tt.load(strings.NewReader(strings.Repeat(" ", tt.limit+1)), "big.yaml")
 		assert.Nil(t, specs)
 		assert.ErrorIs(t, err, ErrInvalidConfig)
-		assert.ErrorContains(t, err, "dynroute: big.yaml: the file is larger than 16 MiB")
+		assert.ErrorContains(t, err, tt.want)
+		load := tt.load
 
 		readErr := errors.New("disk on fire")
 		_, err = load(iotest.ErrReader(readErr), "routes.yaml")
@@ -486,6 +497,50 @@ func TestLoadInputLimits(t *testing.T) {
 		_, err = load(nil, "routes.yaml")
 		assert.Error(t, err)
 	}
+}
+
+// TestLoadValueAndProblemLimits: a document of more than maxConfigValues
+// values is refused as a whole, in either format, however its values are
+// shaped; one with many problems lists the first maxConfigProblems and
+// counts the rest.
+func TestLoadValueAndProblemLimits(t *testing.T) {
+	var jsonDoc strings.Builder
+	jsonDoc.WriteString("{")
+	for i := range maxConfigValues/8 + 1 { // routes of eight values each
+		if i > 0 {
+			jsonDoc.WriteString(",")
+		}
+		fmt.Fprintf(&jsonDoc, `"r%d":{"path":"/r","methods":"GET","handler":"h"}`, i)
+	}
+	jsonDoc.WriteString("}")
+	for _, tt := range []struct {
+		name string
+		load specLoader
+		doc  string
+	}{
+		{"a block list of nulls", LoadYAML, strings.Repeat("-\n", maxConfigValues+1)},
+		{"a flow list of letters", LoadYAML, "[" + strings.Repeat("a,", maxConfigValues) + "a]"},
+		{"json routes", LoadJSON, jsonDoc.String()},
+		{"a json list of zeros", LoadJSON, "[" + strings.Repeat("0,", maxConfigValues) + "0]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			specs, err := tt.load(strings.NewReader(tt.doc), "big")
+			assert.Nil(t, specs)
+			require.ErrorIs(t, err, ErrInvalidConfig)
+			problems := errlist.Flatten(err)
+			require.Len(t, problems, 1, "one problem, for the document")
+			assert.Contains(t, problems[0].Error(), "the document holds more than 524288 values")
+		})
+	}
+
+	// 3000 problems: the first 1000 listed, one more counting the rest.
+	doc := "r: {path: /r, handler: h, tags: [" + strings.Repeat("[],", 2999) + "[]]}"
+	specs, err := LoadYAML(strings.NewReader(doc), "many.yaml")
+	assert.Empty(t, specs)
+	problems := errlist.Flatten(err)
+	require.Len(t, problems, maxConfigProblems+1)
+	assert.Contains(t, problems[0].Error(), "tags[0] must be a string")
+	assert.Equal(t, "dynroute: many.yaml: 2000 more problems are not listed (the first 1000 are)", problems[maxConfigProblems].Error())
 }
 
 // seedRouter is a Router whose registry has the seed's handlers; each
