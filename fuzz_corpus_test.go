@@ -2,6 +2,7 @@ package dynroute
 
 import (
 	"bytes"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -11,6 +12,10 @@ import (
 	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
+
+// TestMain bounds how long go test -fuzz minimizes an input (see
+// testkit.Main).
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 func TestFuzzCorpus(t *testing.T) {
 	testkit.CheckFuzzCorpus(t, fuzzCorpus(t))
@@ -61,8 +66,10 @@ func fuzzCorpus(t *testing.T) testkit.Corpus {
 	for _, b := range testkit.Sorted(jsonFiles) {
 		add("FuzzLoadJSON", b)
 	}
-	for _, b := range testkit.Sorted(openapiFiles) {
-		add("FuzzLoadOpenAPI", b)
+	for _, name := range slices.Sorted(maps.Keys(openapiFiles)) {
+		for _, b := range testkit.SeedPieces(t, openapiFiles[name], strings.HasSuffix(name, ".json"), "openapi") {
+			add("FuzzLoadOpenAPI", b)
+		}
 	}
 
 	// The routes of the valid files.
@@ -135,12 +142,14 @@ func fuzzCorpus(t *testing.T) testkit.Corpus {
 		return lines
 	}
 	var all []string
-	for _, s := range specs[:min(len(specs), 16)] {
+	for i, s := range specs[:min(len(specs), 16)] {
 		if s.Name == "" {
 			continue
 		}
 		add("FuzzLoadEnv", "ROUTES", strings.Join(envLine(s), "\n"))
-		all = append(all, envLine(s)...)
+		if i < 8 { // a few routes at once; a seed stays small
+			all = append(all, envLine(s)...)
+		}
 	}
 	add("FuzzLoadEnv", "ROUTES", strings.Join(append([]string{"PATH=/usr/local/bin:/usr/bin", "HOME=/root", "ROUTESX=1"}, all...), "\n"))
 	add("FuzzLoadEnv", "ROUTES_V2", "ROUTES_V2_A_PATH=/a\nROUTES_V2_A_METHODS=GET\nROUTES_V2_A_HANDLER=h\nROUTES_V2__PATH=/b")

@@ -11,6 +11,10 @@ import (
 
 // TestFuzzCorpus checks the seed corpora of FuzzTypedBody and
 // FuzzTypedParams.
+// TestMain bounds how long go test -fuzz minimizes an input (see
+// testkit.Main).
+func TestMain(m *testing.M) { testkit.Main(m) }
+
 func TestFuzzCorpus(t *testing.T) {
 	c := testkit.Corpus{}
 	add := c.Add

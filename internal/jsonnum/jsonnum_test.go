@@ -4,9 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/assert"
 )
+
+// TestMain bounds how long go test -fuzz minimizes an input (see
+// testkit.Main).
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 func TestScan(t *testing.T) {
 	tests := []struct {

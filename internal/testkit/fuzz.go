@@ -3,6 +3,7 @@ package testkit
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"maps"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 )
 
 // The seed corpora of a package's fuzz targets, testdata/fuzz/<target>/seed-*,
@@ -30,8 +32,11 @@ var fuzzCorpusFlag = flag.Bool("fuzzcorpus", false, "rewrite the seed corpora un
 // fuzzCorpusPrefix starts the names of generated corpus files.
 const fuzzCorpusPrefix = "seed-"
 
-// fuzzCorpusMaxFile is the largest corpus file kept.
-const fuzzCorpusMaxFile = 100 << 10
+// fuzzCorpusMaxFile is the largest corpus file: go test -fuzz minimizes
+// every input that finds new coverage for up to a minute by default, and
+// the time grows with the input, so that a run of the plain command on
+// large seeds does little else. A larger seed is an error; split it.
+const fuzzCorpusMaxFile = 2 << 10
 
 // A Corpus holds the seed inputs of fuzz targets, as argument lists.
 type Corpus map[string][][]any
@@ -51,6 +56,7 @@ func CheckFuzzCorpus(t *testing.T, c Corpus) {
 		for _, args := range entries {
 			b := marshalFuzzInput(args)
 			if len(b) > fuzzCorpusMaxFile {
+				t.Errorf("a seed of %s is %d bytes, over %d: split it into smaller ones (%.80q…)", target, len(b), fuzzCorpusMaxFile, b)
 				continue
 			}
 			sum := sha256.Sum256(b)
@@ -150,4 +156,131 @@ func Sorted(m map[string][]byte) [][]byte {
 		out[i] = m[k]
 	}
 	return out
+}
+
+// SeedPieces returns doc, a YAML or JSON document, as seeds that fit a
+// corpus file: doc itself when it fits, else pieces of it, each keeping the
+// members above it (a piece of an OpenAPI document is still
+// {paths: {/pet: {get: …}}}) and the root members named in keep (openapi,
+// without which a loader reads nothing). Pieces are written as JSON when
+// asJSON, else as YAML; a string too long for any piece is cut.
+func SeedPieces(t testing.TB, doc []byte, asJSON bool, keep ...string) [][]byte {
+	t.Helper()
+	fits := func(b []byte) bool { return len(marshalFuzzInput([]any{b})) <= fuzzCorpusMaxFile }
+	if fits(doc) {
+		return [][]byte{doc}
+	}
+	var decoded map[string]any
+	require.NoError(t, yaml.Unmarshal(doc, &decoded))
+	root := plainKeys(decoded).(map[string]any)
+	encode := func(v any) []byte {
+		var b []byte
+		var err error
+		if asJSON {
+			b, err = json.Marshal(v)
+		} else {
+			b, err = yaml.Marshal(v)
+		}
+		require.NoError(t, err)
+		return b
+	}
+	kept := map[string]any{}
+	for _, k := range keep {
+		if v, ok := root[k]; ok {
+			kept[k] = v
+		}
+	}
+	var out [][]byte
+	for _, k := range slices.Sorted(maps.Keys(root)) {
+		if _, ok := kept[k]; ok {
+			continue
+		}
+		wrap := func(p any) any {
+			m := maps.Clone(kept)
+			m[k] = p
+			return m
+		}
+		for _, p := range pieces(root[k], func(p any) bool { return fits(encode(wrap(p))) }) {
+			out = append(out, encode(wrap(p)))
+		}
+	}
+	return out
+}
+
+// pieces splits v into values for which fits holds: v itself, or the
+// pieces of each member or item, each inside its own mapping or list.
+func pieces(v any, fits func(any) bool) []any {
+	if fits(v) {
+		return []any{v}
+	}
+	var out []any
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			for _, p := range pieces(v[k], func(p any) bool { return fits(map[string]any{k: p}) }) {
+				out = append(out, map[string]any{k: p})
+			}
+		}
+	case []any:
+		for _, item := range v {
+			for _, p := range pieces(item, func(p any) bool { return fits([]any{p}) }) {
+				out = append(out, []any{p})
+			}
+		}
+	case string:
+		for n := len(v) / 2; n > 0; n /= 2 {
+			if fits(v[:n]) {
+				return []any{v[:n]}
+			}
+		}
+	}
+	return out
+}
+
+// plainKeys makes the mappings yaml.v3 decodes with non-string keys (200:
+// in responses) mappings with string keys, as JSON has them.
+func plainKeys(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = plainKeys(x)
+		}
+		return m
+	case map[any]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[fmt.Sprint(k)] = plainKeys(x)
+		}
+		return m
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = plainKeys(x)
+		}
+		return out
+	}
+	return v
+}
+
+// fuzzMinimizeTime is how long go test -fuzz minimizes an input it keeps,
+// unless -fuzzminimizetime says otherwise. Go's default is a minute per
+// input that widens coverage, and with documents for inputs that minute is
+// most of a run: `go test -fuzz FuzzLoadOpenAPI` alone did little else.
+const fuzzMinimizeTime = "5s"
+
+// Main runs the tests of a package with fuzz targets; its TestMain calls
+// it. Unless -fuzzminimizetime is given, a fuzzing run minimizes each
+// input it keeps for at most fuzzMinimizeTime.
+func Main(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.fuzzminimizetime" })
+	if !given {
+		if err := flag.Set("test.fuzzminimizetime", fuzzMinimizeTime); err != nil {
+			fmt.Fprintln(os.Stderr, "testkit: setting -fuzzminimizetime:", err)
+			os.Exit(2)
+		}
+	}
+	os.Exit(m.Run())
 }
