@@ -165,7 +165,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := ValidationProblem{Problem: dynroute.Problem{Type: "about:blank", Title: title, Status: status}}
 	if ve, ok := errors.AsType[*ValidationError](err); ok {
-		p.Errors = boundErrors(ve.Errors, maxProblemBytes-1024) // 1 KiB for the rest
+		// The rest of the answer takes at most 2 KiB: the detail is cut to
+		// 1 KiB, and the type, title and status are short.
+		p.Errors = boundErrors(ve.Errors, maxProblemBytes-2*httpx.MaxEchoBytes)
 		p.Detail = validationSummary(len(ve.Errors))
 		if len(p.Errors) < len(ve.Errors) {
 			p.Detail += "; the first " + strconv.Itoa(len(p.Errors)) + " are listed"
