@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/internal/httpx"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/stretchr/testify/require"
 )
@@ -249,7 +250,7 @@ func FuzzTypedParams(f *testing.F) {
 			require.Equal(t, got.utc(), got2.utc())
 		case http.StatusUnprocessableEntity:
 			require.Nil(t, got, "422 after calling the handler")
-			checkFuzzProblem(t, w, names)
+			checkFuzzProblem(t, w, names, q)
 		default:
 			t.Fatalf("%+v: status %d: %s", q, w.Code, w.Body.String())
 		}
@@ -271,9 +272,10 @@ func FuzzTypedParams(f *testing.F) {
 	})
 }
 
-// checkFuzzProblem checks a 422 answer: problem+json listing problems at
-// known parameters.
-func checkFuzzProblem(t *testing.T, w *httptest.ResponseRecorder, names map[string]bool) {
+// checkFuzzProblem checks a 422 answer to q: problem+json listing problems
+// at known parameters, echoing the raw value unless it is over the echo
+// bound.
+func checkFuzzProblem(t *testing.T, w *httptest.ResponseRecorder, names map[string]bool, q fuzzParamsReq) {
 	t.Helper()
 	require.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
 	var p ValidationProblem
@@ -300,10 +302,26 @@ func checkFuzzProblem(t *testing.T, w *httptest.ResponseRecorder, names map[stri
 		case e.Type == "missing":
 			require.Nil(t, e.Input, "%+v", e)
 		case strings.HasPrefix(e.Type, "too_"):
+		case e.Input == nil:
+			require.True(t, q.hasLongPart(), "an echo left out of a short request: %+v", e)
 		default:
 			require.IsType(t, "", e.Input, "%+v", e)
+			b, err := json.Marshal(e.Input)
+			require.NoError(t, err)
+			require.LessOrEqual(t, len(b), httpx.MaxEchoBytes, "%+v", e)
 		}
 	}
+}
+
+// hasLongPart reports whether a part of q is longer than the echo bound
+// as JSON, so that a problem with it echoes nothing.
+func (q fuzzParamsReq) hasLongPart() bool {
+	for _, part := range []string{q.id, q.name, q.query, q.h, q.num, q.list, q.cookie} {
+		if b, _ := json.Marshal(part); len(b) > httpx.MaxEchoBytes {
+			return true
+		}
+	}
+	return false
 }
 
 var fuzzLowerWord = regexp.MustCompile(`^[a-z]*$`)
