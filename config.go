@@ -77,18 +77,21 @@ func newConfigError(summary string, errs ...error) error {
 // variables, database rows and OpenAPI documents declare it. Handler names a
 // handler in the Router's Registry.
 type RouteSpec struct {
-	Name        string         `json:"name,omitempty" yaml:"name,omitempty"`
-	Path        string         `json:"path" yaml:"path"`
-	Methods     []string       `json:"methods" yaml:"methods"`
-	Handler     string         `json:"handler" yaml:"handler"`
-	Tags        []string       `json:"tags,omitempty" yaml:"tags,omitempty"`
-	Summary     string         `json:"summary,omitempty" yaml:"summary,omitempty"`
-	Description string         `json:"description,omitempty" yaml:"description,omitempty"`
-	StatusCode  int            `json:"status_code,omitempty" yaml:"status_code,omitempty"`
-	OperationID string         `json:"operation_id,omitempty" yaml:"operation_id,omitempty"`
-	Deprecated  bool           `json:"deprecated,omitempty" yaml:"deprecated,omitempty"`
-	Hidden      bool           `json:"hidden,omitempty" yaml:"hidden,omitempty"`
-	Extra       map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
+	Name        string   `json:"name,omitempty" yaml:"name,omitempty"`
+	Path        string   `json:"path" yaml:"path"`
+	Methods     []string `json:"methods" yaml:"methods"`
+	Handler     string   `json:"handler" yaml:"handler"`
+	Tags        []string `json:"tags,omitempty" yaml:"tags,omitempty"`
+	Summary     string   `json:"summary,omitempty" yaml:"summary,omitempty"`
+	Description string   `json:"description,omitempty" yaml:"description,omitempty"`
+	StatusCode  int      `json:"status_code,omitempty" yaml:"status_code,omitempty"`
+	OperationID string   `json:"operation_id,omitempty" yaml:"operation_id,omitempty"`
+	Deprecated  bool     `json:"deprecated,omitempty" yaml:"deprecated,omitempty"`
+	Hidden      bool     `json:"hidden,omitempty" yaml:"hidden,omitempty"`
+	// Extra is the application's own data for the route's handler (Route.Extra):
+	// the extra: mapping of a config entry, and the entry's keys that are
+	// neither RouteSpec's nor misspellings of them (LoadYAML).
+	Extra map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
 	// Headers and HeaderPatterns are header matches (RouteOptions.Headers):
 	// header name to exact value, and to regular expression. LoadYAML and
 	// LoadJSON read them; the other loaders have no form for them.

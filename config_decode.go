@@ -321,6 +321,8 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 	// them in place, compare once all keys are read.
 	var name, handler, handlerName *value
 	var nameText, handlerText, handlerNameText string
+	var custom []pair // keys of the application's own, for Extra
+	extraLine := 0
 	for _, p := range v.pairs {
 		k, ok := e.d.scalarText(p.key)
 		if !ok || p.key.kind == valNull {
@@ -370,7 +372,7 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 		case "hidden":
 			s.Hidden = e.boolean(k, p.val)
 		case "extra":
-			s.Extra = e.extra(p.val)
+			s.Extra, extraLine = e.extra(p.val), p.key.line
 		case "headers":
 			s.Headers = e.strMap(k, p.val)
 		case "header_patterns":
@@ -382,8 +384,26 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 		case "max_body_bytes":
 			s.MaxBodyBytes = int64(e.integer(k, p.val))
 		default:
-			e.problem(p.key.line, true, "%s", unknownKey(k))
+			// A key near a known one is a misspelling; any other is the
+			// application's own, kept in Extra (the seed's response_message).
+			near := closestNames(k, specKeys[:], 1)
+			if len(near) == 0 {
+				custom = append(custom, p)
+				continue
+			}
+			e.problem(p.key.line, true, "unknown key %q; did you mean %q?", clip(k), near[0])
 		}
+	}
+	for _, p := range custom {
+		k := p.key.text
+		if _, dup := s.Extra[k]; dup {
+			e.problem(p.key.line, false, "key %q is given both here and in extra (line %d); give it once", clip(k), extraLine)
+			continue
+		}
+		if s.Extra == nil {
+			s.Extra = make(map[string]any)
+		}
+		s.Extra[k] = e.anyValue(k, p.val)
 	}
 	switch {
 	case !mapForm:
@@ -410,14 +430,6 @@ func (e *entryDecoder) given(v *value) bool {
 	}
 	_, ok := e.d.scalarText(v)
 	return ok
-}
-
-// unknownKey words the problem of key k, suggesting the closest known key.
-func unknownKey(k string) string {
-	if near := closestNames(k, specKeys[:], 1); len(near) > 0 {
-		return fmt.Sprintf("unknown key %q; did you mean %q?", clip(k), near[0])
-	}
-	return fmt.Sprintf("unknown key %q; the keys are %s", clip(k), strings.Join(specKeys[:], ", "))
 }
 
 // scalarText returns the text of a scalar accepted as a string: a string,

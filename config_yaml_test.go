@@ -332,10 +332,10 @@ func TestLoadProblemDetails(t *testing.T) {
 		want []string // one line per problem
 	}{
 		{
-			name: "unknown key without a close match lists the keys",
+			name: "a custom key given twice, at the top and in extra",
 			load: LoadYAML,
-			in:   "- {path: /x, methods: [GET], handler: h, zzzzzzzz: 1}\n",
-			want: []string{`dynroute: route GET /x (routes.yaml:1): unknown key "zzzzzzzz"; the keys are name, path, methods, handler, handler_name, tags, summary, description, status_code, operation_id, deprecated, hidden, extra, headers, header_patterns, app, prefix, max_body_bytes`},
+			in:   "- path: /x\n  methods: [GET]\n  handler: h\n  extra: {response_message: a}\n  response_message: b\n",
+			want: []string{`dynroute: route GET /x (routes.yaml:5): key "response_message" is given both here and in extra (line 4); give it once`},
 		},
 		{
 			name: "json numbers are not strings",
@@ -554,6 +554,46 @@ func seedRouter(t *testing.T, opts *Options) *Router {
 		})))
 	}
 	return rt
+}
+
+// TestLoadSeedAsWritten loads the seed's config key for key, its
+// response_message included: keys the loader does not know and that are no
+// misspelling of one are the application's own, in Extra, where the
+// handler reads them.
+func TestLoadSeedAsWritten(t *testing.T) {
+	specs := loadTestdata(t, "seed_as_written.yaml")
+	require.Len(t, specs, 3)
+	for i, want := range []string{"List of dynamic users", "Dynamic product endpoint", "Admin Area"} {
+		assert.Equal(t, map[string]any{"response_message": want}, specs[i].Extra, specs[i].Name)
+	}
+
+	rt := New(nil)
+	message := HandlerFunc(func(w http.ResponseWriter, r *http.Request, ps Params) {
+		fmt.Fprint(w, ps.Route().Extra["response_message"])
+	})
+	for _, name := range []string{"get_dynamic_users", "handle_dynamic_product", "get_admin_area"} {
+		require.NoError(t, rt.Registry().Register(name, message))
+	}
+	skipped, err := rt.AddRoutes(specs, &ApplyOptions{DefaultTags: []string{"Dynamic"}})
+	require.NoError(t, err, "strict mode has nothing to refuse")
+	require.Empty(t, skipped)
+	for target, want := range map[string]string{
+		"/dynamic/users": "List of dynamic users", "/dynamic/products/1": "Dynamic product endpoint", "/dynamic/admin": "Admin Area",
+	} {
+		assert.Equal(t, want, testkit.Serve(rt, "GET", target).Body.String(), target)
+	}
+	for _, route := range rt.Routes() {
+		if route.Name == "dynamic_users" {
+			assert.Equal(t, []string{"Dynamic"}, route.Tags, "the default tag")
+		}
+	}
+
+	// The custom keys go back out under extra.
+	back := rt.RouteSpecs()
+	require.Len(t, back, 3)
+	for _, s := range back {
+		assert.Contains(t, s.Extra, "response_message", s.Name)
+	}
 }
 
 func TestLoadSeedEndToEnd(t *testing.T) {

@@ -55,6 +55,40 @@ dynamic_products:
 	// 200 handle_dynamic_product 42
 }
 
+// The seed's config as written: response_message is a key of the
+// application's own, which the handler reads from its route's Extra, while
+// a misspelt key of the loader's is a problem.
+func ExampleLoadYAML_customKeys() {
+	const config = `
+dynamic_users:
+  path: /dynamic/users
+  methods: [GET]
+  response_message: List of dynamic users
+  handler_name: get_dynamic_users
+`
+	specs, err := dynroute.LoadYAML(strings.NewReader(config), "routes.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rt := dynroute.New(nil)
+	rt.Registry().MustRegister("get_dynamic_users", dynroute.HandlerFunc(func(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
+		fmt.Fprintf(w, `{"message": %q, "users": []}`, ps.Route().Extra["response_message"])
+	}))
+	if _, err := rt.AddRoutes(specs, nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(get(rt, "GET", "/dynamic/users"))
+
+	_, err = dynroute.LoadYAML(strings.NewReader("users: {pth: /users, methods: [GET], handler_name: h}"), "typo.yaml")
+	fmt.Println(err)
+	// Output:
+	// 200 {"message": "List of dynamic users", "users": []}
+	// dynroute: invalid route config: typo.yaml: 1 problem
+	// dynroute: route "users" GET (typo.yaml:1): unknown key "pth"; did you mean "path"?
+}
+
 // Strict mode (the default) reports every problem and adds nothing; lenient
 // mode skips the bad entries with a warning each and adds the rest.
 func ExampleRouter_AddRoutes() {

@@ -37,8 +37,8 @@ type RouteOptions struct {
 	// Extensions are OpenAPI specification extensions; keys start with "x-".
 	Extensions map[string]any
 	// Extra is free-form data for the handler and middleware (config's
-	// extra: map), read back from Route.Extra; it is not documented in
-	// OpenAPI.
+	// extra: map and custom keys such as the seed's response_message), read
+	// back from Route.Extra; it is not documented in OpenAPI.
 	Extra map[string]any
 	// Source says where the route was declared. Zero means the Go file and
 	// line that called the Router; config loaders set the file and line of
