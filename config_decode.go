@@ -261,8 +261,7 @@ func routesWrapper(root *value) *value {
 type entryDecoder struct {
 	d     *routeDecoder
 	spec  RouteSpec
-	probs []entryProblem
-	drop  bool // a problem the spec cannot represent: leave the entry out
+	probs []entryProblem // any problem leaves the entry out
 }
 
 type entryProblem struct {
@@ -270,13 +269,10 @@ type entryProblem struct {
 	detail string
 }
 
-// problem records a problem at line. Unless keep, the entry is left out:
-// only problems that lose nothing the spec could hold (an unknown key) keep it.
-func (e *entryDecoder) problem(line int, keep bool, format string, args ...any) {
+// problem records a problem at line; the entry is then left out, so that
+// nothing of it is applied but what its author meant.
+func (e *entryDecoder) problem(line int, format string, args ...any) {
 	e.probs = append(e.probs, entryProblem{line, fmt.Sprintf(format, args...)})
-	if !keep {
-		e.drop = true
-	}
 }
 
 // entry decodes one route entry: a list item (key == nil) or, in map form,
@@ -290,14 +286,14 @@ func (d *routeDecoder) entry(v, key *value) (RouteSpec, bool) {
 		e.spec.Name, keyOK = d.scalarText(key)
 		if !keyOK || key.kind == valNull {
 			keyOK = false
-			e.problem(key.line, false, "a route name must be a string, got %s", describe(key))
+			e.problem(key.line, "a route name must be a string, got %s", describe(key))
 		}
 	}
 	e.spec.Source = Source{File: d.file, Line: line}
 	if v.kind == valMap {
 		e.fields(v, key != nil, keyOK)
 	} else {
-		e.problem(line, false, "a route entry must be a mapping of route fields, got %s", describe(v))
+		e.problem(line, "a route entry must be a mapping of route fields, got %s", describe(v))
 	}
 	for _, p := range e.probs {
 		d.report(&RouteError{
@@ -306,7 +302,7 @@ func (d *routeDecoder) entry(v, key *value) (RouteSpec, bool) {
 			Err:    ErrInvalidConfig, Detail: p.detail,
 		})
 	}
-	return e.spec, !e.drop
+	return e.spec, len(e.probs) == 0
 }
 
 // fields decodes the keys of an entry into e.spec. In map form the name
@@ -326,7 +322,7 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 	for _, p := range v.pairs {
 		k, ok := e.d.scalarText(p.key)
 		if !ok || p.key.kind == valNull {
-			e.problem(p.key.line, false, "a key must be a string, got %s", describe(p.key))
+			e.problem(p.key.line, "a key must be a string, got %s", describe(p.key))
 			continue
 		}
 		idx, known := specKeyIndex[k]
@@ -338,7 +334,7 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 			first = seenOther[k]
 		}
 		if first > 0 {
-			e.problem(p.key.line, false, "duplicate key %q (first at line %d)", clip(k), first)
+			e.problem(p.key.line, "duplicate key %q (first at line %d)", clip(k), first)
 			continue
 		}
 		if known {
@@ -391,13 +387,16 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 				custom = append(custom, p)
 				continue
 			}
-			e.problem(p.key.line, true, "unknown key %q; did you mean %q?", clip(k), near[0])
+			// The entry does not say what its author meant: leave it out,
+			// so that it is not applied without the field, nor reported
+			// again as missing it.
+			e.problem(p.key.line, "unknown key %q; did you mean %q?", clip(k), near[0])
 		}
 	}
 	for _, p := range custom {
 		k := p.key.text
 		if _, dup := s.Extra[k]; dup {
-			e.problem(p.key.line, false, "key %q is given both here and in extra (line %d); give it once", clip(k), extraLine)
+			e.problem(p.key.line, "key %q is given both here and in extra (line %d); give it once", clip(k), extraLine)
 			continue
 		}
 		if s.Extra == nil {
@@ -409,7 +408,7 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 	case !mapForm:
 		s.Name = nameText
 	case keyOK && e.given(name) && nameText != s.Name:
-		e.problem(name.line, false, "name %q differs from the entry's key %q; drop one", clip(nameText), clip(s.Name))
+		e.problem(name.line, "name %q differs from the entry's key %q; drop one", clip(nameText), clip(s.Name))
 	}
 	s.Handler = handlerText
 	switch {
@@ -417,7 +416,7 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 	case !e.given(handler):
 		s.Handler = handlerNameText
 	case handlerNameText != handlerText:
-		e.problem(max(handler.line, handlerName.line), false,
+		e.problem(max(handler.line, handlerName.line),
 			"handler %q and handler_name %q differ; give one (handler_name is an alias of handler)", clip(handlerText), clip(handlerNameText))
 	}
 }
@@ -452,7 +451,7 @@ func (d *routeDecoder) scalarText(v *value) (string, bool) {
 func (e *entryDecoder) str(field string, v *value) string {
 	s, ok := e.d.scalarText(v)
 	if !ok {
-		e.problem(v.line, false, "%s must be a string, got %s", field, describe(v))
+		e.problem(v.line, "%s must be a string, got %s", field, describe(v))
 		return ""
 	}
 	return s
@@ -468,14 +467,14 @@ func (e *entryDecoder) strList(field string, v *value) []string {
 		for i, item := range v.items {
 			s, ok := e.d.scalarText(item)
 			if !ok || item.kind == valNull {
-				e.problem(item.line, false, "%s[%d] must be a string, got %s", field, i, describe(item))
+				e.problem(item.line, "%s[%d] must be a string, got %s", field, i, describe(item))
 				continue
 			}
 			out = append(out, s)
 		}
 		return out
 	}
-	e.problem(v.line, false, "%s must be a list of strings, got %s", field, describe(v))
+	e.problem(v.line, "%s must be a list of strings, got %s", field, describe(v))
 	return nil
 }
 
@@ -490,23 +489,23 @@ func (e *entryDecoder) strMap(field string, v *value) map[string]string {
 		for _, p := range v.pairs {
 			k, ok := e.d.scalarText(p.key)
 			if !ok || p.key.kind == valNull {
-				e.problem(p.key.line, false, "%s: a key must be a string, got %s", field, describe(p.key))
+				e.problem(p.key.line, "%s: a key must be a string, got %s", field, describe(p.key))
 				continue
 			}
 			val, ok := e.d.scalarText(p.val)
 			if !ok || p.val.kind == valNull {
-				e.problem(p.val.line, false, "%s.%s must be a string, got %s", field, clip(k), describe(p.val))
+				e.problem(p.val.line, "%s.%s must be a string, got %s", field, clip(k), describe(p.val))
 				continue
 			}
 			if _, dup := out[k]; dup {
-				e.problem(p.key.line, false, "%s: duplicate key %q", field, clip(k))
+				e.problem(p.key.line, "%s: duplicate key %q", field, clip(k))
 				continue
 			}
 			out[k] = val
 		}
 		return out
 	}
-	e.problem(v.line, false, "%s must be a mapping of header names to strings, got %s", field, describe(v))
+	e.problem(v.line, "%s must be a mapping of header names to strings, got %s", field, describe(v))
 	return nil
 }
 
@@ -526,7 +525,7 @@ func (e *entryDecoder) methods(v *value) []string {
 	if v.kind == valList || v.kind == valNull {
 		return e.strList("methods", v)
 	}
-	e.problem(v.line, false, "methods must be a string or a list of strings, got %s", describe(v))
+	e.problem(v.line, "methods must be a string or a list of strings, got %s", describe(v))
 	return nil
 }
 
@@ -540,7 +539,7 @@ func (e *entryDecoder) integer(field string, v *value) int {
 			return n
 		}
 	}
-	e.problem(v.line, false, "%s must be an integer, got %s", field, describe(v))
+	e.problem(v.line, "%s must be an integer, got %s", field, describe(v))
 	return 0
 }
 
@@ -552,7 +551,7 @@ func (e *entryDecoder) boolean(field string, v *value) bool {
 	case valBool:
 		return v.bit
 	}
-	e.problem(v.line, false, "%s must be a boolean, got %s", field, describe(v))
+	e.problem(v.line, "%s must be a boolean, got %s", field, describe(v))
 	return false
 }
 
@@ -566,7 +565,7 @@ func (e *entryDecoder) extra(v *value) map[string]any {
 		m, _ := e.anyValue("extra", v).(map[string]any)
 		return m
 	}
-	e.problem(v.line, false, "extra must be a mapping, got %s", describe(v))
+	e.problem(v.line, "extra must be a mapping, got %s", describe(v))
 	return nil
 }
 
@@ -599,11 +598,11 @@ func (e *entryDecoder) anyValue(where string, v *value) any {
 		for _, p := range v.pairs {
 			k, ok := e.d.scalarText(p.key)
 			if !ok || p.key.kind == valNull {
-				e.problem(p.key.line, false, "%s: a key must be a string, got %s", where, describe(p.key))
+				e.problem(p.key.line, "%s: a key must be a string, got %s", where, describe(p.key))
 				continue
 			}
 			if first, dup := lines[k]; dup {
-				e.problem(p.key.line, false, "%s: duplicate key %q (first at line %d)", where, clip(k), first)
+				e.problem(p.key.line, "%s: duplicate key %q (first at line %d)", where, clip(k), first)
 				continue
 			}
 			lines[k] = p.key.line
@@ -612,7 +611,7 @@ func (e *entryDecoder) anyValue(where string, v *value) any {
 		return out
 	}
 	if v.bad {
-		e.problem(v.line, false, "%s: %s cannot be represented", where, describe(v))
+		e.problem(v.line, "%s: %s cannot be represented", where, describe(v))
 		return nil
 	}
 	return v.text

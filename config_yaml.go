@@ -55,13 +55,16 @@ import (
 // LoadYAML reports what a RouteSpec cannot represent, not whether the routes
 // are valid: Router.AddRoutes checks that (missing fields, unknown handlers,
 // bad paths, conflicts, two entries with one name). It returns every entry
-// that decoded, with Source.Line at the entry's first line, including
-// entries with unknown keys; it leaves out entries with a value of the wrong
+// that decoded without a problem, with Source.Line at the entry's first
+// line; it leaves out entries with a misspelt key, a value of the wrong
 // type, a duplicate key, or conflicting handler and handler_name or name and
-// map key. The error is nil or joins (errors.Join) one *RouteError per
-// problem, each wrapping ErrInvalidConfig, with the line of the offending
-// key or value in Source: an unknown key (suggesting the closest known one),
-// a wrong type, a duplicate key, an entry that is not a mapping, a conflict.
+// map key, so that nothing is applied but what the author meant and
+// AddRoutes does not report such an entry again (as missing the path its
+// misspelt key held). The error is nil or joins (errors.Join) one
+// *RouteError per problem, each wrapping ErrInvalidConfig, with the line of
+// the offending key or value in Source: a misspelt key (with the known key
+// it resembles), a wrong type, a duplicate key, an entry that is not a
+// mapping, a conflict.
 // Past 1000 problems, one more says how many were not listed.
 // A document that is malformed as a whole (a syntax error, the wrong shape,
 // a second document, too large) gives no specs and one such error. An empty

@@ -90,7 +90,9 @@ dynamic_users:
 }
 
 // Strict mode (the default) reports every problem and adds nothing; lenient
-// mode skips the bad entries with a warning each and adds the rest.
+// mode skips the bad entries with a warning each and adds the rest. An
+// entry the loader found a problem in (old, with its misspelt path) is not
+// among the specs, and so is neither applied nor reported twice.
 func ExampleRouter_AddRoutes() {
 	const config = `
 - name: users
@@ -119,11 +121,10 @@ func ExampleRouter_AddRoutes() {
 	// Output:
 	// dynroute: invalid route config: routes.yaml: 1 problem
 	// dynroute: route "old" GET (routes.yaml:11): unknown key "pth"; did you mean "path"?
-	// dynroute: invalid route config: 2 of 3 routes have problems, none was added
+	// dynroute: invalid route config: 1 of 2 routes have problems, none was added
 	// dynroute: route "orders" GET /dynamic/orders (routes.yaml:6): unknown handler "get_dynamic_order"; did you mean "get_dynamic_users"?
-	// dynroute: route "old" GET (routes.yaml:10): invalid route config: missing path
 	// 0 routes
-	// 2 skipped; 1 route: /dynamic/users
+	// 1 skipped; 1 route: /dynamic/users
 }
 
 // Routes from environment variables: <PREFIX>_<ROUTE>_<FIELD>.
