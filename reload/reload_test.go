@@ -458,19 +458,19 @@ func TestReloaderLenient(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "routes.json")
 	writeFile(t, file, `[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello"},
 		{"name": "b", "path": "/b", "methods": ["GET"], "handler": "nope"},
-		{"name": "c", "path": "/c", "methods": ["GET"], "handler": "hello", "colour": "red"}]`)
+		{"name": "c", "path": "/c", "methods": ["GET"], "handler": "hello", "sumary": "C"}]`)
 	h := newHarness(t, &Options{Apply: &dynroute.ApplyOptions{Lenient: true}}, func(rt *dynroute.Router, o *Options) (*Reloader, error) {
 		return NewFile(rt, file, o)
 	})
 	ev, err := h.rl.Reload(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, 2, ev.Routes)
-	assert.Equal(t, 2, ev.Added)
-	assert.Equal(t, 2, ev.Problems, "the unknown handler and the unknown key")
-	h.servesNow(map[string]string{"/a": "a", "/b": "", "/c": "c"})
+	assert.Equal(t, 1, ev.Routes)
+	assert.Equal(t, 1, ev.Added)
+	assert.Equal(t, 2, ev.Problems, "the unknown handler and the misspelt key")
+	h.servesNow(map[string]string{"/a": "a", "/b": "", "/c": ""})
 	logs := h.logs.String()
 	assert.Contains(t, logs, `\"nope\"`)
-	assert.Contains(t, logs, "colour")
+	assert.Contains(t, logs, "sumary")
 }
 
 func TestReloaderStart(t *testing.T) {

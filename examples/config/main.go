@@ -30,6 +30,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"flag"
@@ -38,6 +39,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -130,7 +132,7 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 					all = append(all, problems(err)...)
 				}
 			}
-			logger.Error("config refused", "problems", len(all), "error", errors.Join(all...).Error())
+			refuse(logger, all)
 			return 1
 		}
 		for _, p := range problems(loadErr) {
@@ -139,7 +141,7 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 	}
 	rt, _, err := newRouter(specs, o, logger)
 	if err != nil {
-		logger.Error("config refused", "error", err.Error())
+		refuse(logger, problems(err))
 		return 1
 	}
 	if o.routes {
@@ -153,18 +155,33 @@ func run(o options, stdout io.Writer, logger *slog.Logger) int {
 	return seed.ListenAndServe(o.addr, rt, logger)
 }
 
+// refuse logs that the config is refused, then each of its problems on a
+// line of its own, in file and line order.
+func refuse(logger *slog.Logger, all []error) {
+	sortProblems(all)
+	logger.Error("config refused", "problems", len(all))
+	for _, p := range all {
+		logger.Error("config problem", "error", p.Error())
+	}
+}
+
 // checkConfig prints every problem of the config — what the loader found and
-// what applying it in strict mode finds — and returns the exit code.
+// what applying it in strict mode finds — in file and line order, then a
+// summary, and returns the exit code. The routes counted are those -routes
+// lists: the config's and the one added in code.
 func checkConfig(specs []dynroute.RouteSpec, loadErr error, stdout io.Writer) int {
 	var all []error
 	if loadErr != nil {
 		all = append(all, problems(loadErr)...)
 	}
+	var rt *dynroute.Router
 	if loadErr == nil || errors.Is(loadErr, dynroute.ErrInvalidConfig) {
-		if _, _, err := newRouter(specs, options{strict: true}, slog.New(slog.DiscardHandler)); err != nil {
+		var err error
+		if rt, _, err = newRouter(specs, options{strict: true}, slog.New(slog.DiscardHandler)); err != nil {
 			all = append(all, problems(err)...)
 		}
 	}
+	sortProblems(all)
 	for _, p := range all {
 		fmt.Fprintln(stdout, p)
 	}
@@ -177,7 +194,18 @@ func checkConfig(specs []dynroute.RouteSpec, loadErr error, stdout io.Writer) in
 		fmt.Fprintf(stdout, "%d problems\n", len(all))
 		return 1
 	}
-	fmt.Fprintf(stdout, "ok: %d routes\n", len(specs))
+	routes := rt.Routes()
+	configFiles := map[string]bool{}
+	for _, s := range specs {
+		configFiles[s.Source.File] = true
+	}
+	fromConfig := 0
+	for _, r := range routes {
+		if configFiles[r.Source.File] {
+			fromConfig++
+		}
+	}
+	fmt.Fprintf(stdout, "ok: %d routes, %d from the config and %d added in code\n", len(routes), fromConfig, len(routes)-fromConfig)
 	return 0
 }
 
@@ -188,6 +216,23 @@ func problems(err error) []error {
 		return ce.Problems
 	}
 	return []error{err}
+}
+
+// sortProblems orders problems by the file and line they name; those that
+// name none (a file that cannot be read) come first.
+func sortProblems(all []error) {
+	slices.SortStableFunc(all, func(a, b error) int {
+		sa, sb := problemSource(a), problemSource(b)
+		return cmp.Or(cmp.Compare(sa.File, sb.File), cmp.Compare(sa.Line, sb.Line))
+	})
+}
+
+// problemSource is where a problem is: the Source of a *dynroute.RouteError.
+func problemSource(err error) dynroute.Source {
+	if re, ok := errors.AsType[*dynroute.RouteError](err); ok {
+		return re.Source
+	}
+	return dynroute.Source{}
 }
 
 // printRoutes prints the route table aligned in columns.
