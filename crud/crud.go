@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -45,8 +46,16 @@ type Options struct {
 	// Tags of every route; default [Name].
 	Tags []string
 	// IDField is the JSON member of T that holds the key; default "id".
-	// It is read-only: clients never set it in a body.
+	// It is read-only: clients never set it in a body, unless ClientKeys.
 	IDField string
+	// ClientKeys says the client chooses each item's key, as with a code,
+	// a slug or a UUID the store does not assign: create takes the key
+	// from its body, where it is required (a taken key is 409), and the
+	// create body is documented as <Name>Create, with the key; replace and
+	// patch still never change it (the path names the item), and replace's
+	// body is documented as <Name>Replace. Without it, create leaves the
+	// key to the store.
+	ClientKeys bool
 	// ReadOnly are other JSON members clients may not set (such as a
 	// created_at the store fills in): they are left out of the create,
 	// replace and patch bodies, and are zero in the items a Store gets from
@@ -165,18 +174,18 @@ type crud[T any, K comparable] struct {
 	source           dynroute.Source
 	parseKey         func(string) (K, error)
 
-	reg                   *jsonschema.Registry
-	item, create, patch   *jsonschema.Schema            // refs to components
-	components            map[string]*jsonschema.Schema // the registry's and the create and patch schemas
-	idSchema              *jsonschema.Schema
-	fields                map[string]*jsonschema.Schema // scalar members: filters and sort keys
-	fieldOrder            []string
-	createBody, patchBody *typed.BodyDecoder
-	itemNode              *jsonschema.Validator // validates the result of a patch
-	problem, validation   *jsonschema.Schema
-	createName, patchName string
-	readOnly              []string   // the key and Options.ReadOnly
-	clearReadOnly         []func(*T) // zero the read-only members of an item
+	reg                                *jsonschema.Registry
+	item, create, replace, patch       *jsonschema.Schema            // refs to components; replace is create unless ClientKeys
+	components                         map[string]*jsonschema.Schema // the registry's and the create and patch schemas
+	idSchema                           *jsonschema.Schema
+	fields                             map[string]*jsonschema.Schema // scalar members: filters and sort keys
+	fieldOrder                         []string
+	createBody, replaceBody, patchBody *typed.BodyDecoder
+	itemNode                           *jsonschema.Validator // validates the result of a patch
+	problem, validation                *jsonschema.Schema
+	readOnly                           []string   // the key and Options.ReadOnly
+	clearReadOnly                      []func(*T) // zero the read-only members of an item
+	clearOnCreate                      []func(*T) // the same, but the key with ClientKeys
 }
 
 func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Options) (*crud[T, K], error) {
@@ -231,6 +240,10 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 	if err != nil {
 		return nil, err
 	}
+	replace, err := comp.Compile(c.replace)
+	if err != nil {
+		return nil, err
+	}
 	patch, err := comp.Compile(c.patch)
 	if err != nil {
 		return nil, err
@@ -238,7 +251,8 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 	if c.itemNode, err = comp.Compile(c.item); err != nil {
 		return nil, err
 	}
-	c.createBody, c.patchBody = typed.NewBodyDecoder(create, bodies), typed.NewBodyDecoder(patch, bodies)
+	c.createBody, c.replaceBody = typed.NewBodyDecoder(create, bodies), typed.NewBodyDecoder(replace, bodies)
+	c.patchBody = typed.NewBodyDecoder(patch, bodies)
 	return c, nil
 }
 
@@ -285,14 +299,21 @@ func (c *crud[T, K]) schemas(o *Options) error {
 	readOnly := append([]string{c.idField}, o.ReadOnly...)
 	c.readOnly = readOnly
 	c.clearReadOnly = memberClearers[T](readOnly)
+	c.clearOnCreate = c.clearReadOnly
+	if o.ClientKeys {
+		c.clearOnCreate = memberClearers[T](o.ReadOnly)
+	}
 	c.fields = make(map[string]*jsonschema.Schema)
-	create := &jsonschema.Schema{Type: "object", Description: obj.Description, AdditionalProperties: obj.AdditionalProperties}
+	// body is the item as a client writes it: without the key and the
+	// read-only members.
+	body := &jsonschema.Schema{Type: "object", Description: obj.Description, AdditionalProperties: obj.AdditionalProperties}
+	var keyProp jsonschema.Property
 	for _, p := range obj.Properties {
 		if p.Name == c.idField {
-			c.idSchema = p.Schema
+			c.idSchema, keyProp = p.Schema, p
 		}
 		if !slices.Contains(readOnly, p.Name) {
-			create.Properties = append(create.Properties, p)
+			body.Properties = append(body.Properties, p)
 		}
 		switch s := resolveSchema(p.Schema, c.components); {
 		case s == nil || !scalarMember(s):
@@ -311,15 +332,15 @@ func (c *crud[T, K]) schemas(o *Options) error {
 	}
 	for _, r := range obj.Required {
 		if !slices.Contains(readOnly, r) {
-			create.Required = append(create.Required, r)
+			body.Required = append(body.Required, r)
 		}
 	}
 	// A merge patch sets the members it has; null removes one, so every
 	// member may be null here. The patched item is checked as a whole.
-	patch := *create
+	patch := *body
 	patch.Required = nil
-	patch.Properties = make([]jsonschema.Property, len(create.Properties))
-	for i, p := range create.Properties {
+	patch.Properties = make([]jsonschema.Property, len(body.Properties))
+	for i, p := range body.Properties {
 		ps := &jsonschema.Schema{Nullable: true}
 		if p.Schema != nil {
 			c := *p.Schema
@@ -328,15 +349,22 @@ func (c *crud[T, K]) schemas(o *Options) error {
 		}
 		patch.Properties[i] = jsonschema.Property{Name: p.Name, Schema: ps}
 	}
-	c.createName, c.patchName = c.schemaName+"Create", c.schemaName+"Patch"
-	for _, n := range []string{c.createName, c.patchName} {
+	bodies := map[string]*jsonschema.Schema{c.schemaName + "Create": body, c.schemaName + "Patch": &patch}
+	c.create, c.replace, c.patch = jsonschema.Ref(c.schemaName+"Create"), jsonschema.Ref(c.schemaName+"Create"), jsonschema.Ref(c.schemaName+"Patch")
+	if o.ClientKeys {
+		// Create takes the key, first and required; replace does not.
+		create := *body
+		create.Properties = slices.Insert(slices.Clone(body.Properties), 0, keyProp)
+		create.Required = slices.Insert(slices.Clone(body.Required), 0, c.idField)
+		bodies[c.schemaName+"Create"], bodies[c.schemaName+"Replace"] = &create, body
+		c.replace = jsonschema.Ref(c.schemaName + "Replace")
+	}
+	for _, n := range slices.Sorted(maps.Keys(bodies)) {
 		if _, taken := c.components[n]; taken {
 			return fmt.Errorf("%w: the component name %q is taken", ErrInvalidOptions, n)
 		}
 	}
-	c.components[c.createName], c.components[c.patchName] = create, &patch
-	c.create = jsonschema.Ref(c.createName)
-	c.patch = jsonschema.Ref(c.patchName)
+	maps.Copy(c.components, bodies)
 	return nil
 }
 
@@ -455,7 +483,7 @@ func (h *crudHandler[T, K]) ServeHTTPParams(w http.ResponseWriter, r *http.Reque
 		item, err := c.store.Get(r.Context(), id)
 		c.answer(w, r, http.StatusOK, item, err)
 	case Replace:
-		item, ok := c.readItem(w, r)
+		item, ok := c.readItem(w, r, c.replaceBody, c.clearReadOnly)
 		if !ok {
 			return
 		}
@@ -647,14 +675,15 @@ func filterValue(s *jsonschema.Schema, v string) (any, error) {
 	return v, nil
 }
 
-// readItem reads and validates a create or replace body into a T.
-func (c *crud[T, K]) readItem(w http.ResponseWriter, r *http.Request) (T, bool) {
+// readItem reads and validates a create or replace body into a T with
+// body, and zeroes the members clear clears.
+func (c *crud[T, K]) readItem(w http.ResponseWriter, r *http.Request, body *typed.BodyDecoder, clear []func(*T)) (T, bool) {
 	var item T
-	if err := c.createBody.Decode(r, &item); err != nil {
+	if err := body.Decode(r, &item); err != nil {
 		typed.WriteProblem(w, r, err)
 		return item, false
 	}
-	for _, clear := range c.clearReadOnly {
+	for _, clear := range clear {
 		clear(&item) // clients do not set them, even as unknown members
 	}
 	return item, true
@@ -716,7 +745,7 @@ func keyJSON(s *jsonschema.Schema, components map[string]*jsonschema.Schema, raw
 
 // createItem serves POST prefix.
 func (c *crud[T, K]) createItem(w http.ResponseWriter, r *http.Request) {
-	item, ok := c.readItem(w, r)
+	item, ok := c.readItem(w, r, c.createBody, c.clearOnCreate)
 	if !ok {
 		return
 	}
@@ -891,7 +920,7 @@ func (c *crud[T, K]) describe(op Operation) *openapi.OperationInfo {
 		info.Responses = []openapi.Response{item, problem(http.StatusNotFound, "No such item"), validation}
 	case Replace:
 		info.Parameters = []openapi.Parameter{idParam}
-		info.RequestBody = &openapi.RequestBody{Required: true, ContentType: "application/json", Schema: c.create}
+		info.RequestBody = &openapi.RequestBody{Required: true, ContentType: "application/json", Schema: c.replace}
 		info.Responses = []openapi.Response{item, problem(http.StatusNotFound, "No such item"), problem(http.StatusConflict, "The item conflicts with one that exists"), validation}
 	case Patch:
 		info.Parameters = []openapi.Parameter{idParam}

@@ -55,6 +55,38 @@ func ExampleRegister() {
 	// delete_books [DELETE] /books/{id}
 }
 
+// Country is keyed by a code the client chooses.
+type Country struct {
+	Code string `json:"code" pattern:"^[A-Z]{2}$"`
+	Name string `json:"name"`
+}
+
+// Keys the client gives: create takes the key from its body; PUT replaces
+// and never creates.
+func ExampleOptions_clientKeys() {
+	store := crud.NewMemoryStore(func(c *Country) *string { return &c.Code }, nil)
+	rt := dynroute.New(nil)
+	if err := crud.Register(rt, "/countries", store, &crud.Options{IDField: "code", ClientKeys: true}); err != nil {
+		panic(err)
+	}
+	do := func(method, target, body string) {
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, httptest.NewRequest(method, target, strings.NewReader(body)))
+		fmt.Println(strings.TrimSpace(fmt.Sprint(method, " ", target, " ", w.Code, " ", w.Header().Get("Location"))))
+	}
+	do(http.MethodPost, "/countries", `{"code":"NO","name":"Norway"}`)
+	do(http.MethodPost, "/countries", `{"code":"NO","name":"Norway again"}`)
+	do(http.MethodPost, "/countries", `{"name":"no code"}`)
+	do(http.MethodPut, "/countries/SE", `{"name":"Sweden"}`)
+	do(http.MethodPut, "/countries/NO", `{"name":"Noreg"}`)
+	// Output:
+	// POST /countries 201 /countries/NO
+	// POST /countries 409
+	// POST /countries 422
+	// PUT /countries/SE 404
+	// PUT /countries/NO 200
+}
+
 // Every table of a database as a REST API.
 func ExampleFromSchema() {
 	dir, err := os.MkdirTemp("", "fromschema")

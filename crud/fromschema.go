@@ -19,9 +19,8 @@ import (
 
 // ErrUnsupportedTable: FromSchema cannot serve a table, or cannot serve all
 // of it: it has no single-column primary key, it is a virtual table, its
-// name is not a path segment, its key is not assigned by the database (no
-// create route), a column clients cannot set is NOT NULL without a
-// default, or a column's name is not valid UTF-8 (JSON cannot name it; the
+// name is not a path segment, a column clients cannot set is NOT NULL
+// without a default, or a column's name is not valid UTF-8 (JSON cannot name it; the
 // table is served without it, or skipped if it is the key). Lenient FromSchema logs these and goes on; strict returns them.
 var ErrUnsupportedTable = errors.New("unsupported table")
 
@@ -126,8 +125,10 @@ type FromSchemaOptions struct {
 // The table's single-column primary key is the id. A key the database
 // assigns (SQLite's INTEGER PRIMARY KEY, SERIAL, IDENTITY, a DEFAULT) is
 // left to it on create and returned (RETURNING). A table whose key it does
-// not assign is served without the create route, as Register takes keys from
-// the store. The id in the path is converted to the key column's type: an
+// not assign (a TEXT code, a UUID the application makes) takes the key from
+// the create body, where it is required (Options.ClientKeys): POST
+// {"code": "FP-42", ...} creates the row /items/FP-42, and a key that is
+// taken is a 409. PUT never creates: it replaces the row its path names. The id in the path is converted to the key column's type: an
 // id that does not fit (abc for an integer key) is a *typed.ValidationError, a
 // 422 at path.id of type key_parsing, as Register answers its own key types.
 // A value the database refuses is a 422 too (NOT NULL, CHECK, a type or
@@ -135,8 +136,8 @@ type FromSchemaOptions struct {
 // UNIQUE one; a string holding U+0000 is refused up front, as SQLStore
 // refuses it.
 //
-// Tables without a single-column primary key, virtual tables and tables
-// whose names are not path segments are skipped with a warning (an error
+// Tables without a single-column primary key, views, virtual tables and
+// tables whose names are not path segments are skipped with a warning (an error
 // with FromSchemaOptions.Strict), and nothing is skipped silently: every
 // table the options select (SQLite's own sqlite_* tables aside) is served or
 // named in a warning. Identifiers come only from the catalog and are quoted;
@@ -309,7 +310,11 @@ func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*jsonschema.Sc
 		return nil, "its name is not a path segment (letters, digits and _ - . ~)", nil
 	}
 	name := jsonschema.ComponentName(t.name)
-	for _, n := range []string{name, name + "Create", name + "Patch"} {
+	names := []string{name, name + "Create", name + "Patch"}
+	if !t.keyGenerated {
+		names = append(names, name+"Replace") // ClientKeys
+	}
+	for _, n := range names {
 		if _, ok := taken[n]; ok {
 			return nil, fmt.Sprintf("its schema name %s is taken by another table or component", n), nil
 		}
@@ -319,10 +324,6 @@ func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*jsonschema.Sc
 	ops := o.Operations
 	if ops == nil {
 		ops = []Operation{List, Create, Get, Replace, Patch, Delete}
-	}
-	if !t.keyGenerated && slices.Contains(ops, Create) {
-		warnings = append(warnings, fmt.Sprintf("the database does not assign its key %q: served without the create route", t.columns[t.key].name))
-		ops = slices.DeleteFunc(slices.Clone(ops), func(op Operation) bool { return op == Create })
 	}
 	plan = &tablePlan{key: -1}
 	item := &jsonschema.Schema{Type: "object", Description: "A row of table " + t.name + "."}
@@ -361,14 +362,14 @@ func planTable(t *dbTable, o *FromSchemaOptions, taken map[string]*jsonschema.Sc
 			plan.crud.ReadOnly = append(plan.crud.ReadOnly, c.name)
 		}
 	}
-	for _, n := range []string{name, name + "Create", name + "Patch"} {
+	for _, n := range names {
 		taken[n] = item
 	}
 	tags := o.Tags
 	if tags == nil {
 		tags = []string{t.name}
 	}
-	plan.crud = Options{Name: t.name, Tags: tags, IDField: t.columns[t.key].name, ReadOnly: plan.crud.ReadOnly,
+	plan.crud = Options{Name: t.name, Tags: tags, IDField: t.columns[t.key].name, ReadOnly: plan.crud.ReadOnly, ClientKeys: !t.keyGenerated,
 		Operations: ops, DefaultLimit: o.DefaultLimit, MaxLimit: o.MaxLimit, MaxBodyBytes: o.MaxBodyBytes,
 		Schema: item, SchemaName: name}
 	return plan, "", warnings

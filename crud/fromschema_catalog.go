@@ -86,17 +86,18 @@ func introspect(ctx context.Context, db *sql.DB, dialect Dialect, schema string)
 	return sqliteTables(ctx, db)
 }
 
-// sqliteTablesSQL lists the tables of the main schema but SQLite's own, with
-// their kind (virtual and shadow tables are not served) and whether they
-// are WITHOUT ROWID, where an INTEGER PRIMARY KEY is not the rowid.
+// sqliteTablesSQL lists the tables and views of the main schema but
+// SQLite's own, with their kind (views, virtual and shadow tables are not
+// served, and are named in a warning) and whether they are WITHOUT ROWID,
+// where an INTEGER PRIMARY KEY is not the rowid.
 const (
-	sqliteTablesSQL = `SELECT m.name, coalesce(l.type, 'table'), coalesce(l.wr, 0) FROM sqlite_master AS m
+	sqliteTablesSQL = `SELECT m.name, coalesce(l.type, m.type), coalesce(l.wr, 0) FROM sqlite_master AS m
 	LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = m.name
-	WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.name`
+	WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY m.name`
 	// For SQLite before 3.37, which has no table_list.
-	sqliteTablesOldSQL = `SELECT name, CASE WHEN sql LIKE 'CREATE VIRTUAL %' THEN 'virtual' ELSE 'table' END,
+	sqliteTablesOldSQL = `SELECT name, CASE WHEN type = 'view' THEN 'view' WHEN sql LIKE 'CREATE VIRTUAL %' THEN 'virtual' ELSE 'table' END,
 	upper(sql) LIKE '%WITHOUT ROWID%' FROM sqlite_master
-	WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`
+	WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`
 	// hidden is 1 for a virtual table's hidden column, 2 or 3 for a
 	// generated column.
 	sqliteColumnsSQL = `SELECT name, type, "notnull", dflt_value IS NOT NULL, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid`
@@ -122,6 +123,8 @@ func sqliteTables(ctx context.Context, db *sql.DB) ([]dbTable, error) {
 		t.quoted = sqlname.Quote(t.name)
 		switch kind {
 		case "table":
+		case "view":
+			t.unsupported = msgView
 		case "virtual":
 			t.unsupported = "it is a virtual table"
 		case "shadow":
@@ -217,9 +220,12 @@ func sqliteKind(c *dbColumn) {
 	}
 }
 
+// msgView says why FromSchema does not serve a view.
+const msgView = "it is a view, which has no primary key to serve its rows by; serve its table, or register a crud.Store of your own for it"
+
 const (
-	postgresTablesSQL = `SELECT table_name FROM information_schema.tables
-	WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name`
+	postgresTablesSQL = `SELECT table_name, table_type = 'VIEW' FROM information_schema.tables
+	WHERE table_schema = $1 AND table_type IN ('BASE TABLE', 'VIEW') ORDER BY table_name`
 	postgresColumnsSQL = `SELECT table_name, column_name, data_type, udt_name, character_maximum_length,
 	is_nullable = 'YES', column_default IS NOT NULL, is_identity = 'YES',
 	coalesce(identity_generation, '') = 'ALWAYS' OR coalesce(is_generated, '') = 'ALWAYS'
@@ -231,15 +237,20 @@ const (
 	WHERE c.table_schema = $1 AND c.constraint_type = 'PRIMARY KEY'`
 )
 
-// postgresTables reads the base tables of schema from information_schema
-// (which shows the tables the user has some privilege on).
+// postgresTables reads the base tables and views of schema from
+// information_schema (which shows those the user has some privilege on);
+// views are marked unsupported, to be named in a warning.
 func postgresTables(ctx context.Context, db *sql.DB, schema string) ([]dbTable, error) {
 	var tables []dbTable
 	index := map[string]int{}
 	err := queryEach(ctx, db, postgresTablesSQL, []any{schema}, func(scan func(...any) error) error {
 		var t dbTable
-		if err := scan(&t.name); err != nil {
+		var view bool
+		if err := scan(&t.name, &view); err != nil {
 			return err
+		}
+		if view {
+			t.unsupported = msgView
 		}
 		t.quoted = sqlname.Quote(schema) + "." + sqlname.Quote(t.name)
 		index[t.name] = len(tables)
@@ -259,7 +270,7 @@ func postgresTables(ctx context.Context, db *sql.DB, schema string) ([]dbTable, 
 		}
 		i, ok := index[table]
 		if !ok {
-			return nil // a view's
+			return nil // a table the user may not see
 		}
 		c.notNull = !nullable
 		c.hasDefault = c.hasDefault || identity

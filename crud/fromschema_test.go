@@ -50,7 +50,8 @@ CREATE TABLE {s}items (
 	twice {double} GENERATED ALWAYS AS (price * 2) {stored}
 );
 CREATE TABLE {s}tags (slug TEXT PRIMARY KEY, label TEXT NOT NULL);
-CREATE TABLE {s}logs (at TEXT, line TEXT)`
+CREATE TABLE {s}logs (at TEXT, line TEXT);
+CREATE VIEW {s}item_names AS SELECT id, name FROM {s}items`
 
 // create makes the test tables.
 func (d *fromSchemaDB) create(t *testing.T, types map[string]string) {
@@ -156,7 +157,8 @@ func component(t *testing.T, rt *dynroute.Router, name string) map[string]any {
 func testFromSchemaIntrospection(t *testing.T, d *fromSchemaDB) {
 	rt, warnings := fromSchemaRouter(t, d, nil)
 	assert.Contains(t, warnings, `msg="dynroute: crud.FromSchema skips a table" table=logs reason="it has no primary key"`)
-	assert.Contains(t, warnings, `table=tags problem="the database does not assign its key \"slug\": served without the create route"`)
+	assert.Contains(t, warnings, `msg="dynroute: crud.FromSchema skips a table" table=item_names reason="it is a view, which has no primary key`)
+	assert.NotContains(t, warnings, "table=tags", "a key the client gives is served whole")
 	var routes []string
 	for _, r := range rt.Routes() {
 		routes = append(routes, r.Methods[0]+" "+r.Path)
@@ -165,7 +167,7 @@ func testFromSchemaIntrospection(t *testing.T, d *fromSchemaDB) {
 	assert.ElementsMatch(t, []string{
 		"GET /items", "POST /items", "GET /items/{id}", "PUT /items/{id}", "PATCH /items/{id}", "DELETE /items/{id}",
 		"GET /owners", "POST /owners", "GET /owners/{id}", "PUT /owners/{id}", "PATCH /owners/{id}", "DELETE /owners/{id}",
-		"GET /tags", "GET /tags/{id}", "PUT /tags/{id}", "PATCH /tags/{id}", "DELETE /tags/{id}",
+		"GET /tags", "POST /tags", "GET /tags/{id}", "PUT /tags/{id}", "PATCH /tags/{id}", "DELETE /tags/{id}",
 	}, routes)
 
 	items := component(t, rt, "Items")
@@ -368,9 +370,21 @@ func testFromSchemaRoundTrip(t *testing.T, d *fromSchemaDB) {
 	require.Equal(t, http.StatusOK, code)
 	assert.Equal(t, want, got, "nothing changed")
 
-	// A text key the database does not assign: no create route, the rest.
-	code, _, _ = call(t, rt, "POST", "/tags", `{"slug":"a","label":"b"}`)
-	assert.Equal(t, http.StatusMethodNotAllowed, code)
+	// A text key the database does not assign: the client gives it on
+	// create, where it is required; a taken one is 409; PUT never creates.
+	code, h, got = call(t, rt, "POST", "/tags", `{"slug":"a","label":"b"}`)
+	require.Equal(t, http.StatusCreated, code, "%v", got)
+	assert.Equal(t, map[string]any{"slug": "a", "label": "b"}, got)
+	assert.Equal(t, "/tags/a", h.Get("Location"))
+	code, _, got = call(t, rt, "POST", "/tags", `{"slug":"a","label":"again"}`)
+	assert.Equal(t, http.StatusConflict, code, "%v", got)
+	code, _, got = call(t, rt, "POST", "/tags", `{"label":"no key"}`)
+	require.Equal(t, http.StatusUnprocessableEntity, code, "%v", got)
+	assert.Equal(t, []any{"body", "slug"}, got["errors"].([]any)[0].(map[string]any)["loc"])
+	code, _, _ = call(t, rt, "PUT", "/tags/new", `{"label":"x"}`)
+	assert.Equal(t, http.StatusNotFound, code)
+	code, _, _ = call(t, rt, "DELETE", "/tags/a", "")
+	require.Equal(t, http.StatusNoContent, code)
 	d.exec(t, "INSERT INTO {s}tags (slug, label) VALUES ('go', 'Go'), ('a b', 'odd')")
 	code, _, got = call(t, rt, "PATCH", "/tags/go", `{"label":"Golang","slug":"x"}`)
 	require.Equal(t, http.StatusOK, code, "%v", got)
@@ -499,7 +513,7 @@ func TestFromSchemaSelection(t *testing.T) {
 		assert.Empty(t, warnings, "the tables left out are not warned about")
 	})
 	t.Run("Exclude", func(t *testing.T) {
-		rt, warnings := fromSchemaRouter(t, d, &FromSchemaOptions{Exclude: []string{"tags", "logs"}})
+		rt, warnings := fromSchemaRouter(t, d, &FromSchemaOptions{Exclude: []string{"tags", "logs", "item_names"}})
 		assert.ElementsMatch(t, []string{"/items", "/items/{id}", "/owners", "/owners/{id}"}, paths(rt))
 		assert.Empty(t, warnings)
 	})
@@ -543,9 +557,10 @@ func TestFromSchemaSelection(t *testing.T) {
 		err := FromSchema(t.Context(), rt, d.db, &FromSchemaOptions{Strict: true})
 		require.ErrorIs(t, err, ErrUnsupportedTable)
 		assert.Contains(t, err.Error(), `table "logs": it has no primary key`)
-		assert.Contains(t, err.Error(), `table "tags": the database does not assign its key "slug"`)
+		assert.Contains(t, err.Error(), `table "item_names": it is a view`)
+		assert.NotContains(t, err.Error(), `table "tags"`, "a key the client gives is no problem")
 		assert.Empty(t, rt.Routes(), "nothing is added")
-		require.NoError(t, FromSchema(t.Context(), rt, d.db, &FromSchemaOptions{Strict: true, Exclude: []string{"logs"},
+		require.NoError(t, FromSchema(t.Context(), rt, d.db, &FromSchemaOptions{Strict: true, Exclude: []string{"logs", "item_names"},
 			Operations: []Operation{List, Get}}))
 		assert.Len(t, rt.Routes(), 6)
 	})
@@ -604,8 +619,8 @@ func TestFromSchemaSQLiteTables(t *testing.T) {
 	warnings := buf.String()
 	assert.Contains(t, warnings, `table="odd name" reason="its name is not a path segment`)
 	assert.Contains(t, warnings, `table=pairs reason="its primary key has 2 columns`)
-	assert.Contains(t, warnings, `table=notes problem="the database does not assign its key`)
-	assert.Contains(t, warnings, `table=words problem="the database does not assign its key`)
+	assert.NotContains(t, warnings, `table=notes`)
+	assert.NotContains(t, warnings, `table=words`)
 	assert.Contains(t, warnings, `table=docs reason="it is a virtual table"`)
 	assert.Contains(t, warnings, `table=docs_data reason="it is a shadow table of a virtual table"`)
 	assert.Contains(t, warnings, `table=latin1 problem="column \"\\xb5\": its name is not valid UTF-8, which JSON cannot carry: served without it"`)
