@@ -35,6 +35,10 @@ const (
 // as FastAPI's request: Request parameter does.
 var requestType = reflect.TypeFor[*http.Request]()
 
+// routeType is the type of an In field that receives the matched route's
+// metadata: its name, tags and the Extra of its config entry.
+var routeType = reflect.TypeFor[*dynroute.Route]()
+
 // maxParams bounds the parameters of one In type; more would need a bigger
 // seen-set than binding keeps on the stack.
 const maxParams = 64
@@ -49,6 +53,7 @@ type inputPlan struct {
 	cookie     []*paramBinder
 	body       *bodyPlan
 	requests   [][]int // indexes of *http.Request fields, which get the request
+	routes     [][]int // indexes of *dynroute.Route fields, which get the matched route
 }
 
 // paramBinder binds one parameter.
@@ -184,6 +189,8 @@ func (p *inputPlan) collect(pl *planner, in, t reflect.Type, base []int, fields 
 			}
 		case sf.Type == requestType && sf.IsExported():
 			p.requests = append(p.requests, index)
+		case sf.Type == routeType && sf.IsExported():
+			p.routes = append(p.routes, index)
 		case sf.Anonymous && sf.Type.Kind() == reflect.Struct:
 			p.collect(pl, in, sf.Type, index, fields)
 		case sf.Anonymous && sf.Type.Kind() == reflect.Pointer && sf.Type.Elem().Kind() == reflect.Struct:
@@ -192,7 +199,7 @@ func (p *inputPlan) collect(pl *planner, in, t reflect.Type, base []int, fields 
 		case sf.Name == "Body" && t == in:
 			p.bodyField(pl, in, sf, index)
 		default:
-			pl.fail(typeError(t, sf.Name, sf.Type, "no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request"))
+			pl.fail(typeError(t, sf.Name, sf.Type, "no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request, the matched route in a *dynroute.Route"))
 		}
 	}
 }

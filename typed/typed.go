@@ -70,9 +70,13 @@ type Options struct {
 // # Binding
 //
 // Fields of In bind by their tags; a field named Body receives the JSON
-// request body, and an untagged *http.Request field the request itself
-// (its method, URL, TLS state…), like FastAPI's request: Request. Embedded
-// structs are walked, so parameter groups can be shared.
+// request body, an untagged *http.Request field the request itself (its
+// method, URL, TLS state…), like FastAPI's request: Request, and an
+// untagged *dynroute.Route field the route the Router matched (nil when no
+// Router served the request): its name, tags and the Extra of its config
+// entry, so that one handler serves several config entries, each answering
+// with its own settings. Embedded structs are walked, so parameter groups
+// can be shared.
 //
 //	Tag                 Binds                       Example
 //	path:"name"         the route's {name}          ID int64 `path:"product_id"`
@@ -259,6 +263,12 @@ func (h *Handler[In, Out]) ServeHTTPParams(w http.ResponseWriter, r *http.Reques
 	fields := reflect.ValueOf(in).Elem()
 	for _, index := range h.in.requests {
 		fields.FieldByIndex(index).Set(reflect.ValueOf(r))
+	}
+	if len(h.in.routes) > 0 {
+		route := reflect.ValueOf(ps.Route()) // nil when no Router matched r
+		for _, index := range h.in.routes {
+			fields.FieldByIndex(index).Set(route)
+		}
 	}
 	var errs []jsonschema.FieldError
 	if len(h.in.params) > 0 {

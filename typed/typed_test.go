@@ -674,6 +674,38 @@ func TestTypedRequestField(t *testing.T) {
 	assert.Empty(t, h.DescribeOperation().Parameters[1:], "the request is no parameter")
 }
 
+// TestTypedRouteField: a *dynroute.Route field gets the matched route, so
+// one handler answers each config entry with its own Extra; nil when no
+// Router served the request.
+func TestTypedRouteField(t *testing.T) {
+	type in struct {
+		Route *dynroute.Route
+		ID    int `path:"id"`
+	}
+	h := Must(func(_ context.Context, in *in) (*map[string]any, error) {
+		if in.Route == nil {
+			return &map[string]any{"route": nil, "id": in.ID}, nil
+		}
+		return &map[string]any{"route": in.Route.Name, "message": in.Route.Extra["response_message"], "id": in.ID}, nil
+	}, nil)
+	rt := dynroute.New(nil)
+	require.NoError(t, rt.Registry().Register("h", h))
+	_, err := rt.AddRoutes([]dynroute.RouteSpec{
+		{Name: "a", Path: "/a/{id}", Methods: []string{"GET"}, Handler: "h", Extra: map[string]any{"response_message": "from a"}},
+		{Name: "b", Path: "/b/{id}", Methods: []string{"GET"}, Handler: "h", Extra: map[string]any{"response_message": "from b"}},
+	}, nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"route":"a","message":"from a","id":1}`, testkit.Serve(rt, "GET", "/a/1").Body.String())
+	assert.JSONEq(t, `{"route":"b","message":"from b","id":2}`, testkit.Serve(rt, "GET", "/b/2").Body.String())
+	assert.Empty(t, h.DescribeOperation().Parameters[1:], "the route is no parameter")
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /m/{id}", h)
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest("GET", "/m/3", nil))
+	assert.JSONEq(t, `{"route":null,"id":3}`, w.Body.String(), "no Router, no route")
+}
+
 // TestTypedServeMux serves a typed handler from net/http.ServeMux, where
 // path values come from r.PathValue.
 func TestTypedServeMux(t *testing.T) {
@@ -870,7 +902,7 @@ func TestTypedBadTypes(t *testing.T) {
 		assert.Len(t, strings.Split(err.Error(), "\n"), 4, err.Error())
 	})
 	t.Run("Must panics with the error", func(t *testing.T) {
-		assert.PanicsWithError(t, `dynroute: field N of struct { N int }: invalid type: no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request`, func() {
+		assert.PanicsWithError(t, `dynroute: field N of struct { N int }: invalid type: no path, query, header or cookie tag; the JSON body goes in a field named Body, the request in a *http.Request, the matched route in a *dynroute.Route`, func() {
 			Must(echo[struct{ N int }], nil)
 		})
 	})
