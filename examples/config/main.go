@@ -14,11 +14,19 @@
 //	go run ./examples/config -check -config examples/config/broken.yaml
 //	go run ./examples/config -routes                  # print the route table and exit
 //
-//	curl -i localhost:8000/dynamic/users
-//	curl -i localhost:8000/dynamic/products/123
+//	curl -i localhost:8000/dynamic/users                 # {"message":"List of dynamic users","users":[]}
+//	curl -i localhost:8000/dynamic/products/123          # {"message":"Details for dynamic product 123","product_id":123}
+//	curl -i -X POST localhost:8000/dynamic/products/123  # {"message":"Created/Updated dynamic product 123","product_id":123}
 //	curl -i localhost:8000/dynamic/products/abc          # 422 problem+json
-//	curl -i --json '{"name":"pen"}' localhost:8000/dynamic/products/5
+//	curl -i localhost:8000/dynamic/admin                 # {"message":"Welcome to the Dynamic Admin Area"}
 //	curl -i 'localhost:8000/dynamic/echo/a/b?x=1'
+//
+// The handlers answer as the seed's do, reading the response_message of
+// their route's config entry (a key of the seed's own, which the loader
+// keeps in the route's Extra): change it in the file and the answer
+// changes. The seed's config as written serves as it is:
+//
+//	go run ./examples/config -strict -config examples/config/testdata/seed.yaml
 //
 // As in the seed, every generated route is in the OpenAPI document and in
 // Swagger UI: open http://127.0.0.1:8000/docs (or /redoc; the document is at

@@ -147,8 +147,8 @@ type answer struct {
 }
 
 var (
-	users    = answer{200, `"name":"Alice"`}
-	admin    = answer{200, "Welcome to the admin area"}
+	users    = answer{200, `"message":"List of dynamic users"`}
+	admin    = answer{200, "Welcome to the Dynamic Admin Area"}
 	product  = answer{200, `"product_id":7`}
 	static   = answer{200, "This is a static route"}
 	notFound = answer{404, ""}
@@ -361,7 +361,7 @@ func TestHandlers(t *testing.T) {
 	})
 	code, body := post("/dynamic/products/5", `{"name":"pen"}`)
 	assert.Equal(t, 200, code)
-	assert.JSONEq(t, `{"product_id":5,"method":"POST","data":{"name":"pen"}}`, body)
+	assert.JSONEq(t, `{"message":"Created/Updated dynamic product 5","product_id":5}`, body)
 	code, _ = post("/dynamic/products/5", `[1]`)
 	assert.Equal(t, 422, code, "a typed handler answers a body that is not an object with 422")
 	code, body = post("/dynamic/echo/x", `{}`)

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
-	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
 	"github.com/dynroute/dynroute/typed"
 )
@@ -81,9 +80,9 @@ func NewRouter(assets string) (*dynroute.Router, error) {
 // Handlers is the handler map: every handler a route config may name.
 func Handlers() map[string]http.Handler {
 	return map[string]http.Handler{
-		"get_dynamic_users":      http.HandlerFunc(getDynamicUsers),
+		"get_dynamic_users":      typed.Must(getDynamicUsers, nil),
 		"handle_dynamic_product": typed.Must(handleDynamicProduct, nil),
-		"get_admin_area":         http.HandlerFunc(getAdminArea),
+		"get_admin_area":         typed.Must(getAdminArea, nil),
 		"echo":                   dynroute.HandlerFunc(echo),
 	}
 }
@@ -93,17 +92,42 @@ func StaticRoute(w http.ResponseWriter, _ *http.Request) {
 	WriteJSON(w, http.StatusOK, map[string]string{"message": "This is a static route"})
 }
 
+// The seed's handlers answer as the seed's do, with the response_message of
+// their route's config entry where the seed's read it: a typed handler
+// gets its route in a *dynroute.Route field, and a config entry's own keys
+// are in the route's Extra.
+
+// routeIn is the input of a handler that needs only its route.
+type routeIn struct {
+	Route *dynroute.Route
+}
+
+// responseMessage returns the response_message of route's config entry, or
+// def when it has none (or the route is nil, as when no Router serves the
+// request).
+func responseMessage(route *dynroute.Route, def string) string {
+	if route != nil {
+		if s, ok := route.Extra["response_message"].(string); ok {
+			return s
+		}
+	}
+	return def
+}
+
 type user struct {
 	ID    int    `json:"id"`
 	Name  string `json:"name"`
 	Email string `json:"email"`
 }
 
-func getDynamicUsers(w http.ResponseWriter, _ *http.Request) {
-	WriteJSON(w, http.StatusOK, []user{
-		{ID: 1, Name: "Alice", Email: "alice@example.com"},
-		{ID: 2, Name: "Bob", Email: "bob@example.com"},
-	})
+// usersAnswer is the seed's {"message": ..., "users": []}.
+type usersAnswer struct {
+	Message string `json:"message" doc:"the route's response_message"`
+	Users   []user `json:"users"`
+}
+
+func getDynamicUsers(_ context.Context, in *routeIn) (*usersAnswer, error) {
+	return &usersAnswer{Message: responseMessage(in.Route, "List of dynamic users"), Users: []user{}}, nil
 }
 
 // productIn is what handleDynamicProduct takes: the path's product_id,
@@ -112,34 +136,34 @@ func getDynamicUsers(w http.ResponseWriter, _ *http.Request) {
 type productIn struct {
 	ProductID int64 `path:"product_id" doc:"the product's number"`
 	Req       *http.Request
-	// Body is nil when there is none. Its members stay raw JSON, so that
-	// numbers are echoed as sent, not rounded through float64.
-	Body *map[string]json.RawMessage `doc:"any JSON object, echoed back as data"`
+	// Body is nil when there is none; as in the seed, the handler does not
+	// read it.
+	Body *map[string]json.RawMessage `doc:"the product's data, any JSON object; optional"`
 }
 
 type productAnswer struct {
-	ProductID int64                      `json:"product_id"`
-	Method    string                     `json:"method"`
-	Data      map[string]json.RawMessage `json:"data,omitzero"`
+	Message   string `json:"message"`
+	ProductID int64  `json:"product_id"`
 }
 
-// handleDynamicProduct serves GET and POST /dynamic/products/{product_id}.
-// A POST body must be a JSON object, which is echoed back as "data".
+// handleDynamicProduct serves GET and POST /dynamic/products/{product_id},
+// as the seed's handler does.
 func handleDynamicProduct(_ context.Context, in *productIn) (*productAnswer, error) {
-	ans := &productAnswer{ProductID: in.ProductID, Method: in.Req.Method}
 	if in.Req.Method == http.MethodPost {
-		if in.Body == nil { // no body, or null
-			return nil, &typed.ValidationError{Errors: []jsonschema.FieldError{
-				{Loc: []any{"body"}, Msg: "Field required", Type: "missing"},
-			}}
-		}
-		ans.Data = *in.Body
+		return &productAnswer{Message: fmt.Sprintf("Created/Updated dynamic product %d", in.ProductID), ProductID: in.ProductID}, nil
 	}
-	return ans, nil
+	return &productAnswer{Message: fmt.Sprintf("Details for dynamic product %d", in.ProductID), ProductID: in.ProductID}, nil
 }
 
-func getAdminArea(w http.ResponseWriter, _ *http.Request) {
-	WriteJSON(w, http.StatusOK, map[string]string{"message": "Welcome to the admin area"})
+// messageAnswer is an answer of a message only.
+type messageAnswer struct {
+	Message string `json:"message"`
+}
+
+// getAdminArea welcomes to the area its route's response_message names:
+// "Admin Area" in the seed's config.
+func getAdminArea(_ context.Context, in *routeIn) (*messageAnswer, error) {
+	return &messageAnswer{Message: "Welcome to the Dynamic " + responseMessage(in.Route, "Admin Area")}, nil
 }
 
 // EchoAnswer is what the echo handler answers: which route matched the request and
