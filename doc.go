@@ -138,8 +138,10 @@
 // the Router serves it at /openapi.json, /openapi.yaml and, as OpenAPI
 // 3.0.3 for tools that lack 3.1, /openapi-3.0.json, with Swagger UI at /docs
 // and ReDoc at /redoc.
-// Options.Docs moves or turns off each of them and points the UI pages at
-// local copies of their scripts for offline use. The document is always that
+// Options.Docs moves or turns off each of them. The pages load Swagger UI
+// and ReDoc from a CDN, or, in a program that imports package docsui (or
+// gives DocsOptions.Assets), from the Router itself, so that they work
+// without a network. The document is always that
 // of the table being served: it is built on the first request after each
 // change, once, and cached with the table (with an ETag).
 //

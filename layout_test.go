@@ -33,11 +33,12 @@ var layers = map[string][]string{
 	"typed":        {".", "openapi", "jsonschema", "internal/..."},
 	"crud":         {".", "typed", "openapi", "jsonschema", "internal/..."},
 	"reload":       {".", "internal/..."},
+	"docsui":       {"."},
 	"internal/...": {"internal/..."},
 	// The examples are programs: they use the public packages, and
 	// examples/internal/... their own helpers, never the library's
 	// internal packages.
-	"examples/...": {".", "typed", "crud", "reload", "openapi", "jsonschema", "examples/internal/..."},
+	"examples/...": {".", "typed", "crud", "reload", "openapi", "jsonschema", "docsui", "examples/internal/..."},
 }
 
 // forbiddenStd are standard packages no package of the module imports.

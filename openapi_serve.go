@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"html"
+	"io/fs"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,8 +20,9 @@ import (
 
 // DocsOptions configures the documentation a Router serves. Each path is
 // served for GET and HEAD; "" means its default and "-" turns it off. A
-// route added with one of these paths and methods is an ErrDuplicateRoute
-// error: move or turn off the Router's route first.
+// route added with one of these paths and methods, or with the path of an
+// asset the Router serves (see Assets), is an ErrDuplicateRoute error: move
+// or turn off the Router's route first.
 type DocsOptions struct {
 	// Disabled turns every documentation route off.
 	Disabled bool
@@ -32,18 +35,55 @@ type DocsOptions struct {
 
 	// SwaggerUIJS and SwaggerUICSS are the URLs Swagger UI's page loads
 	// swagger-ui-bundle.js and swagger-ui.css from; RedocJS is the URL of
-	// ReDoc's redoc.standalone.js. The defaults are a CDN (jsDelivr), pinned
-	// to one version; an offline deployment serves the files itself (for
-	// example with a Mount of an http.FileServer) and sets these.
+	// ReDoc's redoc.standalone.js. By default the Router serves the files
+	// of Assets itself, or, when there are none, the pages load them from
+	// a CDN (jsDelivr), pinned to one version.
 	SwaggerUIJS  string
 	SwaggerUICSS string
 	RedocJS      string
+
+	// Assets holds the files the pages load, served by the Router under
+	// the pages' paths (/docs/swagger-ui-bundle.js, /docs/swagger-ui.css,
+	// /redoc/redoc.standalone.js), so that the documentation works without
+	// a network: swagger-ui/swagger-ui-bundle.js, swagger-ui/swagger-ui.css
+	// and redoc/redoc.standalone.js. Nil means those RegisterDocsAssets
+	// registered, as importing package docsui does, or none.
+	Assets fs.FS
 
 	// SwaggerUIConfig is merged into the configuration object Swagger UI
 	// is started with (https://swagger.io/docs/open-source-tools/swagger-ui/usage/configuration/),
 	// for example {"docExpansion": "none", "displayOperationId": true}.
 	// Values must be JSON-encodable; "url" and "dom_id" are the Router's.
 	SwaggerUIConfig map[string]any
+}
+
+// registeredAssets are the documentation assets RegisterDocsAssets
+// registered.
+var registeredAssets struct {
+	sync.Mutex
+	fsys fs.FS
+}
+
+// RegisterDocsAssets makes fsys the files /docs and /redoc load in every
+// Router made afterwards whose DocsOptions.Assets is nil (see
+// DocsOptions.Assets for what it holds), instead of a CDN. Importing
+// package docsui calls it with the pinned Swagger UI and ReDoc it embeds:
+//
+//	import _ "github.com/dynroute/dynroute/docsui"
+func RegisterDocsAssets(fsys fs.FS) {
+	registeredAssets.Lock()
+	defer registeredAssets.Unlock()
+	registeredAssets.fsys = fsys
+}
+
+// docsAssetsOf returns the assets of o: its own, else those registered.
+func docsAssetsOf(o *DocsOptions) fs.FS {
+	if o.Assets != nil {
+		return o.Assets
+	}
+	registeredAssets.Lock()
+	defer registeredAssets.Unlock()
+	return registeredAssets.fsys
 }
 
 // The documentation assets the pages load by default.
@@ -71,12 +111,35 @@ func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
 	if o.Disabled {
 		return nil, nil
 	}
+	oc := *o // the asset URLs are filled in below; the caller's stay as they are
+	o = &oc
 	all := []docRoute{
 		{"OpenAPIPath", o.OpenAPIPath, "/openapi.json", "dynroute.openapi", serveSpec(specJSON)},
 		{"OpenAPIYAMLPath", o.OpenAPIYAMLPath, "/openapi.yaml", "dynroute.openapi_yaml", serveSpec(specYAML)},
 		{"OpenAPI30Path", o.OpenAPI30Path, "/openapi-3.0.json", "dynroute.openapi_30", serveSpec(specJSON30)},
 		{"SwaggerUIPath", o.SwaggerUIPath, "/docs", "dynroute.swagger_ui", nil},
 		{"RedocPath", o.RedocPath, "/redoc", "dynroute.redoc", nil},
+	}
+	// The assets the Router serves itself, under the path of the page
+	// that loads them.
+	assets := docsAssetsOf(o)
+	type asset struct {
+		url  *string // the DocsOptions field of its URL
+		page string  // the field of the page that loads it
+		file string  // its name in assets
+		name string  // its route's
+	}
+	var served []asset
+	if assets != nil {
+		for _, a := range []asset{
+			{&o.SwaggerUIJS, "SwaggerUIPath", "swagger-ui/swagger-ui-bundle.js", "dynroute.swagger_ui_js"},
+			{&o.SwaggerUICSS, "SwaggerUIPath", "swagger-ui/swagger-ui.css", "dynroute.swagger_ui_css"},
+			{&o.RedocJS, "RedocPath", "redoc/redoc.standalone.js", "dynroute.redoc_js"},
+		} {
+			if *a.url == "" {
+				served = append(served, a)
+			}
+		}
 	}
 	paths := make(map[string]string)
 	var recs []*routeRec
@@ -100,6 +163,18 @@ func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
 			if specPath == "" {
 				return nil, fmt.Errorf("%w: Options.Docs.%s needs the OpenAPIPath document, which is off", ErrInvalidOptions, d.field)
 			}
+			for _, a := range served {
+				if a.page != d.field {
+					continue
+				}
+				assetPath := d.path + "/" + path.Base(a.file)
+				rec, err := assetRoute(rt, assets, a.file, assetPath, a.name)
+				if err != nil {
+					return nil, err
+				}
+				recs = append(recs, rec)
+				*a.url = relativeURL(d.path, assetPath)
+			}
 			page, err := docsPage(o, d.field, title, relativeURL(d.path, specPath))
 			if err != nil {
 				return nil, err
@@ -121,6 +196,33 @@ func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
 		recs = append(recs, rec)
 	}
 	return recs, nil
+}
+
+// assetRoute is the hidden route name at urlPath that serves file of
+// assets, read now: an asset missing is an error of the options.
+func assetRoute(rt *Router, assets fs.FS, file, urlPath, name string) (*routeRec, error) {
+	b, err := fs.ReadFile(assets, file)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Options.Docs.Assets: %v", ErrInvalidOptions, err)
+	}
+	contentType := "text/javascript; charset=utf-8"
+	if path.Ext(file) == ".css" {
+		contentType = "text/css; charset=utf-8"
+	}
+	etag := `"` + strconv.FormatUint(uint64(crc32.Checksum(b, castagnoli)), 36) + "-" + strconv.Itoa(len(b)) + `"`
+	serve := func(_ *Router, w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", contentType)
+		h.Set("Cache-Control", "public, max-age=86400")
+		h.Set("ETag", etag)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
+	}
+	rec, err := buildRec(new(routeRec), urlPath, []string{http.MethodGet}, docHandler{rt: rt, serve: serve}, "",
+		&RouteOptions{Name: name, Hidden: true}, nil, false)
+	if err != nil {
+		return nil, fmt.Errorf("Options.Docs.Assets: %w", err)
+	}
+	return rec, nil
 }
 
 // docHandler serves one documentation route of the Router it is bound to.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
@@ -323,6 +324,47 @@ func TestDocsOptions(t *testing.T) {
 		assert.Contains(t, page, `"docExpansion":"none"`)
 		assert.Contains(t, page, `src="/static/ui.js?a=1&amp;b=2"`)
 		assert.NotContains(t, page, "</script>\"", "config values cannot close the script")
+	})
+	t.Run("assets served by the Router", func(t *testing.T) {
+		assets := fstest.MapFS{
+			"swagger-ui/swagger-ui-bundle.js": {Data: []byte("window.SwaggerUIBundle = 1;")},
+			"swagger-ui/swagger-ui.css":       {Data: []byte("body {}")},
+			"redoc/redoc.standalone.js":       {Data: []byte("window.Redoc = 1;")},
+		}
+		rt := New(&Options{Docs: &DocsOptions{Assets: assets, SwaggerUIPath: "/api/docs", RedocJS: "https://example.com/redoc.js"}})
+		page := string(testkit.ReadBody(t, testkit.Get(t, rt, "/api/docs")))
+		assert.Contains(t, page, `<script src="docs/swagger-ui-bundle.js">`, "relative to the page")
+		assert.Contains(t, page, `href="docs/swagger-ui.css"`)
+		assert.NotContains(t, page, "cdn.jsdelivr.net")
+		redoc := string(testkit.ReadBody(t, testkit.Get(t, rt, "/redoc")))
+		assert.Contains(t, redoc, `src="https://example.com/redoc.js"`, "a URL given wins over the assets")
+		assert.Equal(t, http.StatusNotFound, testkit.Get(t, rt, "/redoc/redoc.standalone.js").StatusCode, "and the asset is not served")
+
+		for target, want := range map[string]struct{ ctype, body string }{
+			"/api/docs/swagger-ui-bundle.js": {"text/javascript; charset=utf-8", "window.SwaggerUIBundle = 1;"},
+			"/api/docs/swagger-ui.css":       {"text/css; charset=utf-8", "body {}"},
+		} {
+			res := testkit.Get(t, rt, target)
+			require.Equal(t, http.StatusOK, res.StatusCode, target)
+			assert.Equal(t, want.ctype, res.Header.Get("Content-Type"), target)
+			assert.Equal(t, want.body, string(testkit.ReadBody(t, res)), target)
+			r := httptest.NewRequest("GET", target, nil)
+			r.Header.Set("If-None-Match", res.Header.Get("ETag"))
+			w := httptest.NewRecorder()
+			rt.ServeHTTP(w, r)
+			assert.Equal(t, http.StatusNotModified, w.Code, "%s: cached by its ETag", target)
+		}
+		assert.Empty(t, rt.Routes(), "the asset routes are not the user's")
+		err := rt.AddAPIRoute("/api/docs/swagger-ui.css", []string{"GET"}, http.NotFoundHandler(), nil)
+		assert.ErrorIs(t, err, ErrDuplicateRoute)
+
+		defer func() {
+			r := recover()
+			require.NotNil(t, r, "an asset missing is refused")
+			assert.Contains(t, fmt.Sprint(r), "Options.Docs.Assets")
+			assert.Contains(t, fmt.Sprint(r), "redoc.standalone.js")
+		}()
+		New(&Options{Docs: &DocsOptions{Assets: fstest.MapFS{"swagger-ui/swagger-ui-bundle.js": {}, "swagger-ui/swagger-ui.css": {}}}})
 	})
 	t.Run("disabled", func(t *testing.T) {
 		rt := New(&Options{Docs: &DocsOptions{Disabled: true}})

@@ -29,12 +29,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The browser test needs a headless Chromium and the pinned npm packages.
+// The browser test needs a headless Chromium.
 const (
 	installChromium = "apt-get install -y --no-install-recommends chromium"
-	installNPM      = "npm ci --prefix testdata/npm (in the repository's root)"
-	// nodeModules is testdata/npm/node_modules, from this package's directory.
-	nodeModules = "../../testdata/npm/node_modules"
 	// chromiumTimeout bounds each Chromium run; one takes a few seconds.
 	chromiumTimeout = 60 * time.Second
 	// chromiumVirtualTime is the virtual time a page gets to render in
@@ -42,13 +39,9 @@ const (
 	chromiumVirtualTime = 15 * time.Second
 )
 
-// docsAssets are the files the pages load from /assets/, from where they are
-// in node_modules.
-var docsAssets = map[string]string{
-	"swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
-	"swagger-ui.css":       "swagger-ui-dist/swagger-ui.css",
-	"redoc.standalone.js":  "redoc/bundles/redoc.standalone.js",
-}
+// docsAssets are the files the pages load from the server itself (package
+// docsui).
+var docsAssets = []string{"/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/redoc/redoc.standalone.js"}
 
 // docsPages are the documentation pages, with the id of the element each
 // renders for an operation under one of its tags (the tag is "default" for
@@ -75,32 +68,39 @@ var docsPages = []struct {
 }
 
 // TestDocsInBrowser renders /docs (Swagger UI) and /redoc (ReDoc) of the seed
-// in headless Chromium, with the pinned swagger-ui-dist and redoc served from
-// /assets/ and every other host unreachable, and checks that every operation
-// of the served /openapi.json is on each page, under each of its tags for
-// Swagger UI. Each page's rendered DOM and a screenshot are saved in
+// in headless Chromium, with the pinned Swagger UI and ReDoc the server
+// embeds (package docsui) and every host but 127.0.0.1 unreachable, as
+// without a network, and checks that every operation of the served
+// /openapi.json is on each page, under each of its tags for Swagger UI.
+// Each page's rendered DOM and a screenshot are saved in
 // $DYNROUTE_ARTIFACTS (or a temporary directory) as <page>.html and <page>.png.
 //
-// Without Chromium or testdata/npm/node_modules the test is skipped, or fails
-// if CI is set. It runs on Linux only (it kills Chromium's processes through
+// Without Chromium the test is skipped, or fails if CI is set. It runs on Linux only (it kills Chromium's processes through
 // process groups and /proc).
 func TestDocsInBrowser(t *testing.T) {
 	ci := os.Getenv("CI") != ""
 	browser := findChromium(t, ci)
-	assets := docsAssetsDir(t, ci)
 
 	specs, err := loadSpecs("")
 	require.NoError(t, err)
-	rt, skipped, err := newRouter(specs, options{assets: assets}, slog.New(slog.DiscardHandler))
+	rt, skipped, err := newRouter(specs, options{}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	require.Empty(t, skipped)
 	srv := httptest.NewServer(rt) // on 127.0.0.1
 	t.Cleanup(srv.Close)
-	for name := range docsAssets {
-		res, err := http.Get(srv.URL + "/assets/" + name)
+	for _, target := range docsAssets {
+		res, err := http.Get(srv.URL + target)
 		require.NoError(t, err)
 		res.Body.Close()
-		require.Equal(t, http.StatusOK, res.StatusCode, "GET /assets/%s", name)
+		require.Equal(t, http.StatusOK, res.StatusCode, "GET %s", target)
+	}
+	for _, page := range []string{"/docs", "/redoc"} {
+		res, err := http.Get(srv.URL + page)
+		require.NoError(t, err)
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.NoError(t, err)
+		require.NotContains(t, string(b), "https://", "%s loads nothing from another host", page)
 	}
 
 	doc := fetchDocument(t, srv.URL+"/openapi.json")
@@ -166,22 +166,6 @@ func findChromium(t *testing.T, ci bool) chromium {
 
 // docsAssetsDir returns a temporary directory holding docsAssets, linked
 // from testdata/npm/node_modules; without those the test is skipped, or
-// fails if CI is set.
-func docsAssetsDir(t *testing.T, ci bool) string {
-	t.Helper()
-	modules, err := filepath.Abs(nodeModules)
-	require.NoError(t, err)
-	dir := t.TempDir()
-	for name, from := range docsAssets {
-		from = filepath.Join(modules, filepath.FromSlash(from))
-		if _, err := os.Stat(from); err != nil {
-			missing(t, ci, fmt.Sprintf("the pinned npm packages are not installed: %v", err), installNPM)
-		}
-		require.NoError(t, os.Symlink(from, filepath.Join(dir, name)))
-	}
-	return dir
-}
-
 // missing ends the test for want of what it needs: skipped, or failed if CI
 // is set.
 func missing(t *testing.T, ci bool, why, install string) {

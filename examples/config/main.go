@@ -31,9 +31,8 @@
 // As in the seed, every generated route is in the OpenAPI document and in
 // Swagger UI: open http://127.0.0.1:8000/docs (or /redoc; the document is at
 // /openapi.json, /openapi.yaml and, as OpenAPI 3.0.3, /openapi-3.0.json).
-// With -assets DIR the pages load Swagger UI and ReDoc from DIR (holding
-// swagger-ui-bundle.js, swagger-ui.css and redoc.standalone.js) at /assets/
-// instead of a CDN.
+// The pages load Swagger UI and ReDoc from the server itself (package
+// docsui), so they work without a network.
 package main
 
 import (
@@ -87,7 +86,7 @@ func loadSpecs(file string) ([]dynroute.RouteSpec, error) {
 // warning each on logger, returned as skipped); strict mode adds nothing of
 // specs if any has a problem and returns the error listing them all.
 func newRouter(specs []dynroute.RouteSpec, o options, logger *slog.Logger) (*dynroute.Router, []dynroute.Skipped, error) {
-	rt, err := seed.NewRouter(o.assets)
+	rt, err := seed.NewRouter()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,15 +109,14 @@ func main() {
 	strict := flag.Bool("strict", false, "refuse the whole config on any problem and exit 1 listing them all")
 	check := flag.Bool("check", false, "validate the config, print its problems and exit: 0 if none, else 1")
 	routes := flag.Bool("routes", false, "print the route table and exit")
-	assets := flag.String("assets", "", "serve Swagger UI's and ReDoc's files from `dir` at /assets/ instead of loading them from a CDN")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	os.Exit(run(options{addr: *addr, file: *file, strict: *strict, check: *check, routes: *routes, assets: *assets}, os.Stdout, logger))
+	os.Exit(run(options{addr: *addr, file: *file, strict: *strict, check: *check, routes: *routes}, os.Stdout, logger))
 }
 
 // options are the command-line flags.
 type options struct {
-	addr, file, assets    string
+	addr, file            string
 	strict, check, routes bool
 }
 

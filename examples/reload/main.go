@@ -89,7 +89,7 @@ type options struct {
 // cannot be loaded at start or the server fails. ready, if not nil, is
 // called with the listening address once requests are accepted.
 func run(ctx context.Context, o options, logger *slog.Logger, ready func(net.Addr)) int {
-	rt, err := seed.NewRouter("")
+	rt, err := seed.NewRouter()
 	if err != nil {
 		logger.Error("router", "error", err)
 		return 1

@@ -168,7 +168,7 @@ func TestReloadOverHTTP(t *testing.T) {
 
 	logs := &syncBuffer{}
 	events := make(chan reload.Event, 100)
-	rt, err := seed.NewRouter("")
+	rt, err := seed.NewRouter()
 	require.NoError(t, err)
 	rl, err := newReloader(rt, options{file: file, debounce: 20 * time.Millisecond},
 		slog.New(slog.NewTextHandler(logs, nil)), func(ev reload.Event) { events <- ev })

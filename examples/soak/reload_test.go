@@ -98,7 +98,7 @@ func startReloadExample(t *testing.T, logger *slog.Logger) *reloadExample {
 	t.Helper()
 	e := &reloadExample{file: filepath.Join(t.TempDir(), "routes.yaml")}
 	require.NoError(t, os.WriteFile(e.file, []byte(versionA), 0o644))
-	rt, err := seed.NewRouter("")
+	rt, err := seed.NewRouter()
 	require.NoError(t, err)
 	require.NoError(t, rt.AddAPIRoute("/soak/flip", []string{http.MethodGet}, flip("a"),
 		&dynroute.RouteOptions{Name: "soak_flip", Summary: "A route the soak swaps with ReplaceRoute"}))

@@ -344,7 +344,7 @@ func newConfigRouter(t *testing.T, logger *slog.Logger) *dynroute.Router {
 	defer f.Close()
 	specs, err := dynroute.LoadYAML(f, "routes.yaml")
 	require.NoError(t, err)
-	rt, err := seed.NewRouter("")
+	rt, err := seed.NewRouter()
 	require.NoError(t, err)
 	skipped, err := rt.AddRoutes(specs, &dynroute.ApplyOptions{
 		Lenient:     true,

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	_ "github.com/dynroute/dynroute/docsui" // /docs and /redoc without a network
 	"github.com/dynroute/dynroute/openapi"
 	"github.com/dynroute/dynroute/typed"
 )
@@ -30,12 +31,10 @@ const ShutdownTimeout = 10 * time.Second
 
 // NewRouter returns the examples' router: the API's info and tag
 // descriptions for the OpenAPI document, the handler map and the plugins
-// (Apps) in its Registry, and the static route, added in code. With assets set (a directory holding
-// swagger-ui-bundle.js, swagger-ui.css and redoc.standalone.js, for example
-// from the npm packages swagger-ui-dist and redoc), the directory is served
-// at /assets/ and /docs and /redoc load their scripts from there instead of
-// a CDN, so the documentation works offline.
-func NewRouter(assets string) (*dynroute.Router, error) {
+// (Apps) in its Registry, and the static route, added in code. /docs and
+// /redoc load Swagger UI and ReDoc from the Router itself (package docsui,
+// imported here), so the documentation works offline.
+func NewRouter() (*dynroute.Router, error) {
 	opts := &dynroute.Options{
 		Title:       "dynroute seed",
 		Version:     "1.0.0",
@@ -44,13 +43,6 @@ func NewRouter(assets string) (*dynroute.Router, error) {
 			{Name: DefaultTag, Description: "Routes generated from the route config."},
 			{Name: "Admin", Description: "Routes for administrators."},
 		},
-	}
-	if assets != "" {
-		opts.Docs = &dynroute.DocsOptions{
-			SwaggerUIJS:  "assets/swagger-ui-bundle.js",
-			SwaggerUICSS: "assets/swagger-ui.css",
-			RedocJS:      "assets/redoc.standalone.js",
-		}
 	}
 	rt := dynroute.New(opts)
 	for name, h := range Handlers() {
@@ -66,13 +58,6 @@ func NewRouter(assets string) (*dynroute.Router, error) {
 	if err := rt.AddAPIRoute("/static/route", []string{http.MethodGet}, http.HandlerFunc(StaticRoute),
 		&dynroute.RouteOptions{Name: "static_route", Summary: "A route added in code"}); err != nil {
 		return nil, err
-	}
-	if assets != "" {
-		files := http.StripPrefix("/assets/", http.FileServer(http.Dir(assets)))
-		if err := rt.AddAPIRoute("/assets/{file...}", []string{http.MethodGet}, files,
-			&dynroute.RouteOptions{Name: "assets", Hidden: true}); err != nil {
-			return nil, err
-		}
 	}
 	return rt, nil
 }
