@@ -65,6 +65,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/crud"
+	_ "github.com/dynroute/dynroute/docsui" // /docs and /redoc without a network
 	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/dynroute/dynroute/openapi"
 )

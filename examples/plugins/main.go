@@ -61,6 +61,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dynroute/dynroute"
+	_ "github.com/dynroute/dynroute/docsui" // /docs and /redoc without a network
 	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/dynroute/dynroute/openapi"
 	"github.com/dynroute/dynroute/typed"

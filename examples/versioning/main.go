@@ -58,6 +58,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dynroute/dynroute"
+	_ "github.com/dynroute/dynroute/docsui" // /docs and /redoc without a network
 	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/dynroute/dynroute/openapi"
