@@ -61,7 +61,7 @@ func isType[T any](x io.ReadCloser, _ T) bool {
 // past the limit fail with *http.MaxBytesError, and reports true.
 func (e *entry) limitBody(w http.ResponseWriter, r *http.Request) bool {
 	if r.ContentLength > e.maxBody {
-		writeProblem(w, http.StatusRequestEntityTooLarge,
+		writeError(w, e.style, http.StatusRequestEntityTooLarge,
 			"the request body is larger than "+strconv.FormatInt(e.maxBody, 10)+" bytes")
 		return false
 	}

@@ -38,7 +38,7 @@ type Middleware func(next http.Handler) http.Handler
 // wrap returns the handler that serves rec: the route's handler inside its
 // route class, then (outermost) the Router's route class and middleware.
 func (rt *Router) wrap(rec *routeRec) http.Handler {
-	h := rec.route.Handler
+	h := rt.styled(rec.route.Handler)
 	if rec.inner != nil {
 		h = rec.inner
 	}
@@ -46,6 +46,15 @@ func (rt *Router) wrap(rec *routeRec) http.Handler {
 		h = rec.class(rec.route.clone(), h)
 	}
 	return rt.wrapRouter(rec, h)
+}
+
+// styled returns h as it answers errors in the Router's style: the handler
+// an ErrorStyler gives for it, or h.
+func (rt *Router) styled(h http.Handler) http.Handler {
+	if s, ok := h.(ErrorStyler); ok && rt.errStyle != ProblemDetails {
+		return s.WithErrorStyle(rt.errStyle)
+	}
+	return h
 }
 
 // wrapRouter applies the Router's route class and middleware to h, the

@@ -80,7 +80,10 @@
 // route matches. A path served only under other methods answers 405 with an
 // Allow header, and OPTIONS is answered automatically (204 with Allow). The
 // Router's own 404 and 405 answers are application/problem+json (RFC 9457);
-// Options.NotFound and Options.MethodNotAllowed replace them.
+// Options.NotFound and Options.MethodNotAllowed replace them, and
+// Options.ErrorStyle FastAPIErrors gives every error answer (the Router's,
+// and those of the typed and CRUD handlers it serves) FastAPI's shape,
+// {"detail": ...}, for clients written for FastAPI.
 //
 // One difference from ServeMux: ServeMux redirects /x to /x/ when a {rest...}
 // route would match /x/ even if another route matches /x; dynroute serves the

@@ -167,6 +167,18 @@ func ExampleRouter_ServeHTTP() {
 	// 404 {"type":"about:blank","title":"Not Found","status":404,"detail":"no route matches GET /nope"}
 }
 
+// Error answers in FastAPI's shape, for clients written for FastAPI; typed
+// and CRUD handlers answer (and are documented) in the same shape.
+func ExampleOptions_errorStyle() {
+	rt := dynroute.New(&dynroute.Options{ErrorStyle: dynroute.FastAPIErrors})
+	rt.MustAddAPIRoute("/items", []string{"GET"}, pattern, nil)
+	fmt.Print(get(rt, "GET", "/nope")) // the answer ends in a newline
+	fmt.Print(get(rt, "POST", "/items"))
+	// Output:
+	// 404 {"detail":"Not Found"}
+	// 405 {"detail":"Method Not Allowed"}
+}
+
 func ExampleRouter_URL() {
 	rt := dynroute.New(nil)
 	rt.MustAddAPIRoute("/users/{user}/files/{path...}", []string{"GET"}, pattern,

@@ -32,10 +32,11 @@ var docMethods = []string{
 
 // docInfo is what a Router puts into its documents besides the routes.
 type docInfo struct {
-	reg     *Registry // for handler descriptions
-	info    openapi.Info
-	servers []openapi.Server
-	tags    []openapi.Tag
+	reg      *Registry  // for handler descriptions
+	errStyle ErrorStyle // of the handlers' error answers
+	info     openapi.Info
+	servers  []openapi.Server
+	tags     []openapi.Tag
 }
 
 // OpenAPI returns the OpenAPI 3.1 document of the routes added so far, as
@@ -130,7 +131,11 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 			continue
 		}
 		var info *openapi.OperationInfo
-		if od, ok := r.Handler.(OperationDescriber); ok {
+		h := r.Handler
+		if s, ok := h.(ErrorStyler); ok && d.errStyle != ProblemDetails {
+			h = s.WithErrorStyle(d.errStyle) // documented as it answers
+		}
+		if od, ok := h.(OperationDescriber); ok {
 			info = od.DescribeOperation()
 		}
 		ren := merge.add(info)

@@ -315,7 +315,7 @@ func serveSpec(form int) func(rt *Router, w http.ResponseWriter, r *http.Request
 		t := rt.current()
 		b, etag, err := t.spec.get(rt, t, form)
 		if err != nil {
-			writeProblem(w, http.StatusInternalServerError, "The OpenAPI document could not be written: "+err.Error())
+			writeError(w, rt.errStyle, http.StatusInternalServerError, "The OpenAPI document could not be written: "+err.Error())
 			return
 		}
 		w.Header().Set("Content-Type", ctype)

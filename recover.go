@@ -85,5 +85,5 @@ func (rt *Router) panicked(w http.ResponseWriter, r *http.Request, v any) {
 		rc.handler(w, r, v)
 		return
 	}
-	writeProblem(w, http.StatusInternalServerError, "The server could not answer this request.")
+	writeError(w, rt.errStyle, http.StatusInternalServerError, "The server could not answer this request.")
 }

@@ -85,6 +85,12 @@ type Options struct {
 	// handlers, mounted Routers) apply their own limits instead.
 	// RouteOptions.MaxBodyBytes sets one route's.
 	MaxBodyBytes int64
+
+	// ErrorStyle is the shape of the error answers of the Router and of the
+	// typed and CRUD handlers it serves, and of their description in the
+	// OpenAPI document: ProblemDetails (the default) or FastAPIErrors, for
+	// clients written for FastAPI.
+	ErrorStyle ErrorStyle
 }
 
 // Router is an http.Handler that dispatches requests to the routes added to
@@ -120,6 +126,7 @@ type Router struct {
 	mismatch   http.HandlerFunc // answers header mismatches
 	recover    *recoverer       // nil: panics go on to net/http
 	maxBody    int64            // Options.MaxBodyBytes resolved: > 0, or -1 for none
+	errStyle   ErrorStyle       // Options.ErrorStyle
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
@@ -176,12 +183,16 @@ var _ http.Handler = (*Router)(nil)
 
 // New returns a Router with no routes but the documentation routes of
 // Options.Docs. It panics if Options.Docs has a path that is not a literal
-// path or is used twice, like a bad regular expression in
-// regexp.MustCompile: such options are a programming error.
+// path or is used twice, or Options.ErrorStyle is no ErrorStyle, like a bad
+// regular expression in regexp.MustCompile: such options are a
+// programming error.
 func New(opts *Options) *Router {
 	var o Options
 	if opts != nil {
 		o = *opts
+	}
+	if o.ErrorStyle > FastAPIErrors {
+		panic(fmt.Sprintf("dynroute: New: %v: Options.ErrorStyle %d is neither ProblemDetails nor FastAPIErrors", ErrInvalidOptions, o.ErrorStyle))
 	}
 	rt := &Router{
 		reg:              o.Registry,
@@ -193,22 +204,24 @@ func New(opts *Options) *Router {
 		middleware:       slices.Clone(o.Middleware),
 		recover:          newRecoverer(o.Recover),
 		maxBody:          httpx.BodyLimit(o.MaxBodyBytes),
+		errStyle:         o.ErrorStyle,
 	}
 	rt.mismatch = func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case o.HeaderMismatchStatus == 0 && o.NotFound != nil:
 			o.NotFound.ServeHTTP(w, r)
 		case o.HeaderMismatchStatus == 0:
-			writeProblem(w, http.StatusNotFound, "No route for these request headers.")
+			writeError(w, o.ErrorStyle, http.StatusNotFound, "No route for these request headers.")
 		default:
-			writeProblem(w, o.HeaderMismatchStatus, "No route for these request headers.")
+			writeError(w, o.ErrorStyle, o.HeaderMismatchStatus, "No route for these request headers.")
 		}
 	}
 	if rt.reg == nil {
 		rt.reg = NewRegistry()
 	}
 	rt.doc = docInfo{
-		reg: rt.reg,
+		reg:      rt.reg,
+		errStyle: o.ErrorStyle,
 		info: openapi.Info{Title: o.Title, Version: o.Version, Summary: o.Summary, Description: o.Description,
 			TermsOfService: o.TermsOfService, Contact: clonePtr(o.Contact), License: clonePtr(o.License)},
 		servers: slices.Clone(o.Servers),
@@ -246,6 +259,10 @@ func clonePtr[T any](p *T) *T {
 
 // Registry returns the Registry the Router resolves handler names in.
 func (rt *Router) Registry() *Registry { return rt.reg }
+
+// ErrorStyle returns Options.ErrorStyle: the shape of the Router's error
+// answers.
+func (rt *Router) ErrorStyle() ErrorStyle { return rt.errStyle }
 
 // AddAPIRoute adds a route that serves path for the given methods with h.
 //
@@ -555,7 +572,7 @@ func (rt *Router) compileLocked() *table {
 	n := len(rt.set.recs)
 	all := make([]*routeRec, n, n+len(rt.builtin))
 	copy(all, rt.set.recs)
-	t := compile(append(all, rt.builtin...), rt.wrap, rt.maxBody, rt.notFound, rt.methodNotAllowed, rt.mismatch)
+	t := compile(append(all, rt.builtin...), rt.wrap, rt.maxBody, rt.errStyle, rt.notFound, rt.methodNotAllowed, rt.mismatch)
 	t.recs = all[:n:n]
 	t.spec = new(specCache)
 	if t.single != nil && rt.recover != nil {

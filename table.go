@@ -22,6 +22,7 @@ type table struct {
 	headMerged       bool               // GET routes are in the HEAD trees too
 	notFound         http.Handler
 	methodNotAllowed http.Handler
+	style            ErrorStyle // of the 404 and 405 answers
 
 	recs   []*routeRec // the routes added, in order; not the documentation's
 	spec   *specCache  // the OpenAPI document of recs
@@ -42,6 +43,7 @@ type entry struct {
 	handle  httprouter.Handle
 	headers []headerMatcher // the route's header matches, set by buildRec
 	maxBody int64           // the body limit; 0: none (see bodyLimit)
+	style   ErrorStyle      // of the answer to a body over the limit
 	h       http.Handler    // the handler, wrapped (entryOf)
 }
 
@@ -50,7 +52,7 @@ type entry struct {
 // which never change, so tables compiled after a change reuse it. wrap, if
 // not nil, applies those to the handler, once. Callers hold the Router's
 // mutex. maxBody is the Router's default body limit, Router.MaxBodyBytes.
-func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64) *entry {
+func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64, style ErrorStyle) *entry {
 	e := &rec.e
 	if e.handle == nil {
 		*e = entry{
@@ -59,6 +61,7 @@ func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64
 			names:   rec.pat.params,
 			headers: e.headers,
 			maxBody: bodyLimit(rec, maxBody),
+			style:   style,
 		}
 		h := rec.route.Handler
 		if wrap != nil {
@@ -234,8 +237,9 @@ func cleanSegment(v string) bool {
 }
 
 // compile builds the table for recs.
-func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64, notFound, methodNotAllowed http.Handler, mismatch http.HandlerFunc) *table {
+func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64, style ErrorStyle, notFound, methodNotAllowed http.Handler, mismatch http.HandlerFunc) *table {
 	t := &table{
+		style:            style,
 		notFound:         notFound,
 		methodNotAllowed: methodNotAllowed,
 		entries:          make(map[string][]*entry),
@@ -246,7 +250,7 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64,
 	var lists methodLists
 	var buf [8]nodeKind
 	for _, rec := range recs {
-		e := entryOf(rec, wrap, maxBody)
+		e := entryOf(rec, wrap, maxBody, style)
 		nodes := shapeNodes(e.pat.shape(), buf[:0])
 		for _, m := range rec.route.Methods {
 			l := lists.of(m, len(recs))
@@ -692,7 +696,7 @@ func (t *table) miss(w http.ResponseWriter, r *http.Request) {
 		t.methodNotAllowed.ServeHTTP(w, r)
 		return
 	}
-	writeProblem(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed for "+p)
+	writeError(w, t.style, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed for "+p)
 }
 
 // allow formats an Allow header for methods, adding HEAD for GET and OPTIONS.
@@ -713,7 +717,7 @@ func (t *table) serveNotFound(w http.ResponseWriter, r *http.Request) {
 		t.notFound.ServeHTTP(w, r)
 		return
 	}
-	writeProblem(w, http.StatusNotFound, "no route matches "+r.Method+" "+r.URL.Path)
+	writeError(w, t.style, http.StatusNotFound, "no route matches "+r.Method+" "+r.URL.Path)
 }
 
 // cleanPath removes empty, "." and ".." segments, keeping a trailing slash.

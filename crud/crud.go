@@ -112,12 +112,14 @@ type Page[T any] struct {
 // 422, so a Store only ever sees names T declares and values of their type.
 // Store errors ErrNotFound and ErrConflict are answered 404 and 409, a
 // *typed.ValidationError or other error with a 4xx status (typed.StatusOf)
-// as it says; others 500, logged. The routes are added in one step, all or none.
+// as it says; others 500, logged. Error answers have the shape of rt's
+// Options.ErrorStyle (problem+json, or FastAPI's {"detail": ...}), and are
+// documented so. The routes are added in one step, all or none.
 //
 // K is a string, an integer type, or implements encoding.TextUnmarshaler;
 // T is a struct (or, with Options.Schema, any JSON object type).
 func Register[T any, K comparable](rt *dynroute.Router, prefix string, store Store[T, K], opts *Options) error {
-	c, err := newCRUD[T, K](prefix, store, opts)
+	c, err := newCRUD[T, K](prefix, store, opts, rt.ErrorStyle())
 	if err != nil {
 		return fmt.Errorf("dynroute: crud.Register %s: %w", prefix, err)
 	}
@@ -182,13 +184,15 @@ type crud[T any, K comparable] struct {
 	fieldOrder                         []string
 	createBody, replaceBody, patchBody *typed.BodyDecoder
 	itemNode                           *jsonschema.Validator // validates the result of a patch
-	problem, validation                *jsonschema.Schema
+	problem, validation                *jsonschema.Schema    // the error answers' schemas, in the Router's style
+	errorContent                       string                // and their content type
+	writeErr                           func(http.ResponseWriter, *http.Request, error)
 	readOnly                           []string   // the key and Options.ReadOnly
 	clearReadOnly                      []func(*T) // zero the read-only members of an item
 	clearOnCreate                      []func(*T) // the same, but the key with ClientKeys
 }
 
-func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Options) (*crud[T, K], error) {
+func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Options, style dynroute.ErrorStyle) (*crud[T, K], error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -231,7 +235,7 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 	if c.parseKey, err = keyParser[K](); err != nil {
 		return nil, err
 	}
-	if err := c.schemas(&o); err != nil {
+	if err := c.schemas(&o, style); err != nil {
 		return nil, err
 	}
 	comp := jsonschema.NewCompiler(c.components)
@@ -256,18 +260,32 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 	return c, nil
 }
 
-// schemas builds the item, create and patch schemas and finds the key and
+// errorAnswers sets how the error answers are written and documented: in
+// style, the Router's (see dynroute.Options.ErrorStyle).
+func (c *crud[T, K]) errorAnswers(style dynroute.ErrorStyle) error {
+	problem, validation := reflect.TypeFor[dynroute.Problem](), reflect.TypeFor[typed.ValidationProblem]()
+	c.writeErr, c.errorContent = typed.WriteProblem, "application/problem+json"
+	if style == dynroute.FastAPIErrors {
+		problem, validation = reflect.TypeFor[typed.HTTPError](), reflect.TypeFor[typed.HTTPValidationError]()
+		c.writeErr, c.errorContent = typed.WriteFastAPIError, "application/json"
+	}
+	var err error
+	if c.problem, err = c.reg.Schema(problem); err != nil {
+		return err
+	}
+	c.validation, err = c.reg.Schema(validation)
+	return err
+}
+
+// schemas builds the item, create and patch schemas, and those of the error
+// answers in style, and finds the key and
 // the filterable members.
-func (c *crud[T, K]) schemas(o *Options) error {
+func (c *crud[T, K]) schemas(o *Options, style dynroute.ErrorStyle) error {
 	c.reg = o.Schemas
 	if c.reg == nil {
 		c.reg = jsonschema.NewRegistry(nil)
 	}
-	var err error
-	if c.problem, err = c.reg.Schema(reflect.TypeFor[dynroute.Problem]()); err != nil {
-		return err
-	}
-	if c.validation, err = c.reg.Schema(reflect.TypeFor[typed.ValidationProblem]()); err != nil {
+	if err := c.errorAnswers(style); err != nil {
 		return err
 	}
 	var obj *jsonschema.Schema
@@ -474,7 +492,7 @@ func (h *crudHandler[T, K]) ServeHTTPParams(w http.ResponseWriter, r *http.Reque
 		if s := resolveSchema(c.idSchema, c.components); s != nil && s.Type == "integer" {
 			msg = "Input should be a valid integer key"
 		}
-		typed.WriteProblem(w, r, &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"path", "id"},
+		c.writeErr(w, r, &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"path", "id"},
 			Msg: msg, Type: "key_parsing", Input: raw}}})
 		return
 	}
@@ -507,12 +525,12 @@ func (c *crud[T, K]) list(w http.ResponseWriter, r *http.Request) {
 	if len(errs) > 0 {
 		// Query.Get would drop such a pair silently; a filter left out
 		// would list what the client did not ask for.
-		typed.WriteProblem(w, r, &typed.ValidationError{Errors: errs})
+		c.writeErr(w, r, &typed.ValidationError{Errors: errs})
 		return
 	}
 	q, errs := c.listQuery(values)
 	if len(errs) > 0 {
-		typed.WriteProblem(w, r, &typed.ValidationError{Errors: errs})
+		c.writeErr(w, r, &typed.ValidationError{Errors: errs})
 		return
 	}
 	items, total, err := c.store.List(r.Context(), q)
@@ -680,7 +698,7 @@ func filterValue(s *jsonschema.Schema, v string) (any, error) {
 func (c *crud[T, K]) readItem(w http.ResponseWriter, r *http.Request, body *typed.BodyDecoder, clear []func(*T)) (T, bool) {
 	var item T
 	if err := body.Decode(r, &item); err != nil {
-		typed.WriteProblem(w, r, err)
+		c.writeErr(w, r, err)
 		return item, false
 	}
 	for _, clear := range clear {
@@ -787,7 +805,7 @@ func (c *crud[T, K]) keyText(b []byte) (string, bool) {
 func (c *crud[T, K]) patchItem(w http.ResponseWriter, r *http.Request, id K, raw string) {
 	var patch map[string]any
 	if err := c.patchBody.Decode(r, &patch); err != nil {
-		typed.WriteProblem(w, r, err)
+		c.writeErr(w, r, err)
 		return
 	}
 	for _, name := range c.readOnly {
@@ -861,20 +879,20 @@ func (c *crud[T, K]) answer(w http.ResponseWriter, r *http.Request, status int, 
 func (c *crud[T, K]) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
-		typed.WriteProblem(w, r, typed.NewError(http.StatusNotFound, "No such item."))
+		c.writeErr(w, r, typed.NewError(http.StatusNotFound, "No such item."))
 	case errors.Is(err, ErrConflict):
-		typed.WriteProblem(w, r, typed.NewError(http.StatusConflict, "The item conflicts with one that exists."))
+		c.writeErr(w, r, typed.NewError(http.StatusConflict, "The item conflicts with one that exists."))
 	case errors.Is(err, ErrInvalidQuery):
-		typed.WriteProblem(w, r, typed.NewError(http.StatusUnprocessableEntity, "The store refused the query."))
+		c.writeErr(w, r, typed.NewError(http.StatusUnprocessableEntity, "The store refused the query."))
 	case typed.StatusOf(err) < 500:
-		typed.WriteProblem(w, r, err)
+		c.writeErr(w, r, err)
 	default:
 		logger := c.logger
 		if logger == nil {
 			logger = slog.Default()
 		}
 		logger.ErrorContext(r.Context(), "dynroute: crud store error", "method", r.Method, "path", r.URL.Path, "error", err)
-		typed.WriteProblem(w, r, err)
+		c.writeErr(w, r, err)
 	}
 }
 
@@ -883,10 +901,10 @@ func (c *crud[T, K]) describe(op Operation) *openapi.OperationInfo {
 	info := &openapi.OperationInfo{Schemas: c.reg}
 	idParam := openapi.Parameter{Name: "id", In: "path", Required: true, Schema: c.idSchema, Description: "the key of the item"}
 	problem := func(status int, desc string) openapi.Response {
-		return openapi.Response{Status: status, Description: desc, ContentType: "application/problem+json", Schema: c.problem}
+		return openapi.Response{Status: status, Description: desc, ContentType: c.errorContent, Schema: c.problem}
 	}
 	validation := openapi.Response{Status: http.StatusUnprocessableEntity, Description: "Validation Error",
-		ContentType: "application/problem+json", Schema: c.validation}
+		ContentType: c.errorContent, Schema: c.validation}
 	item := openapi.Response{Status: http.StatusOK, Description: "The item", ContentType: "application/json", Schema: c.item}
 	switch op {
 	case List:
@@ -931,7 +949,7 @@ func (c *crud[T, K]) describe(op Operation) *openapi.OperationInfo {
 		info.Parameters = []openapi.Parameter{idParam}
 		info.Responses = []openapi.Response{{Status: http.StatusNoContent, Description: "Deleted"}, problem(http.StatusNotFound, "No such item"), validation}
 	}
-	info.Responses = append(info.Responses, openapi.Response{Description: "Error", ContentType: "application/problem+json", Schema: c.problem})
+	info.Responses = append(info.Responses, openapi.Response{Description: "Error", ContentType: c.errorContent, Schema: c.problem})
 	schemas := []*jsonschema.Schema{c.item}
 	for _, p := range info.Parameters {
 		schemas = append(schemas, p.Schema)

@@ -405,3 +405,34 @@ func TestCRUDSource(t *testing.T) {
 var echoPath = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"path": r.URL.Path, "pattern": r.Pattern})
 })
+
+// TestCRUDFastAPIErrors: on a Router with dynroute.FastAPIErrors the CRUD
+// routes answer and document their errors as FastAPI does.
+func TestCRUDFastAPIErrors(t *testing.T) {
+	var next atomic.Int64
+	store := NewMemoryStore(func(p *crudProduct) *int64 { return &p.ID }, func() int64 { return next.Add(1) })
+	rt := dynroute.New(&dynroute.Options{ErrorStyle: dynroute.FastAPIErrors})
+	require.NoError(t, Register(rt, "/products", Store[crudProduct, int64](store), nil))
+	for _, tt := range []struct {
+		method, target, body string
+		status               int
+		want                 string
+	}{
+		{"GET", "/products/7", "", 404, `{"detail":"No such item."}`},
+		{"GET", "/products/abc", "", 422, `{"detail":[{"loc":["path","id"],"msg":"Input should be a valid integer key","type":"key_parsing","input":"abc"}]}`},
+		{"POST", "/products", `{"price":1,"stock":1}`, 422, `{"detail":[{"loc":["body","name"],"msg":"Field required","type":"missing","input":null}]}`},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+		r.Header.Set("Content-Type", "application/json")
+		rt.ServeHTTP(w, r)
+		assert.Equal(t, tt.status, w.Code, "%s %s", tt.method, tt.target)
+		assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+		assert.JSONEq(t, tt.want, w.Body.String(), "%s %s", tt.method, tt.target)
+	}
+	doc, err := json.Marshal(rt.OpenAPI())
+	require.NoError(t, err)
+	assert.Contains(t, string(doc), `"#/components/schemas/HTTPValidationError"`)
+	assert.NotContains(t, string(doc), "application/problem+json")
+	testkit.ValidOpenAPI(t, doc)
+}

@@ -1,6 +1,7 @@
 package typed
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/internal/httpx"
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/dynroute/dynroute/jsonschema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -152,4 +154,78 @@ func TestBoundErrors(t *testing.T) {
 	assert.Less(t, n, jsonschema.MaxErrors)
 	assert.Greater(t, n, 50)
 	assert.Equal(t, fmt.Sprintf("150 validation errors; the first %d are listed", n), p.Detail)
+}
+
+// TestFastAPIErrors: on a Router with dynroute.FastAPIErrors, a typed
+// handler answers and documents its errors as FastAPI does, unless
+// Options.ErrorHandler writes them.
+func TestFastAPIErrors(t *testing.T) {
+	type in struct {
+		ID   int `path:"id" minimum:"1"`
+		Body *struct {
+			Name string `json:"name"`
+		}
+	}
+	h := Must(func(_ context.Context, in *in) (*struct{}, error) {
+		if in.ID == 404 {
+			return nil, NewError(http.StatusNotFound, "no item 404")
+		}
+		return &struct{}{}, nil
+	}, nil)
+	own := Must(func(context.Context, *in) (*struct{}, error) { return nil, NewError(http.StatusTeapot, "mine") },
+		&Options{ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusTeapot) }})
+	rt := dynroute.New(&dynroute.Options{ErrorStyle: dynroute.FastAPIErrors})
+	require.NoError(t, rt.AddAPIRoute("/items/{id}", []string{"POST"}, h, &dynroute.RouteOptions{Name: "item"}))
+	require.NoError(t, rt.AddAPIRoute("/own/{id}", []string{"POST"}, own, nil))
+	assert.Same(t, h, rtRoutes(rt)["item"].Handler, "the route keeps the handler given")
+
+	for _, tt := range []struct {
+		target, body string
+		status       int
+		want         string
+	}{
+		{"/items/0", `{"name":"x"}`, 422, `{"detail":[{"loc":["path","id"],"msg":"Input should be greater than or equal to 1","type":"greater_than_equal","input":"0","ctx":{"ge":1}}]}`},
+		{"/items/1", `{"name":1}`, 422, `{"detail":[{"loc":["body","name"],"msg":"Input should be a valid string","type":"string_type","input":1}]}`},
+		{"/items/404", ``, 404, `{"detail":"no item 404"}`},
+		{"/items/1", `{"name":"x"}`, 200, `{}`},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", tt.target, strings.NewReader(tt.body))
+		r.Header.Set("Content-Type", "application/json")
+		rt.ServeHTTP(w, r)
+		assert.Equal(t, tt.status, w.Code, tt.target)
+		assert.Equal(t, "application/json", w.Header().Get("Content-Type"), tt.target)
+		assert.JSONEq(t, tt.want, w.Body.String(), tt.target)
+	}
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest("POST", "/own/1", nil))
+	assert.Equal(t, http.StatusTeapot, w.Code, "Options.ErrorHandler still writes the errors")
+
+	doc, err := json.Marshal(rt.OpenAPI())
+	require.NoError(t, err)
+	var d struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(doc, &d))
+	responses := d.Paths["/items/{id}"]["post"].Responses
+	assert.Equal(t, "#/components/schemas/HTTPValidationError", responses["422"].Content["application/json"].Schema.Ref)
+	assert.Equal(t, "#/components/schemas/HTTPError", responses["default"].Content["application/json"].Schema.Ref)
+	testkit.ValidOpenAPI(t, doc)
+}
+
+// rtRoutes maps a Router's routes by name.
+func rtRoutes(rt *dynroute.Router) map[string]dynroute.Route {
+	out := map[string]dynroute.Route{}
+	for _, r := range rt.Routes() {
+		out[r.Name] = r
+	}
+	return out
 }

@@ -252,3 +252,44 @@ func echoFits(v any) bool {
 	b, err := json.Marshal(v)
 	return err == nil && len(b) <= httpx.MaxEchoBytes
 }
+
+// HTTPValidationError is the body of a 422 answer in FastAPI's style
+// (dynroute.FastAPIErrors): the problems found, as FastAPI lists them.
+type HTTPValidationError struct {
+	Detail []jsonschema.FieldError `json:"detail" doc:"every problem found"`
+}
+
+// HTTPError is the body of the other error answers in FastAPI's style.
+type HTTPError struct {
+	Detail string `json:"detail" doc:"what is wrong"`
+}
+
+// WriteFastAPIError writes an error as FastAPI does, for clients written
+// for it (dynroute.FastAPIErrors): application/json with StatusOf(err); a
+// *ValidationError as {"detail": [{"loc", "msg", "type", "input", "ctx"},
+// ...]}, bounded as WriteProblem bounds its list, anything else as
+// {"detail": "..."} with the detail WriteProblem would give, or the status
+// text.
+func WriteFastAPIError(w http.ResponseWriter, r *http.Request, err error) {
+	status := StatusOf(err)
+	var body []byte
+	var merr error
+	if ve, ok := errors.AsType[*ValidationError](err); ok {
+		body, merr = json.Marshal(HTTPValidationError{Detail: boundErrors(ve.Errors, maxProblemBytes-2*httpx.MaxEchoBytes)})
+	} else {
+		detail := http.StatusText(status)
+		if se, ok := errors.AsType[*StatusError](err); ok && se.Detail != "" {
+			detail = se.Detail
+		} else if !ok && status < 500 {
+			detail = err.Error()
+		}
+		body, merr = json.Marshal(HTTPError{Detail: httpx.Clip(detail, httpx.MaxEchoBytes)})
+	}
+	if merr != nil { // an input that is not JSON-encodable
+		body, _ = json.Marshal(HTTPError{Detail: http.StatusText(status)})
+	}
+	if status == http.StatusRequestEntityTooLarge {
+		w.Header().Set("Connection", "close") // the rest of the body is not read
+	}
+	httpx.WriteJSON(w, status, body)
+}

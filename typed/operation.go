@@ -12,8 +12,13 @@ import (
 
 // What a typed handler tells the OpenAPI emitter about itself.
 
-// describeOperation builds the OperationInfo of a handler, once.
-func describeOperation(in *inputPlan, out *outputPlan, status int, reg *jsonschema.Registry) (*openapi.OperationInfo, error) {
+// describeOperation builds the OperationInfo of a handler, once, with its
+// error answers in style.
+func describeOperation(in *inputPlan, out *outputPlan, status int, reg *jsonschema.Registry, style dynroute.ErrorStyle) (*openapi.OperationInfo, error) {
+	validationType, errorType, errorContent := reflect.TypeFor[ValidationProblem](), reflect.TypeFor[dynroute.Problem](), "application/problem+json"
+	if style == dynroute.FastAPIErrors {
+		validationType, errorType, errorContent = reflect.TypeFor[HTTPValidationError](), reflect.TypeFor[HTTPError](), "application/json"
+	}
 	info := &openapi.OperationInfo{Schemas: reg}
 	var schemas []*jsonschema.Schema
 	for _, b := range in.params {
@@ -31,19 +36,19 @@ func describeOperation(in *inputPlan, out *outputPlan, status int, reg *jsonsche
 	}
 	info.Responses = append(info.Responses, success)
 	if len(in.params) > 0 || in.body != nil {
-		s, err := reg.Schema(reflect.TypeFor[ValidationProblem]())
+		s, err := reg.Schema(validationType)
 		if err != nil {
 			return nil, err
 		}
 		info.Responses = append(info.Responses, openapi.Response{Status: http.StatusUnprocessableEntity,
-			Description: "Validation Error", ContentType: "application/problem+json", Schema: s})
+			Description: "Validation Error", ContentType: errorContent, Schema: s})
 		schemas = append(schemas, s)
 	}
-	s, err := reg.Schema(reflect.TypeFor[dynroute.Problem]())
+	s, err := reg.Schema(errorType)
 	if err != nil {
 		return nil, err
 	}
-	info.Responses = append(info.Responses, openapi.Response{Description: "Error", ContentType: "application/problem+json", Schema: s})
+	info.Responses = append(info.Responses, openapi.Response{Description: "Error", ContentType: errorContent, Schema: s})
 	schemas = append(schemas, s)
 	info.Components = reg.Closure(schemas...)
 	return info, nil

@@ -53,7 +53,9 @@ type Options struct {
 
 	// ErrorHandler writes every error answer: bind and validation problems
 	// (*ValidationError, 422), bodies too large or not JSON (*StatusError,
-	// 413, 415, 400) and the handler's errors. Nil means WriteProblem.
+	// 413, 415, 400) and the handler's errors. Nil means WriteProblem, or
+	// WriteFastAPIError on a Router whose Options.ErrorStyle is
+	// dynroute.FastAPIErrors.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 
@@ -146,6 +148,16 @@ type Handler[In, Out any] struct {
 	logger   *slog.Logger
 	writeErr func(http.ResponseWriter, *http.Request, error)
 	info     *openapi.OperationInfo
+	reg      *jsonschema.Registry
+	ownErr   bool        // Options.ErrorHandler writes the errors
+	fastAPI  *styledTwin // the handler in FastAPIErrors style, made on first use
+	style    dynroute.ErrorStyle
+}
+
+// styledTwin holds a handler's twin in another error style, made once.
+type styledTwin struct {
+	once sync.Once
+	h    http.Handler
 }
 
 // encoders holds the jsonEncoders of finished answers for the next ones.
@@ -227,6 +239,9 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 		status:   o.StatusCode,
 		logger:   o.Logger,
 		writeErr: o.ErrorHandler,
+		reg:      reg,
+		ownErr:   o.ErrorHandler != nil,
+		fastAPI:  new(styledTwin),
 	}
 	if h.status == 0 {
 		h.status = http.StatusOK
@@ -234,7 +249,7 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 	if h.writeErr == nil {
 		h.writeErr = WriteProblem
 	}
-	if h.info, err = describeOperation(in, out, h.status, reg); err != nil {
+	if h.info, err = describeOperation(in, out, h.status, reg, dynroute.ProblemDetails); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -248,6 +263,31 @@ func Must[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Option
 		panic(err)
 	}
 	return h
+}
+
+// WithErrorStyle implements dynroute.ErrorStyler, which a Router calls with
+// its Options.ErrorStyle: with FastAPIErrors, the handler it returns
+// answers errors with WriteFastAPIError (unless Options.ErrorHandler
+// writes them) and documents them so (HTTPValidationError, HTTPError).
+func (h *Handler[In, Out]) WithErrorStyle(style dynroute.ErrorStyle) http.Handler {
+	if style != dynroute.FastAPIErrors || h.style == style {
+		return h
+	}
+	h.fastAPI.once.Do(func() {
+		twin := *h
+		twin.style, twin.fastAPI = style, nil
+		if !h.ownErr {
+			twin.writeErr = WriteFastAPIError
+		}
+		info, err := describeOperation(h.in, h.out, h.status, h.reg, style)
+		if err != nil { // the schemas of the error types are fixed: it does not happen
+			h.fastAPI.h = h
+			return
+		}
+		twin.info = info
+		h.fastAPI.h = &twin
+	})
+	return h.fastAPI.h
 }
 
 // ServeHTTP serves a request that did not come through a Router: path
