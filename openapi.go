@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"net/http"
@@ -161,6 +162,9 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 					headerOps[op] = []*Route{di.routes[slices.Index(item.Operations, op)]}
 				}
 				headerOps[op] = append(headerOps[op], r)
+				// It documents every route's answers: a status the first
+				// route has with another schema becomes a oneOf of both.
+				op.Responses = mergeResponses(op.Responses, operationResponses(r, info, ren))
 				continue
 			}
 			if params == nil {
@@ -788,6 +792,12 @@ func (c *componentNames) rewrite(s *jsonschema.Schema) *jsonschema.Schema {
 	out := *s
 	out.Ref = c.target(s.Ref)
 	out.Items = c.rewrite(s.Items)
+	if s.OneOf != nil {
+		out.OneOf = make([]*jsonschema.Schema, len(s.OneOf))
+		for i, o := range s.OneOf {
+			out.OneOf[i] = c.rewrite(o)
+		}
+	}
 	if s.Properties != nil {
 		out.Properties = make([]jsonschema.Property, len(s.Properties))
 		for i, p := range s.Properties {
@@ -809,7 +819,7 @@ func (c *componentNames) renames(s *jsonschema.Schema) bool {
 	if c.target(s.Ref) != s.Ref {
 		return true
 	}
-	if c.renames(s.Items) {
+	if c.renames(s.Items) || slices.ContainsFunc(s.OneOf, c.renames) {
 		return true
 	}
 	for _, p := range s.Properties {
@@ -843,8 +853,13 @@ func (c *componentNames) equal(s, have *jsonschema.Schema) bool {
 		(s.Properties == nil) != (have.Properties == nil) {
 		return false
 	}
-	if !c.equal(s.Items, have.Items) {
+	if !c.equal(s.Items, have.Items) || len(s.OneOf) != len(have.OneOf) {
 		return false
+	}
+	for i, o := range s.OneOf {
+		if !c.equal(o, have.OneOf[i]) {
+			return false
+		}
 	}
 	for i, p := range s.Properties {
 		if p.Name != have.Properties[i].Name || !c.equal(p.Schema, have.Properties[i].Schema) {
@@ -872,4 +887,39 @@ func equalAnys(a, b []any) bool {
 
 func equalPtr[T comparable](a, b *T) bool {
 	return a == b || a != nil && b != nil && *a == *b
+}
+
+// mergeResponses adds to have the answers of a route that shares its
+// operation, told apart by headers: a status have lacks is added, and one
+// it has with another schema (of the same content type) gets a oneOf of
+// the schemas, so that the document describes each route's answer.
+func mergeResponses(have, more []openapi.Response) []openapi.Response {
+	for _, m := range more {
+		i := slices.IndexFunc(have, func(h openapi.Response) bool { return h.Status == m.Status })
+		switch {
+		case i < 0:
+			have = append(have, m)
+		case m.Schema == nil || have[i].ContentType != m.ContentType || sameSchema(have[i].Schema, m.Schema):
+		case len(have[i].Schema.OneOf) > 0 && have[i].Schema.Ref == "" && have[i].Schema.Type == "":
+			if !slices.ContainsFunc(have[i].Schema.OneOf, func(s *jsonschema.Schema) bool { return sameSchema(s, m.Schema) }) {
+				one := *have[i].Schema
+				one.OneOf = append(slices.Clip(one.OneOf), m.Schema)
+				have[i].Schema = &one
+			}
+		default:
+			have[i].Schema = &jsonschema.Schema{OneOf: []*jsonschema.Schema{have[i].Schema, m.Schema}}
+		}
+	}
+	return have
+}
+
+// sameSchema reports whether a and b are the same schema: one value, the
+// same component, or the same JSON.
+func sameSchema(a, b *jsonschema.Schema) bool {
+	if a == b || a.Ref != "" && a.Ref == b.Ref {
+		return true
+	}
+	ja, errA := a.MarshalJSON()
+	jb, errB := b.MarshalJSON()
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }

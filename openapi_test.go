@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,8 @@ import (
 	"testing/fstest"
 
 	"github.com/dynroute/dynroute/internal/testkit"
+	"github.com/dynroute/dynroute/jsonschema"
+	"github.com/dynroute/dynroute/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -446,4 +449,43 @@ func TestOpenAPIHandlerDescription(t *testing.T) {
 	doc := rt.OpenAPI()
 	assert.Equal(t, "Lists the users.", doc.Paths[0].Operations[0].Description)
 	assert.Equal(t, "Its own.", doc.Paths[1].Operations[0].Description)
+}
+
+// describedHandler is a handler that describes its operation.
+type describedHandler struct {
+	http.Handler
+	info *openapi.OperationInfo
+}
+
+func (h describedHandler) DescribeOperation() *openapi.OperationInfo { return h.info }
+
+// TestHeaderVariantsDocumented: routes told apart by headers share one
+// operation, which documents every route's answer.
+func TestHeaderVariantsDocumented(t *testing.T) {
+	answer := func(typ string) describedHandler {
+		return describedHandler{Handler: testkit.Text(typ), info: &openapi.OperationInfo{Responses: []openapi.Response{
+			{Status: 200, ContentType: "application/json", Schema: &jsonschema.Schema{Type: typ}},
+			{Status: 404, ContentType: "application/json", Schema: &jsonschema.Schema{Type: "string"}},
+		}}}
+	}
+	rt := New(nil)
+	for _, v := range []struct{ version, typ string }{{"2", "object"}, {"1", "array"}, {"0", "object"}} {
+		require.NoError(t, rt.AddAPIRoute("/items", []string{"GET"}, answer(v.typ),
+			&RouteOptions{Name: "items_v" + v.version, Headers: []HeaderMatch{{Name: "Accept-Version", Value: v.version}}}))
+	}
+	b, err := json.Marshal(rt.OpenAPI())
+	require.NoError(t, err)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct{ Schema map[string]any } `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	responses := doc.Paths["/items"]["get"].Responses
+	assert.Equal(t, map[string]any{"oneOf": []any{map[string]any{"type": "object"}, map[string]any{"type": "array"}}},
+		responses["200"].Content["application/json"].Schema, "each answer once")
+	assert.Equal(t, map[string]any{"type": "string"}, responses["404"].Content["application/json"].Schema, "the same answer stays one")
+	testkit.ValidOpenAPI(t, b)
 }

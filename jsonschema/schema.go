@@ -73,6 +73,11 @@ type Schema struct {
 	// AdditionalProperties is nil (other members are allowed), false
 	// (they are not) or a *Schema they must match (maps).
 	AdditionalProperties any
+
+	// OneOf lists schemas of which the value matches exactly one, for
+	// documents: the answers of routes told apart by headers. A Compiler
+	// refuses it.
+	OneOf []*Schema
 }
 
 // Property is one member of an object schema.
@@ -267,6 +272,18 @@ func (w *schemaWriter) schema(s *Schema) {
 	if s.Items != nil {
 		w.sub("items", s.Items)
 	}
+	if len(s.OneOf) > 0 {
+		w.key("oneOf")
+		w.b = append(w.b, '[')
+		for i, o := range s.OneOf {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.schema(o)
+		}
+		w.b = append(w.b, ']')
+		w.first = false
+	}
 	w.integer("minItems", s.MinItems)
 	w.integer("maxItems", s.MaxItems)
 	if s.Properties != nil {
@@ -433,6 +450,9 @@ func Closure(all map[string]*Schema, schemas ...*Schema) map[string]*Schema {
 			}
 		}
 		visit(s.Items)
+		for _, o := range s.OneOf {
+			visit(o)
+		}
 		for _, p := range s.Properties {
 			visit(p.Schema)
 		}

@@ -2,6 +2,7 @@ package jsonschema
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -73,6 +74,9 @@ func (c *schemaCompiler) compile(s *Schema) (*vnode, error) {
 		if n.enum, err = newEnumSet(values); err != nil {
 			return nil, err
 		}
+	}
+	if len(s.OneOf) > 0 {
+		return nil, errors.New("oneOf is for documents; the validator does not check it")
 	}
 	if s.Items != nil {
 		if n.items, err = c.compile(s.Items); err != nil {

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/dynroute/dynroute/examples/internal/conform"
+)
+
+// TestAnswersMatchTheDocument calls every operation of the served OpenAPI
+// document with a request made from the document, and checks the request
+// and the answer against it (conform.Check): the answer of each version the
+// Accept-Version header selects is described.
+func TestAnswersMatchTheDocument(t *testing.T) {
+	rt := newTestRouter(t, options{})
+	srv := httptest.NewServer(rt)
+	defer srv.Close()
+	called := conform.Check(t, srv.URL, "/openapi-3.0.json")
+	assert.NotEmpty(t, called)
+	for op, status := range called {
+		assert.Less(t, status, 300, "%s answered %d to the document's own request", op, status)
+	}
+}
