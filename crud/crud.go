@@ -50,7 +50,8 @@ type Options struct {
 	IDField string
 	// ClientKeys says the client chooses each item's key, as with a code,
 	// a slug or a UUID the store does not assign: create takes the key
-	// from its body, where it is required (a taken key is 409), and the
+	// from its body, where it is required (a taken key is 409, and one that
+	// is not a single path segment, such as "" or "a/b", a 422), and the
 	// create body is documented as <Name>Create, with the key; replace and
 	// patch still never change it (the path names the item), and replace's
 	// body is documented as <Name>Replace. Without it, create leaves the
@@ -190,6 +191,7 @@ type crud[T any, K comparable] struct {
 	readOnly                           []string   // the key and Options.ReadOnly
 	clearReadOnly                      []func(*T) // zero the read-only members of an item
 	clearOnCreate                      []func(*T) // the same, but the key with ClientKeys
+	clientKeys                         bool
 }
 
 func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Options, style dynroute.ErrorStyle) (*crud[T, K], error) {
@@ -320,6 +322,7 @@ func (c *crud[T, K]) schemas(o *Options, style dynroute.ErrorStyle) error {
 	c.clearOnCreate = c.clearReadOnly
 	if o.ClientKeys {
 		c.clearOnCreate = memberClearers[T](o.ReadOnly)
+		c.clientKeys = true
 	}
 	c.fields = make(map[string]*jsonschema.Schema)
 	// body is the item as a client writes it: without the key and the
@@ -767,6 +770,12 @@ func (c *crud[T, K]) createItem(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if c.clientKeys {
+		if err := c.checkClientKey(item); err != nil {
+			c.writeErr(w, r, err)
+			return
+		}
+	}
 	item, err := c.store.Create(r.Context(), item)
 	if err != nil {
 		c.fail(w, r, err)
@@ -781,6 +790,21 @@ func (c *crud[T, K]) createItem(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", c.prefix+"/"+url.PathEscape(id))
 	}
 	httpx.WriteJSON(w, http.StatusCreated, b)
+}
+
+// checkClientKey refuses, with a 422 at body.<key>, a key the client gave
+// that no item route could name: empty, holding '/', or "." or "..".
+func (c *crud[T, K]) checkClientKey(item T) error {
+	b, err := json.Marshal(item)
+	if err != nil {
+		return err
+	}
+	id, ok := c.keyText(b)
+	if ok && id != "" && !strings.Contains(id, "/") && id != "." && id != ".." {
+		return nil
+	}
+	return &typed.ValidationError{Errors: []jsonschema.FieldError{{Loc: []any{"body", c.idField},
+		Msg: "Input should be a key that is one path segment: not empty, without '/', not '.' or '..'", Type: "key_parsing", Input: id}}}
 }
 
 // keyText returns the key member of an item's JSON as path text.

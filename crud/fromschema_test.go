@@ -381,6 +381,10 @@ func testFromSchemaRoundTrip(t *testing.T, d *fromSchemaDB) {
 	code, _, got = call(t, rt, "POST", "/tags", `{"label":"no key"}`)
 	require.Equal(t, http.StatusUnprocessableEntity, code, "%v", got)
 	assert.Equal(t, []any{"body", "slug"}, got["errors"].([]any)[0].(map[string]any)["loc"])
+	for _, key := range []string{`""`, `"a/b"`, `".."`} {
+		code, _, got = call(t, rt, "POST", "/tags", `{"slug":`+key+`,"label":"odd key"}`)
+		assert.Equal(t, http.StatusUnprocessableEntity, code, "%s: %v", key, got)
+	}
 	code, _, _ = call(t, rt, "PUT", "/tags/new", `{"label":"x"}`)
 	assert.Equal(t, http.StatusNotFound, code)
 	code, _, _ = call(t, rt, "DELETE", "/tags/a", "")

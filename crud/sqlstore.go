@@ -702,7 +702,8 @@ func (s *SQLStore[T, K]) Get(ctx context.Context, id K) (T, error) {
 	}
 	item, err := s.queryRow(ctx, s.db, s.getSQL, k)
 	if err != nil {
-		return *new(T), s.fail(fmt.Sprintf("get %v", id), err)
+		// A key the database refuses (not a UUID, say) is the client's.
+		return *new(T), s.failAt(fmt.Sprintf("get %v", id), []any{"path", "id"}, err)
 	}
 	return item, nil
 }
@@ -766,7 +767,7 @@ func (s *SQLStore[T, K]) Patch(ctx context.Context, id K, apply func(item *T) er
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	item, err := s.queryRow(ctx, tx, s.lockSQL, k)
 	if err != nil {
-		return *new(T), s.fail(op, err)
+		return *new(T), s.failAt(op, []any{"path", "id"}, err)
 	}
 	if err := apply(&item); err != nil {
 		return *new(T), err

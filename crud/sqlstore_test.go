@@ -144,6 +144,33 @@ func testSQLStore(t *testing.T, d sqlStoreDialect) {
 	t.Run("ConcurrentCreates", func(t *testing.T) { testSQLStoreConcurrentCreates(t, d) })
 	t.Run("ConcurrentPatches", func(t *testing.T) { testSQLStoreConcurrentPatches(t, d) })
 	t.Run("Refusals", func(t *testing.T) { testSQLStoreRefusals(t, d) })
+	if d.want == PostgreSQL {
+		t.Run("KeysTheDatabaseRefuses", func(t *testing.T) { testSQLStoreRefusedKeys(t, d) })
+	}
+}
+
+// uuidDoc is a row keyed by a UUID the client gives, held in a string.
+type uuidDoc struct {
+	ID   string `json:"id" db:"id"`
+	Text string `json:"text" db:"text"`
+}
+
+// testSQLStoreRefusedKeys: a key the database refuses for its type (not a
+// UUID) is a 422 at path.id on every route, never a 500.
+func testSQLStoreRefusedKeys(t *testing.T, d sqlStoreDialect) {
+	table := sqlStoreTable(t, d.db, `CREATE TABLE %s (id UUID PRIMARY KEY, text TEXT NOT NULL)`)
+	s, err := NewSQLStore[uuidDoc, string](d.db, table, nil)
+	require.NoError(t, err)
+	rt := dynroute.New(nil)
+	require.NoError(t, Register(rt, "/notes", Store[uuidDoc, string](s), &Options{ClientKeys: true}))
+	for _, method := range []string{"GET", "PATCH", "DELETE", "PUT"} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(method, "/notes/not-a-uuid", strings.NewReader(`{"text":"x"}`))
+		r.Header.Set("Content-Type", "application/json")
+		rt.ServeHTTP(w, r)
+		assert.Equal(t, http.StatusUnprocessableEntity, w.Code, "%s: %s", method, w.Body)
+		assert.NotContains(t, w.Body.String(), "SQLSTATE")
+	}
 }
 
 // sqlStoreTable creates a table of a unique name from ddl, where %s is the
