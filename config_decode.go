@@ -380,21 +380,18 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 		case "max_body_bytes":
 			s.MaxBodyBytes = int64(e.integer(k, p.val))
 		default:
-			// A key near a known one is a misspelling; any other is the
-			// application's own, kept in Extra (the seed's response_message).
-			near := closestNames(k, specKeys[:], 1)
-			if len(near) == 0 {
-				custom = append(custom, p)
-				continue
-			}
-			// The entry does not say what its author meant: leave it out,
-			// so that it is not applied without the field, nor reported
-			// again as missing it.
-			e.problem(p.key.line, "unknown key %q; did you mean %q?", clip(k), near[0])
+			custom = append(custom, p) // sorted out once every key is known
 		}
 	}
 	for _, p := range custom {
 		k := p.key.text
+		if known, ok := misspelt(k, &seenKnown); ok {
+			// The entry does not say what its author meant: leave it out,
+			// so that it is not applied without the field, nor reported
+			// again as missing it.
+			e.problem(p.key.line, "unknown key %q; did you mean %q?", clip(k), known)
+			continue
+		}
 		if _, dup := s.Extra[k]; dup {
 			e.problem(p.key.line, "key %q is given both here and in extra (line %d); give it once", clip(k), extraLine)
 			continue
@@ -419,6 +416,27 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 		e.problem(max(handler.line, handlerName.line),
 			"handler %q and handler_name %q differ; give one (handler_name is an alias of handler)", clip(handlerText), clip(handlerNameText))
 	}
+}
+
+// misspelt returns the known key that k misspells, if any: one the entry
+// lacks (seen holds the lines of those it has) that k is one edit from,
+// two for a key of eight letters or more (pth, methds, handler_nme). Any
+// other key is the application's own (status, auth, response_message).
+func misspelt(k string, seen *[len(specKeys)]int) (string, bool) {
+	limit := 1
+	if len(k) >= 8 {
+		limit = 2
+	}
+	handlerGiven := seen[specKeyIndex["handler"]] > 0 || seen[specKeyIndex["handler_name"]] > 0
+	for i, known := range specKeys {
+		if seen[i] > 0 || handlerGiven && (known == "handler" || known == "handler_name") {
+			continue
+		}
+		if editDistance(strings.ToLower(k), known) <= limit {
+			return known, true
+		}
+	}
+	return "", false
 }
 
 // given reports whether a string key was present with a usable value: null

@@ -35,10 +35,10 @@ import (
 // extra. handler_name is an alias of handler; methods may be one string
 // ("GET" or "GET,POST"). Any other key is the application's own, as the
 // seed's response_message is, and goes into Extra for the handler to read
-// (Params.Route().Extra, Router.MatchedRoute); only a key within a few
-// edits of a known one (pth, methds, handler_nme) is taken for a
-// misspelling and reported with the key it resembles; put such a key of
-// your own under extra. A key given both at the top and in extra is a
+// (Params.Route().Extra, Router.MatchedRoute); only a key one edit from a
+// known key the entry lacks (two edits for keys of eight letters or more:
+// pth, methds, handler_nme) is taken for a misspelling and reported with
+// the key it resembles; put such a key of your own under extra. A key given both at the top and in extra is a
 // problem. In map form the key is the route's name. A "routes"
 // mapping that has a route field among its keys (routes: {path: ...}) is a
 // route named "routes", not the wrapper. Null means absent, and as in

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -554,6 +556,41 @@ func seedRouter(t *testing.T, opts *Options) *Router {
 		})))
 	}
 	return rt
+}
+
+// TestCustomKeys: a key of the application's own goes into Extra; only one
+// an edit from a known key the entry lacks (two for long keys) is taken
+// for a misspelling, and leaves its entry out.
+func TestCustomKeys(t *testing.T) {
+	for _, tt := range []struct {
+		key        string
+		misspelled string // the known key it resembles; "" for a key of the application's
+	}{
+		{"status", ""}, {"auth", ""}, {"data", ""}, {"rate", ""}, {"note", ""}, {"target", ""}, {"flags", ""},
+		{"response_message", ""}, {"owner", ""}, {"tag", ""}, // an edit from tags, which the entry has
+		{"pth", "path"}, {"methds", "methods"}, {"handlr", "handler"}, {"sumary", "summary"},
+		{"descriptoin", "description"}, {"Path", "path"},
+	} {
+		t.Run(tt.key, func(t *testing.T) {
+			// An entry with every field but the one the key resembles.
+			fields := map[string]string{"path": "/r", "methods": "GET", "handler": "h", "tags": "[a]"}
+			delete(fields, tt.misspelled)
+			var b strings.Builder
+			for _, f := range slices.Sorted(maps.Keys(fields)) {
+				fmt.Fprintf(&b, "%s: %s, ", f, fields[f])
+			}
+			doc := fmt.Sprintf("r: {%s%s: v}\n", b.String(), tt.key)
+			specs, err := LoadYAML(strings.NewReader(doc), "r.yaml")
+			if tt.misspelled == "" {
+				require.NoError(t, err)
+				require.Len(t, specs, 1)
+				assert.Contains(t, specs[0].Extra, tt.key)
+				return
+			}
+			assert.Empty(t, specs, "the entry is left out")
+			assert.ErrorContains(t, err, fmt.Sprintf("did you mean %q?", tt.misspelled))
+		})
+	}
 }
 
 // TestLoadSeedAsWritten loads the seed's config key for key, its
