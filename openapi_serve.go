@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"html"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -66,15 +67,29 @@ var registeredAssets struct {
 
 // RegisterDocsAssets makes fsys the files /docs and /redoc load in every
 // Router made afterwards whose DocsOptions.Assets is nil (see
-// DocsOptions.Assets for what it holds), instead of a CDN. Importing
-// package docsui calls it with the pinned Swagger UI and ReDoc it embeds:
+// DocsOptions.Assets for what it holds), instead of a CDN; nil goes back
+// to the CDN. Importing package docsui calls it with the pinned Swagger UI
+// and ReDoc it embeds:
 //
 //	import _ "github.com/dynroute/dynroute/docsui"
+//
+// It panics if fsys lacks one of the files, as http.Handle panics on a bad
+// pattern: every Router would refuse it.
 func RegisterDocsAssets(fsys fs.FS) {
+	if fsys != nil {
+		for _, file := range docsAssetFiles {
+			if _, err := fs.Stat(fsys, file); err != nil {
+				panic("dynroute: RegisterDocsAssets: " + err.Error())
+			}
+		}
+	}
 	registeredAssets.Lock()
 	defer registeredAssets.Unlock()
 	registeredAssets.fsys = fsys
 }
+
+// docsAssetFiles are the files of a documentation asset set.
+var docsAssetFiles = []string{"swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css", "redoc/redoc.standalone.js"}
 
 // docsAssetsOf returns the assets of o: its own, else those registered.
 func docsAssetsOf(o *DocsOptions) fs.FS {
@@ -199,9 +214,11 @@ func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
 }
 
 // assetRoute is the hidden route name at urlPath that serves file of
-// assets, read now: an asset missing is an error of the options.
+// assets. The file is read once now, for its ETag (an asset missing is an
+// error of the options), and then from assets per request: a Router keeps
+// no copy of it.
 func assetRoute(rt *Router, assets fs.FS, file, urlPath, name string) (*routeRec, error) {
-	b, err := fs.ReadFile(assets, file)
+	etag, err := assetETag(assets, file)
 	if err != nil {
 		return nil, fmt.Errorf("%w: Options.Docs.Assets: %v", ErrInvalidOptions, err)
 	}
@@ -209,12 +226,26 @@ func assetRoute(rt *Router, assets fs.FS, file, urlPath, name string) (*routeRec
 	if path.Ext(file) == ".css" {
 		contentType = "text/css; charset=utf-8"
 	}
-	etag := `"` + strconv.FormatUint(uint64(crc32.Checksum(b, castagnoli)), 36) + "-" + strconv.Itoa(len(b)) + `"`
 	serve := func(_ *Router, w http.ResponseWriter, r *http.Request) {
+		f, err := assets.Open(file)
+		if err != nil {
+			writeError(w, rt.errStyle, http.StatusInternalServerError, "The documentation asset could not be read.")
+			return
+		}
+		defer f.Close()
 		h := w.Header()
 		h.Set("Content-Type", contentType)
 		h.Set("Cache-Control", "public, max-age=86400")
 		h.Set("ETag", etag)
+		if rs, ok := f.(io.ReadSeeker); ok {
+			http.ServeContent(w, r, "", time.Time{}, rs)
+			return
+		}
+		b, err := io.ReadAll(f)
+		if err != nil {
+			writeError(w, rt.errStyle, http.StatusInternalServerError, "The documentation asset could not be read.")
+			return
+		}
 		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 	}
 	rec, err := buildRec(new(routeRec), urlPath, []string{http.MethodGet}, docHandler{rt: rt, serve: serve}, "",
@@ -223,6 +254,21 @@ func assetRoute(rt *Router, assets fs.FS, file, urlPath, name string) (*routeRec
 		return nil, fmt.Errorf("Options.Docs.Assets: %w", err)
 	}
 	return rec, nil
+}
+
+// assetETag returns the ETag of file in assets, reading it through.
+func assetETag(assets fs.FS, file string) (string, error) {
+	f, err := assets.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := crc32.New(castagnoli)
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", err
+	}
+	return `"` + strconv.FormatUint(uint64(h.Sum32()), 36) + "-" + strconv.FormatInt(n, 10) + `"`, nil
 }
 
 // docHandler serves one documentation route of the Router it is bound to.

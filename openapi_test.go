@@ -369,6 +369,22 @@ func TestDocsOptions(t *testing.T) {
 		}()
 		New(&Options{Docs: &DocsOptions{Assets: fstest.MapFS{"swagger-ui/swagger-ui-bundle.js": {}, "swagger-ui/swagger-ui.css": {}}}})
 	})
+	t.Run("registered assets", func(t *testing.T) {
+		full := fstest.MapFS{}
+		for _, f := range docsAssetFiles {
+			full[f] = &fstest.MapFile{Data: []byte("/* " + f + " */")}
+		}
+		RegisterDocsAssets(full)
+		t.Cleanup(func() { RegisterDocsAssets(nil) })
+		page := string(testkit.ReadBody(t, testkit.Get(t, New(nil), "/docs")))
+		assert.Contains(t, page, `src="docs/swagger-ui-bundle.js"`)
+		RegisterDocsAssets(nil)
+		page = string(testkit.ReadBody(t, testkit.Get(t, New(nil), "/docs")))
+		assert.Contains(t, page, DefaultSwaggerUIJS, "nil goes back to the CDN")
+		assert.PanicsWithValue(t, "dynroute: RegisterDocsAssets: open redoc/redoc.standalone.js: file does not exist", func() {
+			RegisterDocsAssets(fstest.MapFS{"swagger-ui/swagger-ui-bundle.js": {}, "swagger-ui/swagger-ui.css": {}})
+		})
+	})
 	t.Run("disabled", func(t *testing.T) {
 		rt := New(&Options{Docs: &DocsOptions{Disabled: true}})
 		for _, target := range []string{"/openapi.json", "/docs", "/redoc"} {

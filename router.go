@@ -183,7 +183,8 @@ var _ http.Handler = (*Router)(nil)
 
 // New returns a Router with no routes but the documentation routes of
 // Options.Docs. It panics if Options.Docs has a path that is not a literal
-// path or is used twice, or Options.ErrorStyle is no ErrorStyle, like a bad
+// path or is used twice, or Assets that lack a file, or
+// Options.ErrorStyle is no ErrorStyle, like a bad
 // regular expression in regexp.MustCompile: such options are a
 // programming error.
 func New(opts *Options) *Router {
