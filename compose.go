@@ -37,8 +37,12 @@ type Middleware func(next http.Handler) http.Handler
 
 // wrap returns the handler that serves rec: the route's handler inside its
 // route class, then (outermost) the Router's route class and middleware.
-func (rt *Router) wrap(rec *routeRec) http.Handler {
-	h := rt.styled(rec.route.Handler)
+func (rt *Router) wrap(rec *routeRec) http.Handler { return rt.wrapStyled(rec, rt.errStyle) }
+
+// wrapStyled is wrap with the handler's errors in style: that of the Router
+// that serves the route, which for an included one is the including Router.
+func (rt *Router) wrapStyled(rec *routeRec, style ErrorStyle) http.Handler {
+	h := styled(rec.route.Handler, style)
 	if rec.inner != nil {
 		h = rec.inner
 	}
@@ -48,11 +52,11 @@ func (rt *Router) wrap(rec *routeRec) http.Handler {
 	return rt.wrapRouter(rec, h)
 }
 
-// styled returns h as it answers errors in the Router's style: the handler
-// an ErrorStyler gives for it, or h.
-func (rt *Router) styled(h http.Handler) http.Handler {
-	if s, ok := h.(ErrorStyler); ok && rt.errStyle != ProblemDetails {
-		return s.WithErrorStyle(rt.errStyle)
+// styled returns h as it answers errors in style: the handler an
+// ErrorStyler gives for it, or h.
+func styled(h http.Handler, style ErrorStyle) http.Handler {
+	if s, ok := h.(ErrorStyler); ok && style != ProblemDetails {
+		return s.WithErrorStyle(style)
 	}
 	return h
 }
@@ -120,7 +124,7 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 	return rt.Update(func(tx *Tx) error {
 		var errs []error
 		for _, src := range recs {
-			rec, err := includedRec(sub, src, prefix, &o)
+			rec, err := includedRec(sub, src, prefix, &o, rt.errStyle)
 			if err == nil {
 				err = tx.insert(rec)
 			}
@@ -132,8 +136,9 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 	})
 }
 
-// includedRec makes the copy of src, a route of sub, that Include adds.
-func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions) (*routeRec, error) {
+// includedRec makes the copy of src, a route of sub, that Include adds to a
+// Router whose errors are in style.
+func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions, style ErrorStyle) (*routeRec, error) {
 	r := &src.route
 	opts := RouteOptions{
 		Name:        r.Name,
@@ -162,8 +167,9 @@ func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions) (
 	if err != nil {
 		return nil, err
 	}
-	// Served as sub serves it, inside the Include's middleware.
-	inner := sub.wrap(src)
+	// Served as sub serves it, inside the Include's middleware, but with
+	// its errors in rt's style, as rt documents them.
+	inner := sub.wrapStyled(src, style)
 	for i := len(o.Middleware) - 1; i >= 0; i-- {
 		inner = o.Middleware[i](inner)
 	}

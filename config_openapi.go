@@ -37,7 +37,10 @@ var openAPIItemKeys = []string{"$ref", "summary", "description", "servers", "par
 //
 // The error wraps ErrInvalidConfig. A document that cannot be read at all
 // (not YAML or JSON, larger than 16 MiB, Swagger 2.0, no openapi field) is
-// one error and no specs. Otherwise it joins one *RouteError per problem,
+// one error and no specs. Published documents are that large, so the cap is
+// LoadJSON's, not LoadYAML's: the YAML parser builds its whole tree first,
+// and a hostile 16 MiB document of tiny values can take some 1.7 GB to
+// read. Load documents you trust. Otherwise it joins one *RouteError per problem,
 // each with path, method and line: an operation with neither operationId
 // nor x-dynroute-handler (it is left out, having no handler), a field of the
 // wrong type, an unknown path item key (Get for get), an external $ref.

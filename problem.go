@@ -34,9 +34,11 @@ const (
 )
 
 // ErrorStyler is implemented by handlers that write error answers of their
-// own (typed and CRUD handlers): a Router whose Options.ErrorStyle is not
-// ProblemDetails serves, and documents, the handler WithErrorStyle returns
-// in their place. Route.Handler stays the handler given.
+// own (typed handlers; CRUD routes take the style of the Router given to
+// crud.Register): a Router whose Options.ErrorStyle is not ProblemDetails
+// serves, and documents, the handler WithErrorStyle returns in their place,
+// and so does a Router that includes them (Include). Route.Handler stays
+// the handler given.
 type ErrorStyler interface {
 	WithErrorStyle(ErrorStyle) http.Handler
 }

@@ -178,6 +178,10 @@ func TestFastAPIErrors(t *testing.T) {
 	require.NoError(t, rt.AddAPIRoute("/items/{id}", []string{"POST"}, h, &dynroute.RouteOptions{Name: "item"}))
 	require.NoError(t, rt.AddAPIRoute("/own/{id}", []string{"POST"}, own, nil))
 	assert.Same(t, h, rtRoutes(rt)["item"].Handler, "the route keeps the handler given")
+	twin := h.WithErrorStyle(dynroute.FastAPIErrors)
+	assert.Same(t, twin, h.WithErrorStyle(dynroute.FastAPIErrors), "made once")
+	assert.Same(t, twin, twin.(dynroute.ErrorStyler).WithErrorStyle(dynroute.FastAPIErrors))
+	assert.Same(t, h, twin.(dynroute.ErrorStyler).WithErrorStyle(dynroute.ProblemDetails), "and back")
 
 	for _, tt := range []struct {
 		target, body string
@@ -200,6 +204,19 @@ func TestFastAPIErrors(t *testing.T) {
 	w := httptest.NewRecorder()
 	rt.ServeHTTP(w, httptest.NewRequest("POST", "/own/1", nil))
 	assert.Equal(t, http.StatusTeapot, w.Code, "Options.ErrorHandler still writes the errors")
+
+	// Included from a Router of the default style, the handler answers in
+	// the style of the Router that serves it, as that one documents it.
+	sub := dynroute.New(nil)
+	require.NoError(t, sub.AddAPIRoute("/x/{id}", []string{"POST"}, h, nil))
+	require.NoError(t, rt.Include("/sub", sub, nil))
+	w = httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest("POST", "/sub/x/0", nil))
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	assert.Contains(t, w.Body.String(), `{"detail":[`)
+	w = httptest.NewRecorder()
+	sub.ServeHTTP(w, httptest.NewRequest("POST", "/x/0", nil))
+	assert.Equal(t, "application/problem+json", w.Header().Get("Content-Type"), "the sub-Router itself keeps its own")
 
 	doc, err := json.Marshal(rt.OpenAPI())
 	require.NoError(t, err)

@@ -75,8 +75,9 @@ type Options struct {
 // request body, an untagged *http.Request field the request itself (its
 // method, URL, TLS state…), like FastAPI's request: Request, and an
 // untagged *dynroute.Route field the route the Router matched (nil when no
-// Router served the request): its name, tags and the Extra of its config
-// entry, so that one handler serves several config entries, each answering
+// Router served the request, or when middleware between the Router and the
+// handler calls it as a plain http.Handler, which loses the match): its
+// name, tags and the Extra of its config entry, not to be modified, so that one handler serves several config entries, each answering
 // with its own settings. Embedded structs are walked, so parameter groups
 // can be shared.
 //
@@ -152,6 +153,7 @@ type Handler[In, Out any] struct {
 	ownErr   bool        // Options.ErrorHandler writes the errors
 	fastAPI  *styledTwin // the handler in FastAPIErrors style, made on first use
 	style    dynroute.ErrorStyle
+	base     *Handler[In, Out] // the handler in ProblemDetails style: itself, or the one it is the twin of
 }
 
 // styledTwin holds a handler's twin in another error style, made once.
@@ -243,6 +245,7 @@ func New[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Options
 		ownErr:   o.ErrorHandler != nil,
 		fastAPI:  new(styledTwin),
 	}
+	h.base = h
 	if h.status == 0 {
 		h.status = http.StatusOK
 	}
@@ -270,9 +273,13 @@ func Must[In, Out any](fn func(context.Context, *In) (*Out, error), opts *Option
 // answers errors with WriteFastAPIError (unless Options.ErrorHandler
 // writes them) and documents them so (HTTPValidationError, HTTPError).
 func (h *Handler[In, Out]) WithErrorStyle(style dynroute.ErrorStyle) http.Handler {
-	if style != dynroute.FastAPIErrors || h.style == style {
+	if style == h.style {
 		return h
 	}
+	if style != dynroute.FastAPIErrors {
+		return h.base
+	}
+	h = h.base
 	h.fastAPI.once.Do(func() {
 		twin := *h
 		twin.style, twin.fastAPI = style, nil

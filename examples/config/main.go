@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -225,11 +226,18 @@ func problems(err error) []error {
 }
 
 // sortProblems orders problems by the file and line they name; those that
-// name none (a file that cannot be read) come first.
+// name no file (a file that cannot be read) come first, and those of a
+// file but no line (how many more were not listed) after the file's others.
 func sortProblems(all []error) {
+	line := func(s dynroute.Source) int {
+		if s.Line == 0 && s.File != "" {
+			return math.MaxInt
+		}
+		return s.Line
+	}
 	slices.SortStableFunc(all, func(a, b error) int {
 		sa, sb := problemSource(a), problemSource(b)
-		return cmp.Or(cmp.Compare(sa.File, sb.File), cmp.Compare(sa.Line, sb.Line))
+		return cmp.Or(cmp.Compare(sa.File, sb.File), cmp.Compare(line(sa), line(sb)))
 	})
 }
 

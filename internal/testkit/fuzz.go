@@ -170,9 +170,8 @@ func SeedPieces(t testing.TB, doc []byte, asJSON bool, keep ...string) [][]byte 
 	if fits(doc) {
 		return [][]byte{doc}
 	}
-	var decoded map[string]any
+	var decoded any
 	require.NoError(t, yaml.Unmarshal(doc, &decoded))
-	root := plainKeys(decoded).(map[string]any)
 	encode := func(v any) []byte {
 		var b []byte
 		var err error
@@ -184,31 +183,42 @@ func SeedPieces(t testing.TB, doc []byte, asJSON bool, keep ...string) [][]byte 
 		require.NoError(t, err)
 		return b
 	}
+	var out [][]byte
+	add := func(v any, wrap func(any) any) {
+		ps := pieces(v, func(p any) bool { return fits(encode(wrap(p))) })
+		require.NotEmpty(t, ps, "a part of the document cannot be made into a seed of %d bytes", fuzzCorpusMaxFile)
+		for _, p := range ps {
+			out = append(out, encode(wrap(p)))
+		}
+	}
+	root, ok := plainKeys(decoded).(map[string]any)
+	if !ok { // a list, or a scalar: its pieces as they are
+		add(plainKeys(decoded), func(p any) any { return p })
+		return out
+	}
 	kept := map[string]any{}
 	for _, k := range keep {
 		if v, ok := root[k]; ok {
 			kept[k] = v
 		}
 	}
-	var out [][]byte
 	for _, k := range slices.Sorted(maps.Keys(root)) {
 		if _, ok := kept[k]; ok {
 			continue
 		}
-		wrap := func(p any) any {
+		add(root[k], func(p any) any {
 			m := maps.Clone(kept)
 			m[k] = p
 			return m
-		}
-		for _, p := range pieces(root[k], func(p any) bool { return fits(encode(wrap(p))) }) {
-			out = append(out, encode(wrap(p)))
-		}
+		})
 	}
 	return out
 }
 
 // pieces splits v into values for which fits holds: v itself, or the
-// pieces of each member or item, each inside its own mapping or list.
+// pieces of each member or item, each inside its own mapping or list, or a
+// string cut short. A part that cannot be made to fit (a number too long)
+// leaves the result empty, which SeedPieces reports.
 func pieces(v any, fits func(any) bool) []any {
 	if fits(v) {
 		return []any{v}
@@ -217,13 +227,21 @@ func pieces(v any, fits func(any) bool) []any {
 	switch v := v.(type) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			for _, p := range pieces(v[k], func(p any) bool { return fits(map[string]any{k: p}) }) {
+			ps := pieces(v[k], func(p any) bool { return fits(map[string]any{k: p}) })
+			if len(ps) == 0 {
+				return nil
+			}
+			for _, p := range ps {
 				out = append(out, map[string]any{k: p})
 			}
 		}
 	case []any:
 		for _, item := range v {
-			for _, p := range pieces(item, func(p any) bool { return fits([]any{p}) }) {
+			ps := pieces(item, func(p any) bool { return fits([]any{p}) })
+			if len(ps) == 0 {
+				return nil
+			}
+			for _, p := range ps {
 				out = append(out, []any{p})
 			}
 		}
