@@ -16,10 +16,7 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 	rt, _ := newTestRouter(t)
 	srv := httptest.NewServer(rt)
 	defer srv.Close()
-	called := conform.Check(t, srv.URL, "/openapi-3.0.json")
+	called := conform.CheckSucceeds(t, srv.URL, "/openapi-3.0.json")
 	assert.Contains(t, called, "POST /dynamic/products/{product_id}")
 	assert.Contains(t, called, "GET /dynamic/admin")
-	for op, status := range called {
-		assert.Less(t, status, 300, "%s answered %d to the document's own request", op, status)
-	}
 }

@@ -4,8 +4,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-
 	"github.com/dynroute/dynroute/examples/internal/conform"
 )
 
@@ -16,9 +14,5 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 	rt, _, _ := newTestRouter(t, "")
 	srv := httptest.NewServer(rt)
 	defer srv.Close()
-	called := conform.Check(t, srv.URL, "/openapi-3.0.json")
-	assert.NotEmpty(t, called)
-	for op, status := range called {
-		assert.Less(t, status, 300, "%s answered %d to the document's own request", op, status)
-	}
+	conform.CheckSucceeds(t, srv.URL, "/openapi-3.0.json")
 }

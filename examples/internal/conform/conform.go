@@ -210,3 +210,15 @@ func sample(example any, ref *openapi3.SchemaRef) any {
 	}
 	return strings.Repeat("a", max(int(s.MinLength), 1))
 }
+
+// CheckSucceeds is Check for a server whose every operation must succeed
+// (2xx) on the document's own request.
+func CheckSucceeds(t *testing.T, base, docPath string) map[string]int {
+	t.Helper()
+	called := Check(t, base, docPath)
+	assert.NotEmpty(t, called, "the document has operations")
+	for op, status := range called {
+		assert.Less(t, status, 300, "%s answered %d to the document's own request", op, status)
+	}
+	return called
+}
