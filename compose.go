@@ -141,19 +141,20 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions, style ErrorStyle) (*routeRec, error) {
 	r := &src.route
 	opts := RouteOptions{
-		Name:        r.Name,
-		OperationID: r.OperationID,
-		Summary:     r.Summary,
-		Description: r.Description,
-		Tags:        r.Tags,
-		StatusCode:  r.StatusCode,
-		Deprecated:  r.Deprecated || o.Deprecated,
-		Hidden:      r.Hidden || o.Hidden,
-		Responses:   r.Responses,
-		Extensions:  r.Extensions,
-		Extra:       r.Extra,
-		Source:      r.Source,
-		Headers:     r.Headers, // the route class is in sub.wrap(src)
+		Name:          r.Name,
+		OperationID:   r.OperationID,
+		Summary:       r.Summary,
+		Description:   r.Description,
+		Tags:          r.Tags,
+		StatusCode:    r.StatusCode,
+		Deprecated:    r.Deprecated || o.Deprecated,
+		Hidden:        r.Hidden || o.Hidden,
+		Responses:     r.Responses,
+		ResponseModel: r.ResponseModel,
+		Extensions:    r.Extensions,
+		Extra:         r.Extra,
+		Source:        r.Source,
+		Headers:       r.Headers, // the route class is in sub.wrap(src)
 	}
 	if opts.Name != "" {
 		opts.Name = o.NamePrefix + opts.Name

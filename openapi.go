@@ -2,6 +2,7 @@ package dynroute
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
@@ -92,6 +93,7 @@ func (rt *Router) document(seen []*Router) *openapi.Document {
 // last one the Router of recs).
 func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 	doc := &openapi.Document{Info: d.info, Servers: d.servers}
+	models := jsonschema.NewRegistry(nil)         // the response models of plain handlers
 	items := make(map[string]*docItem, len(recs)) // by shape
 	// The templates of routes without {x...}, names aside: a {x...} route
 	// whose template would be one of them keeps its {x...} spelling.
@@ -138,6 +140,8 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 		}
 		if od, ok := h.(OperationDescriber); ok {
 			info = od.DescribeOperation()
+		} else if r.ResponseModel != nil {
+			info = modelInfo(models, r)
 		}
 		ren := merge.add(info)
 		shape := rec.pat.shape()
@@ -922,4 +926,20 @@ func sameSchema(a, b *jsonschema.Schema) bool {
 	ja, errA := a.MarshalJSON()
 	jb, errB := b.MarshalJSON()
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// modelInfo describes the successful answer of a plain handler whose route
+// has a ResponseModel: application/json with the model type's schema, built
+// in models, the document's registry of such types.
+func modelInfo(models *jsonschema.Registry, r *Route) *openapi.OperationInfo {
+	s, err := models.Schema(reflect.TypeOf(r.ResponseModel))
+	if err != nil { // checked when the route was added: it does not happen
+		return nil
+	}
+	status := cmp.Or(r.StatusCode, http.StatusOK)
+	return &openapi.OperationInfo{
+		Schemas:    models,
+		Responses:  []openapi.Response{{Status: status, Description: http.StatusText(status), ContentType: "application/json", Schema: s}},
+		Components: models.Closure(s),
+	}
 }

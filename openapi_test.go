@@ -505,3 +505,42 @@ func TestHeaderVariantsDocumented(t *testing.T) {
 	assert.Equal(t, map[string]any{"type": "string"}, responses["404"].Content["application/json"].Schema, "the same answer stays one")
 	testkit.ValidOpenAPI(t, b)
 }
+
+// modelItem is a response model.
+type modelItem struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+// TestResponseModel: a plain handler's route documents its answer with the
+// JSON Schema of RouteOptions.ResponseModel.
+func TestResponseModel(t *testing.T) {
+	rt := New(nil)
+	require.NoError(t, rt.AddAPIRoute("/items/{id}", []string{"GET"}, testkit.Text("{}"), &RouteOptions{ResponseModel: modelItem{}}))
+	require.NoError(t, rt.AddAPIRoute("/items", []string{"POST"}, testkit.Text("{}"), &RouteOptions{ResponseModel: modelItem{}, StatusCode: 201}))
+	require.NoError(t, rt.AddAPIRoute("/names", []string{"GET"}, testkit.Text("[]"), &RouteOptions{ResponseModel: []string{}}))
+	b, err := json.Marshal(rt.OpenAPI())
+	require.NoError(t, err)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name string } `json:"parameters"`
+			Responses  map[string]struct {
+				Content map[string]struct{ Schema map[string]any } `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct{ Schemas map[string]any } `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	get := doc.Paths["/items/{id}"]["get"]
+	assert.Equal(t, map[string]any{"$ref": "#/components/schemas/ModelItem"}, get.Responses["200"].Content["application/json"].Schema)
+	assert.Equal(t, "id", get.Parameters[0].Name, "the path parameters are still documented")
+	assert.Contains(t, doc.Paths["/items"]["post"].Responses, "201")
+	assert.Equal(t, map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+		doc.Paths["/names"]["get"].Responses["200"].Content["application/json"].Schema)
+	assert.Contains(t, doc.Components.Schemas, "ModelItem")
+	testkit.ValidOpenAPI(t, b)
+
+	err = rt.AddAPIRoute("/bad", []string{"GET"}, testkit.Text(""), &RouteOptions{ResponseModel: make(chan int)})
+	assert.ErrorIs(t, err, ErrInvalidOptions)
+	assert.ErrorContains(t, err, "response model")
+}

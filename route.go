@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/dynroute/dynroute/internal/httpx"
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // RouteOptions is the metadata of a route added in code. A nil
@@ -34,6 +36,12 @@ type RouteOptions struct {
 	Hidden bool
 	// Responses describes answers by status code (100–599).
 	Responses map[int]string
+	// ResponseModel is a value of the type of the successful answer's JSON
+	// body, as FastAPI's response_model: Item{} or []Item{}. The document
+	// gives the answer its JSON Schema (the type's, in components), for a
+	// handler that does not describe itself; typed handlers do. Its type
+	// must be one a jsonschema.Registry describes.
+	ResponseModel any
 	// Extensions are OpenAPI specification extensions; keys start with "x-".
 	Extensions map[string]any
 	// Extra is free-form data for the handler and middleware (config's
@@ -81,10 +89,12 @@ type Route struct {
 	Deprecated  bool
 	Hidden      bool
 	Responses   map[int]string
-	Extensions  map[string]any
-	Extra       map[string]any
-	Source      Source
-	Headers     []HeaderMatch // see RouteOptions.Headers
+	// ResponseModel is RouteOptions.ResponseModel.
+	ResponseModel any
+	Extensions    map[string]any
+	Extra         map[string]any
+	Source        Source
+	Headers       []HeaderMatch // see RouteOptions.Headers
 	// Mount reports that the route is a Router.Mount: Handler serves every
 	// path under MountPrefix (Path is the prefix and /{path...}), and Hidden
 	// keeps the mounted application's operations out of the document.
@@ -179,6 +189,11 @@ func singleMethod(m string) []string {
 func checkOptions(o *RouteOptions) error {
 	if o.StatusCode != 0 && (o.StatusCode < 100 || o.StatusCode > 599) {
 		return fmt.Errorf("%w: status code %d is not in 100–599", ErrInvalidOptions, o.StatusCode)
+	}
+	if o.ResponseModel != nil {
+		if _, err := jsonschema.NewRegistry(nil).Schema(reflect.TypeOf(o.ResponseModel)); err != nil {
+			return fmt.Errorf("%w: response model: %w", ErrInvalidOptions, err)
+		}
 	}
 	if len(o.Responses) == 0 && len(o.Extensions) == 0 {
 		return nil // most routes: no map to range over (each range sets up an iterator)

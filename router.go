@@ -448,24 +448,25 @@ func buildRec(rec *routeRec, path string, methods []string, h http.Handler, hand
 	}
 	rec.pat = &rec.p
 	rec.route = Route{
-		Name:         o.Name,
-		Methods:      ms, // normalizeMethods made a new slice
-		Path:         path,
-		Handler:      h,
-		HandlerName:  handlerName,
-		OperationID:  o.OperationID,
-		Summary:      o.Summary,
-		Description:  o.Description,
-		Tags:         slices.Clone(o.Tags),
-		StatusCode:   o.StatusCode,
-		Deprecated:   o.Deprecated,
-		Hidden:       o.Hidden,
-		Responses:    maps.Clone(o.Responses),
-		Extensions:   maps.Clone(o.Extensions),
-		Extra:        maps.Clone(o.Extra),
-		Source:       o.Source,
-		Headers:      slices.Clone(o.Headers),
-		MaxBodyBytes: o.MaxBodyBytes,
+		Name:          o.Name,
+		Methods:       ms, // normalizeMethods made a new slice
+		Path:          path,
+		Handler:       h,
+		HandlerName:   handlerName,
+		OperationID:   o.OperationID,
+		Summary:       o.Summary,
+		Description:   o.Description,
+		Tags:          slices.Clone(o.Tags),
+		StatusCode:    o.StatusCode,
+		Deprecated:    o.Deprecated,
+		Hidden:        o.Hidden,
+		Responses:     maps.Clone(o.Responses),
+		ResponseModel: o.ResponseModel,
+		Extensions:    maps.Clone(o.Extensions),
+		Extra:         maps.Clone(o.Extra),
+		Source:        o.Source,
+		Headers:       slices.Clone(o.Headers),
+		MaxBodyBytes:  o.MaxBodyBytes,
 	}
 	rec.class = o.RouteClass
 	rec.e.headers, rec.hkey = headers, hkey

@@ -56,7 +56,7 @@ func NewRouter() (*dynroute.Router, error) {
 		}
 	}
 	if err := rt.AddAPIRoute("/static/route", []string{http.MethodGet}, http.HandlerFunc(StaticRoute),
-		&dynroute.RouteOptions{Name: "static_route", Summary: "A route added in code"}); err != nil {
+		&dynroute.RouteOptions{Name: "static_route", Summary: "A route added in code", ResponseModel: messageAnswer{}}); err != nil {
 		return nil, err
 	}
 	return rt, nil

@@ -250,7 +250,7 @@ func runOgen(ctx context.Context, url string, p *printer) error {
 		p.echo("echo "+strings.ToLower(e.method)+" "+rest, rec.status, rec.body)
 	}
 
-	if err := c.StaticRoute(ctx); err != nil {
+	if _, err := c.StaticRoute(ctx); err != nil {
 		return fmt.Errorf("ogen static: %w", err)
 	}
 	p.message("static", rec.status, rec.body)
