@@ -92,6 +92,10 @@ type RouteSpec struct {
 	// the extra: mapping of a config entry, and the entry's keys that are
 	// neither RouteSpec's nor misspellings of them (LoadYAML).
 	Extra map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
+	// ResponseModel names a response model of the Registry
+	// (Registry.RegisterModel), which documents the successful answer of a
+	// handler that does not describe itself (RouteOptions.ResponseModel).
+	ResponseModel string `json:"response_model,omitempty" yaml:"response_model,omitempty"`
 	// Headers and HeaderPatterns are header matches (RouteOptions.Headers):
 	// header name to exact value, and to regular expression. LoadYAML and
 	// LoadJSON read them; the other loaders have no form for them.
@@ -243,7 +247,19 @@ func (rt *Router) specRec(rec *routeRec, s *RouteSpec, o *ApplyOptions) (*routeR
 	} else {
 		h, handlerErr = rt.reg.resolve(s.Handler)
 	}
-	return buildRec(rec, s.Path, s.Methods, h, s.Handler, &opts, handlerErr, true)
+	var modelErr error
+	if s.ResponseModel != "" {
+		opts.ResponseModel, modelErr = rt.reg.resolveModel(s.ResponseModel)
+	}
+	rec, err := buildRec(rec, s.Path, s.Methods, h, s.Handler, &opts, handlerErr, true)
+	if modelErr != nil {
+		return nil, errors.Join(err, &RouteError{Name: s.Name, Methods: s.Methods, Path: s.Path, Source: s.Source, Err: modelErr})
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec.route.ResponseModelName = s.ResponseModel
+	return rec, nil
 }
 
 // specHeaders returns the header matches of a spec, sorted by name.
@@ -346,6 +362,8 @@ func (rt *Router) RouteSpecs() []RouteSpec {
 			Extra:        r.Extra,
 			Source:       r.Source,
 			MaxBodyBytes: r.MaxBodyBytes,
+			// A model given in code has no name to write back.
+			ResponseModel: r.ResponseModelName,
 		}
 		for _, m := range r.Headers {
 			if m.Regexp {

@@ -154,7 +154,7 @@ func clip(s string) string {
 var specKeys = [...]string{
 	"name", "path", "methods", "handler", "handler_name", "tags", "summary", "description",
 	"status_code", "operation_id", "deprecated", "hidden", "extra",
-	"headers", "header_patterns", "app", "prefix", "max_body_bytes",
+	"headers", "header_patterns", "app", "prefix", "max_body_bytes", "response_model",
 }
 
 // specKeyIndex maps each of specKeys to its index. It is never modified.
@@ -379,6 +379,8 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 			s.Prefix = e.str(k, p.val)
 		case "max_body_bytes":
 			s.MaxBodyBytes = int64(e.integer(k, p.val))
+		case "response_model":
+			s.ResponseModel = e.str(k, p.val)
 		default:
 			custom = append(custom, p) // sorted out once every key is known
 		}

@@ -32,7 +32,9 @@ import (
 //
 // An entry's keys are RouteSpec's tags: name, path, methods, handler, tags,
 // summary, description, status_code, operation_id, deprecated, hidden,
-// extra. handler_name is an alias of handler; methods may be one string
+// extra, headers, header_patterns, app, prefix, max_body_bytes and
+// response_model (a model of the Registry, Registry.RegisterModel, that
+// documents the answer). handler_name is an alias of handler; methods may be one string
 // ("GET" or "GET,POST"). Any other key is the application's own, as the
 // seed's response_message is, and goes into Extra for the handler to read
 // (Params.Route().Extra, Router.MatchedRoute); only a key one edit from a

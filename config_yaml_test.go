@@ -2,6 +2,7 @@ package dynroute
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -824,4 +825,40 @@ func BenchmarkLoadYAML10k(b *testing.B) {
 			b.Fatalf("document: status %d, %d bytes", cw.status, cw.n)
 		}
 	}
+}
+
+// TestResponseModelByName: a config entry's response_model names a model of
+// the Registry, which documents the answer; an unknown one is a problem
+// with the names it resembles, and the name goes back out in RouteSpecs.
+func TestResponseModelByName(t *testing.T) {
+	type echoAnswer struct {
+		Route string `json:"route"`
+	}
+	rt := New(nil)
+	require.NoError(t, rt.Registry().Register("echo", testkit.Text("{}")))
+	require.NoError(t, rt.Registry().RegisterModel("echo_answer", echoAnswer{}))
+	require.ErrorIs(t, rt.Registry().RegisterModel("echo_answer", echoAnswer{}), ErrDuplicateHandler)
+	require.ErrorIs(t, rt.Registry().RegisterModel("bad", make(chan int)), ErrInvalidOptions)
+	require.ErrorIs(t, rt.Registry().RegisterModel(" x", echoAnswer{}), ErrInvalidOptions)
+	m, ok := rt.Registry().LookupModel("echo_answer")
+	require.True(t, ok)
+	assert.Equal(t, echoAnswer{}, m)
+
+	specs, err := LoadYAML(strings.NewReader("echo: {path: /echo, methods: GET, handler: echo, response_model: echo_answer}\n"), "r.yaml")
+	require.NoError(t, err)
+	_, err = rt.AddRoutes(specs, nil)
+	require.NoError(t, err)
+	b, err := json.Marshal(rt.OpenAPI())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"200":{"description":"OK","content":{"application/json":{"schema":{"$ref":"#/components/schemas/EchoAnswer"}}}}`)
+	assert.Equal(t, "echo_answer", rt.RouteSpecs()[0].ResponseModel)
+
+	specs, err = LoadYAML(strings.NewReader("other: {path: /other, methods: GET, handler: nope, response_model: echo_answr}\n"), "r.yaml")
+	require.NoError(t, err)
+	_, err = New(nil).AddRoutes(specs, nil)
+	require.ErrorIs(t, err, ErrUnknownModel)
+	assert.ErrorIs(t, err, ErrUnknownHandler, "and every other problem of the entry")
+	_, err = rt.AddRoutes(specs, nil)
+	assert.ErrorContains(t, err, `unknown response model "echo_answr"; did you mean "echo_answer"?`)
+	assert.ErrorContains(t, err, "(r.yaml:1)")
 }

@@ -29,6 +29,9 @@ var (
 	// ErrUnknownApp: a mount names a sub-application the Registry does not
 	// have (Registry.RegisterApp).
 	ErrUnknownApp = errors.New("unknown app")
+	// ErrUnknownModel: a config entry's response_model names a model the
+	// Registry does not have (see Registry.RegisterModel).
+	ErrUnknownModel = errors.New("unknown response model")
 	// ErrConflict: with Options.StrictConflicts, two routes match a common
 	// path and neither is more specific than the other (ServeMux's rule).
 	ErrConflict = errors.New("conflicting routes")

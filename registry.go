@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/dynroute/dynroute/jsonschema"
 )
 
 // Registry maps handler names to handlers, so that routes declared as data
@@ -17,6 +20,7 @@ type Registry struct {
 	mu       sync.RWMutex
 	handlers map[string]registered
 	apps     map[string]http.Handler // sub-applications, for mounts
+	models   map[string]any          // response models, for config
 }
 
 type registered struct {
@@ -250,4 +254,52 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// RegisterModel adds a response model under name, for config entries that
+// name it (response_model: item): a value of the type of a successful
+// answer's JSON body, as RouteOptions.ResponseModel takes. An empty name,
+// a name with surrounding white space, a nil model, a type a
+// jsonschema.Registry cannot describe (ErrInvalidOptions) or a name
+// already taken (ErrDuplicateHandler) is an error. Models have names of
+// their own, apart from handlers and apps.
+func (g *Registry) RegisterModel(name string, model any) error {
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		return fmt.Errorf("dynroute: register model %q: %w: name must be non-empty without surrounding spaces", name, ErrInvalidOptions)
+	case model == nil:
+		return fmt.Errorf("dynroute: register model %q: %w: nil model", name, ErrInvalidOptions)
+	}
+	if _, err := jsonschema.NewRegistry(nil).Schema(reflect.TypeOf(model)); err != nil {
+		return fmt.Errorf("dynroute: register model %q: %w: %w", name, ErrInvalidOptions, err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.models == nil {
+		g.models = make(map[string]any)
+	}
+	if _, dup := g.models[name]; dup {
+		return fmt.Errorf("dynroute: register model %q: %w", name, ErrDuplicateHandler)
+	}
+	g.models[name] = model
+	return nil
+}
+
+// LookupModel returns the response model registered under name.
+func (g *Registry) LookupModel(name string) (any, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	m, ok := g.models[name]
+	return m, ok
+}
+
+// resolveModel returns the model for name, or an ErrUnknownModel error
+// that suggests the closest names.
+func (g *Registry) resolveModel(name string) (any, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if m, ok := g.models[name]; ok {
+		return m, nil
+	}
+	return nil, unknownName(ErrUnknownModel, "response models", name, slices.Collect(maps.Keys(g.models)))
 }

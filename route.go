@@ -89,12 +89,15 @@ type Route struct {
 	Deprecated  bool
 	Hidden      bool
 	Responses   map[int]string
-	// ResponseModel is RouteOptions.ResponseModel.
-	ResponseModel any
-	Extensions    map[string]any
-	Extra         map[string]any
-	Source        Source
-	Headers       []HeaderMatch // see RouteOptions.Headers
+	// ResponseModel is RouteOptions.ResponseModel, and ResponseModelName
+	// its Registry name when it came from one (a config entry's
+	// response_model).
+	ResponseModel     any
+	ResponseModelName string
+	Extensions        map[string]any
+	Extra             map[string]any
+	Source            Source
+	Headers           []HeaderMatch // see RouteOptions.Headers
 	// Mount reports that the route is a Router.Mount: Handler serves every
 	// path under MountPrefix (Path is the prefix and /{path...}), and Hidden
 	// keeps the mounted application's operations out of the document.

@@ -477,7 +477,7 @@ func TestRouteMetadata(t *testing.T) {
 		{"/static/route", "static_route", []string{"GET"}, "", nil,
 			"A route added in code", ""},
 		{"/plugina/{path...}", "plugin_a", []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}, "plugin_a", nil,
-			"", "routes.yaml:38"},
+			"", "routes.yaml:39"},
 	}
 	require.Len(t, byPath, len(tests), "routes: %v", rt.Routes())
 	for _, tt := range tests {

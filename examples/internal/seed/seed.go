@@ -50,6 +50,11 @@ func NewRouter() (*dynroute.Router, error) {
 			return nil, err
 		}
 	}
+	// The echo handler writes its answer itself: its config entry names
+	// the answer's type, so that the document describes it.
+	if err := rt.Registry().RegisterModel("echo_answer", EchoAnswer{}); err != nil {
+		return nil, err
+	}
 	for name, app := range Apps() {
 		if err := rt.Registry().RegisterApp(name, app); err != nil {
 			return nil, err

@@ -237,11 +237,26 @@ func runOgen(ctx context.Context, url string, p *printer) error {
 		method string
 		call   func(context.Context) error
 	}{
-		{"GET", func(ctx context.Context) error { return c.EchoGet(ctx, ogenclient.EchoGetParams{Rest: rest}) }},
-		{"POST", func(ctx context.Context) error { return c.EchoPost(ctx, ogenclient.EchoPostParams{Rest: rest}) }},
-		{"PUT", func(ctx context.Context) error { return c.EchoPut(ctx, ogenclient.EchoPutParams{Rest: rest}) }},
-		{"PATCH", func(ctx context.Context) error { return c.EchoPatch(ctx, ogenclient.EchoPatchParams{Rest: rest}) }},
-		{"DELETE", func(ctx context.Context) error { return c.EchoDelete(ctx, ogenclient.EchoDeleteParams{Rest: rest}) }},
+		{"GET", func(ctx context.Context) error {
+			_, err := c.EchoGet(ctx, ogenclient.EchoGetParams{Rest: rest})
+			return err
+		}},
+		{"POST", func(ctx context.Context) error {
+			_, err := c.EchoPost(ctx, ogenclient.EchoPostParams{Rest: rest})
+			return err
+		}},
+		{"PUT", func(ctx context.Context) error {
+			_, err := c.EchoPut(ctx, ogenclient.EchoPutParams{Rest: rest})
+			return err
+		}},
+		{"PATCH", func(ctx context.Context) error {
+			_, err := c.EchoPatch(ctx, ogenclient.EchoPatchParams{Rest: rest})
+			return err
+		}},
+		{"DELETE", func(ctx context.Context) error {
+			_, err := c.EchoDelete(ctx, ogenclient.EchoDeleteParams{Rest: rest})
+			return err
+		}},
 	}
 	for _, e := range echoes {
 		if err := e.call(ctx); err != nil {
