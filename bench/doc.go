@@ -15,8 +15,9 @@
 //
 // Run ./run.sh to get the benchstat tables, with one column per router, and
 // TestPaired's ratios (paired_test.go); it writes them, with the machine,
-// the versions compared and the goals of DESIGN.md checked against the data
-// (internal/report), to BENCHMARKS.md at the root of the repository. For a
+// the versions compared, the goals of DESIGN.md checked against the data
+// (internal/report) and charts of the medians (internal/charts, SVG files in
+// charts/), to BENCHMARKS.md at the root of the repository. For a
 // quick comparison of two versions, run TestPaired alone on some rows:
 //
 //	go test -run '^TestPaired$' -paired -paired-rows '^(Static|Register10k)' .
