@@ -51,8 +51,8 @@ func TestMedian(t *testing.T) {
 			t.Errorf("median(%s) = %v, %d, %v; want %v, %d, true", tc.name, got, n, ok, tc.want, tc.n)
 		}
 	}
-	if len(r.ns) != len(tests) {
-		t.Errorf("parsed %d benchmarks, want %d: %v", len(r.ns), len(tests), r.ns)
+	if len(r.s) != len(tests) {
+		t.Errorf("parsed %d benchmarks, want %d: %v", len(r.s), len(tests), r.s)
 	}
 	if _, _, ok := r.median("BenchmarkParam/router=chi"); ok {
 		t.Error("median of an absent benchmark: ok")

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
 	"io"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/dynroute/dynroute/bench/internal/benchfile"
 )
 
 // data is what the goals are checked against: the benchmark results and
@@ -15,7 +11,7 @@ import (
 type data struct {
 	// samples[name][unit] are the values of one benchmark (its full name,
 	// without the -GOMAXPROCS suffix) in one unit, one per run.
-	samples map[string]map[string][]float64
+	samples benchfile.Samples
 	paired  map[string]pairedRow
 }
 
@@ -30,38 +26,13 @@ type pairedRow struct {
 	BNs   int64   `json:"b_ns"`
 }
 
-// procsSuffix is the -GOMAXPROCS suffix go test adds to benchmark names.
-var procsSuffix = regexp.MustCompile(`-\d+$`)
-
-// parseBench reads the result lines of go test -bench output: a name, the
-// iteration count, then pairs of value and unit. Other lines are skipped.
+// parseBench reads go test -bench output (benchfile.Parse) into data.
 func parseBench(r io.Reader) (*data, error) {
-	d := &data{samples: map[string]map[string][]float64{}, paired: map[string]pairedRow{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		f := strings.Fields(sc.Text())
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 {
-			continue
-		}
-		if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
-			continue // not a result line
-		}
-		name := procsSuffix.ReplaceAllString(f[0], "")
-		units := d.samples[name]
-		if units == nil {
-			units = map[string][]float64{}
-			d.samples[name] = units
-		}
-		for i := 2; i < len(f); i += 2 {
-			v, err := strconv.ParseFloat(f[i], 64)
-			if err != nil {
-				return nil, fmt.Errorf("line %d: %q is not a number", n, f[i])
-			}
-			units[f[i+1]] = append(units[f[i+1]], v)
-		}
+	samples, err := benchfile.Parse(r)
+	if err != nil {
+		return nil, err
 	}
-	return d, sc.Err()
+	return &data{samples: samples, paired: map[string]pairedRow{}}, nil
 }
 
 func (d *data) addPaired(rows []pairedRow) {
@@ -73,13 +44,5 @@ func (d *data) addPaired(rows []pairedRow) {
 // median returns the median of the benchmark's values in unit and how many
 // there are, or ok false if there are none.
 func (d *data) median(name, unit string) (m float64, n int, ok bool) {
-	xs := slices.Clone(d.samples[name][unit])
-	if len(xs) == 0 {
-		return 0, 0, false
-	}
-	slices.Sort(xs)
-	if len(xs)%2 == 1 {
-		return xs[len(xs)/2], len(xs), true
-	}
-	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2, len(xs), true
+	return d.samples.Median(name, unit)
 }
