@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/dynroute/dynroute/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -411,4 +412,35 @@ func FuzzLoadOpenAPI(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLoadOpenAPIQueryInPath: a document keyed by path and query (OpenAI's
+// /responses?beta=true) is a problem naming the query and the document's
+// line; lenient mode skips that operation and serves the others.
+func TestLoadOpenAPIQueryInPath(t *testing.T) {
+	doc := `openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /responses:
+    get: {operationId: list_responses}
+  /responses?beta=true:
+    get: {operationId: list_responses_beta}
+  /shared_items#folders:
+    get: {operationId: shared_folders}
+`
+	specs, err := LoadOpenAPI(strings.NewReader(doc), "openai.yaml")
+	require.NoError(t, err)
+	rt := New(nil)
+	for _, name := range []string{"list_responses", "list_responses_beta", "shared_folders"} {
+		require.NoError(t, rt.Registry().Register(name, testkit.Text(name)))
+	}
+	_, err = rt.AddRoutes(specs, nil)
+	require.ErrorIs(t, err, ErrInvalidPath)
+	assert.ErrorContains(t, err, `it has a query ("?beta=true")`)
+	assert.ErrorContains(t, err, "(openai.yaml:7)", "the operation's line")
+	assert.ErrorContains(t, err, `it has a fragment ("#folders")`)
+	skipped, err := rt.AddRoutes(specs, &ApplyOptions{Lenient: true, Logger: discardLogger()})
+	require.NoError(t, err)
+	assert.Len(t, skipped, 2)
+	assert.Equal(t, "list_responses", testkit.Serve(rt, "GET", "/responses").Body.String())
 }

@@ -44,8 +44,9 @@
 // path without a leading '/', httprouter's :name and *name (write {name} and
 // {name...}), parameters inside a segment (/f.{ext}, /{a}-{b}), "." and ".."
 // segments, empty segments ("//"), ':' or '*' inside literals, control
-// characters (NUL, newline, DEL, U+0080–U+009F) and bytes that are not UTF-8
-// — from code and from every loader alike.
+// characters (NUL, newline, DEL, U+0080–U+009F), bytes that are not UTF-8,
+// and a query or fragment ("/responses?beta=true", "/items#all": routes
+// match paths only) — from code and from every loader alike.
 //
 // # Precedence
 //

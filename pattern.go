@@ -85,6 +85,12 @@ func (p *pattern) parse(path string) error {
 				continue
 			case controlByte:
 				return fmt.Errorf("%w %q: control character %U at byte %d", ErrInvalidPath, path, path[i], i)
+			case queryByte:
+				if path[i] == '#' {
+					return fmt.Errorf("%w %q: it has a fragment (%q), which clients never send: drop it", ErrInvalidPath, path, path[i:])
+				}
+				return fmt.Errorf("%w %q: it has a query (%q), which routes do not match: serve %q and read the query in the handler",
+					ErrInvalidPath, path, path[i:], path[:i])
 			case utf8Byte:
 				r, size := utf8.DecodeRuneInString(path[i:])
 				if r == utf8.RuneError && size == 1 {
@@ -179,6 +185,7 @@ var pathBytes = func() (t [256]uint8) {
 	for _, c := range "{}:*" {
 		t[c] = syntaxByte
 	}
+	t['?'], t['#'] = queryByte, queryByte
 	for c := range 0x20 {
 		t[c] = controlByte
 	}
@@ -194,6 +201,7 @@ const (
 	syntaxByte
 	controlByte
 	utf8Byte
+	queryByte // '?' or '#': a query or fragment, which no route path holds
 )
 
 // isDots reports whether a segment is "." or "..".

@@ -76,6 +76,9 @@ func TestParsePatternErrors(t *testing.T) {
 		{"two params around dots", "/compare/{base}...{head}", []string{`segment "{base}...{head}" holds more than one parameter`}},
 		{"two params around a dash", "/{a}-{b}", []string{`holds more than one parameter`, "a parameter must be a whole segment"}},
 		{"NUL", "/a\x00b", []string{"control character U+0000 at byte 2"}},
+		{"a query", "/responses?beta=true", []string{`it has a query ("?beta=true")`, `serve "/responses"`}},
+		{"a query after a parameter", "/responses/{id}?beta=true", []string{`it has a query ("?beta=true")`, `serve "/responses/{id}"`}},
+		{"a fragment", "/shared_items#folders", []string{`it has a fragment ("#folders")`}},
 		{"newline", "/a/\n", []string{"control character U+000A at byte 3"}},
 		{"DEL", "/\x7f", []string{"control character U+007F at byte 1"}},
 		{"C1 control", "/a\u0085", []string{"control character U+0085 at byte 2"}},
@@ -428,8 +431,8 @@ func FuzzParsePattern(f *testing.F) {
 		if got := ptRender(p.segs); got != path {
 			t.Fatalf("parsePattern(%q): segments render as %q", path, got)
 		}
-		if !utf8.ValidString(path) || strings.ContainsFunc(path, unicode.IsControl) {
-			t.Fatalf("parsePattern(%q): accepted a path that is not UTF-8 or holds a control character", path)
+		if !utf8.ValidString(path) || strings.ContainsFunc(path, unicode.IsControl) || strings.ContainsAny(path, "?#") {
+			t.Fatalf("parsePattern(%q): accepted a path that is not UTF-8 or holds a control character, a query or a fragment", path)
 		}
 		var names []string
 		for i, s := range p.segs {
