@@ -39,8 +39,10 @@
 //
 // {name} matches one non-empty segment; {name...} matches the rest of the path
 // (possibly empty, without a leading slash) and must be the last segment;
-// everything else is literal. Parameter names are letters, digits and '_',
-// unique within a path. Rejected, with an error saying why: an empty path, a
+// everything else is literal. Parameter names are unique within a path and
+// may be any text OpenAPI allows ({id}, {role-name}, {1st}) but for white
+// space, control characters, '/', '{', '}' and ':' (kept for convertors
+// such as {id:int}); r.PathValue and Params take them as written. Rejected, with an error saying why: an empty path, a
 // path without a leading '/', httprouter's :name and *name (write {name} and
 // {name...}), parameters inside a segment (/f.{ext}, /{a}-{b}), "." and ".."
 // segments, empty segments ("//"), ':' or '*' inside literals, control

@@ -287,7 +287,13 @@ func parseSegment(path, text string, more bool) (segment, error) {
 		return bad("empty parameter name in %q", text)
 	}
 	if !httpx.ValidParamName(name) {
-		return bad("invalid parameter name %q: want a Go identifier: letters, digits and '_', not starting with a digit", name)
+		switch {
+		case name == "$":
+			return bad("{$} is ServeMux's end anchor; dynroute paths match exactly: drop it")
+		case strings.ContainsRune(name, ':'):
+			return bad("invalid parameter name %q: ':' is kept for convertors ({id:int}), which are not supported yet", name)
+		}
+		return bad("invalid parameter name %q: a name has no white space, control characters or '/'", name)
 	}
 	return segment{kind: kind, text: name}, nil
 }

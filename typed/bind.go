@@ -236,7 +236,7 @@ func (p *inputPlan) param(pl *planner, owner reflect.Type, sf reflect.StructFiel
 	switch where {
 	case inPath:
 		if !httpx.ValidParamName(name) {
-			return fail("path parameter name %q: use letters, digits and '_', as in the route's {name}", name)
+			return fail("path parameter name %q: it cannot name a route's {name} (white space, '/', ':', '{', '}' or \"$\")", name)
 		}
 	case inHeader:
 		if !httpx.IsToken(name) {

@@ -674,6 +674,30 @@ func TestTypedRequestField(t *testing.T) {
 	assert.Empty(t, h.DescribeOperation().Parameters[1:], "the request is no parameter")
 }
 
+// TestHyphenatedPathParameter: a path parameter named as OpenAPI documents
+// allow ({role-name}, Keycloak's) binds by its tag, and r.PathValue and the
+// document use the name as written.
+func TestHyphenatedPathParameter(t *testing.T) {
+	type in struct {
+		Role string `path:"role-name" minLength:"2"`
+	}
+	h := Must(echo[in], nil)
+	rt := dynroute.New(nil)
+	require.NoError(t, rt.AddAPIRoute("/roles/{role-name}", []string{"GET"}, h, nil))
+	rt.Get("/plain/{role-name}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(r.PathValue("role-name")))
+	}))
+	assert.JSONEq(t, `{"Role":"admin"}`, testkit.Serve(rt, "GET", "/roles/admin").Body.String())
+	assert.Equal(t, "admin", testkit.Serve(rt, "GET", "/plain/admin").Body.String())
+	w := testkit.Serve(rt, "GET", "/roles/a")
+	assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
+	assert.Contains(t, w.Body.String(), `"loc":["path","role-name"]`)
+	doc, err := json.Marshal(rt.OpenAPI())
+	require.NoError(t, err)
+	assert.Contains(t, string(doc), `"/roles/{role-name}"`)
+	testkit.ValidOpenAPI(t, doc)
+}
+
 // TestTypedRouteField: a *dynroute.Route field gets the matched route, so
 // one handler answers each config entry with its own Extra; nil when no
 // Router served the request.
@@ -822,8 +846,8 @@ func TestTypedBadTypes(t *testing.T) {
 			N []int `path:"n"`
 		}], jsonschema.ErrInvalidTag, []string{`a path parameter holds one value, not a slice`}},
 		{"bad path name", typedBuild[struct {
-			N int `path:"a-b"`
-		}], jsonschema.ErrInvalidTag, []string{`path parameter name "a-b"`}},
+			N int `path:"a b"`
+		}], jsonschema.ErrInvalidTag, []string{`path parameter name "a b"`}},
 		{"two bindings", typedBuild[struct {
 			N int `path:"n" query:"n"`
 		}], jsonschema.ErrInvalidTag, []string{`both path and query tags`}},

@@ -40,15 +40,20 @@ func IsToken(s string) bool {
 	return true
 }
 
-// ValidParamName reports whether name is a Go identifier, the rule
-// ServeMux applies to wildcard names and dynroute to path parameters.
+// ValidParamName reports whether name can name a path parameter: any
+// non-empty text, as OpenAPI allows ({role-name}, {id.v2}), but for '{',
+// '}' and '/', which end it, ':', kept for convertors ({id:int}), control
+// characters and white space, and "$", ServeMux's end anchor ({$}).
 func ValidParamName(name string) bool {
-	for i, c := range name {
-		if c != '_' && !unicode.IsLetter(c) && (i == 0 || !unicode.IsDigit(c)) {
+	if name == "" || name == "$" {
+		return false
+	}
+	for _, c := range name {
+		if strings.ContainsRune("{}/:", c) || unicode.IsControl(c) || unicode.IsSpace(c) {
 			return false
 		}
 	}
-	return name != ""
+	return true
 }
 
 // BodyAllowed reports whether an answer with status may have a body.

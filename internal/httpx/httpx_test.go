@@ -19,10 +19,10 @@ func TestIsToken(t *testing.T) {
 }
 
 func TestValidParamName(t *testing.T) {
-	for _, s := range []string{"id", "_x", "productID", "ü2"} {
+	for _, s := range []string{"id", "_x", "productID", "ü2", "2a", "role-name", "a.b", "@user", "a$"} {
 		assert.True(t, ValidParamName(s), s)
 	}
-	for _, s := range []string{"", "2a", "a-b", "a.b", "a b"} {
+	for _, s := range []string{"", "a b", "a/b", "a{b", "a}b", "id:int", "$", "a\x00", "a\tb"} {
 		assert.False(t, ValidParamName(s), s)
 	}
 }
