@@ -168,6 +168,7 @@ func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions, s
 	if err != nil {
 		return nil, err
 	}
+	rec.route.ResponseModelName = r.ResponseModelName
 	// Served as sub serves it, inside the Include's middleware, but with
 	// its errors in rt's style, as rt documents them.
 	inner := sub.wrapStyled(src, style)

@@ -94,7 +94,9 @@ type RouteSpec struct {
 	Extra map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
 	// ResponseModel names a response model of the Registry
 	// (Registry.RegisterModel), which documents the successful answer of a
-	// handler that does not describe itself (RouteOptions.ResponseModel).
+	// handler that does not describe itself (RouteOptions.ResponseModel; a
+	// typed handler's own description wins). LoadYAML and LoadJSON read it;
+	// the other loaders have no form for it.
 	ResponseModel string `json:"response_model,omitempty" yaml:"response_model,omitempty"`
 	// Headers and HeaderPatterns are header matches (RouteOptions.Headers):
 	// header name to exact value, and to regular expression. LoadYAML and
@@ -304,7 +306,7 @@ func (rt *Router) mountSpecRec(s *RouteSpec) (*routeRec, error) {
 	}{
 		{"path", s.Path != ""}, {"methods", len(s.Methods) > 0}, {"handler", s.Handler != ""},
 		{"operation_id", s.OperationID != ""}, {"status_code", s.StatusCode != 0},
-		{"headers", len(s.Headers)+len(s.HeaderPatterns) > 0},
+		{"headers", len(s.Headers)+len(s.HeaderPatterns) > 0}, {"response_model", s.ResponseModel != ""},
 	} {
 		if f.set {
 			fail("a mount has no %s: the app serves everything under its prefix", f.name)

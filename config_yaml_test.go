@@ -852,6 +852,14 @@ func TestResponseModelByName(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"200":{"description":"OK","content":{"application/json":{"schema":{"$ref":"#/components/schemas/EchoAnswer"}}}}`)
 	assert.Equal(t, "echo_answer", rt.RouteSpecs()[0].ResponseModel)
+	parent := New(nil)
+	require.NoError(t, parent.Include("/v1", rt, nil))
+	assert.Equal(t, "echo_answer", parent.RouteSpecs()[0].ResponseModel, "Include keeps the model's name")
+
+	mount, err := LoadYAML(strings.NewReader("m: {app: a, prefix: /m, response_model: echo_answer}\n"), "r.yaml")
+	require.NoError(t, err)
+	_, err = rt.AddRoutes(mount, nil)
+	assert.ErrorContains(t, err, "a mount has no response_model")
 
 	specs, err = LoadYAML(strings.NewReader("other: {path: /other, methods: GET, handler: nope, response_model: echo_answr}\n"), "r.yaml")
 	require.NoError(t, err)

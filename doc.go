@@ -41,8 +41,9 @@
 // (possibly empty, without a leading slash) and must be the last segment;
 // everything else is literal. Parameter names are unique within a path and
 // may be any text OpenAPI allows ({id}, {role-name}, {1st}) but for white
-// space, control characters, '/', '{', '}' and ':' (kept for convertors
-// such as {id:int}); r.PathValue and Params take them as written. Rejected, with an error saying why: an empty path, a
+// space, control characters, '/', '{', '}', '?', '#', ':' (kept for
+// convertors such as {id:int}) and ServeMux's {$}; r.PathValue and Params
+// take them as written. Rejected, with an error saying why: an empty path, a
 // path without a leading '/', httprouter's :name and *name (write {name} and
 // {name...}), parameters inside a segment (/f.{ext}, /{a}-{b}), "." and ".."
 // segments, empty segments ("//"), ':' or '*' inside literals, control

@@ -167,7 +167,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 				}
 				headerOps[op] = append(headerOps[op], r)
 				// It documents every route's answers: a status the first
-				// route has with another schema becomes a oneOf of both.
+				// route has with another schema becomes a anyOf of both.
 				op.Responses = mergeResponses(op.Responses, operationResponses(r, info, ren))
 				continue
 			}
@@ -796,10 +796,10 @@ func (c *componentNames) rewrite(s *jsonschema.Schema) *jsonschema.Schema {
 	out := *s
 	out.Ref = c.target(s.Ref)
 	out.Items = c.rewrite(s.Items)
-	if s.OneOf != nil {
-		out.OneOf = make([]*jsonschema.Schema, len(s.OneOf))
-		for i, o := range s.OneOf {
-			out.OneOf[i] = c.rewrite(o)
+	if s.AnyOf != nil {
+		out.AnyOf = make([]*jsonschema.Schema, len(s.AnyOf))
+		for i, o := range s.AnyOf {
+			out.AnyOf[i] = c.rewrite(o)
 		}
 	}
 	if s.Properties != nil {
@@ -823,7 +823,7 @@ func (c *componentNames) renames(s *jsonschema.Schema) bool {
 	if c.target(s.Ref) != s.Ref {
 		return true
 	}
-	if c.renames(s.Items) || slices.ContainsFunc(s.OneOf, c.renames) {
+	if c.renames(s.Items) || slices.ContainsFunc(s.AnyOf, c.renames) {
 		return true
 	}
 	for _, p := range s.Properties {
@@ -857,11 +857,11 @@ func (c *componentNames) equal(s, have *jsonschema.Schema) bool {
 		(s.Properties == nil) != (have.Properties == nil) {
 		return false
 	}
-	if !c.equal(s.Items, have.Items) || len(s.OneOf) != len(have.OneOf) {
+	if !c.equal(s.Items, have.Items) || len(s.AnyOf) != len(have.AnyOf) {
 		return false
 	}
-	for i, o := range s.OneOf {
-		if !c.equal(o, have.OneOf[i]) {
+	for i, o := range s.AnyOf {
+		if !c.equal(o, have.AnyOf[i]) {
 			return false
 		}
 	}
@@ -895,8 +895,10 @@ func equalPtr[T comparable](a, b *T) bool {
 
 // mergeResponses adds to have the answers of a route that shares its
 // operation, told apart by headers: a status have lacks is added, and one
-// it has with another schema (of the same content type) gets a oneOf of
-// the schemas, so that the document describes each route's answer.
+// it has with another schema (of the same content type) gets an anyOf of
+// the schemas, so that the document describes each route's answer. An
+// answer of another content type than the first route's is not added: one
+// response here has one content type.
 func mergeResponses(have, more []openapi.Response) []openapi.Response {
 	for _, m := range more {
 		i := slices.IndexFunc(have, func(h openapi.Response) bool { return h.Status == m.Status })
@@ -904,14 +906,18 @@ func mergeResponses(have, more []openapi.Response) []openapi.Response {
 		case i < 0:
 			have = append(have, m)
 		case m.Schema == nil || have[i].ContentType != m.ContentType || sameSchema(have[i].Schema, m.Schema):
-		case len(have[i].Schema.OneOf) > 0 && have[i].Schema.Ref == "" && have[i].Schema.Type == "":
-			if !slices.ContainsFunc(have[i].Schema.OneOf, func(s *jsonschema.Schema) bool { return sameSchema(s, m.Schema) }) {
+			// No schema to add, or another content type, which one
+			// response of this model cannot hold: the first route's stays.
+		case have[i].Schema == nil:
+			// The first route's answer is any JSON, which holds the variant's.
+		case len(have[i].Schema.AnyOf) > 0 && have[i].Schema.Ref == "" && have[i].Schema.Type == "":
+			if !slices.ContainsFunc(have[i].Schema.AnyOf, func(s *jsonschema.Schema) bool { return sameSchema(s, m.Schema) }) {
 				one := *have[i].Schema
-				one.OneOf = append(slices.Clip(one.OneOf), m.Schema)
+				one.AnyOf = append(slices.Clip(one.AnyOf), m.Schema)
 				have[i].Schema = &one
 			}
 		default:
-			have[i].Schema = &jsonschema.Schema{OneOf: []*jsonschema.Schema{have[i].Schema, m.Schema}}
+			have[i].Schema = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{have[i].Schema, m.Schema}}
 		}
 	}
 	return have
@@ -920,6 +926,9 @@ func mergeResponses(have, more []openapi.Response) []openapi.Response {
 // sameSchema reports whether a and b are the same schema: one value, the
 // same component, or the same JSON.
 func sameSchema(a, b *jsonschema.Schema) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
 	if a == b || a.Ref != "" && a.Ref == b.Ref {
 		return true
 	}

@@ -500,10 +500,16 @@ func TestHeaderVariantsDocumented(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(b, &doc))
 	responses := doc.Paths["/items"]["get"].Responses
-	assert.Equal(t, map[string]any{"oneOf": []any{map[string]any{"type": "object"}, map[string]any{"type": "array"}}},
+	assert.Equal(t, map[string]any{"anyOf": []any{map[string]any{"type": "object"}, map[string]any{"type": "array"}}},
 		responses["200"].Content["application/json"].Schema, "each answer once")
 	assert.Equal(t, map[string]any{"type": "string"}, responses["404"].Content["application/json"].Schema, "the same answer stays one")
 	testkit.ValidOpenAPI(t, b)
+
+	// A first route that documents its content but no schema: no panic.
+	assert.NotPanics(t, func() {
+		mergeResponses([]openapi.Response{{Status: 200, ContentType: "application/json"}},
+			[]openapi.Response{{Status: 200, ContentType: "application/json", Schema: &jsonschema.Schema{Type: "object"}}})
+	})
 }
 
 // modelItem is a response model.

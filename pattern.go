@@ -86,10 +86,13 @@ func (p *pattern) parse(path string) error {
 			case controlByte:
 				return fmt.Errorf("%w %q: control character %U at byte %d", ErrInvalidPath, path, path[i], i)
 			case queryByte:
+				if seg := path[start:i]; strings.LastIndexByte(seg, '{') > strings.LastIndexByte(seg, '}') {
+					return fmt.Errorf("%w %q: a parameter name has no %q", ErrInvalidPath, path, path[i])
+				}
 				if path[i] == '#' {
 					return fmt.Errorf("%w %q: it has a fragment (%q), which clients never send: drop it", ErrInvalidPath, path, path[i:])
 				}
-				return fmt.Errorf("%w %q: it has a query (%q), which routes do not match: serve %q and read the query in the handler",
+				return fmt.Errorf("%w %q: it has a query (%q), which routes do not match (a client's query is never part of the path): serve %q and read the query in the handler",
 					ErrInvalidPath, path, path[i:], path[:i])
 			case utf8Byte:
 				r, size := utf8.DecodeRuneInString(path[i:])

@@ -77,6 +77,7 @@ func TestParsePatternErrors(t *testing.T) {
 		{"a query", "/responses?beta=true", []string{`it has a query ("?beta=true")`, `serve "/responses"`}},
 		{"a query after a parameter", "/responses/{id}?beta=true", []string{`it has a query ("?beta=true")`, `serve "/responses/{id}"`}},
 		{"a fragment", "/shared_items#folders", []string{`it has a fragment ("#folders")`}},
+		{"a question mark in a name", "/a/{x?y}", []string{`a parameter name has no '?'`}},
 		{"newline", "/a/\n", []string{"control character U+000A at byte 3"}},
 		{"DEL", "/\x7f", []string{"control character U+007F at byte 1"}},
 		{"C1 control", "/a\u0085", []string{"control character U+0085 at byte 2"}},

@@ -74,10 +74,10 @@ type Schema struct {
 	// (they are not) or a *Schema they must match (maps).
 	AdditionalProperties any
 
-	// OneOf lists schemas of which the value matches exactly one, for
-	// documents: the answers of routes told apart by headers. A Compiler
-	// refuses it.
-	OneOf []*Schema
+	// AnyOf lists schemas of which the value matches at least one, for
+	// documents: the answers of routes told apart by headers, which may
+	// overlap (a v2 that adds a member to v1). A Compiler refuses it.
+	AnyOf []*Schema
 }
 
 // Property is one member of an object schema.
@@ -272,10 +272,10 @@ func (w *schemaWriter) schema(s *Schema) {
 	if s.Items != nil {
 		w.sub("items", s.Items)
 	}
-	if len(s.OneOf) > 0 {
-		w.key("oneOf")
+	if len(s.AnyOf) > 0 {
+		w.key("anyOf")
 		w.b = append(w.b, '[')
-		for i, o := range s.OneOf {
+		for i, o := range s.AnyOf {
 			if i > 0 {
 				w.b = append(w.b, ',')
 			}
@@ -450,7 +450,7 @@ func Closure(all map[string]*Schema, schemas ...*Schema) map[string]*Schema {
 			}
 		}
 		visit(s.Items)
-		for _, o := range s.OneOf {
+		for _, o := range s.AnyOf {
 			visit(o)
 		}
 		for _, p := range s.Properties {

@@ -75,8 +75,8 @@ func (c *schemaCompiler) compile(s *Schema) (*vnode, error) {
 			return nil, err
 		}
 	}
-	if len(s.OneOf) > 0 {
-		return nil, errors.New("oneOf is for documents; the validator does not check it")
+	if len(s.AnyOf) > 0 {
+		return nil, errors.New("anyOf is for documents; the validator does not check it")
 	}
 	if s.Items != nil {
 		if n.items, err = c.compile(s.Items); err != nil {

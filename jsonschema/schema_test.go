@@ -388,9 +388,9 @@ func TestAppendJSONOpenAPI30(t *testing.T) {
 	}
 }
 
-// TestOneOf: a oneOf is written in both dialects, its components are part
+// TestAnyOf: a anyOf is written in both dialects, its components are part
 // of a closure, and a Compiler refuses it.
-func TestOneOf(t *testing.T) {
+func TestAnyOf(t *testing.T) {
 	reg := NewRegistry(nil)
 	type variantA struct{ A int }
 	type variantB struct{ B string }
@@ -398,15 +398,15 @@ func TestOneOf(t *testing.T) {
 	require.NoError(t, err)
 	b, err := reg.Schema(reflect.TypeFor[variantB]())
 	require.NoError(t, err)
-	s := &Schema{OneOf: []*Schema{a, b}, Description: "either"}
+	s := &Schema{AnyOf: []*Schema{a, b}, Description: "either"}
 	for _, d := range []Dialect{Draft2020, OpenAPI30} {
 		out, err := s.AppendJSON(nil, d)
 		require.NoError(t, err)
-		assert.JSONEq(t, `{"description":"either","oneOf":[{"$ref":"#/components/schemas/VariantA"},{"$ref":"#/components/schemas/VariantB"}]}`, string(out), "dialect %v", d)
+		assert.JSONEq(t, `{"description":"either","anyOf":[{"$ref":"#/components/schemas/VariantA"},{"$ref":"#/components/schemas/VariantB"}]}`, string(out), "dialect %v", d)
 	}
 	closure := reg.Closure(s)
 	assert.Contains(t, closure, "VariantA")
 	assert.Contains(t, closure, "VariantB")
 	_, err = NewCompiler(reg.Components()).Compile(s)
-	assert.ErrorContains(t, err, "oneOf")
+	assert.ErrorContains(t, err, "anyOf")
 }

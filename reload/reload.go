@@ -639,6 +639,8 @@ func hashSpec(h *maphash.Hash, s *dynroute.RouteSpec) {
 	writeStr(h, s.Description)
 	writeInt(h, s.StatusCode)
 	writeStr(h, s.OperationID)
+	writeStr(h, s.ResponseModel)
+	writeInt(h, int(s.MaxBodyBytes))
 	flags := 0
 	if s.Deprecated {
 		flags |= 1

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -858,5 +859,30 @@ func TestReloaderEmptySource(t *testing.T) {
 			assert.Contains(t, err.Error(), "the source has no routes")
 			h.servesNow(map[string]string{"/a": "a", "/code": "code"})
 		})
+	}
+}
+
+// TestReloaderSeesEveryField: a file that changes only a route's
+// response_model or max_body_bytes is a change, applied, not "no change".
+func TestReloaderSeesEveryField(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "routes.json")
+	h := newHarness(t, nil, func(rt *dynroute.Router, o *Options) (*Reloader, error) { return NewFile(rt, file, o) })
+	type m1 struct{ A int }
+	type m2 struct{ B string }
+	require.NoError(t, h.rt.Registry().RegisterModel("one", m1{}))
+	require.NoError(t, h.rt.Registry().RegisterModel("two", m2{}))
+	for _, tt := range []struct{ doc, model string }{
+		{`[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello", "response_model": "one"}]`, "one"},
+		{`[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello", "response_model": "two"}]`, "two"},
+		{`[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello", "response_model": "two", "max_body_bytes": 10}]`, "two"},
+	} {
+		writeFile(t, file, tt.doc)
+		ev, err := h.rl.Reload(t.Context())
+		require.NoError(t, err)
+		assert.True(t, ev.Changed, "%s", tt.doc)
+		specs := h.rt.RouteSpecs()
+		i := slices.IndexFunc(specs, func(s dynroute.RouteSpec) bool { return s.Name == "a" })
+		require.GreaterOrEqual(t, i, 0)
+		assert.Equal(t, tt.model, specs[i].ResponseModel)
 	}
 }

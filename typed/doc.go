@@ -26,7 +26,8 @@
 // answers, schemas as components), checks when it is added that its route
 // has the path parameters it binds (CheckRoute), and limits request bodies
 // itself (MaxBodyBytes). Outside a Router it reads path values with
-// r.PathValue, so it serves on a net/http.ServeMux too.
+// r.PathValue, so it serves on a net/http.ServeMux too (whose parameter
+// names are Go identifiers only: {role_name}, not {role-name}).
 //
 // Errors are answered as RFC 9457 problem documents: a *ValidationError
 // (422, every problem in FastAPI's shape), a *StatusError (NewError and

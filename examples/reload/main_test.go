@@ -73,6 +73,7 @@ echo:
   path: /dynamic/echo/{rest...}
   methods: [GET, POST]
   handler_name: echo
+  response_model: echo_answer
 `
 	renamedEchoRoute = `
 echo_v2:

@@ -279,7 +279,7 @@ func TestOpenAPI(t *testing.T) {
 			assert.Contains(t, av.Description, `^2(`, "the values that select a route")
 			assert.Contains(t, av.Description, `"1"`)
 			assert.Equal(t, "string", av.Schema["type"])
-			assert.Equal(t, map[string]any{"oneOf": []any{
+			assert.Equal(t, map[string]any{"anyOf": []any{
 				map[string]any{"$ref": "#/components/schemas/ItemV2"}, map[string]any{"$ref": "#/components/schemas/ItemV1"},
 			}}, op.Responses["200"].Content["application/json"].Schema, "every version's answer")
 		})

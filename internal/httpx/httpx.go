@@ -42,14 +42,15 @@ func IsToken(s string) bool {
 
 // ValidParamName reports whether name can name a path parameter: any
 // non-empty text, as OpenAPI allows ({role-name}, {id.v2}), but for '{',
-// '}' and '/', which end it, ':', kept for convertors ({id:int}), control
-// characters and white space, and "$", ServeMux's end anchor ({$}).
+// '}' and '/', which end it, ':', kept for convertors ({id:int}), '?' and
+// '#', which no route path holds, control characters and white space, and
+// "$", ServeMux's end anchor ({$}).
 func ValidParamName(name string) bool {
 	if name == "" || name == "$" {
 		return false
 	}
 	for _, c := range name {
-		if strings.ContainsRune("{}/:", c) || unicode.IsControl(c) || unicode.IsSpace(c) {
+		if strings.ContainsRune("{}/:?#", c) || unicode.IsControl(c) || unicode.IsSpace(c) {
 			return false
 		}
 	}
