@@ -317,32 +317,12 @@ func (s *rowStore) scan(rv *rowValues, scan func(...any) error) (map[string]any,
 
 // List implements Store.
 func (s *rowStore) List(ctx context.Context, q ListQuery) ([]map[string]any, int, error) {
-	query, pageArgs, where, args, err := s.listSQL(q)
-	if err != nil {
-		return nil, 0, err
-	}
-	rows, err := s.db.QueryContext(ctx, query, pageArgs...)
-	if err != nil {
-		return nil, 0, s.failAt("list", []any{"query"}, err)
-	}
-	defer rows.Close()
-	items := make([]map[string]any, 0, max(min(q.Limit, 1024), 0))
 	rv := s.newRowValues()
-	for rows.Next() {
-		item, err := s.scan(rv, rows.Scan)
-		if err != nil {
-			return nil, 0, s.fail("list", err)
-		}
-		items = append(items, item)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, s.failAt("list", []any{"query"}, err)
-	}
-	total, err := s.listTotal(ctx, q, len(items), where, args)
-	if err != nil {
-		return nil, 0, err
-	}
-	return items, total, nil
+	return listPage(ctx, &s.sqlTable, q, func(scan func(...any) error, item *map[string]any) error {
+		var err error
+		*item, err = s.scan(rv, scan)
+		return err
+	})
 }
 
 // Get implements Store.

@@ -563,27 +563,37 @@ func (s *SQLStore[T, K]) queryRow(ctx context.Context, q interface {
 
 // List implements Store.
 func (s *SQLStore[T, K]) List(ctx context.Context, q ListQuery) ([]T, int, error) {
-	query, pageArgs, where, args, err := s.listSQL(q)
+	rs := s.newRowScanner()
+	return listPage(ctx, &s.sqlTable, q, func(scan func(...any) error, item *T) error {
+		return s.scan(rs, scan, item)
+	})
+}
+
+// listPage runs the query of the page q selects and reads each row into an
+// item with read, then finds the total: the List of SQLStore and of the
+// map-row store of FromSchema.
+func listPage[E any](ctx context.Context, t *sqlTable, q ListQuery, read func(scan func(...any) error, item *E) error) ([]E, int, error) {
+	query, pageArgs, where, args, err := t.listSQL(q)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.db.QueryContext(ctx, query, pageArgs...)
+	rows, err := t.db.QueryContext(ctx, query, pageArgs...)
 	if err != nil {
-		return nil, 0, s.failAt("list", []any{"query"}, err)
+		return nil, 0, t.failAt("list", []any{"query"}, err)
 	}
 	defer rows.Close()
-	items := make([]T, 0, max(min(q.Limit, 1024), 0))
-	rs := s.newRowScanner()
+	items := make([]E, 0, max(min(q.Limit, 1024), 0))
+	scan := rows.Scan // one method value for all rows
 	for rows.Next() {
-		items = append(items, *new(T))
-		if err := s.scan(rs, rows.Scan, &items[len(items)-1]); err != nil {
-			return nil, 0, s.fail("list", err)
+		items = append(items, *new(E))
+		if err := read(scan, &items[len(items)-1]); err != nil {
+			return nil, 0, t.fail("list", err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, s.fail("list", err)
+		return nil, 0, t.failAt("list", []any{"query"}, err)
 	}
-	total, err := s.listTotal(ctx, q, len(items), where, args)
+	total, err := t.listTotal(ctx, q, len(items), where, args)
 	if err != nil {
 		return nil, 0, err
 	}
