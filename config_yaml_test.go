@@ -870,3 +870,76 @@ func TestResponseModelByName(t *testing.T) {
 	assert.ErrorContains(t, err, `unknown response model "echo_answr"; did you mean "echo_answer"?`)
 	assert.ErrorContains(t, err, "(r.yaml:1)")
 }
+
+// TestLoadSeedWithConvertor: the seed's config as FastAPI users write it,
+// with Starlette's {product_id:int}: /dynamic/products/123 is served and
+// /dynamic/products/abc is not; the spec round-trips as written and the
+// document has {product_id} with type integer.
+func TestLoadSeedWithConvertor(t *testing.T) {
+	specs, err := LoadYAML(strings.NewReader(`dynamic_products:
+  path: /dynamic/products/{product_id:int}
+  methods: [GET, POST]
+  handler_name: handle_dynamic_product
+twilio_call:
+  path: /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json
+  methods: [GET]
+  handler_name: get_item
+custom_method:
+  path: /v1/{name}:cancel
+  methods: [POST]
+  handler_name: get_item
+`), "seed.yaml")
+	require.NoError(t, err)
+	rt := seedRouter(t, nil)
+	skipped, err := rt.AddRoutes(specs, nil)
+	require.NoError(t, err)
+	require.Empty(t, skipped)
+
+	tests := []struct {
+		method, target string
+		code           int
+		body           string
+	}{
+		{"GET", "/dynamic/products/123", http.StatusOK, "handle_dynamic_product /dynamic/products/{product_id:int} 123"},
+		{"POST", "/dynamic/products/7", http.StatusOK, "handle_dynamic_product /dynamic/products/{product_id:int} 7"},
+		{"GET", "/dynamic/products/abc", http.StatusNotFound, ""},
+		{"GET", "/dynamic/products/-1", http.StatusNotFound, ""},
+		{"GET", "/2010-04-01/Accounts/AC1/Calls/CA2.json", http.StatusOK, "get_item /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json "},
+		{"GET", "/2010-04-01/Accounts/AC1/Calls/CA2", http.StatusNotFound, ""},
+		{"POST", "/v1/op:cancel", http.StatusOK, "get_item /v1/{name}:cancel "},
+	}
+	for _, tt := range tests {
+		w := testkit.Serve(rt, tt.method, tt.target)
+		assert.Equal(t, tt.code, w.Code, tt.target)
+		if tt.code == http.StatusOK {
+			assert.Equal(t, tt.body, w.Body.String(), tt.target)
+		}
+	}
+
+	back := rt.RouteSpecs()
+	require.Len(t, back, 3)
+	assert.Equal(t, "/dynamic/products/{product_id:int}", back[0].Path, "written back as given")
+	assert.Equal(t, "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json", back[1].Path)
+	again := seedRouter(t, nil)
+	_, err = again.AddRoutes(back, nil)
+	require.NoError(t, err, "the exported specs load again")
+	assert.Equal(t, back, again.RouteSpecs())
+
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string         `json:"name"`
+				Schema map[string]any `json:"schema"`
+			} `json:"parameters"`
+			Path string `json:"x-dynroute-path"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(testkit.Serve(rt, "GET", "/openapi.json").Body.Bytes(), &doc))
+	get := doc.Paths["/dynamic/products/{product_id}"]["get"]
+	require.Len(t, get.Parameters, 1)
+	assert.Equal(t, "product_id", get.Parameters[0].Name)
+	assert.Equal(t, map[string]any{"type": "integer"}, get.Parameters[0].Schema)
+	assert.Equal(t, "/dynamic/products/{product_id:int}", get.Path, "the route's own path, for LoadOpenAPI")
+	assert.Contains(t, doc.Paths, "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json")
+	assert.Contains(t, doc.Paths, "/v1/{name}:cancel")
+}

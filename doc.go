@@ -26,27 +26,62 @@
 //
 // # Path syntax
 //
-// The syntax is that of OpenAPI paths and Go 1.22's net/http.ServeMux:
+// The syntax is that of OpenAPI paths and Go 1.22's net/http.ServeMux, with
+// parameters inside a segment as OpenAPI documents have them and
+// Starlette's (FastAPI's) convertors:
 //
-//	Pattern               Matches                             Does not match
-//	/users                /users                              /users/  /users/42
-//	/users/               /users/ (exactly)                   /users   /users/42
-//	/users/{id}           /users/42, id="42"                  /users/  /users/42/posts
-//	/users/{id}/posts     /users/42/posts                     /users/42
-//	/files/{path...}      /files/, /files/a/b.txt,            /files
-//	                      path="" and "a/b.txt"
-//	/{rest...}            every path
+//	Pattern                   Matches                             Does not match
+//	/users                    /users                              /users/  /users/42
+//	/users/                   /users/ (exactly)                   /users   /users/42
+//	/users/{id}               /users/42, id="42"                  /users/  /users/42/posts
+//	/users/{id}/posts         /users/42/posts                     /users/42
+//	/files/{path...}          /files/, /files/a/b.txt,            /files
+//	                          path="" and "a/b.txt"
+//	/{rest...}                every path
+//	/items/{id:int}           /items/42                           /items/abc  /items/-1
+//	/Calls/{sid}.json         /Calls/CA1.json, sid="CA1"          /Calls/CA1  /Calls/.json
+//	/files/{name}.{ext}       /files/a.b.json, name="a",          /files/a.  /files/a
+//	                          ext="b.json"
+//	/compare/{base}...{head}  /compare/a..b...c, base="a..b",     /compare/main
+//	                          head="c"
+//	/v1/{name}:cancel         /v1/op-1:cancel, name="op-1"        /v1/op-1
+//	/levels:append            /levels:append                      /levels
 //
 // {name} matches one non-empty segment; {name...} matches the rest of the path
 // (possibly empty, without a leading slash) and must be the last segment;
-// everything else is literal. Parameter names are unique within a path and
-// may be any text OpenAPI allows ({id}, {role-name}, {1st}) but for white
-// space, control characters, '/', '{', '}', '?', '#', ':' (kept for
-// convertors such as {id:int}) and ServeMux's {$}; r.PathValue and Params
-// take them as written. Rejected, with an error saying why: an empty path, a
-// path without a leading '/', httprouter's :name and *name (write {name} and
-// {name...}), parameters inside a segment (/f.{ext}, /{a}-{b}), "." and ".."
-// segments, empty segments ("//"), ':' or '*' inside literals, control
+// everything else is literal, ':' and '*' included (levels:append) but for a
+// segment that starts with one (httprouter's :name and *name: write {name}
+// and {name...}). Parameter names are unique within a path and may be any
+// text OpenAPI allows ({id}, {role-name}, {1st}) but for white space, control
+// characters, '/', '{', '}', '?', '#', ':' and ServeMux's {$}; r.PathValue and
+// Params take them as written.
+//
+// A convertor after the name constrains the values, as in Starlette: a
+// request whose value does not convert is not matched by that route, so
+// another route or a 404 answers.
+//
+//	{x:int}    ASCII digits (Starlette's [0-9]+); the document says type: integer
+//	{x:float}  digits, optionally '.' and more digits; type: number
+//	{x:uuid}   8-4-4-4-12 lower-case hexadecimal digits; type: string, format: uuid
+//	{x:str}    the same as {x}
+//	{x:path}   the same as {x...}
+//
+// Regular expressions ({id:[0-9]+}) are not accepted: two of them cannot be
+// compared cheaply, so neither precedence nor StrictConflicts could say
+// which of two such routes a request belongs to; check such a value in the
+// handler, or with a typed binding.
+//
+// A segment may mix literal text and parameters ({sid}.json, v{major},
+// @{user}, {name}.{ext}, {base}...{head}, {n:int}.json): two parameters need
+// literal text between them, and {x...} stays a whole segment. A value is
+// split with each parameter as short as the rest of the segment allows,
+// from the left; a single parameter takes what its literals leave. So
+// {name}.{ext} splits a.b.json into a and b.json, {sid}.json gives a.b for
+// a.b.json, and {base}...{head} splits a..b...c into a..b and c.
+//
+// Rejected, with an error saying why: an empty path, a path without a
+// leading '/', two parameters with nothing between them ({a}{b}), an
+// unknown convertor, "." and ".." segments, empty segments ("//"), control
 // characters (NUL, newline, DEL, U+0080–U+009F), bytes that are not UTF-8,
 // and a query or fragment ("/responses?beta=true", "/items#all": routes
 // match paths only) — from code and from every loader alike.
@@ -54,25 +89,45 @@
 // # Precedence
 //
 // When several routes match a request, the most specific one wins, compared
-// segment by segment from the left: a literal beats {x}, and {x} beats
-// {x...}. Registration order never matters.
+// segment by segment from the left. At one position:
+//
+//	literal  >  mixed segment  >  {x:int}, {x:uuid}  >  {x:float}  >  {x}, {x:str}  >  {x...}, {x:path}
+//
+// and of two mixed segments that both match, the one with more literal
+// bytes wins ({a}.tar.gz before {a}.gz), then the one with fewer
+// parameters, then the one whose convertors rank higher from the left; two
+// still equal ({a}.{b} and {a}-{b}) are ordered by their text with names
+// erased, which is arbitrary but fixed. Registration order never matters.
 //
 //	Routes                                   Request          Served by
 //	/users/me, /users/{id}                   /users/me        /users/me
 //	/users/{id}, /users/{name}/posts         /users/7/posts   /users/{name}/posts
 //	/files/{p...}, /files/{id}               /files/7         /files/{id}
 //	/a/{x}/c, /{y}/b/c                       /a/b/c           /a/{x}/c
+//	/items/{id:int}, /items/{name}           /items/7         /items/{id:int}
+//	                                         /items/seven     /items/{name}
+//	/f/{n}.json, /f/{n}.{ext}, /f/{n}        /f/a.json        /f/{n}.json
+//	                                         /f/a.xml         /f/{n}.{ext}
+//	/compare/{base}...{head},                /compare/a...b   /compare/{base}...{head}
+//	/compare/{basehead}                      /compare/a..b    /compare/{basehead}
 //
 // This agrees with net/http.ServeMux ("most specific wins") on every route
 // set ServeMux accepts. Where ServeMux refuses a pair as ambiguous, such as
 // GitHub's /repos/{owner}/{repo}/issues/comments/{comment_id} beside
 // /repos/{owner}/{repo}/issues/{issue_number}/comments, dynroute serves both
 // by the left-to-right rule; Options.StrictConflicts rejects such pairs with
-// ErrConflict, naming both routes and a path they both match.
+// ErrConflict, naming both routes and a path they both match: two routes
+// conflict when some path matches both and neither matches every path the
+// other does (/{a:int}/{b} and /{a}/{b:int}, /f/{a}.{b} and /f/{a}-{b}).
 //
 // Two routes with the same method and the same path shape (parameter names
 // aside, as /users/{id} and /users/{name}) are ErrDuplicateRoute. Different
 // names at one position in different routes are fine.
+//
+// Routes without convertors, mixed segments or ':' in literals dispatch at
+// httprouter's speed as before. Httprouter holds such a segment as a plain
+// parameter and the Router confirms it after the match, so a request pays
+// for the check only when it reaches such a route.
 //
 // # Dispatch
 //

@@ -67,6 +67,43 @@ func ExampleRouter_precedence() {
 	// 200 /repos/{owner}/{repo}/issues/{id}/comments id="9"
 }
 
+// Real API documents put parameters inside segments, and FastAPI configs
+// use Starlette's convertors; both take part in matching and precedence.
+func ExampleRouter_mixedSegmentsAndConvertors() {
+	rt := dynroute.New(nil)
+	show := dynroute.HandlerFunc(func(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
+		fmt.Fprint(w, r.Pattern)
+		for name, v := range ps.All() {
+			fmt.Fprintf(w, " %s=%q", name, v)
+		}
+	})
+	rt.Get("/Calls/{sid}.json", show)
+	rt.Get("/items/{id:int}", show)
+	rt.Get("/items/{name}", show)
+	rt.Get("/compare/{base}...{head}", show)
+	rt.Get("/compare/{basehead}", show)
+	rt.Get("/v1/{name}:cancel", show)
+	rt.Get("/v1/levels:append", show)
+
+	fmt.Println(get(rt, "GET", "/Calls/CA1.json"))
+	fmt.Println(get(rt, "GET", "/items/42"))
+	fmt.Println(get(rt, "GET", "/items/abc"))
+	fmt.Println(get(rt, "GET", "/compare/main...topic"))
+	fmt.Println(get(rt, "GET", "/compare/main"))
+	fmt.Println(get(rt, "GET", "/v1/op-7:cancel"))
+	fmt.Println(get(rt, "GET", "/v1/levels:append"))
+	fmt.Println(get(rt, "GET", "/Calls/CA1.xml")[:3])
+	// Output:
+	// 200 /Calls/{sid}.json sid="CA1"
+	// 200 /items/{id:int} id="42"
+	// 200 /items/{name} name="abc"
+	// 200 /compare/{base}...{head} base="main" head="topic"
+	// 200 /compare/{basehead} basehead="main"
+	// 200 /v1/{name}:cancel name="op-7"
+	// 200 /v1/levels:append
+	// 404
+}
+
 // StrictConflicts refuses pairs that ServeMux would refuse, naming both
 // routes and a path they both match.
 func ExampleOptions_strictConflicts() {
@@ -90,7 +127,7 @@ func ExampleRouteError() {
 	for _, err := range []error{
 		rt.AddAPIRoute("/users/{name}", []string{"GET"}, pattern, src(2)),
 		rt.AddAPIRoute("/users/:id/posts", []string{"GET"}, pattern, src(3)),
-		rt.AddAPIRoute("/f.{ext}", []string{"GET"}, pattern, src(4)),
+		rt.AddAPIRoute("/{name}{ext}", []string{"GET"}, pattern, src(4)),
 		rt.AddAPIRoute("/ok", []string{"G T"}, pattern, src(5)),
 	} {
 		fmt.Println(err)
@@ -100,7 +137,7 @@ func ExampleRouteError() {
 	// Output:
 	// dynroute: route "r2" GET /users/{name} (routes.yaml:2): duplicates route "r1" GET /users/{id} (routes.yaml:1)
 	// dynroute: route "r3" GET /users/:id/posts (routes.yaml:3): invalid path "/users/:id/posts": ":id" is httprouter syntax; write {id}
-	// dynroute: route "r4" GET /f.{ext} (routes.yaml:4): invalid path "/f.{ext}": parameter in "f.{ext}" must be a whole segment (like /{name}, not /f.{ext})
+	// dynroute: route "r4" GET /{name}{ext} (routes.yaml:4): invalid path "/{name}{ext}": segment "{name}{ext}" has two parameters with nothing between them: put literal text between them ({a}-{b})
 	// dynroute: route "r5" G T /ok (routes.yaml:5): invalid method "G T": not an HTTP method token
 	// true
 }

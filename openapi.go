@@ -94,13 +94,13 @@ func (rt *Router) document(seen []*Router) *openapi.Document {
 func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 	doc := &openapi.Document{Info: d.info, Servers: d.servers}
 	models := jsonschema.NewRegistry(nil)         // the response models of plain handlers
-	items := make(map[string]*docItem, len(recs)) // by shape
+	items := make(map[string]*docItem, len(recs)) // by template shape (docShape)
 	// The templates of routes without {x...}, names aside: a {x...} route
 	// whose template would be one of them keeps its {x...} spelling.
 	templates := make(map[string]bool, len(recs))
 	for _, rec := range recs {
 		if !rec.route.Hidden && rec.mount == nil && !rec.pat.hasCatchAll() {
-			templates[rec.pat.shape()] = true
+			templates[rec.pat.docShape()] = true
 		}
 	}
 	var tagOrder []string
@@ -144,7 +144,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 			info = modelInfo(models, r)
 		}
 		ren := merge.add(info)
-		shape := rec.pat.shape()
+		shape := rec.pat.docShape()
 		di, ok := items[shape]
 		if !ok {
 			di = newDocItem(rec.pat, templates)
@@ -160,8 +160,11 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 				continue
 			}
 			if op := item.Operation(m); op != nil {
-				// Only routes told apart by headers share a path item and a
-				// method: they share one operation, the first route's.
+				// Only routes told apart by headers or by convertors
+				// ({id:int} beside {name}) share a path item and a method:
+				// they share one operation, the first route's, whose path
+				// parameters take every route's values.
+				widenPathParams(op.Parameters, operationParams(rec, di.names, info, ren))
 				if headerOps[op] == nil {
 					headerOps[op] = []*Route{di.routes[slices.Index(item.Operations, op)]}
 				}
@@ -413,17 +416,112 @@ type docItem struct {
 // without {x...} has that template (names aside): then p keeps its
 // {name...} spelling. templates holds those templates, as shapes.
 func newDocItem(p *pattern, templates map[string]bool) *docItem {
+	path := p.docPath()
 	if !p.hasCatchAll() {
-		return &docItem{item: &openapi.PathItem{Path: p.path}, names: p.params}
+		return &docItem{item: &openapi.PathItem{Path: path}, names: p.params}
 	}
-	shape := p.shape()
+	shape := p.docShape()
 	if templates[shape[:len(shape)-len("{...}")]+"{}"] {
 		names := slices.Clone(p.params)
 		names[len(names)-1] += "..."
-		return &docItem{item: &openapi.PathItem{Path: p.path}, names: names}
+		return &docItem{item: &openapi.PathItem{Path: path}, names: names}
 	}
 	// {name...}, the last segment, is written {name}.
-	return &docItem{item: &openapi.PathItem{Path: strings.TrimSuffix(p.path, "...}") + "}"}, names: p.params}
+	return &docItem{item: &openapi.PathItem{Path: strings.TrimSuffix(path, "...}") + "}"}, names: p.params}
+}
+
+// docPath is the path as a document writes it: dynroute's syntax without
+// convertors ({id:int} is {id}, {p:path} is {p...}).
+func (p *pattern) docPath() string {
+	if !p.checked && !strings.Contains(p.path, ":path}") && !strings.Contains(p.path, ":str}") {
+		return p.path
+	}
+	var b strings.Builder
+	for _, s := range p.segs {
+		b.WriteByte('/')
+		switch s.kind {
+		case segLiteral:
+			b.WriteString(s.text)
+		case segParam:
+			b.WriteString("{" + s.text + "}")
+		case segCatchAll:
+			b.WriteString("{" + s.text + "...}")
+		case segMixed:
+			for i, name := range s.mixed.names {
+				b.WriteString(s.mixed.lits[i] + "{" + name + "}")
+			}
+			b.WriteString(s.mixed.lits[len(s.mixed.lits)-1])
+		}
+	}
+	return b.String()
+}
+
+// docShape is the shape of the path a document writes (docPath): routes
+// told apart by convertors only share it, and a path item.
+func (p *pattern) docShape() string {
+	if !p.checked {
+		return p.shape()
+	}
+	var b strings.Builder
+	for _, s := range p.segs {
+		b.WriteByte('/')
+		switch s.kind {
+		case segParam:
+			b.WriteString("{}")
+		case segMixed:
+			for i := range s.mixed.names {
+				b.WriteString(s.mixed.lits[i] + "{}")
+			}
+			b.WriteString(s.mixed.lits[len(s.mixed.lits)-1])
+		default:
+			b.WriteString(s.shapeText())
+		}
+	}
+	return b.String()
+}
+
+// paramConvertors returns the convertor of each of p's parameters, in
+// order.
+func (p *pattern) paramConvertors() []convertor {
+	var convs []convertor
+	for _, s := range p.segs {
+		switch s.kind {
+		case segParam, segCatchAll:
+			convs = append(convs, s.conv)
+		case segMixed:
+			convs = append(convs, s.mixed.convs...)
+		}
+	}
+	return convs
+}
+
+// convertorSchemas are the schemas of the values convertors accept.
+var convertorSchemas = map[convertor]*jsonschema.Schema{
+	convInt:   {Type: "integer"},
+	convFloat: {Type: "number"},
+	convUUID:  {Type: "string", Format: "uuid"},
+}
+
+// widenPathParams lets the path parameters of a shared operation (see
+// document) take the values of another route's: a schema that differs
+// becomes an anyOf of both.
+func widenPathParams(params, other []openapi.Parameter) {
+	for i := range params {
+		if params[i].In != "path" || i >= len(other) || other[i].In != "path" {
+			continue
+		}
+		a, b := params[i].Schema, other[i].Schema
+		if a == nil || b == nil || reflect.DeepEqual(a, b) {
+			continue
+		}
+		if len(a.AnyOf) > 0 && a.Type == "" {
+			if !slices.ContainsFunc(a.AnyOf, func(s *jsonschema.Schema) bool { return reflect.DeepEqual(s, b) }) {
+				params[i].Schema = &jsonschema.Schema{AnyOf: append(slices.Clone(a.AnyOf), b)}
+			}
+			continue
+		}
+		params[i].Schema = &jsonschema.Schema{AnyOf: []*jsonschema.Schema{a, b}}
+	}
 }
 
 // stringSchema is the schema of a path parameter no handler describes.
@@ -434,8 +532,15 @@ var stringSchema = &jsonschema.Schema{Type: "string"}
 // handler's other parameters.
 func operationParams(rec *routeRec, names []string, info *openapi.OperationInfo, ren *componentNames) []openapi.Parameter {
 	params := make([]openapi.Parameter, 0, len(rec.pat.params))
+	var convs []convertor
+	if rec.pat.checked {
+		convs = rec.pat.paramConvertors()
+	}
 	for i, name := range rec.pat.params {
 		p := openapi.Parameter{Name: name, In: "path", Required: true, Schema: stringSchema}
+		if convs != nil && convertorSchemas[convs[i]] != nil {
+			p.Schema = convertorSchemas[convs[i]]
+		}
 		described := false
 		if info != nil {
 			for _, q := range info.Parameters {
@@ -584,8 +689,9 @@ func operationIDs(r *Route, p *pattern, buf []string) []string {
 
 // pathOperationID derives an operationId from a method and a path: the
 // lower-case method, then each literal segment with runs of characters
-// other than letters and digits made one '_', each parameter as by_name, a
-// trailing slash as "slash" and the root as "root".
+// other than letters and digits made one '_', each parameter as by_name
+// (by_name_int with a convertor; a mixed segment as written, {sid}.json as
+// by_sid_json), a trailing slash as "slash" and the root as "root".
 func pathOperationID(method string, p *pattern) string {
 	var buf [128]byte // on the stack: the string is the one allocation
 	b := buf[:0]
@@ -626,6 +732,8 @@ func pathOperationID(method string, p *pattern) string {
 			b = append(b, "_slash"...)
 		case s.kind == segLiteral:
 			word("", s.text)
+		case s.kind == segParam && s.conv != convNone:
+			word("by_", s.text+"_"+s.conv.String())
 		default:
 			word("by_", s.text)
 		}

@@ -6,7 +6,11 @@ import (
 )
 
 // overlapNode is a segment trie of patterns that finds, for a new pattern,
-// every stored pattern that matches at least one path in common with it.
+// every stored pattern that may match a path in common with it. It files
+// a mixed segment and a parameter with a convertor as {x}, so it also
+// finds some patterns that match no path in common: placing routes in
+// layers (addMethod) only needs none missed, and commonPath tells the
+// rest apart.
 type overlapNode[T comparable] struct {
 	lits    map[string]*overlapNode[T]
 	param   *overlapNode[T]
@@ -21,7 +25,7 @@ func (n *overlapNode[T]) insert(p *pattern, v T) {
 		case segCatchAll:
 			n.catches = append(n.catches, v)
 			return
-		case segParam:
+		case segParam, segMixed:
 			if n.param == nil {
 				n.param = &overlapNode[T]{}
 			}
@@ -51,7 +55,7 @@ func (n *overlapNode[T]) remove(p *pattern, v T) {
 		case segCatchAll:
 			n.catches = slices.DeleteFunc(n.catches, func(x T) bool { return x == v })
 			return
-		case segParam:
+		case segParam, segMixed:
 			n = n.param
 		case segLiteral:
 			n = n.lits[s.text]
@@ -85,7 +89,7 @@ func (n *overlapNode[T]) visit(segs []segment, fn func(T) bool) bool {
 			return n.param.visit(rest, fn)
 		}
 		return true
-	case segParam:
+	case segParam, segMixed:
 		for text, c := range n.lits {
 			if text != "" && !c.visit(rest, fn) {
 				return false
@@ -142,17 +146,19 @@ func findConflict(root *conflictNode, p *pattern) (*routeRec, string) {
 // conflict is true, and a path both match.
 func findConflictFunc(root *conflictNode, p *pattern, conflict func(*routeRec) bool) (*routeRec, string) {
 	var found *routeRec
+	var example string
 	root.visit(p.segs, func(r *routeRec) bool {
-		if conflict(r) {
+		if !conflict(r) {
+			return true
+		}
+		var ok bool
+		if example, ok = commonPath(r.pat, p); ok {
 			found = r
 			return false
 		}
 		return true
 	})
-	if found == nil {
-		return nil, ""
-	}
-	return found, commonPath(found.pat, p)
+	return found, example
 }
 
 // covers reports whether every path that b matches is also matched by a.
@@ -162,58 +168,51 @@ func covers(a, b *pattern) bool {
 			return false
 		}
 		sa := a.segs[i]
-		switch sa.kind {
-		case segCatchAll:
+		if sa.kind == segCatchAll {
 			return true
-		case segParam:
-			if sb.kind == segCatchAll || (sb.kind == segLiteral && sb.text == "") {
-				return false
-			}
-		case segLiteral:
-			if sb.kind != segLiteral || sb.text != sa.text {
-				return false
-			}
+		}
+		if sb.kind == segCatchAll || !segCovers(sa, sb) {
+			return false
 		}
 	}
 	return len(a.segs) == len(b.segs)
 }
 
-// commonPath returns a path that both overlapping patterns match, for error
-// messages.
-func commonPath(a, b *pattern) string {
+// commonPath returns a path that both patterns match, for error messages;
+// ok is false when it finds none (see commonValue).
+func commonPath(a, b *pattern) (path string, ok bool) {
 	var parts []string
 	for i := 0; ; i++ {
 		switch {
 		case i < len(a.segs) && a.segs[i].kind == segCatchAll:
 			parts = append(parts, literalRest(b.segs[min(i, len(b.segs)):])...)
-			return "/" + strings.Join(parts, "/")
+			return "/" + strings.Join(parts, "/"), true
 		case i < len(b.segs) && b.segs[i].kind == segCatchAll:
 			parts = append(parts, literalRest(a.segs[min(i, len(a.segs)):])...)
-			return "/" + strings.Join(parts, "/")
+			return "/" + strings.Join(parts, "/"), true
 		case i >= len(a.segs) || i >= len(b.segs):
-			return "/" + strings.Join(parts, "/")
-		case a.segs[i].kind == segLiteral:
-			parts = append(parts, a.segs[i].text)
-		case b.segs[i].kind == segLiteral:
-			parts = append(parts, b.segs[i].text)
-		default:
-			parts = append(parts, "x")
+			return "/" + strings.Join(parts, "/"), len(a.segs) == len(b.segs)
 		}
+		v, ok := commonValue(a.segs[i], b.segs[i])
+		if !ok {
+			return "", false
+		}
+		parts = append(parts, v)
 	}
 }
 
-// literalRest spells segments as a concrete path: {x} becomes "x" and
-// {x...} an empty rest.
+// literalRest spells segments as a concrete path: a parameter becomes a
+// value it matches and {x...} an empty rest.
 func literalRest(segs []segment) []string {
 	var parts []string
 	for _, s := range segs {
 		switch s.kind {
 		case segLiteral:
 			parts = append(parts, s.text)
-		case segParam:
-			parts = append(parts, "x")
 		case segCatchAll:
 			parts = append(parts, "")
+		default:
+			parts = append(parts, s.samples(nil)[0])
 		}
 	}
 	return parts

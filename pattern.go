@@ -1,6 +1,7 @@
 package dynroute
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,15 +16,18 @@ import (
 type segKind uint8
 
 const (
-	segCatchAll segKind = iota // {name...}: the rest of the path, possibly empty
-	segParam                   // {name}: one non-empty segment
+	segCatchAll segKind = iota // {name...} or {name:path}: the rest of the path, possibly empty
+	segParam                   // {name}, {name:int}…: one non-empty segment
+	segMixed                   // literal text and parameters: {sid}.json, v{major}
 	segLiteral                 // anything else, compared byte for byte
 )
 
 // segment is one element of a parsed path between slashes.
 type segment struct {
-	kind segKind
-	text string // the literal text, or the parameter name
+	kind  segKind
+	conv  convertor // of a segParam
+	text  string    // the literal text, the parameter name, or a mixed segment as written
+	mixed *mixedSeg // of a segMixed
 }
 
 // pattern is a parsed route path. The path "/a/{b}/" has the segments
@@ -34,8 +38,13 @@ type pattern struct {
 	hrPath   string   // see routerPath
 	params   []string // parameter names in path order
 	catchAll bool     // the last segment is {name...}
-	segs     []segment
-	path     string
+	// checked is set when httprouter's match must be confirmed (see
+	// segment.checked), split when, besides, the values are not one per
+	// httprouter parameter (a mixed segment with several parameters, a
+	// literal httprouter holds as a parameter).
+	checked, split bool
+	segs           []segment
+	path           string
 	// buf and pbuf hold segs and params of most paths, so that they cost no
 	// allocation of their own; five segments still keep a routeRec within
 	// the 768-byte size class.
@@ -71,7 +80,8 @@ func (p *pattern) parse(path string) error {
 	}
 	p.path = path
 	p.segs = p.buf[:0] // most paths are short: one allocation for both
-	params := 0
+	p.params = p.pbuf[:0]
+	routerParams := 0 // segments httprouter holds as parameters
 	// One pass over the bytes finds the segments; only a segment with a
 	// byte of the parameter syntax, or a dot segment, needs parseSegment.
 	start, special := 1, false
@@ -118,13 +128,30 @@ func (p *pattern) parse(path string) error {
 				}
 			}
 		}
-		if seg.kind != segLiteral {
-			for _, s := range p.segs {
-				if s.kind != segLiteral && s.text == seg.text {
-					return fmt.Errorf("%w %q: parameter {%s} appears twice", ErrInvalidPath, path, seg.text)
-				}
+		switch seg.kind {
+		case segLiteral:
+			if seg.routerParam() {
+				routerParams++
+				p.split = true // no value
 			}
-			params++
+		case segMixed:
+			p.split = p.split || len(seg.mixed.names) > 1
+			for _, name := range seg.mixed.names {
+				if err := p.checkNewName(path, name); err != nil {
+					return err
+				}
+				p.params = append(p.params, name)
+			}
+			routerParams++
+		default:
+			if err := p.checkNewName(path, seg.text); err != nil {
+				return err
+			}
+			p.params = append(p.params, seg.text)
+			routerParams++
+		}
+		if seg.checked() {
+			p.checked = true
 		}
 		if seg.kind == segLiteral && seg.text == "" && more {
 			return fmt.Errorf("%w %q: empty segment (\"//\")", ErrInvalidPath, path)
@@ -135,45 +162,49 @@ func (p *pattern) parse(path string) error {
 		}
 		start, special = i+1, false
 	}
-	if params == 0 {
+	if routerParams == 0 {
+		p.params = nil
 		p.shapeStr = path // a literal path is its own shape and router path
 		p.hrPath = path
 		return nil
 	}
-	p.params = p.pbuf[:0]
 	p.catchAll = p.segs[len(p.segs)-1].kind == segCatchAll
 	// The shape and the router path are built in one buffer: one allocation.
 	var b strings.Builder
 	b.Grow(2*len(path) + 8)
 	for _, s := range p.segs {
 		b.WriteByte('/')
-		switch s.kind {
-		case segLiteral:
-			b.WriteString(s.text)
-		case segParam:
-			p.params = append(p.params, s.text)
-			b.WriteString("{}")
-		case segCatchAll:
-			p.params = append(p.params, s.text)
-			b.WriteString("{...}")
-		}
+		b.WriteString(s.shapeText())
 	}
 	n := b.Len()
 	for i, s := range p.segs {
 		b.WriteByte('/')
-		switch s.kind {
-		case segLiteral:
-			b.WriteString(s.text)
-		case segParam:
-			b.WriteString(":p")
-			b.WriteString(strconv.Itoa(i))
-		case segCatchAll:
+		switch {
+		case s.kind == segCatchAll:
 			b.WriteString("*p")
 			b.WriteString(strconv.Itoa(i))
+		case s.routerParam():
+			b.WriteString(":p")
+			b.WriteString(strconv.Itoa(i))
+		default:
+			b.WriteString(s.text)
 		}
 	}
 	both := b.String()
 	p.shapeStr, p.hrPath = both[:n], both[n:]
+	if len(p.params) == 0 {
+		p.params = nil
+	}
+	return nil
+}
+
+// checkNewName reports a parameter name that p already has.
+func (p *pattern) checkNewName(path, name string) error {
+	for _, n := range p.params {
+		if n == name {
+			return fmt.Errorf("%w %q: parameter {%s} appears twice", ErrInvalidPath, path, name)
+		}
+	}
 	return nil
 }
 
@@ -239,13 +270,12 @@ func paramSegment(text string, more bool) (seg segment, ok bool) {
 }
 
 // parseSegment parses the text between two slashes; more reports whether
-// another segment follows it.
+// another segment follows it. A segment is a literal, one parameter
+// ({name}, {name:int}, {name...}), or literal text and parameters mixed
+// ({sid}.json, {name}:cancel, {base}...{head}).
 func parseSegment(path, text string, more bool) (segment, error) {
 	bad := func(format string, args ...any) (segment, error) {
 		return segment{}, fmt.Errorf("%w %q: "+format, append([]any{ErrInvalidPath, path}, args...)...)
-	}
-	if !strings.ContainsAny(text, "{}:*") && text != "." && text != ".." {
-		return segment{kind: segLiteral, text: text}, nil // the common case, in one pass
 	}
 	switch {
 	case text == "." || text == "..":
@@ -258,47 +288,90 @@ func parseSegment(path, text string, more bool) (segment, error) {
 		}
 		return bad("%q is httprouter syntax; write %s", text, suggest)
 	}
-	open := strings.IndexByte(text, '{')
-	if open < 0 {
-		if strings.IndexByte(text, '}') >= 0 {
+	var lits, names []string
+	var convs []convertor
+	rest := text
+	for {
+		open := strings.IndexByte(rest, '{')
+		if close := strings.IndexByte(rest, '}'); close >= 0 && (open < 0 || close < open) {
 			return bad("unmatched '}' in segment %q", text)
 		}
-		if strings.ContainsAny(text, ":*") {
-			// httprouter would read these as wildcards mid-segment.
-			return bad("literal segment %q contains ':' or '*'", text)
+		if open < 0 {
+			lits = append(lits, rest)
+			break
 		}
+		lit := rest[:open]
+		if lit == "" && len(names) > 0 {
+			return bad("segment %q has two parameters with nothing between them: put literal text between them ({a}-{b})", text)
+		}
+		lits = append(lits, lit)
+		close := strings.IndexByte(rest[open:], '}')
+		if close < 0 {
+			return bad("segment %q has a '{' without its '}'", text)
+		}
+		inner := rest[open+1 : open+close]
+		if strings.IndexByte(inner, '{') >= 0 {
+			return bad("segment %q has a '{' inside a parameter", text)
+		}
+		name, conv, catchAll, err := parseParam(inner)
+		if err != nil {
+			return bad("%s", err)
+		}
+		if catchAll {
+			switch {
+			case text != "{"+inner+"}":
+				return bad("{%s} must be a whole segment: it takes the rest of the path", inner)
+			case more:
+				return bad("{%s} must be the last segment", inner)
+			}
+			return segment{kind: segCatchAll, text: name}, nil
+		}
+		names, convs = append(names, name), append(convs, conv)
+		if len(names) > maxMixedParams {
+			return bad("segment %q has more than %d parameters", text, maxMixedParams)
+		}
+		rest = rest[open+close+1:]
+	}
+	switch {
+	case len(names) == 0:
 		return segment{kind: segLiteral, text: text}, nil
+	case len(names) == 1 && lits[0] == "" && lits[1] == "":
+		return segment{kind: segParam, text: names[0], conv: convs[0]}, nil
 	}
-	if strings.Count(text, "{") > 1 {
-		return bad("segment %q holds more than one parameter; a parameter must be a whole segment (like /{name}, not /{a}-{b})", text)
+	return segment{kind: segMixed, text: text, mixed: newMixedSeg(lits, names, convs)}, nil
+}
+
+// parseParam parses what is between the braces of a parameter: a name,
+// optionally followed by "..." or by ':' and a convertor.
+func parseParam(inner string) (name string, conv convertor, catchAll bool, err error) {
+	name, spec, hasConv := strings.Cut(inner, ":")
+	if n, ok := strings.CutSuffix(name, "..."); ok && !hasConv {
+		name, catchAll = n, true
 	}
-	if open > 0 || !strings.HasSuffix(text, "}") {
-		return bad("parameter in %q must be a whole segment (like /{name}, not /f.{ext})", text)
+	switch {
+	case name == "" && !hasConv && !catchAll:
+		return "", 0, false, errors.New("empty parameter name in {}")
+	case name == "":
+		return "", 0, false, fmt.Errorf("empty parameter name in {%s}", inner)
+	case name == "$":
+		return "", 0, false, errors.New("{$} is ServeMux's end anchor; dynroute paths match exactly: drop it")
+	case hasConv && strings.HasSuffix(name, "..."):
+		return "", 0, false, fmt.Errorf("{%s}: {name...} takes the rest of the path and no convertor", inner)
+	case !httpx.ValidParamName(name):
+		return "", 0, false, fmt.Errorf("invalid parameter name %q: a name has no white space, control characters or '/'", name)
+	case !hasConv:
+		return name, convNone, catchAll, nil
+	case spec == "path":
+		return name, convNone, true, nil
 	}
-	name := text[1 : len(text)-1]
-	if strings.IndexByte(name, '}') >= 0 {
-		return bad("unmatched '}' in segment %q", text)
-	}
-	kind := segParam
-	if n, ok := strings.CutSuffix(name, "..."); ok {
-		name, kind = n, segCatchAll
-		if more {
-			return bad("{%s...} must be the last segment", name)
+	conv, ok := convertors[spec]
+	if !ok {
+		if spec == "" {
+			return "", 0, false, fmt.Errorf("parameter {%s} names no convertor after ':'; the convertors are %s", inner, convertorNames)
 		}
+		return "", 0, false, fmt.Errorf("unknown convertor %q in {%s}: the convertors are %s (regular expressions are not supported: check such a value in the handler)", spec, inner, convertorNames)
 	}
-	if name == "" {
-		return bad("empty parameter name in %q", text)
-	}
-	if !httpx.ValidParamName(name) {
-		switch {
-		case name == "$":
-			return bad("{$} is ServeMux's end anchor; dynroute paths match exactly: drop it")
-		case strings.ContainsRune(name, ':'):
-			return bad("invalid parameter name %q: ':' is kept for convertors ({id:int}), which are not supported yet", name)
-		}
-		return bad("invalid parameter name %q: a name has no white space, control characters or '/'", name)
-	}
-	return segment{kind: kind, text: name}, nil
+	return name, conv, false, nil
 }
 
 // routerPath is the path handed to httprouter: parameters renamed by segment
@@ -306,18 +379,18 @@ func parseSegment(path, text string, more bool) (segment, error) {
 func (p *pattern) routerPath() string { return p.hrPath }
 
 // compareSpecificity orders two patterns by dynroute's precedence: segment by
-// segment from the left, a literal beats {x} and {x} beats {x...}. It returns
+// segment from the left, a literal beats a mixed segment, which beats a
+// parameter with a convertor ({x:int} and {x:uuid} before {x:float}), which
+// beats {x}, which beats {x...}; of two mixed segments the one with more
+// literal bytes wins, then the one with fewer parameters, then the one
+// whose convertors rank higher from the left (see compareSegments). It returns
 // a positive number when a is more specific than b. Patterns that cannot
 // match the same path (different literals, different lengths) are ordered
 // arbitrarily but deterministically.
 func compareSpecificity(a, b *pattern) int {
 	for i := 0; i < len(a.segs) && i < len(b.segs); i++ {
-		sa, sb := a.segs[i], b.segs[i]
-		if sa.kind != sb.kind {
-			return int(sa.kind) - int(sb.kind)
-		}
-		if sa.kind == segLiteral && sa.text != sb.text {
-			return strings.Compare(sb.text, sa.text)
+		if c := compareSegments(a.segs[i], b.segs[i]); c != 0 {
+			return c
 		}
 	}
 	return len(a.segs) - len(b.segs)

@@ -32,7 +32,13 @@ func ptRender(segs []segment) string {
 		case segLiteral:
 			b.WriteString(s.text)
 		case segParam:
+			if s.conv != convNone {
+				b.WriteString("{" + s.text + ":" + s.conv.String() + "}")
+				break
+			}
 			b.WriteString("{" + s.text + "}")
+		case segMixed:
+			b.WriteString(s.text)
 		case segCatchAll:
 			b.WriteString("{" + s.text + "...}")
 		}
@@ -53,11 +59,22 @@ func TestParsePatternErrors(t *testing.T) {
 		{"empty path", "", []string{"empty path"}},
 		{"no leading slash", "users", []string{`"users"`, "must begin with '/'"}},
 		{"no leading slash param", "{id}", []string{"must begin with '/'"}},
-		{"empty param name", "/a/{}", []string{`empty parameter name in "{}"`}},
+		{"empty param name", "/a/{}", []string{`empty parameter name in {}`}},
+		{"empty param name with a convertor", "/a/{:int}", []string{`empty parameter name in {:int}`}},
+		{"empty convertor", "/a/{id:}", []string{`parameter {id:} names no convertor after ':'`, "int, float, uuid, str or path"}},
+		{"unknown convertor", "/a/{id:integer}", []string{`unknown convertor "integer" in {id:integer}`, "int, float, uuid, str or path"}},
+		{"a regexp", "/a/{id:[0-9]+}", []string{`unknown convertor "[0-9]+"`, "regular expressions are not supported"}},
+		{"convertor after dots", "/a/{id...:int}", []string{`{id...:int}: {name...} takes the rest of the path and no convertor`}},
+		{"path convertor not last", "/a/{p:path}/b", []string{"{p:path} must be the last segment"}},
+		{"catch-all inside a segment", "/f.{rest...}", []string{"{rest...} must be a whole segment"}},
+		{"path convertor inside a segment", "/{p:path}.json", []string{"{p:path} must be a whole segment"}},
+		{"same name in one segment", "/{a}-{a}", []string{"parameter {a} appears twice"}},
+		{"same name in a mixed segment and a segment", "/{a}/{a}.json", []string{"parameter {a} appears twice"}},
+		{"too many parameters in a segment", "/{a}.{b}.{c}.{d}.{e}.{f}.{g}.{h}.{i}", []string{"has more than 8 parameters"}},
+		{"brace in a parameter", "/a/{x{y}}", []string{`has a '{' inside a parameter`}},
 		{"empty catch-all name", "/a/{...}", []string{"empty parameter name"}},
 		{"name with space", "/{a b}", []string{`invalid parameter name "a b"`}},
 		{"dollar wildcard", "/a/{$}", []string{`{$} is ServeMux's end anchor`}},
-		{"a convertor", "/a/{id:int}", []string{`':' is kept for convertors`}},
 		{"same name twice", "/{id}/x/{id}", []string{"parameter {id} appears twice"}},
 		{"same name as catch-all", "/{id}/{id...}", []string{"parameter {id} appears twice"}},
 		{"catch-all not last", "/{x...}/a", []string{"{x...} must be the last segment"}},
@@ -68,11 +85,8 @@ func TestParsePatternErrors(t *testing.T) {
 		{"dot segment last", "/a/.", []string{`"." segments are not allowed`}},
 		{"dotdot segment", "/a/../b", []string{`".." segments are not allowed`}},
 		{"dotdot first", "/..", []string{`".." segments are not allowed`}},
-		{"param after literal in segment", "/f.{ext}", []string{`parameter in "f.{ext}" must be a whole segment`}},
-		{"literal after param in segment", "/{a}b", []string{`parameter in "{a}b" must be a whole segment`}},
-		{"two params in segment", "/{a}{b}", []string{`segment "{a}{b}" holds more than one parameter`}},
-		{"two params around dots", "/compare/{base}...{head}", []string{`segment "{base}...{head}" holds more than one parameter`}},
-		{"two params around a dash", "/{a}-{b}", []string{`holds more than one parameter`, "a parameter must be a whole segment"}},
+		{"two params with nothing between", "/{a}{b}", []string{`segment "{a}{b}" has two parameters with nothing between them`}},
+		{"two params with nothing between after a literal", "/x.{a}{b}.json", []string{`has two parameters with nothing between them`}},
 		{"NUL", "/a\x00b", []string{"control character U+0000 at byte 2"}},
 		{"a query", "/responses?beta=true", []string{`it has a query ("?beta=true")`, `serve "/responses"`}},
 		{"a query after a parameter", "/responses/{id}?beta=true", []string{`it has a query ("?beta=true")`, `serve "/responses/{id}"`}},
@@ -83,19 +97,17 @@ func TestParsePatternErrors(t *testing.T) {
 		{"C1 control", "/a\u0085", []string{"control character U+0085 at byte 2"}},
 		{"not UTF-8", "/caf\xe9", []string{"not UTF-8 at byte 4"}},
 		{"truncated UTF-8", "/\xc3", []string{"not UTF-8 at byte 1"}},
-		{"unclosed brace", "/{a", []string{`"{a"`, "must be a whole segment"}},
-		{"unclosed brace mid path", "/{a/b}", []string{"must be a whole segment"}},
+		{"unclosed brace", "/{a", []string{`segment "{a" has a '{' without its '}'`}},
+		{"unclosed brace mid path", "/{a/b}", []string{`segment "{a" has a '{' without its '}'`}},
+		{"unclosed brace after a literal", "/f.{a", []string{`segment "f.{a" has a '{' without its '}'`}},
 		{"unopened brace", "/a}", []string{`unmatched '}' in segment "a}"`}},
 		{"extra closing brace", "/{a}}", []string{`unmatched '}' in segment "{a}}"`}},
 		{"double slash only", "//", []string{`empty segment ("//")`}},
 		{"double slash first", "//a", []string{`empty segment ("//")`}},
 		{"double slash mid", "/a//b", []string{`empty segment ("//")`}},
 		{"double slash end", "/a//", []string{`empty segment ("//")`}},
-		{"colon in literal", "/a:b", []string{`literal segment "a:b" contains ':' or '*'`}},
-		{"colon in last segment", "/a/b/c:", []string{`literal segment "c:" contains ':' or '*'`}},
 		{"dot segment after literals", "/a/b/.", []string{`"." segments are not allowed`}},
-		{"star in literal", "/a*b", []string{`literal segment "a*b" contains ':' or '*'`}},
-		{"colon at end of literal", "/v1:", []string{"contains ':' or '*'"}},
+		{"httprouter param after a literal segment", "/v1/:name", []string{`":name" is httprouter syntax`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -414,6 +426,8 @@ func FuzzParsePattern(f *testing.F) {
 		"/:x", "/*x", "/.", "/..", "/a/./b", "/f.{ext}", "/{a}b", "/{a", "/a}", "/a:b", "/a*b",
 		"/café/{ü}", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "/{x}/{y}/{z}/",
 		"/a/{b}}", "/{{a}}", "/{...}", "/{a...}/", "/%2F/{a}", "/ /{a}", "/a\x00b",
+		"/{sid}.json", "/{base}...{head}", "/v{major}/{name}:cancel", "/@{user}", "/{id:int}", "/{x:float}/{u:uuid}",
+		"/{p:path}", "/{s:str}", "/levels:append", "/{n:int}.{ext}", "/{a}{b}", "/{id:[0-9]+}",
 	} {
 		f.Add(seed)
 	}
@@ -428,8 +442,11 @@ func FuzzParsePattern(f *testing.F) {
 			}
 			return
 		}
-		if got := ptRender(p.segs); got != path {
-			t.Fatalf("parsePattern(%q): segments render as %q", path, got)
+		// The segments spell the pattern ({x:str} as {x}, {x:path} as
+		// {x...}): spelled back, they parse to the same shape and names.
+		again, err := parsePattern(ptRender(p.segs))
+		if err != nil || again.shape() != p.shape() || strings.Join(again.params, "\x00") != strings.Join(p.params, "\x00") {
+			t.Fatalf("parsePattern(%q): segments render as %q, which parses differently (%v)", path, ptRender(p.segs), err)
 		}
 		if !utf8.ValidString(path) || strings.ContainsFunc(path, unicode.IsControl) || strings.ContainsAny(path, "?#") {
 			t.Fatalf("parsePattern(%q): accepted a path that is not UTF-8 or holds a control character, a query or a fragment", path)
@@ -440,18 +457,24 @@ func FuzzParsePattern(f *testing.F) {
 				if s.text == "" && i != len(p.segs)-1 {
 					t.Fatalf("parsePattern(%q): empty literal segment %d before the end", path, i)
 				}
-				if strings.ContainsAny(s.text, "/{}:*") || s.text == "." || s.text == ".." {
+				if strings.ContainsAny(s.text, "/{}") || strings.HasPrefix(s.text, ":") || strings.HasPrefix(s.text, "*") || s.text == "." || s.text == ".." {
 					t.Fatalf("parsePattern(%q): bad literal segment %q", path, s.text)
 				}
 				continue
 			}
-			if !httpx.ValidParamName(s.text) {
-				t.Fatalf("parsePattern(%q): bad parameter name %q", path, s.text)
+			segNames := []string{s.text}
+			if s.kind == segMixed {
+				segNames = s.mixed.names
+			}
+			for _, name := range segNames {
+				if !httpx.ValidParamName(name) {
+					t.Fatalf("parsePattern(%q): bad parameter name %q", path, name)
+				}
 			}
 			if s.kind == segCatchAll && i != len(p.segs)-1 {
 				t.Fatalf("parsePattern(%q): catch-all segment %d is not last", path, i)
 			}
-			names = append(names, s.text)
+			names = append(names, segNames...)
 		}
 		if strings.Join(names, "\x00") != strings.Join(p.params, "\x00") {
 			t.Fatalf("parsePattern(%q): params %q, segments name %q", path, p.params, names)
@@ -468,15 +491,18 @@ func FuzzParsePattern(f *testing.F) {
 			}()
 			hr := &httprouter.Router{}
 			hr.Handle(http.MethodGet, p.routerPath(), func(http.ResponseWriter, *http.Request, httprouter.Params) {})
-			// A concrete path built from the pattern finds the route.
+			// A concrete path built from the pattern finds the route, and
+			// its check holds.
 			var b strings.Builder
 			for _, s := range p.segs {
 				b.WriteByte('/')
 				switch s.kind {
 				case segLiteral:
 					b.WriteString(s.text)
-				default:
+				case segCatchAll:
 					b.WriteString("v")
+				default:
+					b.WriteString(s.samples(nil)[0])
 				}
 			}
 			concrete := b.String()
@@ -484,8 +510,12 @@ func FuzzParsePattern(f *testing.F) {
 			if h == nil {
 				t.Fatalf("parsePattern(%q): httprouter path %q does not match %q", path, p.routerPath(), concrete)
 			}
-			if len(ps) != len(p.params) {
-				t.Fatalf("parsePattern(%q): %d httprouter params for %q, want %d", path, len(ps), concrete, len(p.params))
+			if !p.prepare(ps) {
+				return // a sample made a dot segment
+			}
+			vals, ok := p.confirm(ps, true)
+			if !ok || len(vals) != len(p.params) {
+				t.Fatalf("parsePattern(%q): %q confirmed %v with %d values, want %d", path, concrete, ok, len(vals), len(p.params))
 			}
 		}()
 	})

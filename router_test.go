@@ -271,7 +271,7 @@ func TestAddAPIRouteErrors(t *testing.T) {
 func TestAddAPIRouteReportsEveryProblem(t *testing.T) {
 	rt := New(nil)
 	rt.Get("/ok", testkit.Text("ok"))
-	line, err := rttLine(), rt.AddAPIRoute("/f.{ext}", []string{"G T"}, nil, &RouteOptions{Name: "bad", StatusCode: 1})
+	line, err := rttLine(), rt.AddAPIRoute("/f.{ext", []string{"G T"}, nil, &RouteOptions{Name: "bad", StatusCode: 1})
 	require.Error(t, err)
 	for _, sentinel := range []error{ErrInvalidPath, ErrInvalidMethod, ErrInvalidHandler, ErrInvalidOptions} {
 		assert.ErrorIs(t, err, sentinel)
@@ -281,7 +281,7 @@ func TestAddAPIRouteReportsEveryProblem(t *testing.T) {
 	assert.Equal(t, "bad", re.Name)
 	assert.Equal(t, rttSrc(line), re.Source)
 	for _, l := range strings.Split(err.Error(), "\n") {
-		assert.True(t, strings.HasPrefix(l, fmt.Sprintf(`dynroute: route "bad" G T /f.{ext} (router_test.go:%d): `, line)), "line %q", l)
+		assert.True(t, strings.HasPrefix(l, fmt.Sprintf(`dynroute: route "bad" G T /f.{ext (router_test.go:%d): `, line)), "line %q", l)
 	}
 	assert.Equal(t, []string{" GET /ok"}, rttSummary(rt))
 }

@@ -28,12 +28,19 @@ type table struct {
 	spec   *specCache  // the OpenAPI document of recs
 	mounts []*routeRec // the mounts among recs
 
-	entries     map[string][]*entry // per method, as compiled
+	entries     map[string][]*entry     // per method, as compiled
+	checked     map[checkedKey]*pattern // the routes whose match is confirmed (see table.lookup); nil for none
 	patternOnce sync.Once
 	byPattern   map[patternKey]*entry // built on first use by MatchedRoute
 }
 
 type patternKey struct{ method, path string }
+
+// checkedKey names a route in a layer's httprouter tree.
+type checkedKey struct {
+	layer        int
+	method, path string // path: the route's httprouter path
+}
 
 // entry is the compiled form of one route.
 type entry struct {
@@ -84,6 +91,11 @@ func entryOf(rec *routeRec, wrap func(rec *routeRec) http.Handler, maxBody int64
 // them all on the stack first.
 func (e *entry) makeHandle(h http.Handler) httprouter.Handle {
 	e.h = h
+	if e.pat.checked {
+		// The table confirms the match and splits the values first
+		// (checkedHandle), then serves them.
+		return e.serveValues
+	}
 	if e.pat.catchAll {
 		// A {x...} value always needs its leading slash cut (prepare).
 		return e.serveSlow
@@ -188,10 +200,16 @@ func cleanValues(ps httprouter.Params) bool {
 // {x...} value, an unclean value or a body. It does every step, and the
 // closure the common case's only.
 func (e *entry) serveSlow(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
-	if !e.prepare(ps) {
+	if !e.pat.prepare(ps) {
 		redirect(w, r, cleanPath(r.URL.Path))
 		return
 	}
+	e.serveValues(w, r, ps)
+}
+
+// serveValues serves a request whose values are ready: prepared and, for
+// a route whose match is confirmed, confirmed and split.
+func (e *entry) serveValues(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 	if e.maxBody != 0 && hasBody(r) && !e.limitBody(w, r) {
 		return
 	}
@@ -213,9 +231,9 @@ func (e *entry) serveSlow(w http.ResponseWriter, r *http.Request, ps httprouter.
 // and reports whether the values came from a clean path: no empty, "." or
 // ".." segment. Literal parts of a match are clean by construction, so
 // checking the values is enough.
-func (e *entry) prepare(ps httprouter.Params) bool {
+func (p *pattern) prepare(ps httprouter.Params) bool {
 	n := len(ps)
-	if e.pat.catchAll {
+	if p.catchAll {
 		n--
 		last := &ps[n]
 		last.Value = last.Value[1:]
@@ -251,12 +269,13 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64,
 	var buf [8]nodeKind
 	for _, rec := range recs {
 		e := entryOf(rec, wrap, maxBody, style)
-		nodes := shapeNodes(e.pat.shape(), buf[:0])
+		nodes := routerNodes(e.pat.routerPath(), buf[:0])
 		for _, m := range rec.route.Methods {
 			l := lists.of(m, len(recs))
 			l.es = append(l.es, e)
 			l.nodes = append(l.nodes, nodes...)
 			l.headers = l.headers || len(e.headers) > 0
+			l.checked = l.checked || e.pat.checked
 		}
 	}
 	if head := lists.find(http.MethodHead); head != nil {
@@ -271,8 +290,9 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64,
 			for _, e := range get.es {
 				if !heads[e.pat.shape()] {
 					head.es = append(head.es, e)
-					head.nodes = shapeNodes(e.pat.shape(), head.nodes)
+					head.nodes = routerNodes(e.pat.routerPath(), head.nodes)
 					head.headers = head.headers || len(e.headers) > 0
+					head.checked = head.checked || e.pat.checked
 				}
 			}
 		}
@@ -287,7 +307,7 @@ func compile(recs []*routeRec, wrap func(*routeRec) http.Handler, maxBody int64,
 		if l.headers { // known from the first pass: no second one over every entry
 			es = headerGroups(es, mismatch)
 		}
-		t.addMethod(l.method, es, l.nodes)
+		t.addMethod(l.method, es, l.nodes, l.checked)
 	}
 	if len(t.layers) == 1 {
 		// One tree: let httprouter dispatch, which saves a call per request;
@@ -305,6 +325,7 @@ type methodList struct {
 	es      []*entry
 	nodes   []nodeKind
 	headers bool // some entry has header matches (see headerGroups)
+	checked bool // some entry's match is confirmed (see checkedHandle)
 }
 
 // methodLists is compile's lists, one per method: a few, so a slice
@@ -363,11 +384,14 @@ func (t *table) entryFor(method, path string) *entry {
 // one route matches any path, so the first layer that matches has the best
 // route.
 //
-// nodes are the nodes of every route's shape (see shapeNodes), which decide
-// whether one tree is enough. Grouping routes by headers (headerGroups)
-// leaves them as they are: the routes of a group share one shape.
-func (t *table) addMethod(method string, es []*entry, nodes []nodeKind) {
-	if oneLayer(nodes) {
+// nodes are the nodes of every route's httprouter path (see routerNodes),
+// which decide whether one tree is enough. Grouping routes by headers
+// (headerGroups) leaves them as they are: the routes of a group share one
+// shape. Checked routes (see checkedHandle) are always placed by
+// specificity, as a route whose check fails leaves the request to the
+// layers after its own.
+func (t *table) addMethod(method string, es []*entry, nodes []nodeKind, checked bool) {
+	if !checked && oneLayer(nodes) {
 		l := t.layer(0)
 		for _, e := range es {
 			l.Handle(method, e.pat.hrPath, e.handle)
@@ -391,18 +415,27 @@ func (t *table) addMethod(method string, es []*entry, nodes []nodeKind) {
 		}
 		shapes[l].add(e.pat)
 		placed.insert(e.pat, l)
-		t.layer(l).Handle(method, e.pat.hrPath, e.handle)
+		h := e.handle
+		if e.pat.checked {
+			next := l + 1
+			h = checkedHandle(e.pat, h, func(w http.ResponseWriter, r *http.Request) { t.serveFrom(method, next, w, r) })
+			if t.checked == nil {
+				t.checked = make(map[checkedKey]*pattern)
+			}
+			t.checked[checkedKey{l, method, e.pat.hrPath}] = e.pat
+		}
+		t.layer(l).Handle(method, e.pat.hrPath, h)
 	}
 }
 
 // oneLayer reports whether routes fit in one httprouter tree, given the
-// nodes of their shapes (see shapeNodes). Only a node with a {x} or {x...}
+// nodes of their httprouter paths (see routerNodes). Only a node with a {x} or {x...}
 // child can hold a conflict, so the nodes that have one are collected
 // first and every segment is then checked against them; a table without
 // parameters needs no check.
 //
-// Nodes are named by a hash of the shape prefix that leads to them, not by
-// the prefix: each shape is read once, and no string is hashed or compared
+// Nodes are named by a hash of the path prefix that leads to them, not by
+// the prefix: each path is read once, and no string is hashed or compared
 // per node. Two prefixes with one hash can only pool their kinds, which
 // shows a conflict where there is none and never hides one, so a collision
 // (about 2^-60 per pair) costs addMethod's exact, layered placement, never
@@ -436,8 +469,8 @@ func oneLayer(nodes []nodeKind) bool {
 	return true
 }
 
-// nodeKind is one segment of a shape: the node it hangs from, named by a
-// hash of the shape prefix before the segment, and its kind of child
+// nodeKind is one segment of an httprouter path: the node it hangs from,
+// named by a hash of the path's prefix before the segment, and its kind of child
 // (childLiteral …), packed in one word: the hash in the upper 60 bits, the
 // kind in the lower 4.
 type nodeKind uint64
@@ -448,12 +481,13 @@ func (nk nodeKind) node() uint64 { return uint64(nk)&^0xf | 1 }
 // kind returns the kind of the segment.
 func (nk nodeKind) kind() uint8 { return uint8(nk & 0xf) }
 
-// shapeNodes appends the nodeKind of each segment of shape to buf. The
-// hashes are FNV-1a over the prefix before each '/', taken in one pass over
-// the shape; the kind is read from the shape too ("{}", "{...}", "" or a
-// literal, which never starts with '{'), so the pattern's segments are not
-// touched.
-func shapeNodes(shape string, buf []nodeKind) []nodeKind {
+// routerNodes appends the nodeKind of each segment of an httprouter path
+// (see pattern.routerPath) to buf. The hashes are FNV-1a over the prefix
+// before each '/', taken in one pass over the path; the kind is read from
+// the path too (":p1", "*p2", "" or a literal, which never holds ':' or
+// '*'), so the pattern's segments are not touched. The path names
+// httprouter's nodes exactly: a parameter's name is its segment's index.
+func routerNodes(shape string, buf []nodeKind) []nodeKind {
 	const (
 		offset64 = 14695981039346656037
 		prime64  = 1099511628211
@@ -466,10 +500,9 @@ func shapeNodes(shape string, buf []nodeKind) []nodeKind {
 			switch {
 			case i+1 == len(shape):
 				kind = childEmpty
-			case shape[i+1] != '{':
-			case i+2 < len(shape) && shape[i+2] == '}':
+			case shape[i+1] == ':':
 				kind = childParam
-			default:
+			case shape[i+1] == '*':
 				kind = childCatchAll
 			}
 			buf = append(buf, nodeKind(h&^0xf|uint64(kind)))
@@ -557,8 +590,11 @@ func (t *table) layer(i int) *httprouter.Router {
 
 // layerSet models the shape of one httprouter tree, to keep out of a layer
 // anything httprouter would panic on: a {x} beside a non-empty literal, a
-// {x...} beside anything. Its keys are shape prefixes naming the tree's
-// segment nodes; its values say which kinds of child each node has.
+// {x...} beside anything, a second route with one httprouter path (checked
+// routes such as /f/{n}.json and /f/{n}.xml share one). Its keys are
+// httprouter path prefixes naming the tree's segment nodes, and its values
+// say which kinds of child each node has; a route's whole path, behind a
+// NUL, marks the route.
 type layerSet map[string]uint8
 
 const (
@@ -568,17 +604,17 @@ const (
 	childCatchAll
 )
 
-// childKinds calls fn with the shape prefix naming each segment's parent
-// node and the kind of the segment.
+// childKinds calls fn with the httprouter path prefix naming each segment's
+// parent node and the kind of the segment.
 func childKinds(p *pattern, fn func(node string, kind uint8) bool) bool {
-	shape := p.shape()
+	shape := p.routerPath()
 	start := 0
 	for _, s := range p.segs {
 		var kind uint8
 		switch {
 		case s.kind == segCatchAll:
 			kind = childCatchAll
-		case s.kind == segParam:
+		case s.routerParam():
 			kind = childParam
 		case s.text == "":
 			kind = childEmpty
@@ -611,6 +647,9 @@ func compatible(kinds uint8) bool {
 // fits reports whether p can join the tree without a conflict. Two
 // {x...} at one node are duplicates, which never reach here.
 func (l layerSet) fits(p *pattern) bool {
+	if l["\x00"+p.routerPath()] != 0 {
+		return false
+	}
 	return childKinds(p, func(node string, kind uint8) bool {
 		have := l[node]
 		return compatible(have|kind) && !(have == childCatchAll && kind == childCatchAll)
@@ -619,16 +658,18 @@ func (l layerSet) fits(p *pattern) bool {
 
 // add records p in the tree.
 func (l layerSet) add(p *pattern) {
+	l["\x00"+p.routerPath()] = 1
 	childKinds(p, func(node string, kind uint8) bool {
 		l[node] |= kind
 		return true
 	})
 }
 
-// lookup finds the handle for method and path, most specific first.
+// lookup finds the handle for method and path, most specific first; a
+// checked route matches only when its check holds.
 func (t *table) lookup(method, path string) (httprouter.Handle, httprouter.Params) {
-	for _, l := range t.layers {
-		if h, ps, _ := l.Lookup(method, path); h != nil {
+	for i, l := range t.layers {
+		if h, ps, _ := l.Lookup(method, path); h != nil && t.confirmed(i, method, path, ps) {
 			return h, ps
 		}
 	}

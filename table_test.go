@@ -19,16 +19,17 @@ func ttEntries(t testing.TB, paths []string) []*entry {
 	return es
 }
 
-// ttNodes returns the nodes of every entry's shape, as compile gathers them.
+// ttNodes returns the nodes of every entry's httprouter path, as compile
+// gathers them.
 func ttNodes(es []*entry) []nodeKind {
 	var nodes []nodeKind
 	for _, e := range es {
-		nodes = shapeNodes(e.pat.shape(), nodes)
+		nodes = routerNodes(e.pat.routerPath(), nodes)
 	}
 	return nodes
 }
 
-// ttOneLayerExact is what oneLayer decides, with nodes named by their shape
+// ttOneLayerExact is what oneLayer decides, with nodes named by their path
 // prefix instead of a hash: the routes fit one tree if they can be added
 // to one layerSet in turn.
 func ttOneLayerExact(es []*entry) bool {
@@ -103,20 +104,20 @@ func TestOneLayerRandom(t *testing.T) {
 	assert.Less(t, fits, 2700, "sets that fit one layer")
 }
 
-func TestShapeNodes(t *testing.T) {
-	kinds := func(shape string) []uint8 {
+func TestRouterNodes(t *testing.T) {
+	kinds := func(path string) []uint8 {
 		var out []uint8
-		for _, nk := range shapeNodes(shape, nil) {
+		for _, nk := range routerNodes(path, nil) {
 			out = append(out, nk.kind())
 		}
 		return out
 	}
 	assert.Equal(t, []uint8{childEmpty}, kinds("/"))
-	assert.Equal(t, []uint8{childLiteral, childParam, childEmpty}, kinds("/a/{}/"))
-	assert.Equal(t, []uint8{childLiteral, childCatchAll}, kinds("/a/{...}"))
+	assert.Equal(t, []uint8{childLiteral, childParam, childEmpty}, kinds("/a/:p1/"))
+	assert.Equal(t, []uint8{childLiteral, childCatchAll}, kinds("/a/*p1"))
 	// The node of a segment is named by the prefix before it, so patterns
 	// that share a prefix share its nodes and the rest differ.
-	a, b := shapeNodes("/a/{}/x", nil), shapeNodes("/a/b/x", nil)
+	a, b := routerNodes("/a/:p1/x", nil), routerNodes("/a/b/x", nil)
 	assert.Equal(t, b[0], a[0])
 	assert.Equal(t, b[1].node(), a[1].node())
 	assert.Equal(t, childParam, a[1].kind())
