@@ -124,14 +124,15 @@ func ExampleHeaderMatch() {
 // CheckPrefix checks a prefix before routes are built under it, as a
 // plugin host would check the prefixes its config gives plugins.
 func ExampleCheckPrefix() {
-	for _, prefix := range []string{"/api/v1", "", "/api/", "/users/{id}", "api"} {
+	for _, prefix := range []string{"/api/v1", "", "/tenants/{tenant}", "/api/", "/files/{rest...}", "api"} {
 		err := dynroute.CheckPrefix(prefix)
 		fmt.Printf("%q: %v\n", prefix, errors.Is(err, dynroute.ErrInvalidPath))
 	}
 	// Output:
 	// "/api/v1": false
 	// "": false
+	// "/tenants/{tenant}": false
 	// "/api/": true
-	// "/users/{id}": true
+	// "/files/{rest...}": true
 	// "api": true
 }
