@@ -293,8 +293,10 @@ const mountParam = "path"
 // prefix may have {name} segments, as chi's sub-routers do
 // ("/tenants/{tenant}"): h then sees the path after the segments the prefix
 // matched ("/tenants/acme/items" arrives as "/items"), and reads their
-// values with MountedAt(r).Value("tenant") or r.PathValue("tenant"). A
-// prefix cannot name a parameter {path}, the name of the mount's {path...}.
+// values with MountedAt(r).Value("tenant") or r.PathValue("tenant"); in a
+// mounted Router, a HandlerFunc's Params hold its own route's values only.
+// A prefix cannot name a parameter {path}, the name of the mount's
+// {path...}.
 //
 // The mount is a route (see Route.Mount) for opts.Methods at
 // prefix/{path...}. A route whose path starts with prefix's segments, or
@@ -399,8 +401,8 @@ type mountKey struct{}
 // Mounted describes the mount a request was sent through.
 type Mounted struct {
 	// Prefix is the part of the path the mounts stripped: for mounts
-	// within mounts, all of it. A prefix with parameters is stripped as
-	// the request spelled it: "/tenants/acme" for /tenants/{tenant}.
+	// within mounts, all of it. For a prefix with parameters it has the
+	// request's values: "/tenants/acme" for /tenants/{tenant}.
 	Prefix string
 	// URL is the request's URL before any mount changed it.
 	URL *url.URL
