@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"slices"
@@ -99,7 +100,11 @@ type IncludeOptions struct {
 // is reported at once; on error nothing is added. Later changes of sub are
 // not followed: to serve a Router that keeps changing, Mount it.
 //
-// prefix is a path without a trailing slash ("/v1"), or "" for none.
+// prefix is a path without a trailing slash ("/v1"), or "" for none. It may
+// have {name} segments ("/tenants/{tenant}"): every included route then has
+// them too, and its handler reads their values as it reads its own
+// (r.PathValue, Params, typed bindings). A name both in prefix and in an
+// included route's path is an ErrInvalidPath naming both.
 func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) error {
 	var o IncludeOptions
 	if opts != nil {
@@ -114,7 +119,8 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 	if sub == rt {
 		return fail(fmt.Errorf("%w: a Router cannot include itself", ErrInvalidOptions))
 	}
-	if err := CheckPrefix(prefix); err != nil {
+	pp, err := parsePrefix(prefix)
+	if err != nil {
 		return fail(err)
 	}
 	sub.mu.Lock()
@@ -124,7 +130,7 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 	return rt.Update(func(tx *Tx) error {
 		var errs []error
 		for _, src := range recs {
-			rec, err := includedRec(sub, src, prefix, &o, rt.errStyle)
+			rec, err := includedRec(sub, src, prefix, pp, &o, rt.errStyle)
 			if err == nil {
 				err = tx.insert(rec)
 			}
@@ -137,9 +143,12 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 }
 
 // includedRec makes the copy of src, a route of sub, that Include adds to a
-// Router whose errors are in style.
-func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions, style ErrorStyle) (*routeRec, error) {
+// Router whose errors are in style; pp is prefix parsed (nil for "").
+func includedRec(sub *Router, src *routeRec, prefix string, pp *pattern, o *IncludeOptions, style ErrorStyle) (*routeRec, error) {
 	r := &src.route
+	if err := prefixNameClash(pp, src); err != nil {
+		return nil, err
+	}
 	opts := RouteOptions{
 		Name:          r.Name,
 		OperationID:   r.OperationID,
@@ -177,7 +186,10 @@ func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions, s
 	}
 	rec.inner = inner
 	if src.mount != nil {
-		m := &mountHandler{prefix: prefix + src.mount.prefix, h: src.mount.h, opts: src.mount.opts}
+		m, err := newMountHandler(prefix+src.mount.prefix, src.mount.h, src.mount.opts)
+		if err != nil {
+			return nil, err // not reached: both parts are valid and their names differ
+		}
 		m.opts.Hidden = rec.route.Hidden
 		rec.route.Mount = true
 		rec.mount, rec.inner = m, m
@@ -186,25 +198,55 @@ func includedRec(sub *Router, src *routeRec, prefix string, o *IncludeOptions, s
 	return rec, nil
 }
 
-// CheckPrefix reports whether prefix can prefix routes, as Include, Mount
-// and the packages that add routes under a prefix (crud) require: "" or a
-// literal path, such as /api/v1, without a trailing slash. The error wraps
-// ErrInvalidPath.
-func CheckPrefix(prefix string) error {
-	if prefix == "" {
+// prefixNameClash reports a parameter of src's path that the prefix pp
+// (nil for none) has too, naming both.
+func prefixNameClash(pp *pattern, src *routeRec) error {
+	if pp == nil || len(pp.params) == 0 {
 		return nil
 	}
-	var p pattern
-	if err := p.parse(prefix); err != nil {
-		return err
-	}
-	if strings.HasSuffix(prefix, "/") {
-		return fmt.Errorf("%w %q: a prefix has no trailing slash", ErrInvalidPath, prefix)
-	}
-	if len(p.params) > 0 {
-		return fmt.Errorf("%w %q: a prefix has no parameters", ErrInvalidPath, prefix)
+	for _, name := range src.pat.params {
+		if !slices.Contains(pp.params, name) {
+			continue
+		}
+		r := &src.route
+		if src.mount != nil {
+			return &RouteError{Name: r.Name, Path: src.mount.prefix, Source: r.Source, Err: ErrInvalidPath, Mount: true,
+				Detail: fmt.Sprintf("parameter {%s} is in both the prefix %s and the mount's path %s: rename one of them", name, pp.path, r.Path)}
+		}
+		return &RouteError{Name: r.Name, Methods: r.Methods, Path: r.Path, Source: r.Source, Err: ErrInvalidPath,
+			Detail: fmt.Sprintf("parameter {%s} is in both the prefix %s and the route's path %s: rename one of them", name, pp.path, r.Path)}
 	}
 	return nil
+}
+
+// CheckPrefix reports whether prefix can prefix routes, as Include, Mount
+// and the packages that add routes under a prefix (crud) require: "" or a
+// path without a trailing slash, such as /api/v1, whose parameters, if any,
+// are {name} segments, such as /tenants/{tenant}; a {name...} would leave
+// nothing for the routes under it. The error wraps ErrInvalidPath.
+func CheckPrefix(prefix string) error {
+	_, err := parsePrefix(prefix)
+	return err
+}
+
+// parsePrefix parses a prefix CheckPrefix accepts; it returns nil for "".
+func parsePrefix(prefix string) (*pattern, error) {
+	if prefix == "" {
+		return nil, nil
+	}
+	p, err := parsePattern(prefix)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(prefix, "/") {
+		return nil, fmt.Errorf("%w %q: a prefix has no trailing slash", ErrInvalidPath, prefix)
+	}
+	if p.hasCatchAll() {
+		name := p.params[len(p.params)-1]
+		return nil, fmt.Errorf("%w %q: a prefix cannot end in {%s...}, which leaves nothing for the paths under it; write {%s} for one segment",
+			ErrInvalidPath, prefix, name, name)
+	}
+	return p, nil
 }
 
 // MountOptions configures Router.Mount. A nil *MountOptions means the
@@ -248,13 +290,22 @@ const mountParam = "path"
 // the prefix and the original URL. A request for prefix itself is
 // redirected to prefix + "/".
 //
+// prefix may have {name} segments, as chi's sub-routers do
+// ("/tenants/{tenant}"): h then sees the path after the segments the prefix
+// matched ("/tenants/acme/items" arrives as "/items"), and reads their
+// values with MountedAt(r).Value("tenant") or r.PathValue("tenant"); in a
+// mounted Router, a HandlerFunc's Params hold its own route's values only.
+// A prefix cannot name a parameter {path}, the name of the mount's
+// {path...}.
+//
 // The mount is a route (see Route.Mount) for opts.Methods at
-// prefix/{path...}: routes under prefix are more specific, so a mount and a
-// route under its prefix are an ErrConflict, whichever comes first. When h
-// is a *Router, or any OpenAPIProvider, its operations appear in the
-// document under prefix (unless opts.Hidden), its schemas merged into the
-// components; a mounted Router keeps serving its own runtime changes, and
-// the document follows them.
+// prefix/{path...}. A route whose path starts with prefix's segments, or
+// more specific ones (a literal for a {name}), would take part of the
+// mount's paths, so a mount and such a route are an ErrConflict, whichever
+// comes first. When h is a *Router, or any OpenAPIProvider, its operations
+// appear in the document under prefix (unless opts.Hidden), with prefix's
+// parameters and its schemas merged into the components; a mounted Router
+// keeps serving its own runtime changes, and the document follows them.
 func (rt *Router) Mount(prefix string, h http.Handler, opts *MountOptions) error {
 	pc := callerPC()[0]
 	return rt.Update(func(tx *Tx) error {
@@ -296,10 +347,14 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 	fail := func(err error) {
 		errs = append(errs, &RouteError{Name: o.Name, Path: prefix, Source: o.Source, Err: err, Mount: true})
 	}
+	var m *mountHandler
 	if prefix == "" {
 		fail(fmt.Errorf("%w: a mount needs a prefix; to serve h for every path, set it as Options.NotFound", ErrInvalidPath))
-	} else if err := CheckPrefix(prefix); err != nil {
-		fail(err)
+	} else {
+		var err error
+		if m, err = newMountHandler(prefix, h, *o); err != nil {
+			fail(err)
+		}
 	}
 	if h == nil {
 		fail(fmt.Errorf("%w: nil handler", ErrInvalidHandler))
@@ -312,7 +367,6 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 		return nil, err
 	}
 	rec.opIDs = nil // its operations are the mounted application's
-	m := &mountHandler{prefix: prefix, h: h, opts: *o}
 	rec.route.Mount = true
 	rec.mount = m
 	rec.inner = m
@@ -322,8 +376,23 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 // mountHandler serves a mounted handler behind its prefix.
 type mountHandler struct {
 	prefix string
+	pat    *pattern // prefix, parsed
 	h      http.Handler
 	opts   MountOptions
+}
+
+// newMountHandler checks prefix, which is not "", and makes the handler
+// that serves h behind it.
+func newMountHandler(prefix string, h http.Handler, opts MountOptions) (*mountHandler, error) {
+	pat, err := parsePrefix(prefix)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(pat.params, mountParam) {
+		return nil, fmt.Errorf("%w %q: a mount prefix cannot name a parameter {%s}: the mount's route names the rest of the path so (%s/{%s...}); rename it",
+			ErrInvalidPath, prefix, mountParam, prefix, mountParam)
+	}
+	return &mountHandler{prefix: prefix, pat: pat, h: h, opts: opts}, nil
 }
 
 // mountKey is the context key of a request's Mounted value.
@@ -332,14 +401,47 @@ type mountKey struct{}
 // Mounted describes the mount a request was sent through.
 type Mounted struct {
 	// Prefix is the part of the path the mounts stripped: for mounts
-	// within mounts, all of it.
+	// within mounts, all of it. For a prefix with parameters it has the
+	// request's values: "/tenants/acme" for /tenants/{tenant}.
 	Prefix string
 	// URL is the request's URL before any mount changed it.
 	URL *url.URL
+	// params are the values of the prefixes' parameters, outermost mount
+	// first.
+	params []prefixParam
 }
 
-// MountedAt returns what the mounts a request went through stripped, and
-// its original URL; ok is false for a request no mount has seen.
+// prefixParam is the value of one parameter of a mount's prefix.
+type prefixParam struct{ name, value string }
+
+// Value returns the value of the named parameter of the mounts' prefixes:
+// "acme" for {tenant} when a mount at /tenants/{tenant} served
+// /tenants/acme/items. It returns "" if no prefix has the parameter. With
+// mounts within mounts that use one name twice, the innermost value wins.
+func (m Mounted) Value(name string) string {
+	for i := len(m.params) - 1; i >= 0; i-- {
+		if m.params[i].name == name {
+			return m.params[i].value
+		}
+	}
+	return ""
+}
+
+// All iterates over the parameters of the mounts' prefixes as name, value
+// pairs, in path order (outermost mount first).
+func (m Mounted) All() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, p := range m.params {
+			if !yield(p.name, p.value) {
+				return
+			}
+		}
+	}
+}
+
+// MountedAt returns what the mounts a request went through stripped, its
+// original URL and the values of the prefixes' parameters; ok is false for
+// a request no mount has seen.
 func MountedAt(r *http.Request) (m Mounted, ok bool) {
 	m, ok = r.Context().Value(mountKey{}).(Mounted)
 	return m, ok
@@ -353,27 +455,33 @@ func (m *mountHandler) ServeHTTPParams(w http.ResponseWriter, r *http.Request, _
 }
 
 func (m *mountHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rest, ok := strings.CutPrefix(r.URL.Path, m.prefix)
-	if !ok || rest == "" {
+	n, ok := m.match(r.URL.Path)
+	if !ok {
 		// Not under the prefix: only reachable by calling the handler
 		// directly.
 		http.NotFound(w, r)
 		return
 	}
+	rest := r.URL.Path[n:]
 	u := *r.URL
 	u.Path = rest
 	u.RawPath = ""
 	if r.URL.RawPath != "" {
-		if raw, ok := stripEscapedPrefix(r.URL.RawPath, len(m.prefix)); ok {
+		if raw, ok := stripEscapedPrefix(r.URL.RawPath, n); ok {
 			u.RawPath = raw
 			if plain := (url.URL{Path: rest}); plain.EscapedPath() == raw {
 				u.RawPath = "" // nothing left that needs the raw form
 			}
 		}
 	}
-	info := Mounted{Prefix: m.prefix, URL: r.URL}
-	if outer, ok := MountedAt(r); ok {
-		info = Mounted{Prefix: outer.Prefix + m.prefix, URL: outer.URL}
+	info := Mounted{Prefix: r.URL.Path[:n], URL: r.URL}
+	outer, nested := MountedAt(r)
+	if nested {
+		info.Prefix, info.URL, info.params = outer.Prefix+info.Prefix, outer.URL, outer.params
+	}
+	own := len(info.params)
+	if len(m.pat.params) > 0 {
+		info.params = m.values(r.URL.Path[:n], slices.Clip(info.params))
 	}
 	r2 := r.WithContext(context.WithValue(r.Context(), mountKey{}, info))
 	r2.URL = &u // RequestURI stays the client's, as with http.StripPrefix
@@ -381,7 +489,56 @@ func (m *mountHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.PathValue(mountParam) != "" {
 		r2.SetPathValue(mountParam, "") // set when middleware wraps the mount
 	}
+	for _, p := range info.params[own:] {
+		r2.SetPathValue(p.name, p.value)
+	}
 	m.h.ServeHTTP(w, r2)
+}
+
+// match returns the length of the part of path the prefix matches, which
+// a non-empty rest follows: a literal prefix itself, or for a prefix with
+// parameters as many segments, each {name} a non-empty one.
+func (m *mountHandler) match(path string) (int, bool) {
+	if len(m.pat.params) == 0 {
+		if !strings.HasPrefix(path, m.prefix) || len(path) == len(m.prefix) {
+			return 0, false
+		}
+		return len(m.prefix), true
+	}
+	i := 0
+	for _, s := range m.pat.segs {
+		if i >= len(path) || path[i] != '/' {
+			return 0, false
+		}
+		end := strings.IndexByte(path[i+1:], '/')
+		if end < 0 {
+			end = len(path)
+		} else {
+			end += i + 1
+		}
+		seg := path[i+1 : end]
+		if s.kind == segLiteral && seg != s.text || seg == "" {
+			return 0, false
+		}
+		i = end
+	}
+	if i == len(path) {
+		return 0, false
+	}
+	return i, true
+}
+
+// values appends the values of the prefix's parameters in matched, the
+// part of a path that match accepted, to params.
+func (m *mountHandler) values(matched string, params []prefixParam) []prefixParam {
+	for _, s := range m.pat.segs {
+		seg, _, _ := strings.Cut(matched[1:], "/")
+		if s.kind == segParam {
+			params = append(params, prefixParam{name: s.text, value: seg})
+		}
+		matched = matched[1+len(seg):]
+	}
+	return params
 }
 
 // stripEscapedPrefix removes from raw, an escaped path, the part that

@@ -147,7 +147,7 @@ func TestInclude(t *testing.T) {
 		require.ErrorIs(t, err, ErrDuplicateOperationID)
 	})
 	for _, tt := range []struct{ prefix, want string }{
-		{"v1", "leading"}, {"/v1/", "trailing slash"}, {"/{v}", "parameters"},
+		{"v1", "leading"}, {"/v1/", "trailing slash"}, {"/{v...}", "{v...}"},
 	} {
 		t.Run("bad prefix "+tt.prefix, func(t *testing.T) {
 			err := New(nil).Include(tt.prefix, sub, nil)

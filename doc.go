@@ -226,7 +226,11 @@
 // original); a mounted Router's operations are in the parent's document and
 // it keeps serving its own changes. Plugins registered by name
 // (Registry.RegisterApp) are mounted from config with {app, prefix}
-// entries. A RouteClass wraps each route's handler once, seeing the route's
+// entries. A prefix may have {name} segments, as in multi-tenant services
+// (/tenants/{tenant}): included routes get the parameter like any of their
+// own, a mounted handler reads it with MountedAt(r).Value or r.PathValue,
+// typed handlers bind it with a prefix tag, and the document lists it on
+// every operation under the prefix. A RouteClass wraps each route's handler once, seeing the route's
 // metadata (timing, logging, authorisation by tag: the Go form of a custom
 // APIRoute class), and Options.Middleware wraps every route. Routes may
 // share a method and path when they match different request headers

@@ -70,6 +70,46 @@ func ExampleRouter_Mount() {
 	// dynroute: route GET /plugina/other (example_compose_test.go:65): is under the prefix of mount /plugina (example_compose_test.go:56); add it to the mounted handler instead
 }
 
+// Prefixes may have parameters, as multi-tenant services have: included
+// routes get {tenant} like their own parameters, and a mounted handler
+// reads it from MountedAt (or r.PathValue) while it sees the rest of the
+// path.
+func ExampleRouter_Include_tenants() {
+	items := dynroute.New(nil)
+	items.MustAddAPIRoute("/items/{id}", []string{"GET"},
+		dynroute.HandlerFunc(func(w http.ResponseWriter, r *http.Request, ps dynroute.Params) {
+			fmt.Fprintf(w, "item %s of %s", ps.Get("id"), ps.Get("tenant"))
+		}), &dynroute.RouteOptions{Name: "item"})
+
+	reports := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, _ := dynroute.MountedAt(r)
+		fmt.Fprintf(w, "report %s of %s (%s)", r.URL.Path, m.Value("tenant"), r.PathValue("tenant"))
+	})
+
+	rt := dynroute.New(nil)
+	if err := rt.Include("/tenants/{tenant}", items, nil); err != nil {
+		panic(err)
+	}
+	if err := rt.Mount("/tenants/{tenant}/reports", reports, nil); err != nil {
+		panic(err)
+	}
+	show(rt, "/tenants/acme/items/7")
+	show(rt, "/tenants/acme/reports/2026/q1")
+	for _, item := range rt.OpenAPI().Paths {
+		op := item.Operations[0]
+		fmt.Println(item.Path, op.OperationID, op.Parameters[0].Name, op.Parameters[0].In)
+	}
+
+	// A name in both the prefix and an included route's path is an error.
+	err := rt.Include("/users/{id}", items, nil)
+	fmt.Println(errors.Is(err, dynroute.ErrInvalidPath), err)
+	// Output:
+	// 200 item 7 of acme
+	// 200 report /2026/q1 of acme (acme)
+	// /tenants/{tenant}/items/{id} item tenant path
+	// true dynroute: route "item" GET /items/{id} (example_compose_test.go:79): parameter {id} is in both the prefix /users/{id} and the route's path /items/{id}: rename one of them
+}
+
 // A RouteClass wraps every route's handler once, seeing its metadata: here,
 // a header check for the routes tagged "admin".
 func ExampleRouteClass() {
@@ -124,14 +164,15 @@ func ExampleHeaderMatch() {
 // CheckPrefix checks a prefix before routes are built under it, as a
 // plugin host would check the prefixes its config gives plugins.
 func ExampleCheckPrefix() {
-	for _, prefix := range []string{"/api/v1", "", "/api/", "/users/{id}", "api"} {
+	for _, prefix := range []string{"/api/v1", "", "/tenants/{tenant}", "/api/", "/files/{rest...}", "api"} {
 		err := dynroute.CheckPrefix(prefix)
 		fmt.Printf("%q: %v\n", prefix, errors.Is(err, dynroute.ErrInvalidPath))
 	}
 	// Output:
 	// "/api/v1": false
 	// "": false
+	// "/tenants/{tenant}": false
 	// "/api/": true
-	// "/users/{id}": true
+	// "/files/{rest...}": true
 	// "api": true
 }

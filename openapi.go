@@ -376,7 +376,7 @@ func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerge
 				c.OperationID = id
 			}
 			m.ids[c.OperationID] = true
-			c.Parameters = slices.Clone(op.Parameters)
+			c.Parameters = prefixParams(mh.pat, op.Parameters)
 			for i := range c.Parameters {
 				c.Parameters[i].Schema = ren.rewrite(c.Parameters[i].Schema)
 			}
@@ -401,6 +401,23 @@ func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerge
 		items = append(items, out)
 	}
 	return items
+}
+
+// prefixParams returns the parameters of an operation of a mounted
+// application behind prefix: the prefix's path parameters, in path order,
+// then the operation's own, params. A name params has as a path parameter
+// already is left to it.
+func prefixParams(prefix *pattern, params []openapi.Parameter) []openapi.Parameter {
+	if len(prefix.params) == 0 {
+		return slices.Clone(params)
+	}
+	out := make([]openapi.Parameter, 0, len(prefix.params)+len(params))
+	for _, name := range prefix.params {
+		if !slices.ContainsFunc(params, func(q openapi.Parameter) bool { return q.In == "path" && q.Name == name }) {
+			out = append(out, openapi.Parameter{Name: name, In: "path", Required: true, Schema: stringSchema})
+		}
+	}
+	return append(out, params...)
 }
 
 // docItem is a path item being built, with its template's parameter names

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 )
 
 // routeSet is the registered routes and the indexes that check a new route
@@ -19,6 +18,10 @@ type routeSet struct {
 	mounts   map[string]*routeRec     // mount prefix -> the mount's route
 	shapes   map[string]*recIndex     // method -> shape and header key -> route
 	overlaps map[string]*conflictNode // per method; only with StrictConflicts
+
+	// paramMounts are the mounts whose prefix has parameters, which a
+	// route's literal segments cannot look up in mounts.
+	paramMounts []*routeRec
 }
 
 func newRouteSet(strict bool) *routeSet {
@@ -43,6 +46,7 @@ func (s *routeSet) clone() *routeSet {
 	for k, v := range s.mounts {
 		c.mounts[k] = v
 	}
+	c.paramMounts = slices.Clone(s.paramMounts)
 	for m, byShape := range s.shapes {
 		c.shapes[m] = byShape.clone()
 	}
@@ -107,6 +111,9 @@ func (s *routeSet) insert(rec *routeRec) error {
 	s.recs = append(s.recs, rec)
 	if rec.mount != nil {
 		s.mounts[rec.mount.prefix] = rec
+		if len(rec.mount.pat.params) > 0 {
+			s.paramMounts = append(s.paramMounts, rec)
+		}
 	}
 	if s.strict {
 		s.index(rec)
@@ -155,14 +162,14 @@ func (s *routeSet) mountConflict(rec *routeRec) string {
 		for _, other := range s.recs {
 			if other.mount != nil {
 				switch {
-				case underPrefix(other.pat, m.prefix):
+				case underMount(other.mount.pat, m.pat):
 					return fmt.Sprintf("mounts above %s", other.route.String())
-				case strings.HasPrefix(m.prefix+"/", other.mount.prefix+"/"):
+				case underMount(m.pat, other.mount.pat):
 					return fmt.Sprintf("is under the prefix of %s", other.route.String())
 				}
 				continue
 			}
-			if underPrefix(other.pat, m.prefix) {
+			if underMount(other.pat, m.pat) {
 				return fmt.Sprintf("mounts %s over %s, which is under its prefix", m.prefix, other.route.String())
 			}
 		}
@@ -171,6 +178,9 @@ func (s *routeSet) mountConflict(rec *routeRec) string {
 	if len(s.mounts) == 0 {
 		return ""
 	}
+	under := func(m *routeRec) string {
+		return fmt.Sprintf("is under the prefix of %s; add it to the mounted handler instead", m.route.String())
+	}
 	prefix := ""
 	for _, seg := range rec.pat.segs {
 		if seg.kind != segLiteral {
@@ -178,26 +188,37 @@ func (s *routeSet) mountConflict(rec *routeRec) string {
 		}
 		prefix += "/" + seg.text
 		if m := s.mounts[prefix]; m != nil {
-			return fmt.Sprintf("is under the prefix of %s; add it to the mounted handler instead", m.route.String())
+			return under(m)
+		}
+	}
+	for _, m := range s.paramMounts {
+		if underMount(rec.pat, m.mount.pat) {
+			return under(m)
 		}
 	}
 	return ""
 }
 
-// underPrefix reports whether p's path is prefix or under it: its first
-// segments are prefix's, literally.
-func underPrefix(p *pattern, prefix string) bool {
-	path := ""
-	for _, seg := range p.segs {
-		if seg.kind != segLiteral {
+// underMount reports whether p's paths include the prefix of a mount or
+// paths under it, more specifically than the mount's {path...}: each of
+// p's first segments is prefix's literal, or where prefix has a {name}, a
+// non-empty literal or a {x}.
+func underMount(p, prefix *pattern) bool {
+	if len(p.segs) < len(prefix.segs) {
+		return false
+	}
+	for i, want := range prefix.segs {
+		s := p.segs[i]
+		switch {
+		case want.kind == segLiteral:
+			if s.kind != segLiteral || s.text != want.text {
+				return false
+			}
+		case s.kind == segCatchAll, s.kind == segLiteral && s.text == "":
 			return false
 		}
-		path += "/" + seg.text
-		if len(path) >= len(prefix) {
-			return path == prefix
-		}
 	}
-	return false
+	return true
 }
 
 // strictConflict describes a conflict of rec with a route already added,
@@ -234,6 +255,7 @@ func (s *routeSet) remove(recs ...*routeRec) {
 		s.unindex(rec)
 		if rec.mount != nil && s.mounts[rec.mount.prefix] == rec {
 			delete(s.mounts, rec.mount.prefix)
+			s.paramMounts = slices.DeleteFunc(s.paramMounts, func(m *routeRec) bool { return m == rec })
 		}
 		for _, m := range rec.route.Methods {
 			s.overlaps[m].remove(rec.pat, rec)

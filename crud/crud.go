@@ -40,8 +40,8 @@ const (
 // Options configures Register. A nil *Options means the defaults.
 type Options struct {
 	// Name names the resource in route names (list_products,
-	// get_products, ...) and is its default tag. Default: the last segment
-	// of the prefix.
+	// get_products, ...) and is its default tag. Default: the last literal
+	// segment of the prefix ("items" for /tenants/{tenant}/items).
 	Name string
 	// Tags of every route; default [Name].
 	Tags []string
@@ -117,6 +117,13 @@ type Page[T any] struct {
 // Options.ErrorStyle (problem+json, or FastAPI's {"detail": ...}), and are
 // documented so. The routes are added in one step, all or none.
 //
+// prefix may have parameters ("/tenants/{tenant}/items"), as
+// dynroute.CheckPrefix allows, but not {id}. Every route then has them, and
+// the Location of a created item is the collection's path as requested
+// ("/tenants/acme/items/7"). The Store is shared by all their values: to
+// scope it (one tenant's items), read the value in middleware
+// (r.PathValue("tenant")) and hand it to the Store in the request's context.
+//
 // K is a string, an integer type, or implements encoding.TextUnmarshaler;
 // T is a struct (or, with Options.Schema, any JSON object type).
 func Register[T any, K comparable](rt *dynroute.Router, prefix string, store Store[T, K], opts *Options) error {
@@ -152,6 +159,22 @@ func Register[T any, K comparable](rt *dynroute.Router, prefix string, store Sto
 		}
 		return errors.Join(errs...)
 	})
+}
+
+// defaultName is the name of a resource at prefix: its last literal
+// segment ("items" for /tenants/{tenant}/items), or for a prefix of
+// parameters only, the last parameter's name.
+func defaultName(prefix string) string {
+	last := ""
+	for seg := range strings.SplitSeq(prefix[1:], "/") {
+		if !strings.HasPrefix(seg, "{") {
+			last = seg
+		}
+	}
+	if last == "" {
+		last = strings.Trim(prefix[strings.LastIndexByte(prefix, '/')+1:], "{}")
+	}
+	return last
 }
 
 // callerSource returns the file and line of the code that called the
@@ -208,10 +231,14 @@ func newCRUD[T any, K comparable](prefix string, store Store[T, K], opts *Option
 		}
 		return nil, err
 	}
+	if slices.Contains((&dynroute.Route{Path: prefix}).Params(), "id") {
+		return nil, fmt.Errorf("%w %q: the prefix names a parameter {id}, which the item routes use (%s/{id}); rename it",
+			dynroute.ErrInvalidPath, prefix, prefix)
+	}
 	c := &crud[T, K]{store: store, prefix: prefix, itemPath: prefix + "/{id}", logger: o.Logger, source: o.Source}
 	c.name = o.Name
 	if c.name == "" {
-		c.name = prefix[strings.LastIndexByte(prefix, '/')+1:]
+		c.name = defaultName(prefix)
 	}
 	c.tags = o.Tags
 	if c.tags == nil {
@@ -787,7 +814,9 @@ func (c *crud[T, K]) createItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id, ok := c.keyText(b); ok {
-		w.Header().Set("Location", c.prefix+"/"+url.PathEscape(id))
+		// The collection's path as requested: with the values of a prefix's
+		// parameters, and behind the prefix of an Include.
+		w.Header().Set("Location", r.URL.EscapedPath()+"/"+url.PathEscape(id))
 	}
 	httpx.WriteJSON(w, http.StatusCreated, b)
 }

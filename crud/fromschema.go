@@ -41,7 +41,8 @@ type FromSchemaOptions struct {
 	// columns are read-only anyway.
 	ReadOnly map[string][]string
 	// Prefix is put before every table's path: "/api" serves
-	// /api/products. Default "": /products.
+	// /api/products. It may have parameters, as dynroute.CheckPrefix
+	// allows ("/tenants/{tenant}"), but not {id}. Default "": /products.
 	Prefix string
 	// Tags of every route; nil means one tag per table, its name.
 	Tags []string

@@ -550,6 +550,15 @@ func TestFromSchemaSelection(t *testing.T) {
 		assert.Equal(t, []string{"db"}, routes[0].Tags)
 		assert.Equal(t, http.StatusOK, testkit.Serve(rt, "GET", "/api/owners").Code)
 	})
+	t.Run("Prefix with a parameter", func(t *testing.T) {
+		rt, _ := fromSchemaRouter(t, d, &FromSchemaOptions{Tables: []string{"owners"}, Prefix: "/tenants/{tenant}",
+			Operations: []Operation{List, Get}})
+		routes := rt.Routes()
+		require.Len(t, routes, 2)
+		assert.Equal(t, "/tenants/{tenant}/owners", routes[0].Path)
+		assert.Equal(t, "list_owners", routes[0].Name)
+		assert.Equal(t, http.StatusOK, testkit.Serve(rt, "GET", "/tenants/acme/owners").Code)
+	})
 	t.Run("Warnings", func(t *testing.T) {
 		_, warnings := fromSchemaRouter(t, d, &FromSchemaOptions{Tables: []string{"items", "logs"},
 			Columns: map[string][]string{"items": {"price"}}})
@@ -588,6 +597,7 @@ func TestFromSchemaSelection(t *testing.T) {
 				ReadOnly: map[string][]string{"items": {"note"}}}, ErrInvalidOptions, `ReadOnly names column "note"`},
 			{"schema", &FromSchemaOptions{Schema: "other"}, ErrInvalidOptions, "main schema"},
 			{"prefix", &FromSchemaOptions{Prefix: "api"}, dynroute.ErrInvalidPath, ""},
+			{"prefix with {id}", &FromSchemaOptions{Prefix: "/t/{id}"}, dynroute.ErrInvalidPath, "parameter {id} is in both the prefix /t/{id} and the route's path"},
 			{"placeholders", &FromSchemaOptions{Dialect: 9}, ErrInvalidOptions, ""},
 			{"operation", &FromSchemaOptions{Operations: []Operation{"upsert"}}, ErrInvalidOptions, "upsert"},
 		}

@@ -29,6 +29,9 @@ const (
 	inQuery  = "query"
 	inHeader = "header"
 	inCookie = "cookie"
+	// inPrefix is the tag of a path parameter that the prefix of an
+	// Include or Mount supplies; it binds as inPath.
+	inPrefix = "prefix"
 )
 
 // requestType is the type of an In field that receives the request itself,
@@ -60,6 +63,7 @@ type inputPlan struct {
 type paramBinder struct {
 	name     string // the path, query or cookie name, or the canonical header key
 	in       string
+	prefix   bool  // a path parameter from a prefix tag
 	index    int   // in inputPlan.params, for the seen-set
 	field    []int // the field's index in In
 	slice    bool
@@ -172,7 +176,7 @@ func (p *inputPlan) collect(pl *planner, in, t reflect.Type, base []int, fields 
 		sf := t.Field(i)
 		index := append(slices.Clip(base), i)
 		var where, name string
-		for _, loc := range []string{inPath, inQuery, inHeader, inCookie} {
+		for _, loc := range []string{inPath, inQuery, inHeader, inCookie, inPrefix} {
 			if v, ok := sf.Tag.Lookup(loc); ok {
 				if where != "" {
 					pl.fail(tagError(t, sf.Name, fmt.Sprintf("both %s and %s tags; a field binds from one place", where, loc)))
@@ -180,11 +184,16 @@ func (p *inputPlan) collect(pl *planner, in, t reflect.Type, base []int, fields 
 				where, name = loc, v
 			}
 		}
+		fromPrefix := where == inPrefix
+		if fromPrefix {
+			where = inPath
+		}
 		switch {
 		case where != "" && !sf.IsExported():
 			pl.fail(typeError(t, sf.Name, sf.Type, "a %s parameter must be an exported field", where))
 		case where != "":
 			if f, ok := p.param(pl, t, sf, where, name, index); ok {
+				f.b.prefix = fromPrefix
 				*fields = append(*fields, f)
 			}
 		case sf.Type == requestType && sf.IsExported():
@@ -383,8 +392,17 @@ func (p *inputPlan) bind(in reflect.Value, r *http.Request, ps dynroute.Params, 
 	var counts [maxParams]int32
 	for _, b := range p.path {
 		raw, ok := pathValue(ps, b.name)
+		if !ok && b.prefix {
+			// Under a Mount, the prefix's values are the mount's.
+			m, _ := dynroute.MountedAt(r)
+			raw = m.Value(b.name)
+			ok = raw != ""
+		}
 		if !ok {
 			if rt := ps.Route(); rt != nil {
+				if b.prefix {
+					return errs, fmt.Errorf("dynroute: %s is not under a prefix with {%s}, which the typed handler's input binds (prefix tag)", rt, b.name)
+				}
 				return errs, fmt.Errorf("dynroute: %s has no path parameter {%s}, which the typed handler's input binds", rt, b.name)
 			}
 			continue

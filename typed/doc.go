@@ -24,7 +24,9 @@
 // A Handler describes itself to the Router's OpenAPI document
 // (DescribeOperation: parameters, request body, answers, 422 and problem
 // answers, schemas as components), checks when it is added that its route
-// has the path parameters it binds (CheckRoute), and limits request bodies
+// has the path parameters it binds (CheckRoute; a prefix tag binds one that
+// the prefix of an Include or Mount supplies, as {tenant} of
+// /tenants/{tenant}), and limits request bodies
 // itself (MaxBodyBytes). Outside a Router it reads path values with
 // r.PathValue, so it serves on a net/http.ServeMux too (whose parameter
 // names are Go identifiers only: {role_name}, not {role-name}).

@@ -86,6 +86,7 @@ type Options struct {
 //	query:"name"        the query parameter         Limit int `query:"limit" default:"20"`
 //	header:"Name"       the request header          Token string `header:"X-Token"`
 //	cookie:"name"       the cookie                  Session string `cookie:"session"`
+//	prefix:"name"       the {name} of the prefix    Tenant string `prefix:"tenant"`
 //	(named Body)        the JSON body               Body NewProduct
 //
 // A parameter is a string, bool, any int, uint or float type, time.Time
@@ -95,6 +96,14 @@ type Options struct {
 // scalar query parameter given twice takes the first value. Path parameters
 // are required; others only with required:"true". Path values come from the
 // Router's Params, or from r.PathValue when another mux serves the handler.
+//
+// A prefix tag binds a path parameter of the prefix the route is served
+// under: Router.Include("/tenants/{tenant}", sub, …) of the Router the
+// handler is added to, or a Router.Mount at such a prefix of it (its
+// value is then dynroute.MountedAt(r).Value). It is documented and checked
+// like a path tag, but the route the handler is added to need not have
+// the parameter; a request served without it is answered 500, as a route
+// without a path tag's parameter is.
 //
 // The body must be application/json (or another +json type) when a
 // Content-Type is given, and at most Options.MaxBodyBytes long. A Body
@@ -404,14 +413,15 @@ func (h *Handler[In, Out]) fail(w http.ResponseWriter, r *http.Request, err erro
 }
 
 // CheckRoute reports whether the handler can serve route: each path
-// parameter its input binds must be in the route's path. The error wraps
+// parameter its input binds must be in the route's path, but for those of
+// prefix tags, which the prefix of an Include or Mount supplies later. The error wraps
 // dynroute.ErrInvalidHandler. (A Router that calls it refuses such a route when it
 // is added; otherwise requests to it are answered 500 and logged.)
 func (h *Handler[In, Out]) CheckRoute(route *dynroute.Route) error {
 	have := route.Params()
 	var missing []string
 	for _, b := range h.in.path {
-		if !slices.Contains(have, b.name) {
+		if !b.prefix && !slices.Contains(have, b.name) {
 			missing = append(missing, "{"+b.name+"}")
 		}
 	}
