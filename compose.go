@@ -223,7 +223,9 @@ func prefixNameClash(pp *pattern, src *routeRec) error {
 // and the packages that add routes under a prefix (crud) require: "" or a
 // path without a trailing slash, such as /api/v1, whose parameters, if any,
 // are {name} segments, such as /tenants/{tenant}; a {name...} would leave
-// nothing for the routes under it. The error wraps ErrInvalidPath.
+// nothing for the routes under it, and convertors, mixed segments and ':'
+// in literals ({id:int}, {sid}.json, levels:append) are for route paths.
+// The error wraps ErrInvalidPath.
 func CheckPrefix(prefix string) error {
 	_, err := parsePrefix(prefix)
 	return err
@@ -240,6 +242,10 @@ func parsePrefix(prefix string) (*pattern, error) {
 	}
 	if strings.HasSuffix(prefix, "/") {
 		return nil, fmt.Errorf("%w %q: a prefix has no trailing slash", ErrInvalidPath, prefix)
+	}
+	if p.checked {
+		return nil, fmt.Errorf("%w %q: a prefix segment is a literal without ':' or '*' or a plain {name}; convertors, parameters inside a segment and ':' in literals are for route paths",
+			ErrInvalidPath, prefix)
 	}
 	if p.hasCatchAll() {
 		name := p.params[len(p.params)-1]

@@ -130,6 +130,9 @@ func TestIncludePrefixProblems(t *testing.T) {
 		{prefix: "/t/{a}/{a}", wantErr: ErrInvalidPath, want: []string{`parameter {a} appears twice`}},
 		{prefix: "/t/:a", wantErr: ErrInvalidPath, want: []string{`write {a}`}},
 		{prefix: "/t/{a", wantErr: ErrInvalidPath},
+		{prefix: "/t/{a:int}", wantErr: ErrInvalidPath, want: []string{`convertors, parameters inside a segment and ':' in literals are for route paths`}},
+		{prefix: "/t/{a}.json", wantErr: ErrInvalidPath, want: []string{`are for route paths`}},
+		{prefix: "/t/v1:beta", wantErr: ErrInvalidPath, want: []string{`are for route paths`}},
 		{prefix: "/{a}}", wantErr: ErrInvalidPath},
 	}
 	for _, tt := range tests {
