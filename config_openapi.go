@@ -39,8 +39,12 @@ var openAPIItemKeys = []string{"$ref", "summary", "description", "servers", "par
 // (not YAML or JSON, larger than 16 MiB, Swagger 2.0, no openapi field) is
 // one error and no specs. Published documents are that large, so the cap is
 // LoadJSON's, not LoadYAML's: the YAML parser builds its whole tree first,
-// and a hostile 16 MiB document of tiny values can take some 1.7 GB to
-// read. Load documents you trust. Otherwise it joins one *RouteError per problem,
+// and a hostile 16 MiB YAML document of tiny values can take some 1.7 GB to
+// read. Load documents you trust. A JSON document (one that starts with {
+// or [ and parses as JSON; {openapi: 3.1.0} is YAML) is read by a JSON parser that
+// skips what the loader does not read, schemas and responses, until a
+// $ref leads there, and refuses more than 1,048,576 values elsewhere (some
+// 160 MB); lines are those of the YAML parser. Otherwise it joins one *RouteError per problem,
 // each with path, method and line: an operation with neither operationId
 // nor x-dynroute-handler (it is left out, having no handler), a field of the
 // wrong type, an unknown path item key (Get for get), an external $ref.
@@ -51,10 +55,14 @@ func LoadOpenAPI(r io.Reader, name string) ([]RouteSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &openAPILoader{file: name, budget: 2*len(data) + 1024}
-	root, err := oaParse(jsonForYAML(data))
+	l := &openAPILoader{file: name, budget: 2*len(data) + 1024, skipped: &oaSkipped{at: map[*yaml.Node]oaSkip{}}}
+	root, err := oaParseDocument(data, l.skipped)
 	if err != nil {
-		return nil, l.docError(0, "%v", err)
+		line := 0
+		if je, ok := err.(*oaJSONError); ok {
+			line = je.line
+		}
+		return nil, l.docError(line, "%v", err)
 	}
 	if root == nil {
 		return nil, l.docError(0, "empty document")
@@ -66,7 +74,33 @@ func LoadOpenAPI(r io.Reader, name string) ([]RouteSpec, error) {
 	if l.over {
 		return nil, l.docError(0, "the document expands too much through YAML aliases")
 	}
+	if l.skipped.over() {
+		return nil, l.docError(0, "%v", errOATooMany)
+	}
 	return l.specs, configErrorIn(l.file, l.problems...)
+}
+
+// oaParseDocument parses a YAML or JSON document into a node tree and
+// returns its top node, or nil for an empty document. JSON has a parser of
+// its own, being most published documents and the YAML parser's slowest
+// input; what only starts like JSON ({openapi: 3.1.0} is a YAML flow
+// mapping) is read as YAML, and if that fails too the error is JSON's.
+func oaParseDocument(data []byte, skipped *oaSkipped) (*yaml.Node, error) {
+	if !oaLooksJSON(data) {
+		return oaParse(data)
+	}
+	root, jerr := oaParseJSON(data, skipped)
+	if jerr == nil {
+		return root, nil
+	}
+	if je, ok := jerr.(*oaJSONError); ok && je.limit {
+		return nil, jerr // the YAML parser would take ten times the memory
+	}
+	root, err := oaParse(jsonForYAML(data))
+	if err == nil || jerr == errOANotJSON {
+		return root, err
+	}
+	return nil, jerr
 }
 
 // oaParse parses data into a node tree and returns its top node, or
@@ -101,6 +135,9 @@ type openAPILoader struct {
 	budget int
 	over   bool
 	index  map[*yaml.Node]map[string]*yaml.Node // see lookup
+	// skipped are the JSON mappings and lists not parsed yet; node
+	// parses one when it is read.
+	skipped *oaSkipped
 }
 
 // oaPair is one key and value of a mapping; key is "" for a key that is
@@ -297,7 +334,7 @@ func (l *openAPILoader) resolveRef(refNode *yaml.Node) (*yaml.Node, error) {
 			tok = t
 		}
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		n = oaDeref(n)
+		n = l.node(n)
 		var next *yaml.Node
 		switch n.Kind {
 		case yaml.MappingNode:
@@ -345,7 +382,7 @@ func (l *openAPILoader) mapping(n *yaml.Node) (pairs []oaPair, ok bool) {
 }
 
 func (l *openAPILoader) mappingDepth(n *yaml.Node, depth int) ([]oaPair, bool) {
-	n = oaDeref(n)
+	n = l.node(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil, false
 	}
@@ -395,7 +432,7 @@ func (l *openAPILoader) mappingDepth(n *yaml.Node, depth int) ([]oaPair, bool) {
 
 // stringList reads a sequence of strings; null is an empty list.
 func (l *openAPILoader) stringList(n *yaml.Node) ([]string, bool) {
-	n = oaDeref(n)
+	n = l.node(n)
 	if oaIsNull(n) {
 		return nil, true
 	}
@@ -441,6 +478,16 @@ func (l *openAPILoader) docError(line int, format string, args ...any) error {
 
 func (l *openAPILoader) src(n *yaml.Node) Source {
 	return Source{File: l.file, Line: n.Line}
+}
+
+// node follows an alias and parses a skipped JSON mapping or list:
+// every read of a mapping's or list's content goes through it.
+func (l *openAPILoader) node(n *yaml.Node) *yaml.Node {
+	n = oaDeref(n)
+	if n != nil && n.Kind != yaml.ScalarNode && len(l.skipped.at) > 0 {
+		l.skipped.expand(n)
+	}
+	return n
 }
 
 // oaDeref follows an alias to the node it names.
