@@ -1,7 +1,6 @@
 package dynroute
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -551,69 +549,4 @@ func oaKind(n *yaml.Node) string {
 		return n.Value
 	}
 	return "empty"
-}
-
-// jsonForYAML rewrites the two JSON string escapes the YAML parser rejects —
-// \/ (PHP's json_encode writes "\/pets") and UTF-16 surrogate pairs
-// (Python's json.dumps writes "\ud83d\ude00") — into \U escapes YAML reads,
-// without moving a line, so line numbers stay right. YAML input is returned
-// as it is.
-func jsonForYAML(data []byte) []byte {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') || bytes.IndexByte(data, '\\') < 0 {
-		return data
-	}
-	out := make([]byte, 0, len(data))
-	inString := false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case c == '"':
-			inString = !inString
-		case c != '\\' || !inString || i+1 == len(data):
-		case data[i+1] == '/':
-			out = append(out, '/')
-			i++
-			continue
-		case data[i+1] == 'u':
-			r1, ok := hex4(data[i+2:])
-			if !ok || !utf16.IsSurrogate(r1) {
-				out = append(out, c, 'u')
-				i++
-				continue
-			}
-			if r2, ok := lowSurrogate(data[i+6:]); ok && r1 < 0xDC00 {
-				out = fmt.Appendf(out, `\U%08X`, utf16.DecodeRune(r1, r2))
-				i += 11
-				continue
-			}
-			out = append(out, `\uFFFD`...) // a lone surrogate, as encoding/json reads it
-			i += 5
-			continue
-		default: // another escape, copied whole so that \" does not end the string
-			out = append(out, c, data[i+1])
-			i++
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// lowSurrogate reads `\uDC00`-`\uDFFF` at the start of b.
-func lowSurrogate(b []byte) (rune, bool) {
-	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
-		return 0, false
-	}
-	r, ok := hex4(b[2:])
-	return r, ok && r >= 0xDC00 && r <= 0xDFFF
-}
-
-// hex4 reads four hex digits at the start of b.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(string(b[:4]), 16, 32)
-	return rune(n), err == nil
 }
