@@ -1,14 +1,13 @@
 package dynroute
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"net/url"
+	"io/fs"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -32,18 +31,24 @@ var openAPIItemKeys = []string{"$ref", "summary", "description", "servers", "par
 // names a different handler; an x-dynroute-path string replaces the path
 // (the documents dynroute writes set it where the template cannot say what
 // the route matches, as for {rest...}). Source is name and the line of the operation.
-// Path item $refs to the same document (#/components/pathItems/...) are
-// followed; YAML anchors, aliases and merge keys are read.
+// $refs of path items and operations into the same document
+// (#/components/pathItems/...) are followed; LoadOpenAPIFS also follows
+// those to other files. YAML anchors, aliases and merge keys are read.
 //
 // The error wraps ErrInvalidConfig. A document that cannot be read at all
 // (not YAML or JSON, larger than 16 MiB, Swagger 2.0, no openapi field) is
 // one error and no specs. Published documents are that large, so the cap is
 // LoadJSON's, not LoadYAML's: the YAML parser builds its whole tree first,
-// and a hostile 16 MiB document of tiny values can take some 1.7 GB to
-// read. Load documents you trust. Otherwise it joins one *RouteError per problem,
+// and a hostile 16 MiB YAML document of tiny values can take some 1.7 GB to
+// read. Load documents you trust. A JSON document (one that starts with {
+// or [ and parses as JSON; {openapi: 3.1.0} is YAML) is read by a JSON parser that
+// skips what the loader does not read, schemas and responses, until a
+// $ref leads there, and refuses more than 1,048,576 values elsewhere (some
+// 160 MB); lines are those of the YAML parser. Otherwise it joins one *RouteError per problem,
 // each with path, method and line: an operation with neither operationId
 // nor x-dynroute-handler (it is left out, having no handler), a field of the
-// wrong type, an unknown path item key (Get for get), an external $ref.
+// wrong type, an unknown path item key (Get for get), a $ref that cannot
+// be followed (to another file, a cycle).
 // Parameters, request bodies, responses and security are not read, nor are
 // servers: a server URL's base path (/api/v3) is not put before the paths.
 func LoadOpenAPI(r io.Reader, name string) ([]RouteSpec, error) {
@@ -51,22 +56,64 @@ func LoadOpenAPI(r io.Reader, name string) ([]RouteSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &openAPILoader{file: name, budget: 2*len(data) + 1024}
-	root, err := oaParse(jsonForYAML(data))
+	return newOpenAPILoader(nil, name).run(data)
+}
+
+func newOpenAPILoader(fsys fs.FS, name string) *openAPILoader {
+	return &openAPILoader{fsys: fsys, file: name, skipped: &oaSkipped{at: map[*yaml.Node]oaSkip{}}}
+}
+
+// run loads the document data, which is l.file.
+func (l *openAPILoader) run(data []byte) ([]RouteSpec, error) {
+	l.budget += 2*len(data) + 1024
+	root, err := oaParseDocument(data, l.skipped)
 	if err != nil {
-		return nil, l.docError(0, "%v", err)
+		line := 0
+		if je, ok := err.(*oaJSONError); ok {
+			line = je.line
+		}
+		return nil, l.docError(line, "%v", err)
 	}
 	if root == nil {
 		return nil, l.docError(0, "empty document")
 	}
-	l.root = root
+	l.root = &oaFile{name: l.file, root: root}
+	if l.fsys != nil {
+		l.files = map[string]*oaFile{path.Clean(l.file): l.root}
+	}
 	if err := l.load(); err != nil {
 		return nil, err
 	}
 	if l.over {
 		return nil, l.docError(0, "the document expands too much through YAML aliases")
 	}
+	if l.skipped.over() {
+		return nil, l.docError(0, "%v", errOATooMany)
+	}
 	return l.specs, configErrorIn(l.file, l.problems...)
+}
+
+// oaParseDocument parses a YAML or JSON document into a node tree and
+// returns its top node, or nil for an empty document. JSON has a parser of
+// its own, being most published documents and the YAML parser's slowest
+// input; what only starts like JSON ({openapi: 3.1.0} is a YAML flow
+// mapping) is read as YAML, and if that fails too the error is JSON's.
+func oaParseDocument(data []byte, skipped *oaSkipped) (*yaml.Node, error) {
+	if !oaLooksJSON(data) {
+		return oaParse(data)
+	}
+	root, jerr := oaParseJSON(data, skipped)
+	if jerr == nil {
+		return root, nil
+	}
+	if je, ok := jerr.(*oaJSONError); ok && je.limit {
+		return nil, jerr // the YAML parser would take ten times the memory
+	}
+	root, err := oaParse(jsonForYAML(data))
+	if err == nil || jerr == errOANotJSON {
+		return root, err
+	}
+	return nil, jerr
 }
 
 // oaParse parses data into a node tree and returns its top node, or
@@ -88,10 +135,17 @@ func oaParse(data []byte) (root *yaml.Node, err error) {
 	return doc.Content[0], nil
 }
 
-// openAPILoader walks one document's node tree.
+// openAPILoader walks one document's node tree, and those of the files its
+// $refs name.
 type openAPILoader struct {
-	file     string
-	root     *yaml.Node
+	file string  // the document's name
+	root *oaFile // the document
+	// fsys holds the files $refs name, relative to the file of the $ref;
+	// nil for LoadOpenAPI, which reads one document. files caches them by
+	// their path in fsys, and read counts their bytes.
+	fsys     fs.FS
+	files    map[string]*oaFile
+	read     int
 	specs    []RouteSpec
 	problems []error
 	// budget bounds the mapping entries and list items visited. Without
@@ -101,6 +155,9 @@ type openAPILoader struct {
 	budget int
 	over   bool
 	index  map[*yaml.Node]map[string]*yaml.Node // see lookup
+	// skipped are the JSON mappings and lists not parsed yet; node
+	// parses one when it is read.
+	skipped *oaSkipped
 }
 
 // oaPair is one key and value of a mapping; key is "" for a key that is
@@ -113,9 +170,9 @@ type oaPair struct {
 
 // load reads the document's top level and every path item.
 func (l *openAPILoader) load() error {
-	top, ok := l.mapping(l.root)
+	top, ok := l.mapping(l.root.root)
 	if !ok {
-		return l.docError(l.root.Line, "the document is %s, not an OpenAPI object", oaKind(l.root))
+		return l.docError(l.root.root.Line, "the document is %s, not an OpenAPI object", oaKind(l.root.root))
 	}
 	var openapi, swagger *oaPair
 	var paths *yaml.Node
@@ -134,7 +191,7 @@ func (l *openAPILoader) load() error {
 		v, _ := oaString(swagger.val)
 		return l.docError(swagger.keyNode.Line, "Swagger %s documents are not supported; convert to OpenAPI 3", v)
 	case openapi == nil:
-		return l.docError(l.root.Line, "no openapi version field; not an OpenAPI 3 document")
+		return l.docError(l.root.root.Line, "no openapi version field; not an OpenAPI 3 document")
 	}
 	if v, _ := oaString(openapi.val); !strings.HasPrefix(v, "3.") {
 		return l.docError(openapi.keyNode.Line, "openapi version %q is not supported; want 3.x", v)
@@ -149,20 +206,21 @@ func (l *openAPILoader) load() error {
 	for _, p := range items {
 		switch {
 		case p.keyNode.Kind != yaml.ScalarNode:
-			l.problem(&RouteSpec{Source: l.src(p.keyNode)}, "a path is %s, want a string", oaKind(p.keyNode))
+			l.problem(&RouteSpec{Source: l.root.src(p.keyNode)}, "a path is %s, want a string", oaKind(p.keyNode))
 		case strings.HasPrefix(p.key, "x-"):
 		default:
-			l.pathItem(p.key, p.keyNode, p.val, nil, 0)
+			l.pathItem(l.root, p.key, p.keyNode, p.val, nil, nil)
 		}
 	}
 	return nil
 }
 
-// pathItem reads the operations of one path item. keyNode locates it for
-// messages; done holds the methods an item that $refs this one already
-// declared, which win over the referenced ones.
-func (l *openAPILoader) pathItem(path string, keyNode, item *yaml.Node, done map[string]bool, depth int) {
-	at := &RouteSpec{Path: path, Source: l.src(keyNode)}
+// pathItem reads the operations of one path item of file f. keyNode
+// locates it for messages; done holds the methods an item that $refs this
+// one already declared, which win over the referenced ones, and seen the
+// items on the way here, to find a cycle of $refs.
+func (l *openAPILoader) pathItem(f *oaFile, path string, keyNode, item *yaml.Node, done map[string]bool, seen []*yaml.Node) {
+	at := &RouteSpec{Path: path, Source: f.src(keyNode)}
 	pairs, ok := l.mapping(item)
 	if !ok {
 		l.problem(at, "the path item is %s, want a mapping", oaKind(item))
@@ -176,19 +234,19 @@ func (l *openAPILoader) pathItem(path string, keyNode, item *yaml.Node, done map
 			m := strings.ToUpper(p.key)
 			if !done[m] {
 				mine[m] = true
-				l.operation(path, m, p.keyNode, p.val)
+				l.operation(f, path, m, p.keyNode, p.val)
 			}
 		case p.key == "additionalOperations":
 			ops, ok := l.mapping(p.val)
 			if !ok {
-				l.problem(&RouteSpec{Path: path, Source: l.src(p.keyNode)}, "additionalOperations is %s, want a mapping", oaKind(p.val))
+				l.problem(&RouteSpec{Path: path, Source: f.src(p.keyNode)}, "additionalOperations is %s, want a mapping", oaKind(p.val))
 				continue
 			}
 			for _, op := range ops {
 				m := strings.ToUpper(op.key)
 				if !done[m] {
 					mine[m] = true
-					l.operation(path, m, op.keyNode, op.val)
+					l.operation(f, path, m, op.keyNode, op.val)
 				}
 			}
 		case p.key == "$ref":
@@ -199,35 +257,49 @@ func (l *openAPILoader) pathItem(path string, keyNode, item *yaml.Node, done map
 			if near := closestNames(p.key, append(slices.Clone(openAPIMethods), openAPIItemKeys...), 1); len(near) > 0 {
 				detail += fmt.Sprintf("; did you mean %q?", near[0])
 			}
-			l.problem(&RouteSpec{Path: path, Source: l.src(p.keyNode)}, "%s", detail)
+			l.problem(&RouteSpec{Path: path, Source: f.src(p.keyNode)}, "%s", detail)
 		}
 	}
 	if ref == nil {
 		return
 	}
-	at.Source = l.src(ref.keyNode)
-	target, err := l.resolveRef(ref.val)
-	switch {
-	case err != nil:
+	at.Source = f.src(ref.keyNode)
+	seen = append(seen, oaDeref(item))
+	tf, target, err := l.follow(f, ref.val, seen)
+	if err != nil {
 		l.problem(at, "%v", err)
-		return
-	case depth >= 16:
-		l.problem(at, "path item $refs nest more than 16 deep")
 		return
 	}
 	for m := range done {
 		mine[m] = true
 	}
-	l.pathItem(path, keyNode, target, mine, depth+1)
+	l.pathItem(tf, path, keyNode, target, mine, seen)
 }
 
-// operation reads one operation into a spec.
-func (l *openAPILoader) operation(path, method string, keyNode, op *yaml.Node) {
-	spec := RouteSpec{Path: path, Methods: []string{method}, Source: l.src(keyNode)}
+// operation reads one operation of file f into a spec. An operation may be
+// a $ref to one elsewhere, as DigitalOcean's are, with its Source there;
+// keys beside the $ref win over the referenced operation's.
+func (l *openAPILoader) operation(f *oaFile, path, method string, keyNode, op *yaml.Node) {
+	spec := RouteSpec{Path: path, Methods: []string{method}, Source: f.src(keyNode)}
 	pairs, ok := l.mapping(op)
 	if !ok {
 		l.problem(&spec, "the operation is %s, want a mapping", oaKind(op))
 		return
+	}
+	var seen []*yaml.Node
+	for ref := oaRefPair(pairs); ref != nil; ref = oaRefPair(pairs) {
+		seen = append(seen, oaDeref(op))
+		tf, target, err := l.follow(f, ref.val, seen)
+		if err != nil {
+			spec.Source = f.src(ref.keyNode)
+			l.problem(&spec, "%v", err)
+			return
+		}
+		own := slices.DeleteFunc(pairs, func(p oaPair) bool { return p.key == "$ref" })
+		f, op = tf, target
+		spec.Source = f.src(op)
+		pairs, _ = l.mapping(op)
+		pairs = append(slices.Clip(pairs), own...)
 	}
 	var bad []string
 	var handler string
@@ -281,40 +353,6 @@ func (l *openAPILoader) operation(path, method string, keyNode, op *yaml.Node) {
 	l.specs = append(l.specs, spec)
 }
 
-// resolveRef finds the node a local $ref ("#/components/pathItems/pets")
-// points at.
-func (l *openAPILoader) resolveRef(refNode *yaml.Node) (*yaml.Node, error) {
-	ref, ok := oaString(refNode)
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("$ref is %s, want a string", oaKind(refNode))
-	case !strings.HasPrefix(ref, "#/"):
-		return nil, fmt.Errorf("$ref %q is not supported: only references into the same document (#/...) are followed", ref)
-	}
-	n := l.root
-	for tok := range strings.SplitSeq(ref[2:], "/") {
-		if t, err := url.PathUnescape(tok); err == nil {
-			tok = t
-		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		n = oaDeref(n)
-		var next *yaml.Node
-		switch n.Kind {
-		case yaml.MappingNode:
-			next = l.lookup(n, tok)
-		case yaml.SequenceNode:
-			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
-				next = n.Content[i]
-			}
-		}
-		if next == nil {
-			return nil, fmt.Errorf("$ref %q: %q not found", ref, tok)
-		}
-		n = next
-	}
-	return n, nil
-}
-
 // lookup returns the value of key in mapping n. Each mapping is indexed
 // once, so that many $refs into one large components section cost one walk
 // of it, not one each.
@@ -345,7 +383,7 @@ func (l *openAPILoader) mapping(n *yaml.Node) (pairs []oaPair, ok bool) {
 }
 
 func (l *openAPILoader) mappingDepth(n *yaml.Node, depth int) ([]oaPair, bool) {
-	n = oaDeref(n)
+	n = l.node(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil, false
 	}
@@ -395,7 +433,7 @@ func (l *openAPILoader) mappingDepth(n *yaml.Node, depth int) ([]oaPair, bool) {
 
 // stringList reads a sequence of strings; null is an empty list.
 func (l *openAPILoader) stringList(n *yaml.Node) ([]string, bool) {
-	n = oaDeref(n)
+	n = l.node(n)
 	if oaIsNull(n) {
 		return nil, true
 	}
@@ -439,8 +477,14 @@ func (l *openAPILoader) docError(line int, format string, args ...any) error {
 	return fmt.Errorf("dynroute: %s: %w: %s", where, ErrInvalidConfig, fmt.Sprintf(format, args...))
 }
 
-func (l *openAPILoader) src(n *yaml.Node) Source {
-	return Source{File: l.file, Line: n.Line}
+// node follows an alias and parses a skipped JSON mapping or list:
+// every read of a mapping's or list's content goes through it.
+func (l *openAPILoader) node(n *yaml.Node) *yaml.Node {
+	n = oaDeref(n)
+	if n != nil && n.Kind != yaml.ScalarNode && len(l.skipped.at) > 0 {
+		l.skipped.expand(n)
+	}
+	return n
 }
 
 // oaDeref follows an alias to the node it names.
@@ -505,69 +549,4 @@ func oaKind(n *yaml.Node) string {
 		return n.Value
 	}
 	return "empty"
-}
-
-// jsonForYAML rewrites the two JSON string escapes the YAML parser rejects —
-// \/ (PHP's json_encode writes "\/pets") and UTF-16 surrogate pairs
-// (Python's json.dumps writes "\ud83d\ude00") — into \U escapes YAML reads,
-// without moving a line, so line numbers stay right. YAML input is returned
-// as it is.
-func jsonForYAML(data []byte) []byte {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') || bytes.IndexByte(data, '\\') < 0 {
-		return data
-	}
-	out := make([]byte, 0, len(data))
-	inString := false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case c == '"':
-			inString = !inString
-		case c != '\\' || !inString || i+1 == len(data):
-		case data[i+1] == '/':
-			out = append(out, '/')
-			i++
-			continue
-		case data[i+1] == 'u':
-			r1, ok := hex4(data[i+2:])
-			if !ok || !utf16.IsSurrogate(r1) {
-				out = append(out, c, 'u')
-				i++
-				continue
-			}
-			if r2, ok := lowSurrogate(data[i+6:]); ok && r1 < 0xDC00 {
-				out = fmt.Appendf(out, `\U%08X`, utf16.DecodeRune(r1, r2))
-				i += 11
-				continue
-			}
-			out = append(out, `\uFFFD`...) // a lone surrogate, as encoding/json reads it
-			i += 5
-			continue
-		default: // another escape, copied whole so that \" does not end the string
-			out = append(out, c, data[i+1])
-			i++
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// lowSurrogate reads `\uDC00`-`\uDFFF` at the start of b.
-func lowSurrogate(b []byte) (rune, bool) {
-	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
-		return 0, false
-	}
-	r, ok := hex4(b[2:])
-	return r, ok && r >= 0xDC00 && r <= 0xDFFF
-}
-
-// hex4 reads four hex digits at the start of b.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(string(b[:4]), 16, 32)
-	return rune(n), err == nil
 }

@@ -239,8 +239,8 @@
 // # Routes from data
 //
 // A RouteSpec is the data form of a route; LoadYAML, LoadJSON, LoadEnv,
-// LoadSQL and LoadOpenAPI read them from files, environment variables, a
-// database table and OpenAPI documents, each spec carrying its Source (file
+// LoadSQL, LoadOpenAPI and LoadOpenAPIFS read them from files, environment
+// variables, a database table and OpenAPI documents (in one file or many), each spec carrying its Source (file
 // and line, variable, table row). Router.AddRoutes resolves handler names in
 // the Registry and checks every spec, reporting every problem at once in a
 // ConfigError; strict mode (the default) adds nothing if anything is wrong,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"testing/fstest"
 
 	"github.com/dynroute/dynroute"
 )
@@ -189,4 +190,28 @@ func ExampleRouter_ReplaceSource() {
 	// <nil> 200 get_dynamic_users
 	// <nil> 200 get_dynamic_users 404
 	// true 200 get_dynamic_users
+}
+
+// A document split into files, as DigitalOcean's is: the operations'
+// $refs are read from the FS, relative to the file that holds them.
+func ExampleLoadOpenAPIFS() {
+	fsys := fstest.MapFS{
+		"api.yaml": {Data: []byte(`openapi: 3.1.0
+paths:
+  /v2/apps:
+    get:
+      $ref: resources/apps/apps_list.yml
+`)},
+		"resources/apps/apps_list.yml": {Data: []byte("operationId: apps_list\ntags: [Apps]\n")},
+	}
+	specs, err := dynroute.LoadOpenAPIFS(fsys, "api.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range specs {
+		fmt.Println(s.Methods, s.Path, s.Handler, s.Source)
+	}
+	// Output:
+	// [GET] /v2/apps apps_list resources/apps/apps_list.yml:1
 }

@@ -72,6 +72,16 @@ func fuzzCorpus(t *testing.T) testkit.Corpus {
 		}
 	}
 
+	// Documents split into files: a root and a file it names.
+	for _, pair := range [][2]string{
+		{"openapi: 3.1.0\npaths:\n  /a:\n    get: {$ref: b.yaml}\n    put: {$ref: 'dir/b.yaml#/put'}\n  /c:\n    $ref: 'b.yaml#/item'\n",
+			"operationId: a\nput: {operationId: p, tags: [t]}\nitem: {$ref: 'dir/../b.yaml#/item'}\n"},
+		{`{"openapi": "3.1.0", "paths": {"/a": {"$ref": "dir/b.yaml#/i"}}}`, `{"i": {"get": {"$ref": "../b.yaml#/o"}}, "o": {"operationId": "o"}}`},
+		{"openapi: 3.1.0\npaths:\n  /a: {get: {$ref: '../b.yaml'}}\n  /b: {$ref: 'b.yaml#/x/0'}\n", "x: [{$ref: 'b.yaml#/x/0'}]\n"},
+	} {
+		add("FuzzLoadOpenAPIFS", []byte(pair[0]), []byte(pair[1]))
+	}
+
 	// The routes of the valid files.
 	var specs []RouteSpec
 	for _, file := range []string{"testdata/config/seed.yaml", "examples/config/routes.yaml", "examples/plugins/plugins.yaml"} {
