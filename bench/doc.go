@@ -6,9 +6,12 @@
 // fuego, SQLite) stay out of dynroute's go.mod. Every router is built from
 // the same route table and serves the same requests; TestTablesAgree checks
 // that they pick the same route and read the same parameter values, so the
-// benchmarks compare equal work. dynroute recovers handler panics by
-// default, so the httprouter baseline has a PanicHandler; TestPaired also
-// compares both without one. The typed-endpoint and OpenAPI benchmarks
+// benchmarks compare equal work. BenchmarkDispatchTwilio serves a table
+// shaped like Twilio's API (routes_twilio.go), whose parameters inside a
+// segment ({Sid}.json) only dynroute and chi can express; TestTwilioAgree
+// checks it the same way. dynroute recovers handler panics by default, so
+// the httprouter baseline has a PanicHandler; TestPaired also compares both
+// without one. The typed-endpoint and OpenAPI benchmarks
 // (typed_test.go, spec_test.go) compare it with huma v2 the same way, and
 // the typed endpoint also with fuego: TestTypedAgree and TestSpecAgree check
 // that every side answers and documents the same operations.

@@ -266,40 +266,57 @@ var sampleValues = map[string]string{
 	"state":        "open",
 	"target_user":  "robpike",
 	"user":         "gopher",
+
+	// TwilioAPI's: 34-character SIDs, two letters for the kind of
+	// resource and 32 hex digits, each different so that a value read
+	// under the wrong name shows.
+	"AccountSid":             "AC5ef8732a3c49700934481addd5ce1659",
+	"AddOnResultSid":         "XR3a5b4e2c07f94d5d9b1a3e6f8c2d7b40",
+	"AddressSid":             "AD2a0747eba6abf96b7e3c3ff0b4530f6e",
+	"AssignedAddOnSid":       "XE4c6a2b8d0e1f3a5b7c9d1e3f5a7b9c12",
+	"CallSid":                "CA9d3f6e2b1c8a4d7e0f5b3a9c6d2e8f14",
+	"ConferenceSid":          "CF6b2d8e4a1c7f3b9d5e0a6c2f8b4d1e37",
+	"ConnectAppSid":          "CN7e1a5c9f3b8d2e6a0c4f8b2d6e1a5c93",
+	"CountryCode":            "US",
+	"CredentialListSid":      "CL8f2b6d0a4e9c3f7b1d5a9e3c7f2b6d08",
+	"DomainSid":              "SD1c7e3a9f5b0d6c2e8a4f0b6d2c8e3a75",
+	"IpAccessControlListSid": "AL0d8f4b2e6a1c9e5b3f7d1a5c9e4b8f26",
+	"MessageSid":             "MM2e9a5d1f7c3b0e6d4a8f2c6e0b5d9a41",
+	"QueueSid":               "QU3f0b6e2a8d4c1f7e5b9a3d7f1c6e0b52",
+	"RecordingSid":           "RE4a1c7f3b9e5d2a8f6c0b4e8a2d7f1c63",
+	"ReferenceSid":           "RE5b2d8a4c0f6e3b9a7d1c5f9b3e8a2d74",
+	"ResourceSid":            "PN6c3e9b5d1a7f4c0b8e2d6a0c4f9b3e85",
+	"Sid":                    "SM7d4f0c6e2b8a5d1c9f3e7b1d5a0c4f96",
 }
 
-// segments calls f for each segment of path; param is the parameter name,
-// or "" for a literal segment.
-func segments(path string, f func(text, param string)) {
-	for seg := range strings.SplitSeq(strings.TrimPrefix(path, "/"), "/") {
-		param := ""
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			param = seg[1 : len(seg)-1]
-		}
-		f(seg, param)
-	}
-}
-
-// rewrite returns path with each {name} segment replaced by param(name).
+// rewrite returns path with each {name} replaced by param(name), whether
+// the parameter fills a segment ({Sid}) or sits inside one ({Sid}.json).
 func rewrite(path string, param func(name string) string) string {
 	var b strings.Builder
-	segments(path, func(text, name string) {
-		b.WriteByte('/')
-		if name != "" {
-			text = param(name)
+	for {
+		open := strings.IndexByte(path, '{')
+		if open < 0 {
+			break
 		}
-		b.WriteString(text)
-	})
+		end := strings.IndexByte(path[open:], '}')
+		if end < 0 {
+			break
+		}
+		end += open
+		b.WriteString(path[:open])
+		b.WriteString(param(path[open+1 : end]))
+		path = path[end+1:]
+	}
+	b.WriteString(path)
 	return b.String()
 }
 
 // ParamNames returns the parameter names of path in path order.
 func ParamNames(path string) []string {
 	var names []string
-	segments(path, func(_, name string) {
-		if name != "" {
-			names = append(names, name)
-		}
+	rewrite(path, func(name string) string {
+		names = append(names, name)
+		return ""
 	})
 	return names
 }
@@ -320,6 +337,9 @@ func SampleValue(name string) string {
 func SamplePath(path string) string { return rewrite(path, SampleValue) }
 
 // HTTPRouterPath converts path to httprouter's syntax: {name} becomes :name.
+// A parameter inside a segment ({Sid}.json, as in TwilioAPI) has no
+// httprouter form: httprouter would read :Sid.json as one parameter named
+// "Sid.json", so such tables are not served by httprouter or ServeMux.
 func HTTPRouterPath(path string) string {
 	return rewrite(path, func(name string) string { return ":" + name })
 }

@@ -91,6 +91,10 @@ section "Dispatch, compat path: plain http.Handler and r.PathValue" \
 	"The same requests served to plain \`http.Handler\`s reading \`r.PathValue\`: dynroute's compat path against httprouter with a hand-written \`r.SetPathValue\` copy as the baseline, and ServeMux and chi, which serve such handlers natively." \
 	-filter '.name:(Param OR GitHubAll)' \
 	-col '/router@(httprouter-setpathvalue dynroute-compat servemux chi)'
+section "Dispatch on a Twilio-style table: dynroute vs chi" \
+	"One item request (GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json, req=item) and every route in turn (req=all) of a table shaped like Twilio's 2010-04-01 API (routes_twilio.go: 199 operations, every path ending in .json, so an item's last parameter sits inside its segment), which httprouter and ServeMux cannot express: dynroute's fast and compat paths against chi, the baseline, which serves such segments natively. The handlers read every parameter." \
+	-filter '.name:DispatchTwilio' \
+	-col '/router@(chi dynroute-fast dynroute-compat)'
 section "Typed JSON endpoint: dynroute vs hand-written, huma v2 and fuego" \
 	"POST /items/42?q=pen with a JSON body of five members, three of them constrained, answered with JSON (typed_test.go): typed.New against the same endpoint written by hand on httprouter with encoding/json (the baseline), huma v2 without and with its default create hook (huma-default, which adds \`\$schema\`), and fuego with its default configuration but for its request logger, which writes a line per request." \
 	-filter '.name:Typed' \

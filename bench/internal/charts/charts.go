@@ -84,7 +84,7 @@ func routerBench(name, router string) string {
 }
 
 // charts are the charts of BENCHMARKS.md, in the order it shows them.
-var charts = []chart{dispatchChart(), registerChart(), typedChart()}
+var charts = []chart{dispatchChart(), twilioChart(), registerChart(), typedChart()}
 
 // dispatchChart is BenchmarkStatic, BenchmarkParam and BenchmarkGitHubAll
 // (dispatch_test.go): one group per request kind on the GitHub API table,
@@ -123,6 +123,39 @@ func dispatchChart() chart {
 				series("dynroute, compat path", "dynroute-compat", colCompat, "Param", "GitHubAll"),
 				series("ServeMux", "servemux", colServeMux, kinds...),
 				series("chi", "chi", colChi, kinds...),
+			},
+			legend: true,
+		},
+	}
+}
+
+// twilioChart is BenchmarkDispatchTwilio (dispatch_twilio_test.go): one
+// group per request kind on the Twilio-style table, one bar per router.
+// httprouter and ServeMux cannot serve that table, so chi is the baseline.
+func twilioChart() chart {
+	kinds := []string{"item", "all"}
+	series := func(label, router string, col color.Color) barSeries {
+		s := barSeries{label: label, color: col}
+		for _, k := range kinds {
+			s.benches = append(s.benches, "BenchmarkDispatchTwilio/req="+k+"/router="+router)
+		}
+		return s
+	}
+	return chart{
+		file:    "twilio.svg",
+		heading: "Dispatch on a Twilio-style table",
+		alt:     "Bar chart of the time per request of chi and of dynroute's fast and compat paths on a Twilio-style table, for one item request and every route in turn",
+		caption: "Every path of this table ends in .json, so an item's last parameter sits inside its segment ({Sid}.json), which httprouter and ServeMux cannot express: compare dynroute's bars with chi's, which serves such segments natively.",
+		bars: &barChart{
+			title: "Dispatch on a Twilio-style table (199 routes, {Sid}.json)",
+			groups: []string{
+				"item\nGET …/Calls/{Sid}.json",
+				"all\nevery route in turn",
+			},
+			series: []barSeries{
+				series("chi", "chi", colChi),
+				series("dynroute, fast path", "dynroute-fast", colFast),
+				series("dynroute, compat path", "dynroute-compat", colCompat),
 			},
 			legend: true,
 		},

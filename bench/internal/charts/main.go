@@ -12,6 +12,8 @@
 //
 //   - dispatch.svg: BenchmarkStatic, BenchmarkParam and BenchmarkGitHubAll,
 //     one group of bars per benchmark, one bar per router;
+//   - twilio.svg: BenchmarkDispatchTwilio, one group of bars per request
+//     kind, one bar per router;
 //   - register.svg: BenchmarkRegister1k, BenchmarkRegister10k and
 //     BenchmarkRegisterSpec, time against route count on log-log axes, one
 //     line per router or API;
