@@ -26,11 +26,8 @@ func (p *pattern) confirm(ps httprouter.Params, write bool) (httprouter.Params, 
 	if p.split && write {
 		out = make(httprouter.Params, 0, len(p.params))
 	}
-	j := 0
-	for _, s := range p.segs {
-		if !s.routerParam() {
-			continue
-		}
+	for j, i := range p.slots {
+		s := &p.segs[i]
 		v := ps[j].Value
 		switch s.kind {
 		case segLiteral:
@@ -63,7 +60,6 @@ func (p *pattern) confirm(ps httprouter.Params, write bool) (httprouter.Params, 
 				out = append(out, httprouter.Param{Key: s.text, Value: v})
 			}
 		}
-		j++
 	}
 	return out, true
 }

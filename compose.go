@@ -38,11 +38,21 @@ type Middleware func(next http.Handler) http.Handler
 
 // wrap returns the handler that serves rec: the route's handler inside its
 // route class, then (outermost) the Router's route class and middleware.
-func (rt *Router) wrap(rec *routeRec) http.Handler { return rt.wrapStyled(rec, rt.errStyle) }
+// The route's security requirement (rec.auth) is checked inside the
+// middleware, just outside the route class, so that middleware sees the
+// 401 and 403 answers too.
+func (rt *Router) wrap(rec *routeRec) http.Handler {
+	plan := rec.auth
+	if rec.gatedInside {
+		plan = nil // Include put the check inside the included Router's middleware
+	}
+	return rt.wrapStyled(rec, rt.errStyle, plan)
+}
 
 // wrapStyled is wrap with the handler's errors in style: that of the Router
-// that serves the route, which for an included one is the including Router.
-func (rt *Router) wrapStyled(rec *routeRec, style ErrorStyle) http.Handler {
+// that serves the route, which for an included one is the including Router;
+// plan is the requirement to check.
+func (rt *Router) wrapStyled(rec *routeRec, style ErrorStyle, plan *authPlan) http.Handler {
 	h := styled(rec.route.Handler, style)
 	if rec.inner != nil {
 		h = rec.inner
@@ -50,7 +60,7 @@ func (rt *Router) wrapStyled(rec *routeRec, style ErrorStyle) http.Handler {
 	if rec.class != nil {
 		h = rec.class(rec.route.clone(), h)
 	}
-	return rt.wrapRouter(rec, h)
+	return rt.wrapRouter(rec, plan.gate(h))
 }
 
 // styled returns h as it answers errors in style: the handler an
@@ -89,6 +99,11 @@ type IncludeOptions struct {
 	Deprecated bool
 	// Hidden keeps every included route out of the OpenAPI document.
 	Hidden bool
+	// Security is the requirement of every included route that sets none
+	// of its own, resolved with the including Router's schemes; nil leaves
+	// such routes to the included Router's default, and then to the
+	// including Router's.
+	Security []SecurityRequirement
 }
 
 // Include adds a copy of every route of sub, its path behind prefix, like
@@ -130,7 +145,7 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 	return rt.Update(func(tx *Tx) error {
 		var errs []error
 		for _, src := range recs {
-			rec, err := includedRec(sub, src, prefix, pp, &o, rt.errStyle)
+			rec, err := rt.includedRec(sub, src, prefix, pp, &o)
 			if err == nil {
 				err = tx.insert(rec)
 			}
@@ -142,9 +157,10 @@ func (rt *Router) Include(prefix string, sub *Router, opts *IncludeOptions) erro
 	})
 }
 
-// includedRec makes the copy of src, a route of sub, that Include adds to a
-// Router whose errors are in style; pp is prefix parsed (nil for "").
-func includedRec(sub *Router, src *routeRec, prefix string, pp *pattern, o *IncludeOptions, style ErrorStyle) (*routeRec, error) {
+// includedRec makes the copy of src, a route of sub, that Include adds to
+// rt; pp is prefix parsed (nil for "").
+func (rt *Router) includedRec(sub *Router, src *routeRec, prefix string, pp *pattern, o *IncludeOptions) (*routeRec, error) {
+	style := rt.errStyle
 	r := &src.route
 	if err := prefixNameClash(pp, src); err != nil {
 		return nil, err
@@ -164,6 +180,7 @@ func includedRec(sub *Router, src *routeRec, prefix string, pp *pattern, o *Incl
 		Extra:         r.Extra,
 		Source:        r.Source,
 		Headers:       r.Headers, // the route class is in sub.wrap(src)
+		Security:      r.Security,
 	}
 	if opts.Name != "" {
 		opts.Name = o.NamePrefix + opts.Name
@@ -178,9 +195,20 @@ func includedRec(sub *Router, src *routeRec, prefix string, pp *pattern, o *Incl
 		return nil, err
 	}
 	rec.route.ResponseModelName = r.ResponseModelName
+	// The route's own requirement, else the Include's, else sub's default,
+	// else rt's.
+	switch {
+	case r.Security != nil || (o.Security == nil && src.auth != nil):
+		rec.auth = src.auth
+	default:
+		if err := rt.secure(rec, o.Security); err != nil {
+			return nil, err
+		}
+	}
 	// Served as sub serves it, inside the Include's middleware, but with
 	// its errors in rt's style, as rt documents them.
-	inner := sub.wrapStyled(src, style)
+	inner := sub.wrapStyled(src, style, rec.auth)
+	rec.gatedInside = true
 	for i := len(o.Middleware) - 1; i >= 0; i-- {
 		inner = o.Middleware[i](inner)
 	}
@@ -193,6 +221,7 @@ func includedRec(sub *Router, src *routeRec, prefix string, pp *pattern, o *Incl
 		m.opts.Hidden = rec.route.Hidden
 		rec.route.Mount = true
 		rec.mount, rec.inner = m, m
+		rec.gatedInside = false // the mount's check is the including Router's
 		rec.opIDs = nil
 	}
 	return rec, nil
@@ -274,6 +303,10 @@ type MountOptions struct {
 	Hidden bool
 	// Source says where the mount was declared; zero means the caller.
 	Source Source
+	// Security is the requirement of every request under the prefix,
+	// checked before the mounted handler sees it, as RouteOptions.Security:
+	// nil means the Router's default, an empty list none.
+	Security []SecurityRequirement
 	// MaxBodyBytes limits the request bodies the application gets, as
 	// RouteOptions.MaxBodyBytes does; 0 means Options.MaxBodyBytes, except
 	// for a mounted Router, which applies its own limits.
@@ -339,6 +372,9 @@ func (tx *Tx) mount(prefix string, h http.Handler, opts *MountOptions, pc uintpt
 	if err != nil {
 		return err
 	}
+	if err := tx.rt.secure(rec, o.Security); err != nil {
+		return err
+	}
 	return tx.insert(rec)
 }
 
@@ -368,7 +404,7 @@ func mountRec(prefix string, h http.Handler, o *MountOptions) (*routeRec, error)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	rec, err := buildRec(new(routeRec), path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: o.Hidden, Source: o.Source, MaxBodyBytes: o.MaxBodyBytes}, nil, false)
+	rec, err := buildRec(new(routeRec), path, methods, h, "", &RouteOptions{Name: o.Name, Tags: o.Tags, Hidden: o.Hidden, Source: o.Source, MaxBodyBytes: o.MaxBodyBytes, Security: o.Security}, nil, false)
 	if err != nil {
 		return nil, err
 	}

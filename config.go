@@ -112,6 +112,17 @@ type RouteSpec struct {
 	// MaxBodyBytes is RouteOptions.MaxBodyBytes (MountOptions.MaxBodyBytes
 	// for a mount). LoadYAML and LoadJSON read it.
 	MaxBodyBytes int64 `json:"max_body_bytes,omitempty" yaml:"max_body_bytes,omitempty"`
+	// Security is RouteOptions.Security (MountOptions.Security for a
+	// mount), in OpenAPI's shape: a list of alternatives, each a mapping of
+	// scheme names to scopes; nil means the Router's default and an empty
+	// list (security: []) a public route. A scheme the Router does not
+	// declare is a problem of the spec, with the closest names. LoadYAML,
+	// LoadJSON and LoadOpenAPI read it.
+	Security []SecurityRequirement `json:"security,omitempty" yaml:"security,omitempty"`
+	// SecuritySchemes are schemes the spec's source declares (LoadOpenAPI
+	// fills it with the document's schemes that Security names); AddRoutes
+	// declares them on the Router as AddSecurityScheme does.
+	SecuritySchemes map[string]SecurityScheme `json:"-" yaml:"-"`
 	// Source is where the spec was read; loaders set it.
 	Source Source `json:"-" yaml:"-"`
 }
@@ -238,6 +249,7 @@ func (rt *Router) specRec(rec *routeRec, s *RouteSpec, o *ApplyOptions) (*routeR
 		Source:       s.Source,
 		Headers:      specHeaders(s),
 		MaxBodyBytes: s.MaxBodyBytes,
+		Security:     s.Security,
 	}
 	if len(opts.Tags) == 0 {
 		opts.Tags = slices.Clone(o.DefaultTags)
@@ -261,6 +273,9 @@ func (rt *Router) specRec(rec *routeRec, s *RouteSpec, o *ApplyOptions) (*routeR
 		return nil, err
 	}
 	rec.route.ResponseModelName = s.ResponseModel
+	if err := rt.secureSpec(rec, s); err != nil {
+		return nil, err
+	}
 	return rec, nil
 }
 
@@ -315,8 +330,11 @@ func (rt *Router) mountSpecRec(s *RouteSpec) (*routeRec, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	rec, err := mountRec(s.Prefix, h, &MountOptions{Name: s.Name, Tags: s.Tags, Hidden: s.Hidden, Source: s.Source, MaxBodyBytes: s.MaxBodyBytes})
+	rec, err := mountRec(s.Prefix, h, &MountOptions{Name: s.Name, Tags: s.Tags, Hidden: s.Hidden, Source: s.Source, MaxBodyBytes: s.MaxBodyBytes, Security: s.Security})
 	if err != nil {
+		return nil, err
+	}
+	if err := rt.secureSpec(rec, s); err != nil {
 		return nil, err
 	}
 	rec.route.HandlerName = s.App
@@ -346,6 +364,7 @@ func (rt *Router) RouteSpecs() []RouteSpec {
 				Extra:        r.Extra,
 				Source:       r.Source,
 				MaxBodyBytes: r.MaxBodyBytes,
+				Security:     r.Security,
 			}
 			continue
 		}
@@ -364,6 +383,7 @@ func (rt *Router) RouteSpecs() []RouteSpec {
 			Extra:        r.Extra,
 			Source:       r.Source,
 			MaxBodyBytes: r.MaxBodyBytes,
+			Security:     r.Security,
 			// A model given in code has no name to write back.
 			ResponseModel: r.ResponseModelName,
 		}

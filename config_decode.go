@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -154,7 +155,7 @@ func clip(s string) string {
 var specKeys = [...]string{
 	"name", "path", "methods", "handler", "handler_name", "tags", "summary", "description",
 	"status_code", "operation_id", "deprecated", "hidden", "extra",
-	"headers", "header_patterns", "app", "prefix", "max_body_bytes", "response_model",
+	"headers", "header_patterns", "app", "prefix", "max_body_bytes", "response_model", "security",
 }
 
 // specKeyIndex maps each of specKeys to its index. It is never modified.
@@ -381,6 +382,8 @@ func (e *entryDecoder) fields(v *value, mapForm, keyOK bool) {
 			s.MaxBodyBytes = int64(e.integer(k, p.val))
 		case "response_model":
 			s.ResponseModel = e.str(k, p.val)
+		case "security":
+			s.Security = e.security(p.val)
 		default:
 			custom = append(custom, p) // sorted out once every key is known
 		}
@@ -495,6 +498,50 @@ func (e *entryDecoder) strList(field string, v *value) []string {
 		return out
 	}
 	e.problem(v.line, "%s must be a list of strings, got %s", field, describe(v))
+	return nil
+}
+
+// security decodes a security requirement list: a list of mappings of
+// scheme names to lists of scopes. [] is kept apart from absent (null):
+// it makes the route public.
+func (e *entryDecoder) security(v *value) []SecurityRequirement {
+	switch v.kind {
+	case valNull:
+		return nil
+	case valList:
+		out := make([]SecurityRequirement, 0, len(v.items))
+		for i, item := range v.items {
+			if item.kind != valMap {
+				e.problem(item.line, "security[%d] must be a mapping of scheme names to lists of scopes, got %s", i, describe(item))
+				continue
+			}
+			req := make(SecurityRequirement, len(item.pairs))
+			for _, p := range item.pairs {
+				name, ok := e.d.scalarText(p.key)
+				if !ok || p.key.kind == valNull || name == "" {
+					e.problem(p.key.line, "security[%d]: a scheme name must be a non-empty string, got %s", i, describe(p.key))
+					continue
+				}
+				if _, dup := req[name]; dup {
+					e.problem(p.key.line, "security[%d]: duplicate scheme %q", i, clip(name))
+					continue
+				}
+				field := fmt.Sprintf("security[%d].%s", i, clip(name))
+				scopes := e.strList(field, p.val)
+				if scopes == nil {
+					scopes = []string{}
+				}
+				if slices.Contains(scopes, "") {
+					e.problem(p.val.line, "%s: a scope is not empty", field)
+					continue
+				}
+				req[name] = scopes
+			}
+			out = append(out, req)
+		}
+		return out
+	}
+	e.problem(v.line, "security must be a list of mappings of scheme names to lists of scopes (security: [] for a public route), got %s", describe(v))
 	return nil
 }
 

@@ -158,6 +158,7 @@ type openAPILoader struct {
 	// skipped are the JSON mappings and lists not parsed yet; node
 	// parses one when it is read.
 	skipped *oaSkipped
+	sec     oaSecurity // the document's schemes and default requirement
 }
 
 // oaPair is one key and value of a mapping; key is "" for a key that is
@@ -199,6 +200,7 @@ func (l *openAPILoader) load() error {
 	if paths == nil || oaIsNull(paths) {
 		return nil // a document of components or webhooks only declares no routes
 	}
+	l.readSecurity(top)
 	items, ok := l.mapping(paths)
 	if !ok {
 		return l.docError(paths.Line, "paths is %s, want a mapping", oaKind(paths))
@@ -303,6 +305,7 @@ func (l *openAPILoader) operation(f *oaFile, path, method string, keyNode, op *y
 	}
 	var bad []string
 	var handler string
+	var security *yaml.Node
 	opIDBad := false
 	for _, p := range pairs {
 		var ok bool
@@ -322,6 +325,8 @@ func (l *openAPILoader) operation(f *oaFile, path, method string, keyNode, op *y
 			spec.Tags, ok = l.stringList(p.val)
 		case "deprecated":
 			spec.Deprecated, ok = oaBool(p.val)
+		case "security":
+			security, ok = p.val, true
 		default:
 			continue
 		}
@@ -348,6 +353,9 @@ func (l *openAPILoader) operation(f *oaFile, path, method string, keyNode, op *y
 		if !opIDBad {
 			l.problem(&spec, "the operation has no operationId, which names its handler; add one or an x-dynroute-handler")
 		}
+		return
+	}
+	if !l.secureSpec(&spec, security) {
 		return
 	}
 	l.specs = append(l.specs, spec)

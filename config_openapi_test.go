@@ -2,6 +2,7 @@ package dynroute
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -110,8 +111,31 @@ func TestLoadOpenAPIDispatch(t *testing.T) {
 					_, _ = io.WriteString(w, op+" "+r.PathValue("petId")+r.PathValue("username")+r.PathValue("orderId"))
 				}))
 			}
+			// The document's security schemes come with the specs; the
+			// Registry has their verifiers. Without them AddRoutes refuses
+			// the protected operations: they never fall open.
+			_, err = rt.AddRoutes(specs, nil)
+			require.ErrorIs(t, err, ErrNoVerifier)
+			rt.Registry().RegisterVerifier("api_key", VerifierFunc(func(_ context.Context, c Credential) (*Principal, error) {
+				if c.Value != "special-key" {
+					return nil, ErrCredentials
+				}
+				return &Principal{Subject: "key"}, nil
+			}))
+			rt.Registry().RegisterVerifier("petstore_auth", VerifierFunc(func(_ context.Context, c Credential) (*Principal, error) {
+				if c.Value != "pet-token" {
+					return nil, ErrCredentials
+				}
+				return &Principal{Subject: "user", Scopes: []string{"read:pets", "write:pets"}}, nil
+			}))
 			_, err = rt.AddRoutes(specs, nil)
 			require.NoError(t, err)
+			w := httptest.NewRecorder()
+			rt.ServeHTTP(w, httptest.NewRequest("PUT", "/pet", nil))
+			assert.Equal(t, http.StatusUnauthorized, w.Code, "PUT /pet without a token")
+			w = httptest.NewRecorder()
+			rt.ServeHTTP(w, httptest.NewRequest("GET", "/pet/10", nil))
+			assert.Equal(t, http.StatusUnauthorized, w.Code, "GET /pet/10 without a key")
 
 			tests := []struct {
 				method, path string
@@ -135,7 +159,10 @@ func TestLoadOpenAPIDispatch(t *testing.T) {
 			}
 			for _, tt := range tests {
 				w := httptest.NewRecorder()
-				rt.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
+				r := httptest.NewRequest(tt.method, tt.path, nil)
+				r.Header.Set("Authorization", "Bearer pet-token")
+				r.Header.Set("api_key", "special-key")
+				rt.ServeHTTP(w, r)
 				assert.Equal(t, tt.code, w.Code, "%s %s", tt.method, tt.path)
 				if tt.body != "" {
 					assert.Equal(t, tt.body, w.Body.String(), "%s %s", tt.method, tt.path)

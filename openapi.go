@@ -36,6 +36,7 @@ var docMethods = []string{
 type docInfo struct {
 	reg      *Registry  // for handler descriptions
 	errStyle ErrorStyle // of the handlers' error answers
+	sec      *securityRules
 	info     openapi.Info
 	servers  []openapi.Server
 	tags     []openapi.Tag
@@ -93,6 +94,7 @@ func (rt *Router) document(seen []*Router) *openapi.Document {
 // last one the Router of recs).
 func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 	doc := &openapi.Document{Info: d.info, Servers: d.servers}
+	sec := newDocSecurity(d.sec)
 	models := jsonschema.NewRegistry(nil)         // the response models of plain handlers
 	items := make(map[string]*docItem, len(recs)) // by template shape (docShape)
 	// The templates of routes without {x...}, names aside: a {x...} route
@@ -120,6 +122,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 			for _, item := range mounted.add(rec.mount, seen, &merge, d) {
 				doc.Paths = append(doc.Paths, item)
 				for _, op := range item.Operations {
+					sec.mounted(op, rec.auth, d.errStyle)
 					for _, t := range op.Tags {
 						if !tagSeen[t] {
 							tagSeen[t] = true
@@ -216,6 +219,7 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 				// and many tools refuse to document one.
 				op.RequestBody = nil
 			}
+			sec.operation(op, rec.auth, d.errStyle)
 			item.Operations = append(item.Operations, op)
 			di.routes = append(di.routes, r)
 			if len(r.Headers) > 0 {
@@ -230,6 +234,10 @@ func (d *docInfo) document(recs []*routeRec, seen []*Router) *openapi.Document {
 		}
 	}
 	headerOps.document()
+	if mounted != nil {
+		sec.mountedSchemes(mounted.schemes)
+	}
+	sec.finish(doc)
 	for _, item := range doc.Paths {
 		slices.SortStableFunc(item.Operations, func(a, b *openapi.Operation) int {
 			return slices.Index(docMethods, a.Method) - slices.Index(docMethods, b.Method)
@@ -314,8 +322,9 @@ func (h headerOperations) document() {
 // mountedOps gathers the operations of mounted applications into a
 // document.
 type mountedOps struct {
-	ids  map[string]bool // operationIds taken
-	tags []openapi.Tag   // tags the mounted documents declare
+	ids     map[string]bool // operationIds taken
+	tags    []openapi.Tag   // tags the mounted documents declare
+	schemes map[string]*SecurityScheme
 }
 
 // newMountedOps starts with the operationIds of recs' own operations, which
@@ -352,6 +361,12 @@ func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerge
 		return nil
 	}
 	ren := merge.addComponents(key, sub.Components)
+	for n, s := range sub.SecuritySchemes {
+		if m.schemes == nil {
+			m.schemes = make(map[string]*SecurityScheme)
+		}
+		m.schemes[n] = s
+	}
 	name := mh.opts.Name
 	if name == "" {
 		name = strings.Trim(pathOperationID("", &pattern{segs: []segment{{kind: segLiteral, text: mh.prefix}}}), "_")
@@ -376,6 +391,14 @@ func (m *mountedOps) add(mh *mountHandler, seen []*Router, merge *componentMerge
 				c.OperationID = id
 			}
 			m.ids[c.OperationID] = true
+			if c.Security == nil {
+				// What the application's document requires of it; [] for
+				// nothing, as the mount may require something.
+				c.Security = cloneRequirements(sub.Security)
+				if c.Security == nil {
+					c.Security = []openapi.SecurityRequirement{}
+				}
+			}
 			c.Parameters = prefixParams(mh.pat, op.Parameters)
 			for i := range c.Parameters {
 				c.Parameters[i].Schema = ren.rewrite(c.Parameters[i].Schema)

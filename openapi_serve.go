@@ -56,6 +56,15 @@ type DocsOptions struct {
 	// for example {"docExpansion": "none", "displayOperationId": true}.
 	// Values must be JSON-encodable; "url" and "dom_id" are the Router's.
 	SwaggerUIConfig map[string]any
+
+	// Security is the requirement of the documents and the pages (not of
+	// their static assets); nil means public, whatever
+	// SecurityOptions.Default says. The schemes and their verifiers must be
+	// known when New runs: declare them in Options.Security and register
+	// the verifiers in the Options.Registry. A browser sends basic auth by
+	// itself, and other credentials only from a page's script, so http
+	// basic is the scheme that suits pages.
+	Security []SecurityRequirement
 }
 
 // registeredAssets are the documentation assets RegisterDocsAssets
@@ -204,6 +213,11 @@ func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
 		rec, err := buildRec(new(routeRec), d.path, []string{http.MethodGet}, h, "", &RouteOptions{Name: d.name, Hidden: true}, nil, false)
 		if err != nil {
 			return nil, fmt.Errorf("Options.Docs.%s: %w", d.field, err)
+		}
+		if o.Security != nil {
+			if rec.auth, err = rt.resolveSecurity(o.Security); err != nil {
+				return nil, fmt.Errorf("Options.Docs.Security: %w", err)
+			}
 		}
 		if len(rec.pat.params) > 0 {
 			return nil, fmt.Errorf("%w: Options.Docs.%s %q has parameters; it must be a literal path", ErrInvalidOptions, d.field, d.path)

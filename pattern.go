@@ -43,8 +43,11 @@ type pattern struct {
 	// httprouter parameter (a mixed segment with several parameters, a
 	// literal httprouter holds as a parameter).
 	checked, split bool
-	segs           []segment
-	path           string
+	// slots are, for a checked pattern, the segment that each httprouter
+	// parameter holds, in order (see confirm).
+	slots []int
+	segs  []segment
+	path  string
 	// buf and pbuf hold segs and params of most paths, so that they cost no
 	// allocation of their own; five segments still keep a routeRec within
 	// the 768-byte size class.
@@ -169,6 +172,14 @@ func (p *pattern) parse(path string) error {
 		return nil
 	}
 	p.catchAll = p.segs[len(p.segs)-1].kind == segCatchAll
+	if p.checked {
+		p.slots = make([]int, 0, routerParams)
+		for i, s := range p.segs {
+			if s.routerParam() {
+				p.slots = append(p.slots, i)
+			}
+		}
+	}
 	// The shape and the router path are built in one buffer: one allocation.
 	var b strings.Builder
 	b.Grow(2*len(path) + 8)

@@ -17,10 +17,11 @@ import (
 // that serves them. It is safe for concurrent use; the zero value is an
 // empty Registry.
 type Registry struct {
-	mu       sync.RWMutex
-	handlers map[string]registered
-	apps     map[string]http.Handler // sub-applications, for mounts
-	models   map[string]any          // response models, for config
+	mu        sync.RWMutex
+	handlers  map[string]registered
+	apps      map[string]http.Handler // sub-applications, for mounts
+	models    map[string]any          // response models, for config
+	verifiers map[string]Verifier     // by security scheme name
 }
 
 type registered struct {
@@ -130,6 +131,37 @@ func unknownName(err error, kind, name string, names []string) error {
 		return fmt.Errorf("%w %q (%d %s registered, none with a similar name)", err, name, len(names), kind)
 	}
 	return fmt.Errorf("%w %q; registered: %s", err, name, quoteJoin(names, ", "))
+}
+
+// RegisterVerifier adds v as the verifier of the security scheme name:
+// routes whose requirement names the scheme hand it the credentials they
+// get (see SecurityScheme). The rules of Register apply; verifiers have
+// names of their own.
+func (g *Registry) RegisterVerifier(name string, v Verifier) error {
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		return fmt.Errorf("dynroute: register verifier %q: %w: name must be non-empty without surrounding spaces", name, ErrInvalidHandler)
+	case v == nil:
+		return fmt.Errorf("dynroute: register verifier %q: %w: nil verifier", name, ErrInvalidHandler)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, dup := g.verifiers[name]; dup {
+		return fmt.Errorf("dynroute: register verifier %q: %w", name, ErrDuplicateHandler)
+	}
+	if g.verifiers == nil {
+		g.verifiers = make(map[string]Verifier)
+	}
+	g.verifiers[name] = v
+	return nil
+}
+
+// verifier returns the verifier registered under name.
+func (g *Registry) verifier(name string) (Verifier, bool) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	v, ok := g.verifiers[name]
+	return v, ok
 }
 
 // RegisterApp adds a sub-application under name, for route config that

@@ -69,6 +69,12 @@ type RouteOptions struct {
 	// Router, the handler's own limit), a negative value no limit set by
 	// the Router. A handler's own limit still applies: the smaller wins.
 	MaxBodyBytes int64
+
+	// Security is the route's requirement: a list of alternatives, one of
+	// which a request must satisfy before the handler runs (see
+	// SecurityScheme). Nil means the Router's SecurityOptions.Default; an
+	// empty, non-nil list makes the route public.
+	Security []SecurityRequirement
 }
 
 // Route is the stored metadata of one route: what it matches, what serves it
@@ -104,6 +110,9 @@ type Route struct {
 	Mount bool
 	// MaxBodyBytes is RouteOptions.MaxBodyBytes.
 	MaxBodyBytes int64
+	// Security is RouteOptions.Security: the route's own requirement, nil
+	// for the default of the Router that serves it.
+	Security []SecurityRequirement
 }
 
 // MountPrefix returns the prefix of a mount, or "" for a route that is not
@@ -133,7 +142,23 @@ func (r *Route) clone() Route {
 	c.Extensions = maps.Clone(r.Extensions)
 	c.Extra = maps.Clone(r.Extra)
 	c.Headers = slices.Clone(r.Headers)
+	c.Security = cloneRequirements(r.Security)
 	return c
+}
+
+// cloneRequirements copies a requirement list, keeping nil and empty apart.
+func cloneRequirements(reqs []SecurityRequirement) []SecurityRequirement {
+	if reqs == nil {
+		return nil
+	}
+	out := make([]SecurityRequirement, len(reqs))
+	for i, r := range reqs {
+		out[i] = make(SecurityRequirement, len(r))
+		for name, scopes := range r {
+			out[i][name] = slices.Clone(scopes)
+		}
+	}
+	return out
 }
 
 // String describes the route as error messages do:

@@ -24,6 +24,11 @@ type Options struct {
 	// means a new, empty Registry, available from Router.Registry.
 	Registry *Registry
 
+	// Security declares the Router's security schemes and the requirement
+	// of routes that set none (deny by default); nil means none. See
+	// SecurityScheme.
+	Security *SecurityOptions
+
 	// StrictConflicts rejects, with ErrConflict, two routes that match a
 	// common path when neither is more specific than the other, as
 	// net/http.ServeMux does (for example /{a}/x and /x/{b}). By default such
@@ -127,6 +132,7 @@ type Router struct {
 	recover    *recoverer       // nil: panics go on to net/http
 	maxBody    int64            // Options.MaxBodyBytes resolved: > 0, or -1 for none
 	errStyle   ErrorStyle       // Options.ErrorStyle
+	sec        securityRules    // the schemes and default requirement
 }
 
 // routeRec is one registered route: its metadata and its parsed path.
@@ -144,10 +150,14 @@ type routeRec struct {
 	opIDs []string
 	idbuf [1]string // opIDs of a one-method route, without an allocation
 
-	hkey  string        // canonical form of headers; "" for none
-	class RouteClass    // the route's own, from RouteOptions
-	inner http.Handler  // serves instead of route.Handler (Include, Mount)
-	mount *mountHandler // the mount this route is, if it is one
+	auth *authPlan // the requirement the Router enforces; nil: public
+	// gatedInside is set for an included route: auth is checked inside
+	// the included Router's middleware (see Router.wrap).
+	gatedInside bool
+	hkey        string        // canonical form of headers; "" for none
+	class       RouteClass    // the route's own, from RouteOptions
+	inner       http.Handler  // serves instead of route.Handler (Include, Mount)
+	mount       *mountHandler // the mount this route is, if it is one
 }
 
 // recBlock hands out zero records from blocks, one allocation for many
@@ -222,6 +232,7 @@ func New(opts *Options) *Router {
 	}
 	rt.doc = docInfo{
 		reg:      rt.reg,
+		sec:      &rt.sec,
 		errStyle: o.ErrorStyle,
 		info: openapi.Info{Title: o.Title, Version: o.Version, Summary: o.Summary, Description: o.Description,
 			TermsOfService: o.TermsOfService, Contact: clonePtr(o.Contact), License: clonePtr(o.License)},
@@ -234,6 +245,23 @@ func New(opts *Options) *Router {
 	title := o.Title
 	if title == "" {
 		title = "API"
+	}
+	rt.sec.realm = title
+	if s := o.Security; s != nil {
+		if s.Realm != "" {
+			rt.sec.realm = s.Realm
+		}
+		if err := checkRequirements(s.Default); err != nil {
+			panic("dynroute: New: Options.Security.Default: " + err.Error())
+		}
+		rt.sec.deflt = cloneRequirements(s.Default)
+		for _, name := range slices.Sorted(maps.Keys(s.Schemes)) {
+			sc := s.Schemes[name]
+			if err := checkScheme(name, &sc); err != nil {
+				panic("dynroute: New: Options.Security: " + err.Error())
+			}
+			rt.addSchemeLocked(name, &sc) // a map has each name once
+		}
 	}
 	builtin, err := docRoutes(rt, o.Docs, title)
 	if err != nil {
@@ -405,7 +433,11 @@ func (rt *Router) newRec(rec *routeRec, path string, methods []string, h http.Ha
 	if h == nil {
 		handlerErr = fmt.Errorf("%w: nil handler", ErrInvalidHandler)
 	}
-	return buildRec(rec, path, methods, h, handlerName, &o, handlerErr, false)
+	rec, err := buildRec(rec, path, methods, h, handlerName, &o, handlerErr, false)
+	if err != nil {
+		return nil, err
+	}
+	return rec, rt.secure(rec, rec.route.Security)
 }
 
 // buildRec checks a route on its own and reports every problem it has, each
@@ -431,6 +463,9 @@ func buildRec(rec *routeRec, path string, methods []string, h http.Handler, hand
 	}
 	if handlerErr != nil {
 		fail(handlerErr)
+	}
+	if err := checkRequirements(o.Security); err != nil {
+		fail(err)
 	}
 	if err := checkOptions(o); err != nil {
 		fail(err)
@@ -467,6 +502,7 @@ func buildRec(rec *routeRec, path string, methods []string, h http.Handler, hand
 		Source:        o.Source,
 		Headers:       slices.Clone(o.Headers),
 		MaxBodyBytes:  o.MaxBodyBytes,
+		Security:      cloneRequirements(o.Security),
 	}
 	rec.class = o.RouteClass
 	rec.e.headers, rec.hkey = headers, hkey

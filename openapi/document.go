@@ -12,6 +12,12 @@ type Document struct {
 	Paths []*PathItem
 	// Components are components/schemas by name, written sorted by name.
 	Components map[string]*jsonschema.Schema
+	// SecuritySchemes are components/securitySchemes by name, written
+	// sorted by name.
+	SecuritySchemes map[string]*SecurityScheme
+	// Security is the requirement of operations that state none of their
+	// own (see Operation.Security); nil for none.
+	Security []SecurityRequirement
 }
 
 // Info is the info object of an OpenAPI document. Summary and
@@ -80,6 +86,9 @@ type Operation struct {
 	// Responses are written in this order, each under its Status ("default"
 	// for 0).
 	Responses []Response
+	// Security is the operation's own requirement: nil leaves it to the
+	// document's, an empty list makes the operation public.
+	Security []SecurityRequirement
 	// Extensions are the operation's x- members, written sorted by key.
 	Extensions map[string]any
 }

@@ -164,16 +164,26 @@ func (d *Document) appendJSON(b []byte, v30 bool) ([]byte, error) {
 		ops.end()
 	}
 	paths.end()
-	if len(d.Components) > 0 {
+	if len(d.Components) > 0 || len(d.SecuritySchemes) > 0 {
 		doc.key("components")
 		c := w.object()
-		c.key("schemas")
-		schemas := w.object()
-		for _, name := range slices.Sorted(maps.Keys(d.Components)) {
-			schemas.schema(name, d.Components[name])
+		if len(d.Components) > 0 {
+			c.key("schemas")
+			schemas := w.object()
+			for _, name := range slices.Sorted(maps.Keys(d.Components)) {
+				schemas.schema(name, d.Components[name])
+			}
+			schemas.end()
 		}
-		schemas.end()
+		if len(d.SecuritySchemes) > 0 {
+			c.key("securitySchemes")
+			w.securitySchemes(d.SecuritySchemes)
+		}
 		c.end()
+	}
+	if d.Security != nil {
+		doc.key("security")
+		w.security(d.Security)
 	}
 	doc.end()
 	return w.b, w.err
@@ -275,6 +285,10 @@ func (w *docWriter) operation(op *Operation) {
 	}
 	rs.end()
 	o.flag("deprecated", op.Deprecated)
+	if op.Security != nil {
+		o.key("security")
+		w.security(op.Security)
+	}
 	o.extensions(op.Extensions)
 	o.end()
 }
