@@ -19,7 +19,7 @@ import (
 
 // The packages of the module and what each may import inside it: imports
 // run one way, jsonschema <- openapi <- root <- typed <- crud, root <-
-// reload, and internal/... below them all. A lower layer that needs a
+// reload, root <- auth, and internal/... below them all. A lower layer that needs a
 // higher one's help defines a small interface the higher one implements
 // (OperationDescriber, BodyLimiter, RouteChecker). Tests follow the rows
 // of their package; an external test package (package x_test) may also
@@ -33,12 +33,13 @@ var layers = map[string][]string{
 	"typed":        {".", "openapi", "jsonschema", "internal/..."},
 	"crud":         {".", "typed", "openapi", "jsonschema", "internal/..."},
 	"reload":       {".", "internal/..."},
+	"auth":         {".", "internal/..."},
 	"docsui":       {"."},
 	"internal/...": {"internal/..."},
 	// The examples are programs: they use the public packages, and
 	// examples/internal/... their own helpers, never the library's
 	// internal packages.
-	"examples/...": {".", "typed", "crud", "reload", "openapi", "jsonschema", "docsui", "examples/internal/..."},
+	"examples/...": {".", "typed", "crud", "reload", "auth", "openapi", "jsonschema", "docsui", "examples/internal/..."},
 }
 
 // forbiddenStd are standard packages no package of the module imports.
@@ -80,7 +81,8 @@ func TestLayoutCatches(t *testing.T) {
 		{"internal imports a public package", importingFile{dir: "internal/httpx", file: "h.go", pkg: "httpx", imports: []string{modulePath + "/jsonschema"}}, `imports "jsonschema"`},
 		{"an example imports the library's internals", importingFile{dir: "examples/config", file: "main.go", pkg: "main", imports: []string{modulePath + "/internal/httpx"}}, `imports "internal/httpx"`},
 		{"unsafe", importingFile{dir: "typed", file: "bind.go", pkg: "typed", imports: []string{"unsafe"}}, `imports "unsafe"`},
-		{"a package without a row", importingFile{dir: "auth", file: "auth.go", pkg: "auth", imports: []string{modulePath}}, `no row for package "auth"`},
+		{"a package without a row", importingFile{dir: "plugins", file: "plugins.go", pkg: "plugins", imports: []string{modulePath}}, `no row for package "plugins"`},
+		{"auth imports typed", importingFile{dir: "auth", file: "jwt.go", pkg: "auth", imports: []string{modulePath + "/typed"}}, `imports "typed"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

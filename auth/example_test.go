@@ -1,0 +1,72 @@
+package auth_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/auth"
+)
+
+// An admin route behind an API key from the environment, sent in the
+// X-API-Key header.
+func ExampleAPIKeysFromEnv() {
+	keys, err := auth.APIKeysFromEnv("EXAMPLE_ADMIN_API_KEY")
+	if err != nil {
+		fmt.Println(err) // unset: every request is refused, never let in
+	}
+	rt := dynroute.New(&dynroute.Options{Title: "Shop", Security: &dynroute.SecurityOptions{
+		Schemes: map[string]dynroute.SecurityScheme{"admin_key": {Type: "apiKey", In: "header", Name: "X-API-Key"}},
+	}})
+	if err := rt.Registry().RegisterVerifier("admin_key", keys); err != nil {
+		fmt.Println(err)
+		return
+	}
+	rt.MustAddAPIRoute("/admin", []string{"GET"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := dynroute.PrincipalFrom(r.Context())
+		fmt.Fprintf(w, "hello %s", p.Subject)
+	}), &dynroute.RouteOptions{Security: []dynroute.SecurityRequirement{{"admin_key": {}}}})
+
+	r := httptest.NewRequest("GET", "/admin", nil)
+	r.Header.Set("X-API-Key", "anything")
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"))
+	// Output:
+	// auth: no API keys in the environment variable EXAMPLE_ADMIN_API_KEY
+	// 401 APIKey realm="Shop", in="header", name="X-API-Key"
+}
+
+func ExampleNewAPIKeys() {
+	keys, _ := auth.NewAPIKeys(auth.APIKey{Key: "s3cret", Subject: "ci", Scopes: []string{"deploy"}})
+	rt := dynroute.New(&dynroute.Options{Security: &dynroute.SecurityOptions{
+		Schemes: map[string]dynroute.SecurityScheme{"key": {Type: "apiKey", In: "header", Name: "X-API-Key"}},
+		Default: []dynroute.SecurityRequirement{{"key": {"deploy"}}}, // deny by default
+	}})
+	rt.Registry().RegisterVerifier("key", keys)
+	rt.Post("/deploy", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := dynroute.PrincipalFrom(r.Context())
+		fmt.Fprintf(w, "deployed by %s", p.Subject)
+	}))
+	for _, key := range []string{"", "wrong", "s3cret"} {
+		r := httptest.NewRequest("POST", "/deploy", nil)
+		if key != "" {
+			r.Header.Set("X-API-Key", key)
+		}
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			var problem struct{ Detail string }
+			json.Unmarshal(w.Body.Bytes(), &problem)
+			fmt.Println(w.Code, problem.Detail)
+			continue
+		}
+		fmt.Println(w.Code, w.Body.String())
+	}
+	// Output:
+	// 401 Not authenticated.
+	// 401 The credentials were not accepted.
+	// 200 deployed by ci
+}
