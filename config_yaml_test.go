@@ -277,6 +277,8 @@ func TestLoadGolden(t *testing.T) {
 		{file: "bad_shape.json"},
 		{file: "bad_aliases.yaml"},
 		{file: "bad_second_document.yaml"},
+		{file: "bad_security.yaml", kept: []string{"fine", "public"}},
+		{file: "bad_security.json", kept: []string{"fine", "public", "null_scopes"}},
 	}
 	covered := make(map[string]bool, len(tests))
 	for _, tt := range tests {
