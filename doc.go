@@ -166,7 +166,7 @@
 // # Packages
 //
 // The root package is the router and everything a route is. It builds on
-// two packages below it and never imports the three above it, which import
+// two packages below it and never imports the four above it, which import
 // it:
 //
 //	jsonschema   below: JSON Schemas from Go types and tags, and their validator
@@ -177,6 +177,8 @@
 //	             for every table of a database (crud.Register)
 //	reload       above: keep a file's or a table's routes up to date while serving
 //	             (reload.NewFile, reload.NewSQL)
+//	auth         above: verifiers for security schemes: API keys, basic auth,
+//	             bearer JWTs (auth.APIKeysFromEnv)
 //
 // The Router learns about handlers through small interfaces they
 // implement: OperationDescriber (a handler that documents its operation),
@@ -235,6 +237,30 @@
 // APIRoute class), and Options.Middleware wraps every route. Routes may
 // share a method and path when they match different request headers
 // (RouteOptions.Headers, e.g. Accept-Version), for versioning and tenants.
+//
+// # Security
+//
+// Options.Security declares the Router's security schemes (SecurityScheme:
+// an API key in a header, query parameter or cookie, HTTP bearer or basic,
+// OAuth2, OpenID Connect) and, optionally, the requirement of every route
+// that sets none (deny by default). Registry.RegisterVerifier names the
+// Verifier of each scheme, which turns the request's credential into a
+// Principal or refuses it; package auth has verifiers for API keys, basic
+// auth and JWTs. A route states its requirement in RouteOptions.Security or
+// its config entry's security (OpenAPI's shape; security: [] is public),
+// an Include or a Mount for everything under its prefix, and
+// DocsOptions.Security for the documentation. An unknown scheme is an
+// ErrUnknownScheme naming the closest ones, and a scheme without a verifier
+// an ErrNoVerifier: a route is never served open by mistake.
+//
+// The Router checks the requirement before the handler and before the body
+// is read, inside the middleware: no credential is 401 with a
+// WWW-Authenticate challenge, a refused credential 401, a missing scope
+// 403, without saying which part of a credential was wrong. The handler
+// reads the Principal with PrincipalFrom(r.Context()). The document lists
+// the schemes, the default and each operation's requirement, which Swagger
+// UI's Authorize uses; LoadOpenAPI reads them back. Routes without a
+// requirement pay nothing.
 //
 // # Routes from data
 //
