@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -199,9 +200,9 @@ func (rt *Router) addSchemeLocked(name string, s *SecurityScheme) error {
 	return nil
 }
 
-func sameScheme(a, b *SecurityScheme) bool {
-	return fmt.Sprintf("%#v%#v", *a, a.Flows) == fmt.Sprintf("%#v%#v", *b, b.Flows)
-}
+// sameScheme reports whether two declarations say the same, as a
+// document reloaded or loaded twice declares its schemes again.
+func sameScheme(a, b *SecurityScheme) bool { return reflect.DeepEqual(a, b) }
 
 // authPlan is a route's requirement, resolved: each alternative's schemes
 // with their verifiers. A nil plan is a public route.

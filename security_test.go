@@ -248,6 +248,10 @@ func TestSecurityErrors(t *testing.T) {
 		assert.ErrorContains(t, err, tt.want, tt.name)
 	}
 	assert.NoError(t, rt.AddSecurityScheme("basic", secSchemes["basic"]), "the same declaration again")
+	again := secSchemes["oauth"]
+	flow := *again.Flows.ClientCredentials
+	again.Flows = &OAuthFlows{ClientCredentials: &flow} // equal, not the same pointers: a document loaded again
+	assert.NoError(t, rt.AddSecurityScheme("oauth", again), "an equal declaration, as a reloaded document gives")
 	assert.ErrorIs(t, rt.AddSecurityScheme("basic", secSchemes["bearer"]), ErrInvalidScheme, "another declaration under a taken name")
 	assert.Panics(t, func() {
 		New(&Options{Security: &SecurityOptions{Schemes: map[string]SecurityScheme{"k": {Type: "apiKey"}}}})

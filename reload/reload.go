@@ -3,6 +3,7 @@ package reload
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -659,6 +660,15 @@ func hashSpec(h *maphash.Hash, s *dynroute.RouteSpec) {
 	}
 	writeStr(h, s.App)
 	writeStr(h, s.Prefix)
+	// nil (the Router's default) and [] (public) differ; %#v prints the
+	// requirements' maps sorted. The schemes have pointers: JSON follows them.
+	writeStr(h, fmt.Sprintf("%#v", s.Security))
+	if len(s.SecuritySchemes) > 0 {
+		b, _ := json.Marshal(s.SecuritySchemes) // plain data: never fails
+		writeStr(h, string(b))
+	} else {
+		writeInt(h, 0)
+	}
 }
 
 // stringsToAny returns m with any values, for hashing like Extra.

@@ -863,7 +863,8 @@ func TestReloaderEmptySource(t *testing.T) {
 }
 
 // TestReloaderSeesEveryField: a file that changes only a route's
-// response_model or max_body_bytes is a change, applied, not "no change".
+// response_model, max_body_bytes or security is a change, applied, not
+// "no change".
 func TestReloaderSeesEveryField(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "routes.json")
 	h := newHarness(t, nil, func(rt *dynroute.Router, o *Options) (*Reloader, error) { return NewFile(rt, file, o) })
@@ -871,10 +872,16 @@ func TestReloaderSeesEveryField(t *testing.T) {
 	type m2 struct{ B string }
 	require.NoError(t, h.rt.Registry().RegisterModel("one", m1{}))
 	require.NoError(t, h.rt.Registry().RegisterModel("two", m2{}))
+	require.NoError(t, h.rt.AddSecurityScheme("k", dynroute.SecurityScheme{Type: "apiKey", In: "header", Name: "K"}))
+	require.NoError(t, h.rt.Registry().RegisterVerifier("k", dynroute.VerifierFunc(func(context.Context, dynroute.Credential) (*dynroute.Principal, error) {
+		return nil, dynroute.ErrCredentials
+	})))
 	for _, tt := range []struct{ doc, model string }{
 		{`[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello", "response_model": "one"}]`, "one"},
 		{`[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello", "response_model": "two"}]`, "two"},
 		{`[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello", "response_model": "two", "max_body_bytes": 10}]`, "two"},
+		{`[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello", "response_model": "two", "max_body_bytes": 10, "security": []}]`, "two"},
+		{`[{"name": "a", "path": "/a", "methods": ["GET"], "handler": "hello", "response_model": "two", "max_body_bytes": 10, "security": [{"k": []}]}]`, "two"},
 	} {
 		writeFile(t, file, tt.doc)
 		ev, err := h.rl.Reload(t.Context())
