@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/auth"
 )
@@ -69,4 +71,38 @@ func ExampleNewAPIKeys() {
 	// 401 Not authenticated.
 	// 401 The credentials were not accepted.
 	// 200 deployed by ci
+}
+
+// A route behind HTTP basic auth, for users whose bcrypt hashes the
+// program has (from BasicFromFile, an htpasswd -B file, in production).
+func ExampleNewBasic() {
+	hash, _ := bcrypt.GenerateFromPassword([]byte("lovelace"), bcrypt.DefaultCost)
+	users, err := auth.NewBasic(auth.BasicUser{Name: "ada", Hash: string(hash), Scopes: []string{"reports"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rt := dynroute.New(&dynroute.Options{Title: "Shop", Security: &dynroute.SecurityOptions{
+		Schemes: map[string]dynroute.SecurityScheme{"basic": {Type: "http", Scheme: "basic"}},
+	}})
+	rt.Registry().RegisterVerifier("basic", users)
+	rt.MustAddAPIRoute("/reports", []string{"GET"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := dynroute.PrincipalFrom(r.Context())
+		fmt.Fprintf(w, "reports for %s", p.Subject)
+	}), &dynroute.RouteOptions{Security: []dynroute.SecurityRequirement{{"basic": {"reports"}}}})
+
+	for _, pw := range []string{"wrong", "lovelace"} {
+		r := httptest.NewRequest("GET", "/reports", nil)
+		r.SetBasicAuth("ada", pw)
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"))
+			continue
+		}
+		fmt.Println(w.Code, w.Body.String())
+	}
+	// Output:
+	// 401 Basic realm="Shop", charset="UTF-8"
+	// 200 reports for ada
 }
