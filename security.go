@@ -324,7 +324,14 @@ func (p *authPlan) gate(h http.Handler) http.Handler {
 	if p == nil {
 		return h
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.serve(w, r, h) })
+	if ph, ok := h.(ParamsHandler); ok {
+		// Keep the fast path: the handler gets the Params, and with them
+		// its Route (a typed handler's RouteOptions.StatusCode).
+		return HandlerFunc(func(w http.ResponseWriter, r *http.Request, ps Params) {
+			p.serve(w, r, func(w http.ResponseWriter, r *http.Request) { ph.ServeHTTPParams(w, r, ps) })
+		})
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.serve(w, r, h.ServeHTTP) })
 }
 
 // outcome is how one alternative fared.
@@ -341,7 +348,7 @@ const (
 // that is granted with h, the Principal in the context; else it answers
 // 403 if some alternative's credentials were all good but lacked a
 // scope, and 401 otherwise.
-func (p *authPlan) serve(w http.ResponseWriter, r *http.Request, h http.Handler) {
+func (p *authPlan) serve(w http.ResponseWriter, r *http.Request, h func(http.ResponseWriter, *http.Request)) {
 	best := missing
 	var short *authNeed // a need whose credential lacked a scope
 	for _, alt := range p.alts {
@@ -364,7 +371,7 @@ func (p *authPlan) serve(w http.ResponseWriter, r *http.Request, h http.Handler)
 			}
 		}
 		if result == granted {
-			h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, first)))
+			h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, first)))
 			return
 		}
 		best = max(best, result)

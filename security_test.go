@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -524,4 +525,29 @@ func TestDocsSecurity(t *testing.T) {
 		New(&Options{Docs: &DocsOptions{Security: []SecurityRequirement{{"basic": {}}}}})
 	}, "a scheme New does not know")
 	assert.True(t, errors.Is(fmt.Errorf("x: %w", ErrCredentials), ErrCredentials))
+}
+
+// A ParamsHandler behind a requirement is still served through the fast
+// path, so it sees the matched Route (typed handlers take their
+// RouteOptions.StatusCode from it) and the Params, and the Principal.
+func TestSecurityKeepsParamsHandler(t *testing.T) {
+	rt := secRouter(t, []SecurityRequirement{{"bearer": {}}})
+	var got *Route
+	var id string
+	h := HandlerFunc(func(w http.ResponseWriter, r *http.Request, ps Params) {
+		got, id = ps.Route(), ps.Get("id")
+		p, _ := PrincipalFrom(r.Context())
+		w.WriteHeader(ps.Route().StatusCode)
+		io.WriteString(w, p.Subject)
+	})
+	require.NoError(t, rt.AddAPIRoute("/items/{id}", []string{"POST"}, h, &RouteOptions{Name: "create", StatusCode: http.StatusCreated}))
+	r := httptest.NewRequest("POST", "/items/7", nil)
+	r.Header.Set("Authorization", "Bearer t-read")
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, r)
+	assert.Equal(t, http.StatusCreated, w.Code)
+	assert.Equal(t, "reader", w.Body.String())
+	require.NotNil(t, got, "the handler sees its Route")
+	assert.Equal(t, "create", got.Name)
+	assert.Equal(t, "7", id)
 }

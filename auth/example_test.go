@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/auth"
@@ -69,4 +73,84 @@ func ExampleNewAPIKeys() {
 	// 401 Not authenticated.
 	// 401 The credentials were not accepted.
 	// 200 deployed by ci
+}
+
+// A route behind HTTP basic auth, for users whose bcrypt hashes the
+// program has (from BasicFromFile, an htpasswd -B file, in production).
+func ExampleNewBasic() {
+	hash, _ := bcrypt.GenerateFromPassword([]byte("lovelace"), bcrypt.DefaultCost)
+	users, err := auth.NewBasic(auth.BasicUser{Name: "ada", Hash: string(hash), Scopes: []string{"reports"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rt := dynroute.New(&dynroute.Options{Title: "Shop", Security: &dynroute.SecurityOptions{
+		Schemes: map[string]dynroute.SecurityScheme{"basic": {Type: "http", Scheme: "basic"}},
+	}})
+	rt.Registry().RegisterVerifier("basic", users)
+	rt.MustAddAPIRoute("/reports", []string{"GET"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := dynroute.PrincipalFrom(r.Context())
+		fmt.Fprintf(w, "reports for %s", p.Subject)
+	}), &dynroute.RouteOptions{Security: []dynroute.SecurityRequirement{{"basic": {"reports"}}}})
+
+	for _, pw := range []string{"wrong", "lovelace"} {
+		r := httptest.NewRequest("GET", "/reports", nil)
+		r.SetBasicAuth("ada", pw)
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"))
+			continue
+		}
+		fmt.Println(w.Code, w.Body.String())
+	}
+	// Output:
+	// 401 Basic realm="Shop", charset="UTF-8"
+	// 200 reports for ada
+}
+
+// Writes behind bearer JWTs with the scope items:write, HS256 with a
+// shared secret (a JWKSURL for an identity provider's keys works the
+// same). The token here is signed as the provider would.
+func ExampleNewJWT() {
+	secret := []byte("an example secret of 32 bytes or more")
+	tokens, err := auth.NewJWT(&auth.JWTOptions{Key: secret, Issuer: "https://login.example", Audience: "shop"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rt := dynroute.New(&dynroute.Options{Title: "Shop", Security: &dynroute.SecurityOptions{
+		Schemes: map[string]dynroute.SecurityScheme{"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"}},
+	}})
+	rt.Registry().RegisterVerifier("bearer", tokens)
+	rt.MustAddAPIRoute("/items", []string{"POST"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := dynroute.PrincipalFrom(r.Context())
+		fmt.Fprintf(w, "created by %s", p.Subject)
+	}), &dynroute.RouteOptions{Security: []dynroute.SecurityRequirement{{"bearer": {"items:write"}}}})
+
+	sign := func(scope string) string {
+		tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+			"sub": "ada", "scope": scope, "iss": "https://login.example", "aud": "shop",
+			"exp": time.Now().Add(time.Hour).Unix(),
+		}).SignedString(secret)
+		return tok
+	}
+	for _, tok := range []string{"", "not-a-token", sign("items:read"), sign("items:read items:write")} {
+		r := httptest.NewRequest("POST", "/items", nil)
+		if tok != "" {
+			r.Header.Set("Authorization", "Bearer "+tok)
+		}
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"))
+			continue
+		}
+		fmt.Println(w.Code, w.Body.String())
+	}
+	// Output:
+	// 401 Bearer realm="Shop"
+	// 401 Bearer realm="Shop", error="invalid_token"
+	// 403 Bearer realm="Shop", error="insufficient_scope", scope="items:write"
+	// 200 created by ada
 }
