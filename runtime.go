@@ -110,8 +110,10 @@ func (tx *Tx) RemoveRoute(name string) error {
 
 // RemoveSource removes every route that came from source and returns how
 // many there were. source is a config file name as the loader was given it
-// (Source.File), a SQL table (Source.Table), or an environment prefix (the
-// routes whose Source.Env starts with source + "_").
+// (Source.File), a SQL table (Source.Table), an environment prefix (the
+// routes whose Source.Env starts with source + "_"), or a name that ends in
+// "/", a key prefix or directory, which holds every Source.File under it
+// (the routes of etcd keys /dynroute/routes/users, ... for "/dynroute/routes/").
 func (tx *Tx) RemoveSource(source string) int {
 	var gone []*routeRec
 	for _, rec := range tx.set.recs {
@@ -126,13 +128,15 @@ func (tx *Tx) RemoveSource(source string) int {
 
 // From reports whether s lies in source, as Tx.RemoveSource and
 // Router.ReplaceSource match routes to a source: source is a config file
-// name as the loader was given it (File), a SQL table (Table), or an
-// environment prefix (an Env that starts with source + "_").
+// name as the loader was given it (File), a SQL table (Table), an
+// environment prefix (an Env that starts with source + "_"), or a name
+// ending in "/", a key prefix or directory, that File starts with.
 func (s Source) From(source string) bool {
 	if source == "" {
 		return false
 	}
-	return s.File == source || s.Table == source || (s.Env != "" && strings.HasPrefix(s.Env, source+"_"))
+	return s.File == source || s.Table == source || (s.Env != "" && strings.HasPrefix(s.Env, source+"_")) ||
+		(strings.HasSuffix(source, "/") && strings.HasPrefix(s.File, source))
 }
 
 // RemoveRoute removes the named route at once. Requests that arrive after it

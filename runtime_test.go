@@ -174,6 +174,11 @@ func TestSourceFrom(t *testing.T) {
 		{Source{Env: "ROUTES_USERS_PATH"}, "ROUTES", true},
 		{Source{Env: "ROUTESX_USERS_PATH"}, "ROUTES", false},
 		{Source{}, "", false},
+		{Source{File: "/dynroute/routes/users", Line: 2}, "/dynroute/routes/", true},
+		{Source{File: "/dynroute/routes/"}, "/dynroute/routes/", true},
+		{Source{File: "/dynroute/routesx/users"}, "/dynroute/routes/", false},
+		{Source{File: "/dynroute/routes/users"}, "/dynroute/routes", false},
+		{Source{File: "/dynroute/other/users"}, "/dynroute/routes/", false},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.src.From(tt.source), "%+v from %q", tt.src, tt.source)

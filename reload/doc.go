@@ -21,4 +21,25 @@
 // with its source (file:line, table row). A reload of an unchanged source
 // publishes nothing. New takes any loader (Options.Load) for sources of your
 // own; Event reports every reload, for metrics.
+//
+// # Push sources
+//
+// A source that announces its changes, such as an etcd watch or PostgreSQL
+// LISTEN, is followed with Options.Watch instead of a poll: each
+// announcement reloads at once (trigger "push"), announcements made during
+// a reload fold into one more, and a lost connection is logged once while
+// the last good routes keep serving and Watch is restarted with a growing
+// pause. A poll set as well keeps going as a fallback. The module
+// github.com/dynroute/dynroute/reload/etcd is such a source; it lives in a
+// module of its own so that this one never requires an etcd client.
+//
+// # Versions
+//
+// A loader that can tell which version of the source it read
+// (Options.LoadVersioned: an etcd revision, a table version) puts it in
+// Event.Version and the logs; Reloader.Version and Reloader.Status say
+// which version is serving, and Reloader.StatusHandler answers it as JSON,
+// so that the instances of a fleet can be compared:
+//
+//	{"source":"/dynroute/routes/","version":"1042","routes":12,"ok":true,"applied":"..."}
 package reload

@@ -50,6 +50,7 @@ const (
 	TriggerSignal Trigger = "signal" // one of Options.Signals
 	TriggerPoll   Trigger = "poll"   // the poll saw the source change
 	TriggerManual Trigger = "manual" // Reloader.Reload
+	TriggerPush   Trigger = "push"   // Options.Watch said the source changed
 )
 
 // Defaults of Options; see there.
@@ -58,6 +59,8 @@ const (
 	defaultReloadTimeout = 30 * time.Second
 	defaultSQLPoll       = 5 * time.Second
 	defaultChecksumEvery = 10
+	defaultWatchRetry    = 2 * time.Second
+	firstWatchRetry      = 100 * time.Millisecond
 	// maxDebounceWaits bounds the debounce: a file written to without pause
 	// is still reloaded every maxDebounceWaits debounce intervals.
 	maxDebounceWaits = 10
@@ -86,6 +89,12 @@ type Event struct {
 	Problems int
 	Start    time.Time     // when the reload began
 	Duration time.Duration // load, check and publish
+	// Version is the version of the source the reload read, as
+	// Options.LoadVersioned reported it (an etcd revision, a table
+	// version), also when the reload failed; "" for a Load function, which
+	// cannot tell. Instances of a fleet that report the same Version serve
+	// the same routes.
+	Version string
 }
 
 // Options configures a Reloader. NewFile and NewSQL
@@ -108,6 +117,14 @@ type Options struct {
 	// specs read are applied, as dynroute.ApplyOptions.Lenient does for the
 	// problems Router.AddRoutes finds.
 	Load func(ctx context.Context) ([]dynroute.RouteSpec, error)
+
+	// LoadVersioned is Load for a source that can tell which version of
+	// itself it read (the etcd revision of a snapshot): the version
+	// goes into Event.Version, the logs and Reloader.Version, and a push of
+	// that same version is known to be applied already (see Watch). It
+	// should return the version also with an error, when it got that far.
+	// Set Load or LoadVersioned, not both.
+	LoadVersioned func(ctx context.Context) (specs []dynroute.RouteSpec, version string, err error)
 
 	// Apply is how the specs are applied (strict or lenient, default tags);
 	// nil means strict: one problem rejects the reload. Apply.Logger
@@ -168,6 +185,30 @@ type Options struct {
 	// means never.
 	ChecksumEvery int
 
+	// Watch, if set, follows a source that pushes its changes (an etcd
+	// watch, PostgreSQL LISTEN) instead of being polled. Start runs it in a
+	// goroutine of its own after the first load, until ctx is done. Watch
+	// calls changed whenever the source may have changed, with the version
+	// the source is at now, or "" if it cannot tell; changed never blocks,
+	// and every call made while a reload runs folds into one more reload
+	// (trigger "push"), which loads the source whole. A version equal to
+	// that of the last load is skipped: that load saw it. Since changes made
+	// while Watch was not connected were pushed to no one, Watch calls
+	// changed once it is connected, also after a restart; that call ends
+	// an outage.
+	//
+	// Watch returns only when ctx is done or it lost the source. Any other
+	// return is an outage: it is logged once (Warn), the last good routes
+	// keep serving, Status reports it, and Watch is called again after a
+	// pause that doubles from 100ms up to WatchRetry, until it connects.
+	// With a PollInterval as well, the poll goes on beside the push, a
+	// fallback for pushes lost with a connection.
+	Watch func(ctx context.Context, changed func(version string)) error
+
+	// WatchRetry is the longest pause before Watch is called again after
+	// an outage. Zero means 2s.
+	WatchRetry time.Duration
+
 	// Timeout bounds each load and version check. Zero means 30s.
 	Timeout time.Duration
 
@@ -190,7 +231,7 @@ type Options struct {
 type Reloader struct {
 	rt       *dynroute.Router
 	source   string
-	load     func(context.Context) ([]dynroute.RouteSpec, error)
+	load     func(context.Context) ([]dynroute.RouteSpec, string, error)
 	apply    dynroute.ApplyOptions
 	logger   *slog.Logger
 	onReload func(Event)
@@ -202,6 +243,8 @@ type Reloader struct {
 	checkSum int
 	timeout  time.Duration
 	empty    bool // AllowEmpty
+	watch    func(context.Context, func(string)) error
+	retry    time.Duration // WatchRetry
 
 	started atomic.Bool
 	wg      sync.WaitGroup
@@ -214,6 +257,8 @@ type Reloader struct {
 	routes   map[routeKey]uint64 // content hash of each route applied
 	count    int                 // routes applied
 	lastFail string              // message of the last failed poll, to log repeats once
+
+	st status // what Status reports, under its own lock: never held during a load
 }
 
 // New returns a Reloader for the source opts describes; it does
@@ -231,11 +276,14 @@ func New(rt *dynroute.Router, opts *Options) (*Reloader, error) {
 	if o.Source == "" {
 		problems = append(problems, "no Source")
 	}
-	if o.Load == nil {
+	switch {
+	case o.Load == nil && o.LoadVersioned == nil:
 		problems = append(problems, "no Load function")
+	case o.Load != nil && o.LoadVersioned != nil:
+		problems = append(problems, "both Load and LoadVersioned")
 	}
-	if o.Debounce < 0 || o.PollInterval < 0 || o.Timeout < 0 {
-		problems = append(problems, "negative Debounce, PollInterval or Timeout")
+	if o.Debounce < 0 || o.PollInterval < 0 || o.Timeout < 0 || o.WatchRetry < 0 {
+		problems = append(problems, "negative Debounce, PollInterval, Timeout or WatchRetry")
 	}
 	if o.Version != nil && o.PollInterval == 0 {
 		problems = append(problems, "Version without a PollInterval")
@@ -249,7 +297,7 @@ func New(rt *dynroute.Router, opts *Options) (*Reloader, error) {
 	r := &Reloader{
 		rt:       rt,
 		source:   o.Source,
-		load:     o.Load,
+		load:     o.LoadVersioned,
 		logger:   o.Logger,
 		onReload: o.OnReload,
 		file:     o.WatchFile,
@@ -260,7 +308,18 @@ func New(rt *dynroute.Router, opts *Options) (*Reloader, error) {
 		checkSum: o.ChecksumEvery,
 		timeout:  o.Timeout,
 		empty:    o.AllowEmpty,
+		watch:    o.Watch,
+		retry:    o.WatchRetry,
 		seed:     maphash.MakeSeed(),
+	}
+	if load := o.Load; load != nil {
+		r.load = func(ctx context.Context) ([]dynroute.RouteSpec, string, error) {
+			specs, err := load(ctx)
+			return specs, "", err
+		}
+	}
+	if r.retry == 0 {
+		r.retry = defaultWatchRetry
 	}
 	if o.Apply != nil {
 		r.apply = *o.Apply
@@ -398,6 +457,9 @@ func (r *Reloader) Start(ctx context.Context) error {
 	if r.interval > 0 {
 		r.wg.Go(func() { r.pollLoop(ctx, ver) })
 	}
+	if r.watch != nil {
+		r.startPush(ctx)
+	}
 	return nil
 }
 
@@ -437,16 +499,22 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 	defer r.mu.Unlock()
 	ev := Event{Source: r.source, Trigger: trig, Start: time.Now(), Routes: r.count}
 	fail := func(err error, problems []error) (Event, error) {
-		err = fmt.Errorf("dynroute: %w: %s (trigger %s): %w", ErrFailed, r.source, trig, err)
+		at := ""
+		if ev.Version != "" {
+			at = " version " + ev.Version
+		}
+		err = fmt.Errorf("dynroute: %w: %s%s (trigger %s): %w", ErrFailed, r.source, at, trig, err)
 		ev.Err, ev.Problems, ev.Duration = err, len(problems), time.Since(ev.Start)
+		r.st.setFailed(ev.Version, err, ctx.Err() != nil)
 		r.logFailure(ctx, &ev, problems)
 		r.report(ev)
 		return ev, err
 	}
 
 	lctx, cancel := context.WithTimeout(ctx, r.timeout)
-	specs, err := r.load(lctx)
+	specs, version, err := r.load(lctx)
 	cancel()
+	ev.Version = version
 	var warnings []error
 	if err != nil {
 		problems := errlist.Flatten(err)
@@ -472,6 +540,7 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 	sum := r.fingerprint(specs, hashes)
 	if r.applied && sum == r.sum {
 		ev.OK, ev.Duration = true, time.Since(ev.Start)
+		r.st.setApplied(version, r.count, false) // the routes serving are the source's at version too
 		if quiet {
 			return ev, nil
 		}
@@ -480,6 +549,7 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 		return ev, nil
 	}
 	if quiet && sum == r.failed {
+		r.st.setLoaded(version)
 		return ev, nil // the same specs failed last time; the error was logged
 	}
 
@@ -500,6 +570,7 @@ func (r *Reloader) reload(ctx context.Context, trig Trigger, quiet bool) (Event,
 	ev.Problems = len(warnings) + len(skipped)
 	r.applied, r.sum, r.failed, r.routes, r.count = true, sum, 0, routes, ev.Routes
 	r.lastFail = ""
+	r.st.setApplied(version, ev.Routes, true)
 	ev.Duration = time.Since(ev.Start)
 	r.logSuccess(&ev)
 	r.report(ev)
@@ -546,9 +617,9 @@ func (r *Reloader) logSuccess(ev *Event) {
 	if !ev.Changed {
 		msg = "dynroute: routes reloaded, no change"
 	}
-	r.logger.Info(msg, "source", ev.Source, "trigger", string(ev.Trigger), "routes", ev.Routes,
+	r.logger.Info(msg, append(sourceAttrs(ev), "trigger", string(ev.Trigger), "routes", ev.Routes,
 		"added", ev.Added, "removed", ev.Removed, "updated", ev.Updated, "problems", ev.Problems,
-		"duration", ev.Duration)
+		"duration", ev.Duration)...)
 }
 
 // logFailure logs a failed reload and, one record each, its problems. A
@@ -573,14 +644,23 @@ func (r *Reloader) logFailure(ctx context.Context, ev *Event, problems []error) 
 		summary, _, _ = strings.Cut(msg, "\n")
 	}
 	r.logger.Log(context.Background(), level, "dynroute: reload failed, the old routes keep serving",
-		"source", ev.Source, "trigger", string(ev.Trigger), "routes", ev.Routes, "problems", len(problems),
-		"duration", ev.Duration, "error", summary)
+		append(sourceAttrs(ev), "trigger", string(ev.Trigger), "routes", ev.Routes, "problems", len(problems),
+			"duration", ev.Duration, "error", summary)...)
 	if len(problems) > 1 {
 		for i, p := range problems {
 			r.logger.Log(context.Background(), level, "dynroute: reload problem",
-				"source", ev.Source, "problem", i+1, "of", len(problems), "error", p.Error())
+				append(sourceAttrs(ev), "problem", i+1, "of", len(problems), "error", p.Error())...)
 		}
 	}
+}
+
+// sourceAttrs are the log attributes that say what was reloaded: the
+// source and, when the loader tells, its version.
+func sourceAttrs(ev *Event) []any {
+	if ev.Version == "" {
+		return []any{"source", ev.Source}
+	}
+	return []any{"source", ev.Source, "version", ev.Version}
 }
 
 // allConfig reports whether every problem wraps ErrInvalidConfig.

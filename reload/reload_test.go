@@ -519,6 +519,8 @@ func TestNewOptions(t *testing.T) {
 		{"negative interval", rt, &Options{Source: "s", Load: load, PollInterval: -1}, "negative"},
 		{"version without poll", rt, &Options{Source: "s", Load: load, Version: version}, "Version without a PollInterval"},
 		{"nil signal", rt, &Options{Source: "s", Load: load, Signals: []os.Signal{nil}}, "nil signal"},
+		{"both loaders", rt, &Options{Source: "s", Load: load, LoadVersioned: func(context.Context) ([]dynroute.RouteSpec, string, error) { return nil, "", nil }}, "both Load and LoadVersioned"},
+		{"negative watch retry", rt, &Options{Source: "s", Load: load, WatchRetry: -1}, "negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
