@@ -47,8 +47,11 @@ type DocsOptions struct {
 	// the pages' paths (/docs/swagger-ui-bundle.js, /docs/swagger-ui.css,
 	// /redoc/redoc.standalone.js), so that the documentation works without
 	// a network: swagger-ui/swagger-ui-bundle.js, swagger-ui/swagger-ui.css
-	// and redoc/redoc.standalone.js. Nil means those RegisterDocsAssets
-	// registered, as importing package docsui does, or none.
+	// and redoc/redoc.standalone.js, and optionally Swagger UI's OAuth2
+	// redirect page, swagger-ui/oauth2-redirect.html with
+	// swagger-ui/oauth2-redirect.js (see SwaggerUIConfig). Nil means those
+	// RegisterDocsAssets registered, as importing package docsui does, or
+	// none.
 	Assets fs.FS
 
 	// SwaggerUIConfig is merged into the configuration object Swagger UI
