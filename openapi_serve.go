@@ -47,14 +47,34 @@ type DocsOptions struct {
 	// the pages' paths (/docs/swagger-ui-bundle.js, /docs/swagger-ui.css,
 	// /redoc/redoc.standalone.js), so that the documentation works without
 	// a network: swagger-ui/swagger-ui-bundle.js, swagger-ui/swagger-ui.css
-	// and redoc/redoc.standalone.js. Nil means those RegisterDocsAssets
-	// registered, as importing package docsui does, or none.
+	// and redoc/redoc.standalone.js, and optionally Swagger UI's OAuth2
+	// redirect page, swagger-ui/oauth2-redirect.html with
+	// swagger-ui/oauth2-redirect.js (see SwaggerUIConfig). Nil means those
+	// RegisterDocsAssets registered, as importing package docsui does, or
+	// none.
 	Assets fs.FS
 
 	// SwaggerUIConfig is merged into the configuration object Swagger UI
 	// is started with (https://swagger.io/docs/open-source-tools/swagger-ui/usage/configuration/),
 	// for example {"docExpansion": "none", "displayOperationId": true}.
 	// Values must be JSON-encodable; "url" and "dom_id" are the Router's.
+	// The Router sets "persistAuthorization": true, so that what Authorize
+	// was given survives a reload (in the browser's localStorage), and
+	// "oauth2RedirectUrl" to its own oauth2-redirect.html (see below),
+	// made absolute from the page's location in the browser; set either
+	// here to change it.
+	//
+	// # OAuth2
+	//
+	// Swagger UI's Authorize of an oauth2 scheme with an implicit or
+	// authorizationCode flow sends the browser to the authorization server,
+	// which sends it back to Swagger UI's oauth2-redirect.html. The Router
+	// serves that page at <SwaggerUIPath>/oauth2-redirect.html (with its
+	// oauth2-redirect.js) while the document declares such a flow: the
+	// files of Assets when it has them (package docsui does), else a page
+	// that loads the script of the pinned version from the CDN. Like the
+	// assets, the page is public whatever Security says. Register its
+	// absolute URL as a redirect URI with the authorization server.
 	SwaggerUIConfig map[string]any
 
 	// Security is the requirement of the documents and the pages (not of
@@ -115,6 +135,10 @@ const (
 	DefaultSwaggerUIJS  = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js"
 	DefaultSwaggerUICSS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui.css"
 	DefaultRedocJS      = "https://cdn.jsdelivr.net/npm/redoc@2.5.4/bundles/redoc.standalone.js"
+	// DefaultSwaggerUIOAuth2RedirectJS is the script of the OAuth2
+	// redirect page when the Router has no assets: the page itself is
+	// served by the Router, as it must be on the origin of /docs.
+	DefaultSwaggerUIOAuth2RedirectJS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/oauth2-redirect.js"
 )
 
 // castagnoli is the CRC-32 table of the documents' ETags.
@@ -192,14 +216,23 @@ func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
 					continue
 				}
 				assetPath := d.path + "/" + path.Base(a.file)
-				rec, err := assetRoute(rt, assets, a.file, assetPath, a.name)
+				rec, err := assetRoute(rt, assets, a.file, assetPath, a.name, nil)
 				if err != nil {
 					return nil, err
 				}
 				recs = append(recs, rec)
 				*a.url = relativeURL(d.path, assetPath)
 			}
-			page, err := docsPage(o, d.field, title, relativeURL(d.path, specPath))
+			var redirectURL string
+			if d.field == "SwaggerUIPath" {
+				rrecs, err := oauth2RedirectRoutes(rt, assets, d.path)
+				if err != nil {
+					return nil, err
+				}
+				recs = append(recs, rrecs...)
+				redirectURL = relativeURL(d.path, rrecs[0].route.Path)
+			}
+			page, err := docsPage(o, d.field, title, relativeURL(d.path, specPath), redirectURL)
 			if err != nil {
 				return nil, err
 			}
@@ -228,19 +261,27 @@ func docRoutes(rt *Router, o *DocsOptions, title string) ([]*routeRec, error) {
 }
 
 // assetRoute is the hidden route name at urlPath that serves file of
-// assets. The file is read once now, for its ETag (an asset missing is an
-// error of the options), and then from assets per request: a Router keeps
-// no copy of it.
-func assetRoute(rt *Router, assets fs.FS, file, urlPath, name string) (*routeRec, error) {
+// assets, when served is nil or says so for the request (else it answers
+// 404 as for no route). The file is read once now, for its ETag (an asset
+// missing is an error of the options), and then from assets per request: a
+// Router keeps no copy of it.
+func assetRoute(rt *Router, assets fs.FS, file, urlPath, name string, served func(*Router) bool) (*routeRec, error) {
 	etag, err := assetETag(assets, file)
 	if err != nil {
 		return nil, fmt.Errorf("%w: Options.Docs.Assets: %v", ErrInvalidOptions, err)
 	}
 	contentType := "text/javascript; charset=utf-8"
-	if path.Ext(file) == ".css" {
+	switch path.Ext(file) {
+	case ".css":
 		contentType = "text/css; charset=utf-8"
+	case ".html":
+		contentType = "text/html; charset=utf-8"
 	}
 	serve := func(_ *Router, w http.ResponseWriter, r *http.Request) {
+		if served != nil && !served(rt) {
+			notFound(rt, w, r)
+			return
+		}
 		f, err := assets.Open(file)
 		if err != nil {
 			writeError(w, rt.errStyle, http.StatusInternalServerError, "The documentation asset could not be read.")
@@ -316,6 +357,18 @@ type specForm struct {
 	body []byte
 	etag string
 	err  error
+	// redirects says whether the document declares an oauth2 flow that
+	// redirects to Swagger UI (specJSON only).
+	redirects bool
+}
+
+// redirects reports whether t's document declares an oauth2 scheme with an
+// implicit or authorizationCode flow.
+func (c *specCache) redirects(rt *Router, t *table) bool {
+	deps := mountedTables(t, nil, []*Router{rt})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.getLocked(rt, t, specJSON, deps).redirects
 }
 
 // get returns the serialised document of t in the given form.
@@ -334,9 +387,14 @@ func (c *specCache) getLocked(rt *Router, t *table, form int, deps []*table) *sp
 	}
 	var b []byte
 	var err error
+	redirects := false
 	switch form {
 	case specJSON:
-		b, err = rt.doc.document(t.recs, []*Router{rt}).MarshalJSON()
+		doc := rt.doc.document(t.recs, []*Router{rt})
+		for _, s := range doc.SecuritySchemes {
+			redirects = redirects || s.Type == "oauth2" && s.Flows != nil && (s.Flows.Implicit != nil || s.Flows.AuthorizationCode != nil)
+		}
+		b, err = doc.MarshalJSON()
 	case specJSON30:
 		b, err = rt.doc.document(t.recs, []*Router{rt}).MarshalJSON30()
 	case specYAML:
@@ -346,7 +404,7 @@ func (c *specCache) getLocked(rt *Router, t *table, form int, deps []*table) *sp
 		}
 	}
 	sum := crc32.Checksum(b, castagnoli) // hardware-accelerated: a 4 MB document in well under a millisecond
-	*f = specForm{done: true, deps: deps, body: b, err: err, etag: `"` + strconv.FormatUint(uint64(sum), 36) + "-" + strconv.Itoa(len(b)) + `"`}
+	*f = specForm{done: true, deps: deps, body: b, err: err, redirects: redirects, etag: `"` + strconv.FormatUint(uint64(sum), 36) + "-" + strconv.Itoa(len(b)) + `"`}
 	return f
 }
 
@@ -429,8 +487,9 @@ func relativeURL(from, to string) string {
 	return rel
 }
 
-// docsPage renders the HTML page of Swagger UI or ReDoc.
-func docsPage(o *DocsOptions, field, title, specURL string) ([]byte, error) {
+// docsPage renders the HTML page of Swagger UI or ReDoc; redirectURL is
+// the URL of Swagger UI's OAuth2 redirect page relative to it.
+func docsPage(o *DocsOptions, field, title, specURL, redirectURL string) ([]byte, error) {
 	or := func(v, def string) string {
 		if v == "" {
 			return def
@@ -444,7 +503,7 @@ func docsPage(o *DocsOptions, field, title, specURL string) ([]byte, error) {
 	case "SwaggerUIPath":
 		config := map[string]any{
 			"dom_id": "#swagger-ui", "layout": "BaseLayout", "deepLinking": true,
-			"showExtensions": true, "showCommonExtensions": true,
+			"showExtensions": true, "showCommonExtensions": true, "persistAuthorization": true,
 		}
 		for k, v := range o.SwaggerUIConfig {
 			config[k] = v
@@ -459,6 +518,12 @@ func docsPage(o *DocsOptions, field, title, specURL string) ([]byte, error) {
 		fmt.Fprintf(&b, "<div id=\"swagger-ui\"></div>\n<script src=\"%s\"></script>\n",
 			html.EscapeString(or(o.SwaggerUIJS, DefaultSwaggerUIJS)))
 		fmt.Fprintf(&b, "<script>\nconst config = %s;\n", js)
+		if _, set := o.SwaggerUIConfig["oauth2RedirectUrl"]; !set && redirectURL != "" {
+			// Swagger UI sends it as is as the redirect_uri, which must be
+			// absolute; its own default is beside the page, not under it.
+			rel, _ := json.Marshal(redirectURL)
+			fmt.Fprintf(&b, "config.oauth2RedirectUrl = new URL(%s, window.location.href).href;\n", rel)
+		}
 		b.WriteString("config.presets = [SwaggerUIBundle.presets.apis];\n")
 		b.WriteString("window.ui = SwaggerUIBundle(config);\n</script>\n")
 	default:

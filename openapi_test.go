@@ -426,6 +426,85 @@ func TestDocsOptions(t *testing.T) {
 	}
 }
 
+// TestDocsAuthorize: Swagger UI keeps what Authorize was given across
+// reloads unless told otherwise, and its OAuth2 redirect page is served
+// under the page while the document declares a flow that redirects, from
+// the assets when they have it and else loading the pinned script from the
+// CDN; the page is public like the assets, whatever Docs.Security says.
+func TestDocsAuthorize(t *testing.T) {
+	page := func(rt *Router, target string) string { return string(testkit.ReadBody(t, testkit.Get(t, rt, target))) }
+	t.Run("persistAuthorization", func(t *testing.T) {
+		assert.Contains(t, page(New(nil), "/docs"), `"persistAuthorization":true`)
+		off := New(&Options{Docs: &DocsOptions{SwaggerUIConfig: map[string]any{"persistAuthorization": false}}})
+		assert.Contains(t, page(off, "/docs"), `"persistAuthorization":false`, "SwaggerUIConfig wins")
+	})
+	t.Run("redirect URL", func(t *testing.T) {
+		assert.Contains(t, page(New(nil), "/docs"),
+			`config.oauth2RedirectUrl = new URL("docs/oauth2-redirect.html", window.location.href).href;`, "made absolute in the browser")
+		moved := New(&Options{Docs: &DocsOptions{SwaggerUIPath: "/api/v1/docs"}})
+		assert.Contains(t, page(moved, "/api/v1/docs"), `new URL("docs/oauth2-redirect.html", window.location.href)`)
+		own := New(&Options{Docs: &DocsOptions{SwaggerUIConfig: map[string]any{"oauth2RedirectUrl": "https://app.example.com/cb.html"}}})
+		p := page(own, "/docs")
+		assert.Contains(t, p, `"oauth2RedirectUrl":"https://app.example.com/cb.html"`)
+		assert.NotContains(t, p, "config.oauth2RedirectUrl =", "SwaggerUIConfig wins")
+	})
+
+	flows := map[string]*OAuthFlows{
+		"implicit":          {Implicit: &OAuthFlow{AuthorizationURL: "https://auth.example.com/authorize", Scopes: map[string]string{}}},
+		"authorizationCode": {AuthorizationCode: &OAuthFlow{AuthorizationURL: "https://auth.example.com/authorize", TokenURL: "https://auth.example.com/token", Scopes: map[string]string{}}},
+		"clientCredentials": {ClientCredentials: &OAuthFlow{TokenURL: "https://auth.example.com/token", Scopes: map[string]string{}}},
+		"password":          {Password: &OAuthFlow{TokenURL: "https://auth.example.com/token", Scopes: map[string]string{}}},
+	}
+	assets := fstest.MapFS{
+		"swagger-ui/swagger-ui-bundle.js": {Data: []byte("window.SwaggerUIBundle = 1;")},
+		"swagger-ui/swagger-ui.css":       {Data: []byte("body {}")},
+		"redoc/redoc.standalone.js":       {Data: []byte("window.Redoc = 1;")},
+		"swagger-ui/oauth2-redirect.html": {Data: []byte(`<script src="oauth2-redirect.js"></script>`)},
+		"swagger-ui/oauth2-redirect.js":   {Data: []byte("run();")},
+	}
+	for flow, f := range flows {
+		redirects := flow == "implicit" || flow == "authorizationCode"
+		for _, withAssets := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, assets %v", flow, withAssets), func(t *testing.T) {
+				o := &Options{Registry: secVerifiers(t), Security: &SecurityOptions{Schemes: secSchemes},
+					Docs: &DocsOptions{Security: []SecurityRequirement{{"basic": {}}}}}
+				if withAssets {
+					o.Docs.Assets = assets
+				}
+				rt := New(o)
+				code, _ := serveCode(rt, "/docs/oauth2-redirect.html")
+				assert.Equal(t, http.StatusNotFound, code, "no oauth2 scheme with that flow yet")
+				reg := rt.Registry()
+				require.NoError(t, reg.RegisterVerifier("login", reg.verifiers["bearer"]))
+				require.NoError(t, rt.AddSecurityScheme("login", SecurityScheme{Type: "oauth2", Flows: f}))
+				rt.MustAddAPIRoute("/items", []string{"GET"}, whoAmI, &RouteOptions{Security: []SecurityRequirement{{"login": {}}}})
+				res := testkit.Get(t, rt, "/docs/oauth2-redirect.html")
+				if !redirects {
+					assert.Equal(t, http.StatusNotFound, res.StatusCode, "a %s flow never comes back to the page", flow)
+					return
+				}
+				require.Equal(t, http.StatusOK, res.StatusCode, "public, unlike /docs")
+				assert.Equal(t, "text/html; charset=utf-8", res.Header.Get("Content-Type"))
+				body := string(testkit.ReadBody(t, res))
+				js := testkit.Get(t, rt, "/docs/oauth2-redirect.js")
+				if withAssets {
+					assert.Equal(t, `<script src="oauth2-redirect.js"></script>`, body, "the asset as it is")
+					assert.Equal(t, http.StatusOK, js.StatusCode)
+					assert.Equal(t, "run();", string(testkit.ReadBody(t, js)))
+				} else {
+					assert.Contains(t, body, `<script src="`+DefaultSwaggerUIOAuth2RedirectJS+`"></script>`)
+					assert.Contains(t, DefaultSwaggerUIOAuth2RedirectJS, "swagger-ui-dist@5.35.0/", "the version of the other defaults")
+					assert.Equal(t, http.StatusNotFound, js.StatusCode, "the script comes from the CDN")
+				}
+				code, _ = serveCode(rt, "/docs")
+				assert.Equal(t, http.StatusUnauthorized, code, "the page itself stays behind Docs.Security")
+				err := rt.AddAPIRoute("/docs/oauth2-redirect.html", []string{"GET"}, whoAmI, nil)
+				assert.ErrorIs(t, err, ErrDuplicateRoute, "the Router's path")
+			})
+		}
+	}
+}
+
 func TestRelativeURL(t *testing.T) {
 	tests := []struct{ from, to, want string }{
 		{"/docs", "/openapi.json", "openapi.json"},

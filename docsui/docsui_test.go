@@ -2,6 +2,7 @@ package docsui_test
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +36,29 @@ func TestImportServesTheAssets(t *testing.T) {
 		"/docs/swagger-ui.css":       "swagger-ui/swagger-ui.css",
 		"/redoc/redoc.standalone.js": "redoc/redoc.standalone.js",
 	} {
+		w := get(target)
+		require.Equal(t, http.StatusOK, w.Code, target)
+		want, err := fs.ReadFile(docsui.FS, file)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(want, w.Body.Bytes()), "%s serves %s", target, file)
+	}
+	// Swagger UI's OAuth2 redirect page, while the document declares a flow
+	// that redirects.
+	redirect := map[string]string{
+		"/docs/oauth2-redirect.html": "swagger-ui/oauth2-redirect.html",
+		"/docs/oauth2-redirect.js":   "swagger-ui/oauth2-redirect.js",
+	}
+	for target := range redirect {
+		assert.Equal(t, http.StatusNotFound, get(target).Code, "%s without an oauth2 scheme", target)
+	}
+	require.NoError(t, rt.AddSecurityScheme("oauth", dynroute.SecurityScheme{Type: "oauth2", Flows: &dynroute.OAuthFlows{
+		AuthorizationCode: &dynroute.OAuthFlow{AuthorizationURL: "https://auth.example.com/authorize", TokenURL: "https://auth.example.com/token"}}}))
+	require.NoError(t, rt.Registry().RegisterVerifier("oauth", dynroute.VerifierFunc(func(context.Context, dynroute.Credential) (*dynroute.Principal, error) {
+		return nil, dynroute.ErrCredentials
+	})))
+	rt.MustAddAPIRoute("/items", []string{"GET"}, http.NotFoundHandler(), &dynroute.RouteOptions{Security: []dynroute.SecurityRequirement{{"oauth": {}}}})
+	assert.Contains(t, docs, `config.oauth2RedirectUrl = new URL("docs/oauth2-redirect.html", window.location.href).href;`)
+	for target, file := range redirect {
 		w := get(target)
 		require.Equal(t, http.StatusOK, w.Code, target)
 		want, err := fs.ReadFile(docsui.FS, file)
@@ -98,5 +122,5 @@ func TestCopiesOfTheNPMPackages(t *testing.T) {
 		n++
 		return nil
 	}))
-	assert.Equal(t, 8, n, "every embedded file was compared")
+	assert.Equal(t, 10, n, "every embedded file was compared")
 }

@@ -148,7 +148,7 @@ func runClients(t *testing.T, bin, url string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, url)
+	cmd := exec.CommandContext(ctx, bin, url, testAdminKey)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

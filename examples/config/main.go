@@ -18,8 +18,20 @@
 //	curl -i localhost:8000/dynamic/products/123          # {"message":"Details for dynamic product 123","product_id":123}
 //	curl -i -X POST localhost:8000/dynamic/products/123  # {"message":"Created/Updated dynamic product 123","product_id":123}
 //	curl -i localhost:8000/dynamic/products/abc          # 422 problem+json
-//	curl -i localhost:8000/dynamic/admin                 # {"message":"Welcome to the Dynamic Admin Area"}
 //	curl -i 'localhost:8000/dynamic/echo/a/b?x=1'
+//
+// The admin route is protected from the config file: its entry requires
+// the scheme admin_key (security: [{admin_key: []}]), an API key in the
+// X-API-Key header, declared here and verified against the keys in the
+// environment variable ADMIN_API_KEY (comma-separated, to rotate one).
+// Without the variable the route answers 401 to everyone and the server
+// warns at startup; it never falls open. In /docs, Authorize takes the key,
+// and Swagger UI keeps it across reloads.
+//
+//	ADMIN_API_KEY=s3cret go run ./examples/config
+//	curl -i localhost:8000/dynamic/admin                       # 401, WWW-Authenticate: APIKey ...
+//	curl -i -H 'X-API-Key: wrong' localhost:8000/dynamic/admin   # 401
+//	curl -i -H 'X-API-Key: s3cret' localhost:8000/dynamic/admin  # {"message":"Welcome to the Dynamic Admin Area"}
 //
 // The handlers answer as the seed's do, reading the response_message of
 // their route's config entry (a key of the seed's own, which the loader
@@ -52,6 +64,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/auth"
 	"github.com/dynroute/dynroute/examples/internal/seed"
 )
 
@@ -82,13 +95,31 @@ func loadSpecs(file string) ([]dynroute.RouteSpec, error) {
 	}
 }
 
-// newRouter builds the router: the handler map in its Registry, the static
-// route, and the routes of specs. Lenient mode skips specs with problems (one
-// warning each on logger, returned as skipped); strict mode adds nothing of
-// specs if any has a problem and returns the error listing them all.
+// The admin route's security scheme, which the route config names, and the
+// environment variable of its keys.
+const (
+	adminScheme = "admin_key"
+	adminKeyEnv = "ADMIN_API_KEY"
+)
+
+// newRouter builds the router: the handler map in its Registry, the admin
+// scheme and its verifier, the static route, and the routes of specs.
+// Lenient mode skips specs with problems (one warning each on logger,
+// returned as skipped); strict mode adds nothing of specs if any has a
+// problem and returns the error listing them all.
 func newRouter(specs []dynroute.RouteSpec, o options, logger *slog.Logger) (*dynroute.Router, []dynroute.Skipped, error) {
 	rt, err := seed.NewRouter()
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := rt.AddSecurityScheme(adminScheme, dynroute.SecurityScheme{Type: "apiKey", In: "header", Name: "X-API-Key",
+		Description: "An administrator's API key, one of those in the server's " + adminKeyEnv + "."}); err != nil {
+		return nil, nil, err
+	}
+	// Without keys the verifier accepts none: the admin routes answer 401
+	// to everyone, never serve everyone.
+	keys, keysErr := auth.APIKeysFromEnv(adminKeyEnv)
+	if err := rt.Registry().RegisterVerifier(adminScheme, keys); err != nil {
 		return nil, nil, err
 	}
 	skipped, err := rt.AddRoutes(specs, &dynroute.ApplyOptions{
@@ -99,7 +130,24 @@ func newRouter(specs []dynroute.RouteSpec, o options, logger *slog.Logger) (*dyn
 	if err != nil {
 		return nil, nil, err
 	}
+	if keysErr != nil {
+		if locked := requiring(rt.Routes(), adminScheme); len(locked) > 0 {
+			logger.Warn("routes that require "+adminScheme+" answer 401 to every request: set "+adminKeyEnv+" to the admin API keys (comma-separated)",
+				"routes", strings.Join(locked, ","), "error", keysErr.Error())
+		}
+	}
 	return rt, skipped, nil
+}
+
+// requiring returns the paths of the routes whose requirement names scheme.
+func requiring(routes []dynroute.Route, scheme string) []string {
+	var paths []string
+	for _, r := range routes {
+		if slices.ContainsFunc(r.Security, func(alt dynroute.SecurityRequirement) bool { _, ok := alt[scheme]; return ok }) {
+			paths = append(paths, r.Path)
+		}
+	}
+	return paths
 }
 
 // Serving.

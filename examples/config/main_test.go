@@ -34,6 +34,7 @@ const maxBodyBytes = 1 << 20 // 1 MiB
 // returned buffer.
 func newTestRouter(t *testing.T) (*dynroute.Router, *bytes.Buffer) {
 	t.Helper()
+	t.Setenv(adminKeyEnv, testAdminKey)
 	specs, err := loadSpecs("")
 	require.NoError(t, err)
 	var logs bytes.Buffer
@@ -42,6 +43,9 @@ func newTestRouter(t *testing.T) (*dynroute.Router, *bytes.Buffer) {
 	require.Empty(t, skipped, "the built-in config has no problems")
 	return rt, &logs
 }
+
+// testAdminKey is the admin API key of the tests' servers.
+const testAdminKey = "test-admin-key"
 
 // logRecord is one line of a JSON slog log, with the attributes the example
 // and dynroute's lenient mode log.
@@ -157,9 +161,11 @@ func TestRoutes(t *testing.T) {
 		body         string
 		contentType  string // of the body; "" means application/json
 		chunked      bool   // no Content-Length: the size is only seen while reading
+		apiKey       string // sent as X-API-Key
 		wantStatus   int
 		wantType     string // Content-Type
 		wantAllow    string
+		wantAuth     string // WWW-Authenticate
 		check        func(t *testing.T, body []byte)
 		checkProblem func(t *testing.T, p map[string]any)
 	}{
@@ -294,11 +300,21 @@ func TestRoutes(t *testing.T) {
 			},
 		},
 		{
-			name: "admin", method: "GET", target: "/dynamic/admin",
+			name: "admin", method: "GET", target: "/dynamic/admin", apiKey: testAdminKey,
 			wantStatus: 200, wantType: "application/json",
 			check: func(t *testing.T, body []byte) {
 				assert.JSONEq(t, `{"message": "Welcome to the Dynamic Admin Area"}`, string(body))
 			},
+		},
+		{
+			name: "admin without a key", method: "GET", target: "/dynamic/admin",
+			wantStatus: 401, wantType: "application/problem+json",
+			wantAuth: `APIKey realm="dynroute seed", in="header", name="X-API-Key"`,
+		},
+		{
+			name: "admin with a wrong key", method: "GET", target: "/dynamic/admin", apiKey: "wrong",
+			wantStatus: 401, wantType: "application/problem+json",
+			wantAuth: `APIKey realm="dynroute seed", in="header", name="X-API-Key"`,
 		},
 		{
 			name: "static", method: "GET", target: "/static/route",
@@ -423,6 +439,9 @@ func TestRoutes(t *testing.T) {
 			if tt.chunked {
 				req.ContentLength = -1
 			}
+			if tt.apiKey != "" {
+				req.Header.Set("X-API-Key", tt.apiKey)
+			}
 			rec := httptest.NewRecorder()
 			rt.ServeHTTP(rec, req)
 
@@ -434,6 +453,7 @@ func TestRoutes(t *testing.T) {
 			if tt.wantAllow != "" {
 				assert.Equal(t, tt.wantAllow, res.Header.Get("Allow"))
 			}
+			assert.Equal(t, tt.wantAuth, res.Header.Get("WWW-Authenticate"))
 			if tt.wantType == "application/problem+json" {
 				p := decode(t, got)
 				assert.Equal(t, "about:blank", p["type"])
@@ -473,11 +493,11 @@ func TestRouteMetadata(t *testing.T) {
 		{"/dynamic/admin", "admin_only", []string{"GET"}, "get_admin_area", []string{"Admin", "Dynamic"},
 			"Admin area (dynamic route)", "routes.yaml:20"},
 		{"/dynamic/echo/{rest...}", "echo", []string{"GET", "POST", "PUT", "PATCH", "DELETE"}, "echo", []string{"Dynamic"},
-			"Echo the matched route, method and parameters", "routes.yaml:28"},
+			"Echo the matched route, method and parameters", "routes.yaml:29"},
 		{"/static/route", "static_route", []string{"GET"}, "", nil,
 			"A route added in code", ""},
 		{"/plugina/{path...}", "plugin_a", []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}, "plugin_a", nil,
-			"", "routes.yaml:39"},
+			"", "routes.yaml:40"},
 	}
 	require.Len(t, byPath, len(tests), "routes: %v", rt.Routes())
 	for _, tt := range tests {
@@ -850,6 +870,7 @@ func tableRows(t *testing.T, out string) (header []string, rows [][]string) {
 }
 
 func TestRunRoutesPrintsTheTable(t *testing.T) {
+	t.Setenv(adminKeyEnv, testAdminKey)
 	got := runWith(t, options{routes: true})
 	require.Equal(t, 0, got.code, "logs: %+v", got.logs)
 	assert.Empty(t, atLevel(got.logs, slog.LevelWarn))
@@ -864,7 +885,7 @@ func TestRunRoutesPrintsTheTable(t *testing.T) {
 			strings.Join(r.Tags, ","), r.Source.String()}, rows[i], "row %d", i)
 	}
 	assert.Contains(t, rows, []string{"GET", "/dynamic/admin", "admin_only", "get_admin_area", "Admin,Dynamic", "routes.yaml:20"})
-	assert.Contains(t, rows, []string{"GET,POST,PUT,PATCH,DELETE", "/dynamic/echo/{rest...}", "echo", "echo", "Dynamic", "routes.yaml:28"})
+	assert.Contains(t, rows, []string{"GET,POST,PUT,PATCH,DELETE", "/dynamic/echo/{rest...}", "echo", "echo", "Dynamic", "routes.yaml:29"})
 }
 
 func TestJSONConfig(t *testing.T) {

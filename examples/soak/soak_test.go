@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/auth"
 	"github.com/dynroute/dynroute/examples/internal/seed"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -333,9 +334,13 @@ func serve(t *testing.T, h http.Handler, logger *slog.Logger) *server {
 	return s
 }
 
+// soakAdminKey is the admin API key of the config example's router.
+const soakAdminKey = "soak-admin-key"
+
 // newConfigRouter builds the config example's router as its main does
 // without -config: examples/config/routes.yaml in lenient mode with the
-// default tag, on the seed router.
+// default tag, on the seed router, with its admin_key scheme (X-API-Key)
+// accepting soakAdminKey.
 func newConfigRouter(t *testing.T, logger *slog.Logger) *dynroute.Router {
 	t.Helper()
 	file := filepath.Join("..", "config", "routes.yaml")
@@ -346,6 +351,10 @@ func newConfigRouter(t *testing.T, logger *slog.Logger) *dynroute.Router {
 	require.NoError(t, err)
 	rt, err := seed.NewRouter()
 	require.NoError(t, err)
+	require.NoError(t, rt.AddSecurityScheme("admin_key", dynroute.SecurityScheme{Type: "apiKey", In: "header", Name: "X-API-Key"}))
+	keys, err := auth.NewAPIKeys(auth.APIKey{Key: soakAdminKey})
+	require.NoError(t, err)
+	require.NoError(t, rt.Registry().RegisterVerifier("admin_key", keys))
 	skipped, err := rt.AddRoutes(specs, &dynroute.ApplyOptions{
 		Lenient:     true,
 		Logger:      logger,

@@ -51,6 +51,7 @@ type probe struct {
 	body   string // a JSON request body; "" for none
 	weight int    // how often, relative to the other probes
 	check  check
+	apiKey string // sent as X-API-Key; "" for none
 }
 
 // want expects status, a Content-Type of ctype (unless ""), and a body
@@ -150,27 +151,29 @@ func problem(status int, subs ...string) check {
 func configMix(openapi []byte) []probe {
 	const s = configServer
 	return []probe{
-		{"config/static", s, "GET", "/static/route", "", 3, exact(200, `{"message":"This is a static route"}`)},
-		{"config/users", s, "GET", "/dynamic/users", "", 4, want(200, "application/json", `"message":"List of dynamic users"`, `"users":[]`)},
-		{"config/product", s, "GET", "/dynamic/products/12345", "", 4, exact(200, `{"message":"Details for dynamic product 12345","product_id":12345}`)},
+		{"config/static", s, "GET", "/static/route", "", 3, exact(200, `{"message":"This is a static route"}`), ""},
+		{"config/users", s, "GET", "/dynamic/users", "", 4, want(200, "application/json", `"message":"List of dynamic users"`, `"users":[]`), ""},
+		{"config/product", s, "GET", "/dynamic/products/12345", "", 4, exact(200, `{"message":"Details for dynamic product 12345","product_id":12345}`), ""},
 		{"config/product-post", s, "POST", "/dynamic/products/5", `{"name":"pen","price":1.50}`, 3,
-			exact(200, `{"message":"Created/Updated dynamic product 5","product_id":5}`)},
-		{"config/product-bad-id", s, "GET", "/dynamic/products/abc", "", 2, problem(422, `"type":"int_parsing"`, `"input":"abc"`)},
-		{"config/product-bad-body", s, "POST", "/dynamic/products/5", `[1]`, 1, problem(422)},
-		{"config/product-no-body", s, "POST", "/dynamic/products/5", "", 1, exact(200, `{"message":"Created/Updated dynamic product 5","product_id":5}`)},
-		{"config/admin", s, "GET", "/dynamic/admin", "", 2, exact(200, `{"message":"Welcome to the Dynamic Admin Area"}`)},
+			exact(200, `{"message":"Created/Updated dynamic product 5","product_id":5}`), ""},
+		{"config/product-bad-id", s, "GET", "/dynamic/products/abc", "", 2, problem(422, `"type":"int_parsing"`, `"input":"abc"`), ""},
+		{"config/product-bad-body", s, "POST", "/dynamic/products/5", `[1]`, 1, problem(422), ""},
+		{"config/product-no-body", s, "POST", "/dynamic/products/5", "", 1, exact(200, `{"message":"Created/Updated dynamic product 5","product_id":5}`), ""},
+		{name: "config/admin", server: s, method: "GET", path: "/dynamic/admin", weight: 2, apiKey: soakAdminKey,
+			check: exact(200, `{"message":"Welcome to the Dynamic Admin Area"}`)},
+		{name: "config/admin-no-key", server: s, method: "GET", path: "/dynamic/admin", weight: 1, check: problem(401)},
 		{"config/echo", s, "GET", "/dynamic/echo/a/b?x=1", "", 3,
-			exact(200, `{"route":"echo","method":"GET","pattern":"/dynamic/echo/{rest...}","params":{"rest":"a/b"}}`)},
+			exact(200, `{"route":"echo","method":"GET","pattern":"/dynamic/echo/{rest...}","params":{"rest":"a/b"}}`), ""},
 		{"config/echo-delete", s, "DELETE", "/dynamic/echo/x", "", 1,
-			exact(200, `{"route":"echo","method":"DELETE","pattern":"/dynamic/echo/{rest...}","params":{"rest":"x"}}`)},
-		{"config/plugin", s, "GET", "/plugina/items/3", "", 2, exact(200, `{"id":3,"name":"item 3"}`)},
-		{"config/plugin-bad-id", s, "GET", "/plugina/items/0", "", 1, problem(422)},
-		{"config/plugin-b", s, "GET", "/pluginb/status", "", 1, problem(404)}, // not mounted by routes.yaml
-		{"config/not-found", s, "GET", "/no/such/route", "", 2, problem(404)},
-		{"config/405", s, "DELETE", "/dynamic/users", "", 2, header(problem(405), "Allow", "GET, HEAD, OPTIONS")},
-		{"config/head", s, "HEAD", "/dynamic/users", "", 1, empty(200)},
-		{"config/options", s, "OPTIONS", "/dynamic/products/1", "", 1, header(empty(204), "Allow", "GET, HEAD, OPTIONS, POST")},
-		{"config/redirect", s, "GET", "/dynamic/users/?page=2", "", 1, header(want(301, ""), "Location", "/dynamic/users?page=2")},
+			exact(200, `{"route":"echo","method":"DELETE","pattern":"/dynamic/echo/{rest...}","params":{"rest":"x"}}`), ""},
+		{"config/plugin", s, "GET", "/plugina/items/3", "", 2, exact(200, `{"id":3,"name":"item 3"}`), ""},
+		{"config/plugin-bad-id", s, "GET", "/plugina/items/0", "", 1, problem(422), ""},
+		{"config/plugin-b", s, "GET", "/pluginb/status", "", 1, problem(404), ""}, // not mounted by routes.yaml
+		{"config/not-found", s, "GET", "/no/such/route", "", 2, problem(404), ""},
+		{"config/405", s, "DELETE", "/dynamic/users", "", 2, header(problem(405), "Allow", "GET, HEAD, OPTIONS"), ""},
+		{"config/head", s, "HEAD", "/dynamic/users", "", 1, empty(200), ""},
+		{"config/options", s, "OPTIONS", "/dynamic/products/1", "", 1, header(empty(204), "Allow", "GET, HEAD, OPTIONS, POST"), ""},
+		{"config/redirect", s, "GET", "/dynamic/users/?page=2", "", 1, header(want(301, ""), "Location", "/dynamic/users?page=2"), ""},
 		{"config/openapi", s, "GET", "/openapi.json", "", 1, func(a *answer) error {
 			if err := want(200, "application/json")(a); err != nil {
 				return err
@@ -180,7 +183,7 @@ func configMix(openapi []byte) []probe {
 					errBody, len(a.body), len(openapi))
 			}
 			return nil
-		}},
+		}, ""},
 	}
 }
 
@@ -194,26 +197,26 @@ func reloadMix() []probe {
 	const s = reloadServer
 	echoV2 := exact(200, `{"route":"echo_v2","method":"GET","pattern":"/v2/echo/{rest...}","params":{"rest":"x/y"}}`)
 	return []probe{
-		{"reload/static", s, "GET", "/static/route", "", 3, exact(200, `{"message":"This is a static route"}`)},
-		{"reload/users", s, "GET", "/dynamic/users", "", 4, want(200, "application/json", `"message":"List of dynamic users"`, `"users":[]`)},
-		{"reload/product", s, "GET", "/dynamic/products/7", "", 4, exact(200, `{"message":"Details for dynamic product 7","product_id":7}`)},
-		{"reload/product-post", s, "POST", "/dynamic/products/8", `{"n":1}`, 2, exact(200, `{"message":"Created/Updated dynamic product 8","product_id":8}`)},
-		{"reload/product-bad-id", s, "GET", "/dynamic/products/x1", "", 1, problem(422, `"type":"int_parsing"`)},
+		{"reload/static", s, "GET", "/static/route", "", 3, exact(200, `{"message":"This is a static route"}`), ""},
+		{"reload/users", s, "GET", "/dynamic/users", "", 4, want(200, "application/json", `"message":"List of dynamic users"`, `"users":[]`), ""},
+		{"reload/product", s, "GET", "/dynamic/products/7", "", 4, exact(200, `{"message":"Details for dynamic product 7","product_id":7}`), ""},
+		{"reload/product-post", s, "POST", "/dynamic/products/8", `{"n":1}`, 2, exact(200, `{"message":"Created/Updated dynamic product 8","product_id":8}`), ""},
+		{"reload/product-bad-id", s, "GET", "/dynamic/products/x1", "", 1, problem(422, `"type":"int_parsing"`), ""},
 		{"reload/echo", s, "GET", "/dynamic/echo/a", "", 3,
-			exact(200, `{"route":"echo","method":"GET","pattern":"/dynamic/echo/{rest...}","params":{"rest":"a"}}`)},
+			exact(200, `{"route":"echo","method":"GET","pattern":"/dynamic/echo/{rest...}","params":{"rest":"a"}}`), ""},
 		// POST echo is in version A only, PUT in version B only.
 		{"reload/echo-post", s, "POST", "/dynamic/echo/p", `{}`, 2, either(
 			exact(200, `{"route":"echo","method":"POST","pattern":"/dynamic/echo/{rest...}","params":{"rest":"p"}}`),
-			header(problem(405), "Allow", "GET, HEAD, OPTIONS, PUT"))},
+			header(problem(405), "Allow", "GET, HEAD, OPTIONS, PUT")), ""},
 		{"reload/admin", s, "GET", "/dynamic/admin", "", 2, either( // version A only
-			exact(200, `{"message":"Welcome to the Dynamic Admin Area"}`), problem(404))},
-		{"reload/echo-v2", s, "GET", "/v2/echo/x/y", "", 2, either(echoV2, problem(404))}, // version B only
+			exact(200, `{"message":"Welcome to the Dynamic Admin Area"}`), problem(404)), ""},
+		{"reload/echo-v2", s, "GET", "/v2/echo/x/y", "", 2, either(echoV2, problem(404)), ""}, // version B only
 		{"reload/flip", s, "GET", "/soak/flip", "", 3, either( // swapped by ReplaceRoute
-			exact(200, `{"flip":"a"}`), exact(200, `{"flip":"b"}`))},
+			exact(200, `{"flip":"a"}`), exact(200, `{"flip":"b"}`)), ""},
 		{"reload/extra", s, "GET", "/soak/extra/9", "", 2, either( // added and removed by Update
-			exact(200, `{"route":"soak_extra","method":"GET","pattern":"/soak/extra/{id}","params":{"id":"9"}}`), problem(404))},
-		{"reload/not-found", s, "GET", "/dynamic/nothing", "", 1, problem(404)},
-		{"reload/openapi", s, "GET", "/openapi.json", "", 1, checkReloadSpec},
+			exact(200, `{"route":"soak_extra","method":"GET","pattern":"/soak/extra/{id}","params":{"id":"9"}}`), problem(404)), ""},
+		{"reload/not-found", s, "GET", "/dynamic/nothing", "", 1, problem(404), ""},
+		{"reload/openapi", s, "GET", "/openapi.json", "", 1, checkReloadSpec, ""},
 	}
 }
 
@@ -335,6 +338,9 @@ func (c *client) do(p *probe) {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if p.apiKey != "" {
+		req.Header.Set("X-API-Key", p.apiKey)
 	}
 	start := time.Now()
 	res, err := c.hc.Do(req)

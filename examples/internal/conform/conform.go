@@ -31,6 +31,14 @@ import (
 // answered with.
 func Check(t *testing.T, base, docPath string) map[string]int {
 	t.Helper()
+	return CheckWith(t, base, docPath, nil)
+}
+
+// CheckWith is Check with credentials: API keys by the name of their
+// apiKey scheme, presented where the scheme says to the operations whose
+// security names it.
+func CheckWith(t *testing.T, base, docPath string, keys map[string]string) map[string]int {
+	t.Helper()
 	res, err := http.Get(base + docPath)
 	require.NoError(t, err)
 	raw, err := io.ReadAll(res.Body)
@@ -65,6 +73,7 @@ func Check(t *testing.T, base, docPath string) map[string]int {
 			name := method + " " + path
 			t.Run(name, func(t *testing.T) {
 				req := request(t, base, path, method, op, paths[path].Parameters)
+				present(req, doc, op, keys)
 				route, pathParams, err := router.FindRoute(req)
 				require.NoError(t, err)
 				in := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route,
@@ -211,11 +220,54 @@ func sample(example any, ref *openapi3.SchemaRef) any {
 	return strings.Repeat("a", max(int(s.MinLength), 1))
 }
 
+// present sets on req the API keys of the first alternative of op's
+// security (else the document's) whose every scheme is an apiKey scheme
+// with a key in keys.
+func present(req *http.Request, doc *openapi3.T, op *openapi3.Operation, keys map[string]string) {
+	security := doc.Security
+	if op.Security != nil {
+		security = *op.Security
+	}
+	for _, alt := range security {
+		schemes := map[string]*openapi3.SecurityScheme{}
+		for name := range alt {
+			ref := doc.Components.SecuritySchemes[name]
+			if _, ok := keys[name]; !ok || ref == nil || ref.Value == nil || ref.Value.Type != "apiKey" {
+				schemes = nil
+				break
+			}
+			schemes[name] = ref.Value
+		}
+		if len(schemes) == 0 {
+			continue
+		}
+		for name, s := range schemes {
+			switch s.In {
+			case "header":
+				req.Header.Set(s.Name, keys[name])
+			case "query":
+				q := req.URL.Query()
+				q.Set(s.Name, keys[name])
+				req.URL.RawQuery = q.Encode()
+			case "cookie":
+				req.AddCookie(&http.Cookie{Name: s.Name, Value: keys[name]})
+			}
+		}
+		return
+	}
+}
+
 // CheckSucceeds is Check for a server whose every operation must succeed
 // (2xx) on the document's own request.
 func CheckSucceeds(t *testing.T, base, docPath string) map[string]int {
 	t.Helper()
-	called := Check(t, base, docPath)
+	return CheckSucceedsWith(t, base, docPath, nil)
+}
+
+// CheckSucceedsWith is CheckSucceeds with API keys (see CheckWith).
+func CheckSucceedsWith(t *testing.T, base, docPath string, keys map[string]string) map[string]int {
+	t.Helper()
+	called := CheckWith(t, base, docPath, keys)
 	assert.NotEmpty(t, called, "the document has operations")
 	for op, status := range called {
 		assert.Less(t, status, 300, "%s answered %d to the document's own request", op, status)

@@ -2,7 +2,9 @@
 // temporary module next to the clients it generates from the seed's served
 // OpenAPI documents: oapiclient by oapi-codegen from /openapi.json (3.1) and
 // ogenclient by ogen from /openapi-3.0.json (3.0.3). Given the seed server's
-// URL, it calls every route through both clients and prints one line per
+// URL and admin API key, it calls every route through both clients (the
+// admin route with the key in X-API-Key, as the documents' admin_key scheme
+// says) and prints one line per
 // call, "<client> <call>: <status and key fields>", which the test compares
 // with what it expects. It exits 1 if a call fails outright.
 //
@@ -26,6 +28,9 @@ import (
 	"github.com/go-faster/jx"
 )
 
+// adminKey is the admin API key, the program's second argument.
+var adminKey string
+
 // The calls' arguments.
 const (
 	getID  = 123
@@ -42,10 +47,11 @@ var postBody = map[string]any{"name": "pen", "price": 1.5, "tags": []string{"a",
 var bigBody = map[string]any{"pad": strings.Repeat("x", 1<<20)}
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: clients <server URL>")
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: clients <server URL> <admin API key>")
 		os.Exit(2)
 	}
+	adminKey = os.Args[2]
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	failed := false
@@ -105,7 +111,10 @@ func runOapi(ctx context.Context, url string, p *printer) error {
 	}
 	p.problem("products post too large", big.StatusCode(), oapiDefault(big.ApplicationproblemJSONDefault), big.Body)
 
-	admin, err := c.AdminOnlyWithResponse(ctx)
+	admin, err := c.AdminOnlyWithResponse(ctx, func(_ context.Context, req *http.Request) error {
+		req.Header.Set("X-API-Key", adminKey)
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("oapi admin: %w", err)
 	}
@@ -168,6 +177,14 @@ func runOapi(ctx context.Context, url string, p *printer) error {
 	return nil
 }
 
+// keySource gives ogen's client the admin API key for the operations that
+// require admin_key.
+type keySource struct{}
+
+func (keySource) AdminKey(context.Context, ogenclient.OperationName) (ogenclient.AdminKey, error) {
+	return ogenclient.AdminKey{APIKey: adminKey}, nil
+}
+
 // runOgen calls every route through the client ogen generated. Its methods
 // return typed results, or nothing for routes whose documented responses
 // have no content; a recorder under it keeps each response's status and
@@ -175,7 +192,7 @@ func runOapi(ctx context.Context, url string, p *printer) error {
 func runOgen(ctx context.Context, url string, p *printer) error {
 	p.client = "ogen"
 	rec := &recorder{next: http.DefaultTransport}
-	c, err := ogenclient.NewClient(url, ogenclient.WithClient(&http.Client{Transport: rec}))
+	c, err := ogenclient.NewClient(url, keySource{}, ogenclient.WithClient(&http.Client{Transport: rec}))
 	if err != nil {
 		return err
 	}
