@@ -21,7 +21,7 @@ fi
 
 if [ $# -eq 0 ]; then
 	shopt -s nullglob
-	set -- openapi/testdata/*.json typed/testdata/openapi/*.json typed/testdata/openapi/*.yaml crud/testdata/openapi/*.json examples/*/testdata/openapi*.json
+	set -- testdata/openapi/*.json openapi/testdata/*.json typed/testdata/openapi/*.json typed/testdata/openapi/*.yaml crud/testdata/openapi/*.json examples/*/testdata/openapi*.json
 	shopt -u nullglob
 	if [ $# -eq 0 ]; then
 		echo "no golden OpenAPI documents found" >&2
