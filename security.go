@@ -60,7 +60,10 @@ type SecurityOptions struct {
 }
 
 // Principal is who a request's credential identifies, as a Verifier
-// returns it. A handler reads it with PrincipalFrom.
+// returns it. A handler reads it with PrincipalFrom. When the alternative
+// a request met names several schemes, the Principal is that of the first
+// of them by name; each scheme's scopes were checked against its own
+// credential's Principal.
 type Principal struct {
 	// Scheme is the name of the scheme whose credential identified it.
 	Scheme string
@@ -236,7 +239,9 @@ func (rt *Router) resolveSecurity(own []SecurityRequirement) (*authPlan, error) 
 	var errs []error
 	for _, alt := range req {
 		if len(alt) == 0 {
-			return nil, nil // {} among the alternatives: anyone
+			// {} among the alternatives lets anyone in (OpenAPI's optional
+			// security): the route is public, and no credential is checked.
+			return nil, nil
 		}
 		var needs []authNeed
 		for _, name := range slices.Sorted(maps.Keys(alt)) {
