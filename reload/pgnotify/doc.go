@@ -29,7 +29,10 @@
 // nothing more. So a version names one committed state of the table, a
 // transaction of many statements is one version and one notification, and
 // PostgreSQL delivers the notification only once the transaction commits.
-// Writers of the table are serialised by the version row's lock.
+// Writers of the table are serialised by the version row's lock, and need
+// INSERT and UPDATE on dynroute_versions besides their rights on the routes
+// table (the trigger runs as the writer); the instances need SELECT on
+// both.
 //
 // A load reads the version and the rows in one REPEATABLE READ transaction,
 // so that the version it reports (Event.Version, Reloader.Version,
