@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -424,19 +425,11 @@ func TestFleet(t *testing.T) {
 			exec(t, db, ins(100+i, name))
 			times = append(times, converge(t, fleet, map[string]string{"/" + name: name}))
 		}
-		sortDurations(times)
+		slices.Sort(times)
 		t.Logf("commit -> served by both instances, %d changes: p50 %v, p90 %v, max %v",
 			changes, times[changes/2], times[changes*9/10], times[changes-1])
 		assert.Less(t, times[changes/2], time.Second)
 	})
-}
-
-func sortDurations(d []time.Duration) {
-	for i := 1; i < len(d); i++ {
-		for j := i; j > 0 && d[j] < d[j-1]; j-- {
-			d[j], d[j-1] = d[j-1], d[j]
-		}
-	}
 }
 
 // TestPollFallback: with the LISTEN connection unable to connect, the
