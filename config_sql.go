@@ -21,8 +21,16 @@ var sqlColumns = []string{
 
 const sqlRequired = 4
 
+// SQLQuerier is what LoadSQL reads a table through: a *sql.DB, or a *sql.Tx
+// or *sql.Conn to read it inside a transaction of the caller's, such as a
+// REPEATABLE READ one that reads a version of the table beside its rows.
+type SQLQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // LoadSQL reads route specs from a table, one row per route, through
-// database/sql, so any driver works; the library imports none. This table
+// database/sql, so any driver works; the library imports none. db is a
+// *sql.DB, or a *sql.Tx to read the table in a transaction. This table
 // works on SQLite and PostgreSQL:
 //
 //	CREATE TABLE routes (
@@ -63,8 +71,8 @@ const sqlRequired = 4
 // the wrong type, one *RouteError per bad value, joined; errors of the
 // database itself (no such table, a lost connection) are returned wrapped
 // as they are, with the specs read before them.
-func LoadSQL(ctx context.Context, db *sql.DB, table string) ([]RouteSpec, error) {
-	if ctx == nil || db == nil {
+func LoadSQL(ctx context.Context, db SQLQuerier, table string) ([]RouteSpec, error) {
+	if ctx == nil || isNilQuerier(db) {
 		return nil, errors.New("dynroute: LoadSQL: nil context or database")
 	}
 	quoted, err := sqlname.Table(table)
@@ -130,6 +138,21 @@ func LoadSQL(ctx context.Context, db *sql.DB, table string) ([]RouteSpec, error)
 		problems = append(problems, fmt.Errorf("dynroute: LoadSQL: table %s: %w", table, err))
 	}
 	return specs, configErrorIn("table "+table, problems...)
+}
+
+// isNilQuerier reports a nil db, also a nil *sql.DB, *sql.Tx or *sql.Conn.
+func isNilQuerier(db SQLQuerier) bool {
+	switch d := db.(type) {
+	case nil:
+		return true
+	case *sql.DB:
+		return d == nil
+	case *sql.Tx:
+		return d == nil
+	case *sql.Conn:
+		return d == nil
+	}
+	return false
 }
 
 // sqlSpec turns one row, by sqlColumns name, into a spec. enabled is false

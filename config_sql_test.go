@@ -2,6 +2,7 @@ package dynroute
 
 import (
 	"context"
+	"database/sql"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -55,6 +56,20 @@ func TestLoadSQL(t *testing.T) {
 		{Path: "/dynamic/admin", Methods: []string{"GET"}, Handler: "get_admin_area", Source: Source{Table: "routes", Key: "7"}},
 	}
 	assert.Equal(t, want, specs, "ordered by id, NULLs empty, the disabled row left out, defaults applied")
+
+	t.Run("in a transaction", func(t *testing.T) {
+		tx, err := db.BeginTx(t.Context(), nil)
+		require.NoError(t, err)
+		defer tx.Rollback()
+		_, err = tx.Exec(`DELETE FROM routes WHERE id = 7`)
+		require.NoError(t, err)
+		got, err := LoadSQL(t.Context(), tx, "routes")
+		require.NoError(t, err)
+		assert.Equal(t, want[:2], got, "the transaction's view of the table")
+		var nilDB *sql.DB
+		_, err = LoadSQL(t.Context(), nilDB, "routes")
+		assert.ErrorContains(t, err, "nil context or database")
+	})
 
 	t.Run("AddRoutes and dispatch", func(t *testing.T) {
 		rt := specRouter(t, true)

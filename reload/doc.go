@@ -29,9 +29,12 @@
 // announcement reloads at once (trigger "push"), announcements made during
 // a reload fold into one more, and a lost connection is logged once while
 // the last good routes keep serving and Watch is restarted with a growing
-// pause. A poll set as well keeps going as a fallback. The module
-// github.com/dynroute/dynroute/reload/etcd is such a source; it lives in a
-// module of its own so that this one never requires an etcd client.
+// pause. A poll set as well keeps going as a fallback. The modules
+// github.com/dynroute/dynroute/reload/etcd (an etcd key prefix, followed by
+// a watch) and github.com/dynroute/dynroute/reload/pgnotify (a PostgreSQL
+// routes table, a trigger that NOTIFYs and a LISTEN) are such sources;
+// each lives in a module of its own so that this one never requires an etcd
+// client or pgx.
 //
 // # Versions
 //

@@ -43,9 +43,14 @@ func QuoteTable(name string) string {
 	return Quote(name)
 }
 
+// Querier is a *sql.DB, *sql.Tx or *sql.Conn.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // Columns returns the column names of the quoted table without reading
 // any row.
-func Columns(ctx context.Context, db *sql.DB, quoted string) ([]string, error) {
+func Columns(ctx context.Context, db Querier, quoted string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, "SELECT * FROM "+quoted+" WHERE 1=0")
 	if err != nil {
 		return nil, err
