@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh runs the side-by-side benchmarks, prints them as benchstat tables
 # with the routers as columns (-col /router), runs TestPaired, checks the
-# performance goals, draws charts of the medians into bench/charts (SVG,
+# performance goals, runs the fleet convergence test of reload/convergence
+# once (issue 21), draws charts of the medians into bench/charts (SVG,
 # internal/charts), and writes all of it, with the machine and the
 # versions compared, to BENCHMARKS.md at the root of the repository, which
 # embeds the charts. BENCHMARKS.md and bench/charts are only ever written
@@ -16,6 +17,11 @@
 #              files removed from bench/charts) instead of failing the run
 #   OUT        raw results file (default bench.txt in this directory)
 #   PAIRED     0 skips TestPaired (its goals are then "not measured")
+#   CONVERGENCE
+#              0 skips the fleet convergence test (its goals are then "not
+#              measured"); it also needs PostgreSQL (DYNROUTE_TEST_POSTGRES,
+#              eval "$(.ci/postgres.sh)") and /usr/bin/etcd (apt-get install
+#              -y etcd-server), and without them is not measured either
 #   HUMA10K    if set, BenchmarkRegisterSpec also registers 10,000
 #              operations with huma (3-6 s an op here: quadratic)
 #
@@ -33,6 +39,7 @@ bench=${BENCH:-.}
 out=${OUT:-bench.txt}
 huma10k=${HUMA10K:+-huma10k}
 paired=${PAIRED:-1}
+convergence=${CONVERGENCE:-1}
 
 # Pinned so that the table format does not change under us.
 benchstat=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
@@ -138,7 +145,57 @@ if [[ $(uname) == Linux && $paired != 0 ]]; then
 	printf '%s\n\n' "$pairedTable"
 fi
 
-goals=$(go run ./internal/report -bench "$out" -paired "$tmp/paired.json")
+# The fleet convergence test (reload/convergence, a module of its own, issue
+# 21), once in full: 200 changes written to etcd and to a PostgreSQL table
+# with LISTEN/NOTIFY, 30 to a polled table, each timed until all 3 instances
+# serve it. It starts its own etcd (/usr/bin/etcd) and needs PostgreSQL
+# (DYNROUTE_TEST_POSTGRES). Its Markdown table goes into the report as it is
+# printed, and to the goals (internal/report -convergence); without the
+# table their goals are "not measured". A goal missed fails the test, which
+# does not stop this script: the Goals table says so.
+convTitle='Fleet convergence: etcd watch and PostgreSQL LISTEN/NOTIFY vs a polled table'
+convAbout="\`reload/convergence\`'s \`TestConvergence\`, run once with \`DYNROUTE_CONVERGENCE=full\`: 3 instances of a dynroute server (separate processes) follow one route source under client load while changes are written to it one at a time (200 to etcd and to a PostgreSQL table with LISTEN/NOTIFY, 30 to a table polled every second, \`reload.NewSQL\`), each change timed from just before its write until all 3 serve its new route, with the load's requests for routes in every set that failed and the sets an instance published that were never written (issue 21: p99 ≤ 200 ms for both push engines, 0 failed, 0 never-written)."
+convMissing=
+if [[ $convergence == 0 ]]; then
+	convMissing='CONVERGENCE=0 skipped it'
+elif [[ -z ${DYNROUTE_TEST_POSTGRES:-} ]]; then
+	convMissing='DYNROUTE_TEST_POSTGRES is not set (no PostgreSQL)'
+elif [[ ! -x /usr/bin/etcd ]]; then
+	convMissing='there is no etcd server at /usr/bin/etcd'
+fi
+echo "== ${convTitle}"
+if [[ -n $convMissing ]]; then
+	convTable="Not measured: $convMissing. To measure it, run as root from the root of the repository \`eval \"\$(.ci/postgres.sh)\"\` (PostgreSQL on 127.0.0.1; it sets DYNROUTE_TEST_POSTGRES) and \`apt-get install -y etcd-server\`, then \`bench/run.sh\` again."
+	printf '%s\n\n' "$convTable"
+else
+	echo "convergence test (DYNROUTE_CONVERGENCE=full, a few minutes)" >&2
+	convStatus=0
+	(cd "$root/reload/convergence" && DYNROUTE_CONVERGENCE=full go test -run '^TestConvergence$' -count 1 -timeout 30m -v .) \
+		>"$tmp/convergence.out" 2>&1 || convStatus=$?
+	# The table is t.Log's: the line that says what runs, a blank line and
+	# the rows, each indented by 8 spaces.
+	awk '/instances \(separate processes\)/ && !done { on = 1 }
+		on {
+			sub(/^        /, "")
+			if (table && !/^\|/) { on = 0; done = 1; next }
+			if (/^\|/) table = 1
+			print
+		}' "$tmp/convergence.out" >"$tmp/convergence.md"
+	if [[ -s $tmp/convergence.md ]]; then
+		convTable=$(<"$tmp/convergence.md")
+	else
+		rm -f "$tmp/convergence.md"
+		convTable='The test printed no table.'
+	fi
+	if [[ $convStatus != 0 ]]; then
+		cat "$tmp/convergence.out" >&2
+		convTable+=$'\n\n'"The test failed (go test exited with status $convStatus):"$'\n\n```\n'"$(grep -E -e '^[[:space:]]*--- FAIL' -e '^FAIL' -e 'Error:' -e '(panic|timed out)' "$tmp/convergence.out" | head -40 || true)"$'\n```'
+	fi
+	printf '%s\n\n' "$convTable"
+fi
+printf '### %s\n\n%s\n\n%s\n\n' "$convTitle" "$convAbout" "$convTable" >>"$sections"
+
+goals=$(go run ./internal/report -bench "$out" -paired "$tmp/paired.json" -convergence "$tmp/convergence.md")
 printf '%s\n\n' "$goals"
 
 # The charts (internal/charts): SVG files in charts/ and the report's
@@ -159,7 +216,7 @@ versions=$(go list -m -f '- {{.Path}} {{.Version}}' github.com/julienschmidt/htt
 	cat <<EOF
 # Benchmarks
 
-Generated by \`bench/run.sh\`; do not edit by hand. The script runs every side-by-side benchmark of the \`bench\` module (and the root module's \`BenchmarkLoadYAML10k\`) \`COUNT\` times, in passes over all of them so that load from elsewhere on the machine falls on every side alike, and summarizes the runs with benchstat: one column per router or API, the first the baseline, ± the 95% confidence interval, ~ no significant difference. It then measures dynroute against its baselines again with \`TestPaired\` (interleaved rounds of thread CPU time, far steadier on a shared machine) and checks DESIGN.md's performance goals and the issues' targets against both. It also draws the medians of the benchmarks as charts (\`bench/charts\`, by \`bench/internal/charts\`). Absolute times are this machine's, under whatever else it was running; the ratio goals are checked against \`TestPaired\` for that reason. To regenerate the file from a clean checkout, run \`bench/run.sh\` (\`COUNT\`, runs of each benchmark, default 10; \`BENCHTIME\`, default 1s; see the script for the other settings) and commit it with \`bench/charts\`.
+Generated by \`bench/run.sh\`; do not edit by hand. The script runs every side-by-side benchmark of the \`bench\` module (and the root module's \`BenchmarkLoadYAML10k\`) \`COUNT\` times, in passes over all of them so that load from elsewhere on the machine falls on every side alike, and summarizes the runs with benchstat: one column per router or API, the first the baseline, ± the 95% confidence interval, ~ no significant difference. It then measures dynroute against its baselines again with \`TestPaired\` (interleaved rounds of thread CPU time, far steadier on a shared machine) and runs the fleet convergence test of \`reload/convergence\` once (with PostgreSQL and etcd; "not measured" without them), and checks DESIGN.md's performance goals and the issues' targets against all of it. It also draws the medians of the benchmarks as charts (\`bench/charts\`, by \`bench/internal/charts\`). Absolute times are this machine's, under whatever else it was running; the ratio goals are checked against \`TestPaired\` for that reason. To regenerate the file from a clean checkout, run \`bench/run.sh\` (\`COUNT\`, runs of each benchmark, default 10; \`BENCHTIME\`, default 1s; see the script for the other settings) and commit it with \`bench/charts\`.
 
 ## This run
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -129,5 +130,76 @@ func TestWriteGoals(t *testing.T) {
 	}
 	if got, want := strings.Count(out, "\n| "), len(goals)+1; got != want {
 		t.Errorf("%d table rows, want %d (header and one per goal)", got, want)
+	}
+}
+
+// sampleConvergence is what go test -v prints of TestConvergence's table,
+// indented as t.Log indents it; the PostgreSQL push row is over the goal.
+const sampleConvergence = `    convergence_test.go:247: 
+        3 instances (separate processes) on loopback, 2 client workers on routes present in every set; a change = one transaction (add one route, remove one)
+        
+        | source | changes | p50 | p99 | max | requests | failed | sets published | never-written sets |
+        |---|---:|---:|---:|---:|---:|---:|---:|---:|
+        | etcd watch (reload/etcd) | 200 | 4.1 ms | 200.0 ms | 250.3 ms | 51234 | 0 | 603 | 0 |
+        | PostgreSQL LISTEN/NOTIFY (reload/pgnotify) | 200 | 5.2 ms | 201.5 ms | 300.0 ms | 48000 | 0 | 603 | 0 |
+        | PostgreSQL polled every 1s (reload.NewSQL) | 30 | 612.0 ms | 1010.3 ms | 1010.3 ms | 9000 | 2 | 93 | 1 |
+--- PASS: TestConvergence (70.01s)
+`
+
+func TestConvergenceGoals(t *testing.T) {
+	rows, err := parseConvergence(strings.NewReader(sampleConvergence))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := convergenceRow{source: "etcd watch (reload/etcd)", changes: 200, p50: 4.1e6, p99: 200e6, max: 250.3e6,
+		requests: 51234, setsPublished: 603}
+	if len(rows) != 3 || rows[0] != want {
+		t.Fatalf("parsed %+v; want 3 rows, the first %+v", rows, want)
+	}
+
+	for _, tc := range []struct {
+		name             string
+		rows             []convergenceRow
+		etcd, pg, pgShow string
+	}{
+		// Exactly 200 ms is met; the polled table's failures are not PostgreSQL push's.
+		{"all", rows, "met", "missed", "p99 201.5 ms; 0 failed of 48000 requests; 0 never-written of 603 sets; polled table: p99 1010.3 ms"},
+		// Without the polled row, PostgreSQL push is still measured.
+		{"no poll", rows[:2], "met", "missed", "p99 201.5 ms; 0 failed of 48000 requests; 0 never-written of 603 sets"},
+		{"etcd only", rows[:1], "met", "not measured", ""},
+		{"not run", nil, "not measured", "not measured", ""},
+	} {
+		d := sampleData(t)
+		d.convergence = tc.rows
+		for _, g := range goals {
+			st, shown, from := g.status(d)
+			switch g.what {
+			case "fleet convergence, etcd":
+				if st != tc.etcd {
+					t.Errorf("%s: etcd %s, want %s", tc.name, st, tc.etcd)
+				}
+			case "fleet convergence, PostgreSQL":
+				if st != tc.pg || strings.Join(shown, "; ") != tc.pgShow {
+					t.Errorf("%s: PostgreSQL %s, %q; want %s, %q", tc.name, st, strings.Join(shown, "; "), tc.pg, tc.pgShow)
+				}
+				if st != "not measured" && strings.Join(from, "; ") != "convergence test, 200 changes" {
+					t.Errorf("%s: PostgreSQL from %q", tc.name, from)
+				}
+			}
+		}
+	}
+
+	// A failed request or a never-written set misses the goal.
+	d := sampleData(t)
+	d.convergence = []convergenceRow{{source: "etcd watch (reload/etcd)", changes: 200, p99: 10e6, failed: 1}}
+	if st, _, _ := goals[slices.IndexFunc(goals, func(g goal) bool { return g.what == "fleet convergence, etcd" })].status(d); st != "missed" {
+		t.Errorf("a failed request: %s, want missed", st)
+	}
+
+	if _, err := parseConvergence(strings.NewReader("| source | changes |\n|---|---|\n| x | 1 |\n")); err == nil {
+		t.Error("a table without the p99 column parsed")
+	}
+	if _, err := parseConvergence(strings.NewReader(sampleConvergence[:strings.Index(sampleConvergence, "| etcd")] + "| etcd | 200 | 4.1 | 1 ms | 1 ms | 1 | 0 | 3 | 0 |\n")); err == nil {
+		t.Error("a time without its unit parsed")
 	}
 }
