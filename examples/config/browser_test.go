@@ -447,10 +447,51 @@ func TestDocsAuthorizeInBrowser(t *testing.T) {
 	p.waitFor("the dialog closed", "!document.querySelector('.modal-ux')", pageTimeout)
 	p.waitFor("the Authorize button locked", "document.querySelector('.auth-wrapper .authorize.locked')", pageTimeout)
 
+	isOpen := func() bool {
+		var open bool
+		p.eval("!!document.querySelector("+jsString(op+".is-open")+")", &open)
+		return open
+	}
+	// ensureOpen opens the admin operation unless it is open (deep linking
+	// reopens it after a reload, possibly a moment after the page shows):
+	// a click while Swagger UI is still rendering can be lost, so it
+	// clicks again until the operation is open, without ever toggling an
+	// open one closed.
+	ensureOpen := func(when string) {
+		t.Helper()
+		for attempt := 0; !isOpen(); attempt++ {
+			if attempt == 5 {
+				t.Fatalf("the admin operation does not open (%s)", when)
+			}
+			p.click("the admin operation's summary ("+when+")", op+" .opblock-summary-control")
+			for deadline := time.Now().Add(2 * time.Second); !isOpen() && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	}
 	execute := func(when string) {
 		t.Helper()
-		p.click("the admin operation's summary ("+when+")", op+" .opblock-summary-control")
-		p.click("Try it out ("+when+")", op+" .try-out__btn")
+		ensureOpen(when)
+		// Try it out, clicked again if the click is lost while the page
+		// renders (but never when it already says Cancel).
+		hasExecute := func() bool {
+			var ok bool
+			p.eval("!!document.querySelector("+jsString(op+" button.execute")+")", &ok)
+			return ok
+		}
+		for attempt := 0; !hasExecute(); attempt++ {
+			if attempt == 5 {
+				t.Fatalf("Try it out does not show Execute (%s)", when)
+			}
+			var label string
+			p.eval("(document.querySelector("+jsString(op+" .try-out__btn")+") || {}).textContent || ''", &label)
+			if strings.TrimSpace(label) != "Cancel" {
+				p.click("Try it out ("+when+")", op+" .try-out__btn")
+			}
+			for deadline := time.Now().Add(2 * time.Second); !hasExecute() && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
 		p.click("Execute ("+when+")", op+" button.execute")
 		status := op + " .live-responses-table .response .response-col_status"
 		p.waitFor("the response ("+when+")", "document.querySelector("+jsString(status)+")", pageTimeout)
@@ -473,13 +514,6 @@ func TestDocsAuthorizeInBrowser(t *testing.T) {
 	var stored string
 	p.eval("localStorage.getItem('authorized') || ''", &stored)
 	assert.Contains(t, stored, "admin_key")
-	// The operation may still be open (deep linking): close it first.
-	var open bool
-	p.eval("!!document.querySelector("+jsString(op+".is-open")+")", &open)
-	if open {
-		p.click("the admin operation's summary (closing)", op+" .opblock-summary-control")
-		p.waitFor("the admin operation closed", "!document.querySelector("+jsString(op+".is-open")+")", pageTimeout)
-	}
 	execute("after the reload")
 
 	file := filepath.Join(artifactsDir(t), "swagger-ui-authorized.png")
