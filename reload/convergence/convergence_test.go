@@ -15,6 +15,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/reload/etcd"
+	"github.com/dynroute/dynroute/reload/etcd/etcdtest"
 	"github.com/dynroute/dynroute/reload/pgnotify"
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 	"github.com/stretchr/testify/assert"
@@ -218,10 +219,10 @@ func TestConvergence(t *testing.T) {
 	var results []result
 
 	t.Run("etcd", func(t *testing.T) {
-		srv := startEtcd(t)
-		cli := srv.client("")
+		srv := etcdtest.Start(t)
+		cli := srv.Client("")
 		const prefix = "/convergence/routes/"
-		e := engine{name: "etcd watch (reload/etcd)", args: []string{"-engine", "etcd", "-etcd", srv.endpoint, "-prefix", prefix},
+		e := engine{name: "etcd watch (reload/etcd)", args: []string{"-engine", "etcd", "-etcd", srv.Endpoint, "-prefix", prefix},
 			pause: 20 * time.Millisecond,
 			write: func(ctx context.Context, i int) error {
 				_, err := etcd.Put(ctx, cli, prefix, specsOf(setOf(i)))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute/reload/etcd"
+	"github.com/dynroute/dynroute/reload/etcd/etcdtest"
 	"github.com/dynroute/dynroute/reload/pgnotify"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -67,17 +68,17 @@ func fault(t *testing.T, bin string, e engine, down, up func()) {
 func TestFault(t *testing.T) {
 	bin := buildInstance(t)
 	t.Run("etcd", func(t *testing.T) {
-		srv := startEtcd(t)
-		cli := srv.client("")
+		srv := etcdtest.Start(t)
+		cli := srv.Client("")
 		const prefix = "/fault/routes/"
-		e := engine{name: "etcd", args: []string{"-engine", "etcd", "-etcd", srv.endpoint, "-prefix", prefix},
+		e := engine{name: "etcd", args: []string{"-engine", "etcd", "-etcd", srv.Endpoint, "-prefix", prefix},
 			write: func(ctx context.Context, i int) error {
 				ctx, cancel := context.WithTimeout(ctx, changeLimit)
 				defer cancel()
 				_, err := etcd.Put(ctx, cli, prefix, specsOf(setOf(i)))
 				return err
 			}}
-		fault(t, bin, e, srv.stop, srv.start)
+		fault(t, bin, e, srv.Stop, srv.Start)
 	})
 	t.Run("PostgreSQL", func(t *testing.T) {
 		srv := startPostgres(t)

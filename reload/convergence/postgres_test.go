@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dynroute/dynroute/reload/etcd/etcdtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -54,7 +55,7 @@ func pgVersion(initdb string) int {
 
 func startPostgres(t *testing.T) *pgServer {
 	t.Helper()
-	s := &pgServer{t: t, bin: pgBinDir(t), port: freePort(t)}
+	s := &pgServer{t: t, bin: pgBinDir(t), port: etcdtest.FreePort(t)}
 	dir, err := os.MkdirTemp("", "dynroute-pg-")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dynroute/dynroute"
 	"github.com/dynroute/dynroute/reload"
+	"github.com/dynroute/dynroute/reload/etcd/etcdtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -251,8 +252,8 @@ func routes(names ...string) []dynroute.RouteSpec {
 // puts and deletes, a transaction of several keys, a bad value, and how
 // fast a change is served.
 func TestFleet(t *testing.T) {
-	srv := startEtcd(t)
-	cli := srv.client("")
+	srv := etcdtest.Start(t)
+	cli := srv.Client("")
 	const prefix = "/fleet/routes/"
 	ctx := t.Context()
 	res, err := Put(ctx, cli, prefix, routes("a", "b"))
@@ -262,7 +263,7 @@ func TestFleet(t *testing.T) {
 	_, err = cli.Put(ctx, "/fleet/routesx", "not a route")
 	require.NoError(t, err)
 
-	fleet := []*instance{newInstance(t, srv.client(""), prefix, nil), newInstance(t, srv.client(""), prefix, nil)}
+	fleet := []*instance{newInstance(t, srv.Client(""), prefix, nil), newInstance(t, srv.Client(""), prefix, nil)}
 	for _, in := range fleet {
 		assert.True(t, in.serves(map[string]string{"/a": "a", "/b": "b", "/c": ""}), "the first load")
 		assert.Equal(t, strconv.FormatInt(res.Revision+1, 10), in.rl.Version(), "the revision read")
@@ -362,15 +363,15 @@ var fastFollow = Options{CheckInterval: 100 * time.Millisecond, Reload: &reload.
 // serving, log the outage once, and converge on the changes made after
 // the restart.
 func TestOutage(t *testing.T) {
-	srv := startEtcd(t)
-	cli := srv.client("")
+	srv := etcdtest.Start(t)
+	cli := srv.Client("")
 	const prefix = "/outage/routes/"
 	_, err := Put(t.Context(), cli, prefix, routes("a", "b"))
 	require.NoError(t, err)
-	fleet := []*instance{newInstance(t, srv.client(""), prefix, &fastFollow), newInstance(t, srv.client(""), prefix, &fastFollow)}
+	fleet := []*instance{newInstance(t, srv.Client(""), prefix, &fastFollow), newInstance(t, srv.Client(""), prefix, &fastFollow)}
 	converge(t, fleet, map[string]string{"/a": "a", "/b": "b"})
 
-	srv.stop()
+	srv.Stop()
 	const lost = `level=WARN msg="dynroute: reload: lost the push source`
 	for _, in := range fleet {
 		require.Eventually(t, func() bool { return strings.Contains(in.logs.String(), lost) }, waitLimit, time.Millisecond)
@@ -383,7 +384,7 @@ func TestOutage(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	srv.start()
+	srv.Start()
 	start := time.Now()
 	res, err := Put(t.Context(), cli, prefix, routes("a", "c"))
 	require.NoError(t, err)
@@ -402,13 +403,13 @@ func TestOutage(t *testing.T) {
 // the history is compacted: when it is back, the revision it would resume
 // from is gone, and it reloads the prefix whole.
 func TestCompaction(t *testing.T) {
-	srv := startEtcd(t)
-	cli := srv.client("")
+	srv := etcdtest.Start(t)
+	cli := srv.Client("")
 	const prefix = "/compact/routes/"
 	_, err := Put(t.Context(), cli, prefix, routes("a"))
 	require.NoError(t, err)
-	proxy := newProxy(t, srv.endpoint)
-	in := newInstance(t, srv.client(proxy.addr()), prefix, &fastFollow)
+	proxy := newProxy(t, srv.Endpoint)
+	in := newInstance(t, srv.Client(proxy.addr()), prefix, &fastFollow)
 	converge(t, []*instance{in}, map[string]string{"/a": "a"})
 
 	proxy.setCut(true)

@@ -1,4 +1,9 @@
-package convergence
+// Package etcdtest starts an etcd server of a test's own, for the tests of
+// this module and of the modules that ride it (reload/convergence): from
+// Debian's etcd-server package, on 127.0.0.1 with free ports and a
+// temporary data directory. Without an etcd binary a test fails when CI is
+// set and is skipped otherwise.
+package etcdtest
 
 import (
 	"fmt"
@@ -17,21 +22,21 @@ import (
 	"go.uber.org/zap"
 )
 
-// etcdServer is an etcd of the test's own, from Debian's etcd-server
+// Server is an etcd of the test's own, from Debian's etcd-server
 // package, on 127.0.0.1 with free ports and a temporary data directory. It
 // can be stopped and started again on the same ports and data.
-type etcdServer struct {
-	t        *testing.T
+type Server struct {
+	t        testing.TB
 	bin, dir string
-	endpoint string // host:port of its clients
+	Endpoint string // host:port of its clients
 	peerURL  string
 	cmd      *exec.Cmd
 	done     chan struct{}
 }
 
-// etcdBinary finds the etcd server; without one the test fails when CI is
+// binary finds the etcd server; without one the test fails when CI is
 // set and is skipped otherwise.
-func etcdBinary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	if p, err := exec.LookPath("etcd"); err == nil {
 		return p
@@ -47,22 +52,23 @@ func etcdBinary(t *testing.T) string {
 	return ""
 }
 
-func startEtcd(t *testing.T) *etcdServer {
+// Start starts a server for the test t, stopped when the test ends.
+func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &etcdServer{
+	s := &Server{
 		t:        t,
-		bin:      etcdBinary(t),
+		bin:      binary(t),
 		dir:      t.TempDir(),
-		endpoint: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		peerURL:  fmt.Sprintf("http://127.0.0.1:%d", freePort(t)),
+		Endpoint: fmt.Sprintf("127.0.0.1:%d", FreePort(t)),
+		peerURL:  fmt.Sprintf("http://127.0.0.1:%d", FreePort(t)),
 	}
-	s.start()
-	t.Cleanup(s.stop)
+	s.Start()
+	t.Cleanup(s.Stop)
 	return s
 }
 
-// freePort returns a port nothing listens on now.
-func freePort(t *testing.T) int {
+// FreePort returns a port nothing listens on now.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -70,12 +76,13 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// start starts the server and waits until it answers.
-func (s *etcdServer) start() {
+// Start starts the server again (Start returns it started) on the same
+// ports and data, and waits until it answers.
+func (s *Server) Start() {
 	s.t.Helper()
 	logf, err := os.OpenFile(filepath.Join(s.dir, "etcd.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	require.NoError(s.t, err)
-	url := "http://" + s.endpoint
+	url := "http://" + s.Endpoint
 	s.cmd = exec.Command(s.bin,
 		"--name", "dynroute-test", "--data-dir", filepath.Join(s.dir, "data"),
 		"--listen-client-urls", url, "--advertise-client-urls", url,
@@ -107,14 +114,15 @@ func (s *etcdServer) start() {
 		default:
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("etcd on %s did not become healthy: %v", s.endpoint, err)
+			s.t.Fatalf("etcd on %s did not become healthy: %v", s.Endpoint, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// stop stops the server (SIGTERM, then SIGKILL) and waits for it.
-func (s *etcdServer) stop() {
+// Stop stops the server (SIGTERM, then SIGKILL) and waits for it; the
+// test's end stops it too.
+func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
@@ -128,12 +136,12 @@ func (s *etcdServer) stop() {
 	s.cmd = nil
 }
 
-// client returns a client of the server that logs nothing, closed when
-// the test ends.
-func (s *etcdServer) client(endpoint string) *clientv3.Client {
+// Client returns a client of the server, or of endpoint if it is not ""
+// (a proxy in front of it), that logs nothing, closed when the test ends.
+func (s *Server) Client(endpoint string) *clientv3.Client {
 	s.t.Helper()
 	if endpoint == "" {
-		endpoint = s.endpoint
+		endpoint = s.Endpoint
 	}
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
 	require.NoError(s.t, err)
