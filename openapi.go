@@ -350,24 +350,7 @@ func (p *pattern) docPath() string {
 	if !p.checked && !strings.Contains(p.path, ":path}") && !strings.Contains(p.path, ":str}") {
 		return p.path
 	}
-	var b strings.Builder
-	for _, s := range p.segs {
-		b.WriteByte('/')
-		switch s.kind {
-		case segLiteral:
-			b.WriteString(s.text)
-		case segParam:
-			b.WriteString("{" + s.text + "}")
-		case segCatchAll:
-			b.WriteString("{" + s.text + "...}")
-		case segMixed:
-			for i, name := range s.mixed.names {
-				b.WriteString(s.mixed.lits[i] + "{" + name + "}")
-			}
-			b.WriteString(s.mixed.lits[len(s.mixed.lits)-1])
-		}
-	}
-	return b.String()
+	return p.spelled(true, false)
 }
 
 // docShape is the shape of the path a document writes (docPath): routes
@@ -376,20 +359,15 @@ func (p *pattern) docShape() string {
 	if !p.checked {
 		return p.shape()
 	}
+	return p.spelled(false, false)
+}
+
+// spelled writes p's segments as segment.spelled does.
+func (p *pattern) spelled(names, convs bool) string {
 	var b strings.Builder
 	for _, s := range p.segs {
 		b.WriteByte('/')
-		switch s.kind {
-		case segParam:
-			b.WriteString("{}")
-		case segMixed:
-			for i := range s.mixed.names {
-				b.WriteString(s.mixed.lits[i] + "{}")
-			}
-			b.WriteString(s.mixed.lits[len(s.mixed.lits)-1])
-		default:
-			b.WriteString(s.shapeText())
-		}
+		b.WriteString(s.spelled(names, convs))
 	}
 	return b.String()
 }

@@ -373,21 +373,47 @@ func (m *mixedSeg) coversMixed(n *mixedSeg) bool {
 }
 
 // shapeText is the segment as the shape writes it: parameter names
-// erased, convertors kept ("{}", "{:int}", "{}.json").
+// erased, convertors kept ("{}", "{:int}", "{}.json"). Every route's
+// segments pass here when it is added: the common ones cost no allocation.
 func (s segment) shapeText() string {
+	switch {
+	case s.kind == segLiteral:
+		return s.text
+	case s.kind == segParam && s.conv == convNone:
+		return "{}"
+	case s.kind == segCatchAll:
+		return "{...}"
+	}
+	return s.spelled(false, true)
+}
+
+// spelled writes the segment in dynroute's syntax, with or without the
+// parameters' names and convertors: the shape keeps convertors only, the
+// document (docPath) names only, its path items (docShape) neither.
+func (s segment) spelled(names, convs bool) string {
+	param := func(name string, c convertor, rest bool) string {
+		t := "{"
+		if names {
+			t += name
+		}
+		if convs && c != convNone {
+			t += ":" + c.String()
+		}
+		if rest {
+			t += "..."
+		}
+		return t + "}"
+	}
 	switch s.kind {
 	case segParam:
-		if s.conv == convNone {
-			return "{}"
-		}
-		return "{:" + s.conv.String() + "}"
+		return param(s.text, s.conv, false)
 	case segCatchAll:
-		return "{...}"
+		return param(s.text, convNone, true)
 	case segMixed:
 		var b strings.Builder
 		for i, c := range s.mixed.convs {
 			b.WriteString(s.mixed.lits[i])
-			b.WriteString(segment{kind: segParam, conv: c}.shapeText())
+			b.WriteString(param(s.mixed.names[i], c, false))
 		}
 		b.WriteString(s.mixed.lits[len(s.mixed.lits)-1])
 		return b.String()
