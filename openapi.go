@@ -527,7 +527,13 @@ func operationResponses(r *Route, info *openapi.OperationInfo, ren *componentNam
 			out[i].Description = "Response"
 		}
 	}
-	slices.SortStableFunc(out, func(a, b openapi.Response) int {
+	sortResponses(out)
+	return out
+}
+
+// sortResponses orders answers by status, OpenAPI's default (0) last.
+func sortResponses(rs []openapi.Response) {
+	slices.SortStableFunc(rs, func(a, b openapi.Response) int {
 		ka, kb := a.Status, b.Status
 		if ka == 0 {
 			ka = 1000
@@ -537,7 +543,6 @@ func operationResponses(r *Route, info *openapi.OperationInfo, ren *componentNam
 		}
 		return ka - kb
 	})
-	return out
 }
 
 // nameWords turns a route name into a summary: "get_dynamic_users" →

@@ -66,16 +66,7 @@ func (ds *docSecurity) operation(op *openapi.Operation, plan *authPlan, style Er
 			ct, schema = "application/json", detailSchema
 		}
 		op.Responses = append(op.Responses, openapi.Response{Status: status, Description: desc, ContentType: ct, Schema: schema, Headers: headers})
-		slices.SortStableFunc(op.Responses, func(a, b openapi.Response) int {
-			ka, kb := a.Status, b.Status
-			if ka == 0 {
-				ka = 1000
-			}
-			if kb == 0 {
-				kb = 1000
-			}
-			return ka - kb
-		})
+		sortResponses(op.Responses)
 	}
 	add(http.StatusUnauthorized, "The request has no credentials, or credentials that were not accepted.",
 		[]openapi.Header{{Name: "WWW-Authenticate", Description: "The challenges of the route's schemes.", Schema: &jsonschema.Schema{Type: "string"}}})
