@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dynroute/dynroute"
+	"github.com/dynroute/dynroute/internal/tcpproxy"
 	"github.com/dynroute/dynroute/reload"
 	"github.com/dynroute/dynroute/reload/etcd/etcdtest"
 	"github.com/stretchr/testify/assert"
@@ -408,11 +409,11 @@ func TestCompaction(t *testing.T) {
 	const prefix = "/compact/routes/"
 	_, err := Put(t.Context(), cli, prefix, routes("a"))
 	require.NoError(t, err)
-	proxy := newProxy(t, srv.Endpoint)
-	in := newInstance(t, srv.Client(proxy.addr()), prefix, &fastFollow)
+	proxy := tcpproxy.New(t, srv.Endpoint)
+	in := newInstance(t, srv.Client(proxy.Addr()), prefix, &fastFollow)
 	converge(t, []*instance{in}, map[string]string{"/a": "a"})
 
-	proxy.setCut(true)
+	proxy.SetCut(true)
 	require.Eventually(t, func() bool { return !in.rl.Status().OK }, waitLimit, time.Millisecond, in.logs.String())
 	var last int64
 	for i := range 5 {
@@ -424,7 +425,7 @@ func TestCompaction(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, in.serves(map[string]string{"/a": "a", "/n4": ""}), "cut off, it serves what it had")
 
-	proxy.setCut(false)
+	proxy.SetCut(false)
 	converge(t, []*instance{in}, map[string]string{"/a": "a", "/n4": "n4", "/n3": ""})
 	require.Eventually(t, func() bool { return strings.Contains(in.logs.String(), "were compacted, reloading the prefix whole") }, waitLimit, time.Millisecond, in.logs.String())
 	assert.Equal(t, strconv.FormatInt(last, 10), in.rl.Version())

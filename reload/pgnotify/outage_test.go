@@ -2,14 +2,13 @@ package pgnotify
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/dynroute/dynroute/internal/tcpproxy"
 	"github.com/dynroute/dynroute/reload"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
@@ -31,17 +30,17 @@ func TestOutage(t *testing.T) {
 
 	cfg, err := pgx.ParseConfig(dsn)
 	require.NoError(t, err)
-	proxy := newProxy(t, net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)))
+	proxy := tcpproxy.New(t, net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)))
 	u, err := url.Parse(dsn)
 	require.NoError(t, err)
-	u.Host = proxy.addr()
+	u.Host = proxy.Addr()
 	viaProxy := openDB(t, u.String())
 	viaProxy.SetConnMaxIdleTime(time.Second)
 	opts := Options{CheckInterval: 100 * time.Millisecond, Reload: &reload.Options{PollInterval: 200 * time.Millisecond, WatchRetry: 200 * time.Millisecond}}
 	fleet := []*instance{newInstance(t, viaProxy, table, &opts), newInstance(t, viaProxy, table, &opts)}
 	converge(t, fleet, map[string]string{"/a": "a", "/b": "b"})
 
-	proxy.setCut(true)
+	proxy.SetCut(true)
 	const lost = `level=WARN msg="dynroute: reload: lost the push source`
 	for _, in := range fleet {
 		require.Eventually(t, func() bool { return strings.Contains(in.logs.String(), lost) }, waitLimit, time.Millisecond)
@@ -56,7 +55,7 @@ func TestOutage(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	proxy.setCut(false)
+	proxy.SetCut(false)
 	d := converge(t, fleet, map[string]string{"/a": "a", "/b": "", "/c": "c"})
 	t.Logf("back: the change made during the outage served by both instances in %v", d)
 	for _, in := range fleet {
@@ -69,77 +68,4 @@ func TestOutage(t *testing.T) {
 	// Followed by push again.
 	exec(t, db, fmt.Sprintf(`INSERT INTO %s (id, name, path, methods, handler) VALUES (4, 'd', '/d', 'GET', 'hello')`, table))
 	converge(t, fleet, map[string]string{"/d": "d"})
-}
-
-// tcpProxy forwards connections to an address and can cut them all, as a
-// network partition between one instance and etcd would.
-type tcpProxy struct {
-	l    net.Listener
-	to   string
-	mu   sync.Mutex
-	cut  bool
-	open map[net.Conn]bool
-}
-
-func newProxy(t *testing.T, to string) *tcpProxy {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &tcpProxy{l: l, to: to, open: make(map[net.Conn]bool)}
-	go p.serve()
-	t.Cleanup(func() {
-		_ = l.Close()
-		p.setCut(true)
-	})
-	return p
-}
-
-func (p *tcpProxy) addr() string { return p.l.Addr().String() }
-
-func (p *tcpProxy) serve() {
-	for {
-		c, err := p.l.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.cut {
-			p.mu.Unlock()
-			_ = c.Close()
-			continue
-		}
-		up, err := net.Dial("tcp", p.to)
-		if err != nil {
-			p.mu.Unlock()
-			_ = c.Close()
-			continue
-		}
-		p.open[c], p.open[up] = true, true
-		p.mu.Unlock()
-		go p.pipe(c, up)
-		go p.pipe(up, c)
-	}
-}
-
-func (p *tcpProxy) pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
-	_ = dst.Close()
-	_ = src.Close()
-	p.mu.Lock()
-	delete(p.open, dst)
-	delete(p.open, src)
-	p.mu.Unlock()
-}
-
-// setCut closes every connection and refuses new ones, or lets them
-// through again.
-func (p *tcpProxy) setCut(cut bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = cut
-	if cut {
-		for c := range p.open {
-			_ = c.Close()
-		}
-	}
 }
