@@ -176,13 +176,20 @@ func (s *source) follow(ctx context.Context, from int64, changed func(string)) e
 	// the watch instead of waiting silently.
 	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 	defer cancel()
-	wch := s.cli.Watch(wctx, s.prefix, clientv3.WithPrefix(), clientv3.WithRev(from))
+	// Watch itself can wait for a connection without end when the server
+	// goes away as it is called, so it runs beside the checks: a failed
+	// check returns, and cancel then ends the waiting Watch too.
+	started := make(chan clientv3.WatchChan, 1)
+	go func() { started <- s.cli.Watch(wctx, s.prefix, clientv3.WithPrefix(), clientv3.WithRev(from)) }()
+	var wch clientv3.WatchChan // nil, never ready, until Watch returns
 	tick := time.NewTicker(s.check)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case wch = <-started:
+			started = nil
 		case resp, ok := <-wch:
 			switch {
 			case !ok:
